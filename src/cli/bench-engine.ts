@@ -1,0 +1,3 @@
+import { Command } from "commander";
+// placeholder
+export function addEngineBench(_bench: Command): void {}

@@ -1,0 +1,10 @@
+// `imagecot bench <what>`: benchmarks print one JSON object (speed and quality targets live here).
+import { Command } from "commander";
+import { addDetectorBench } from "./bench-detector.js";
+import { addEngineBench } from "./bench-engine.js";
+
+export function registerBench(program: Command): void {
+  const bench = program.command("bench").description("run a benchmark and print its figures as JSON");
+  addEngineBench(bench);
+  addDetectorBench(bench);
+}
