@@ -1,0 +1,43 @@
+// Every results file says how it was made: the exact command, the commit, the date, the machine.
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem, type as osType, release } from "node:os";
+import { writeFileAtomic } from "../util/atomic.js";
+
+export interface Provenance {
+  command: string;
+  git_commit: string;
+  git_dirty: boolean;
+  date: string;
+  machine: { cpu: string; cores: number; memory_gib: number; os: string; node: string };
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The provenance of this process: `command` defaults to the CLI invocation as typed. */
+export function provenance(command = ["imagecot", ...process.argv.slice(2)].join(" ")): Provenance {
+  const c = cpus();
+  return {
+    command,
+    git_commit: git(["rev-parse", "HEAD"]) ?? "unknown",
+    git_dirty: (git(["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "",
+    date: new Date().toISOString(),
+    machine: {
+      cpu: c[0]?.model ?? "unknown",
+      cores: c.length,
+      memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      os: `${osType()} ${release()}`,
+      node: process.version,
+    },
+  };
+}
+
+/** Writes `{...provenance, ...result}` as pretty JSON, atomically. */
+export function writeResult(path: string, result: object, command?: string): void {
+  writeFileAtomic(path, JSON.stringify({ ...provenance(command), ...result }, null, 2) + "\n");
+}
