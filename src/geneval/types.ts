@@ -30,11 +30,13 @@ export interface PromptMeta {
   prompt: string;
 }
 
+/** [x0, y0, x1, y1] in pixels, y growing downwards. */
+export type Box = [number, number, number, number];
+
 /** One detected object, in pixels, y growing downwards. */
 export interface Detection {
   class: string;
-  /** [x0, y0, x1, y1] */
-  box: [number, number, number, number];
+  box: Box;
   confidence: number;
   color: Color;
 }

@@ -1,0 +1,193 @@
+// Modules in the spirit of nanoGPT: parameters named by path ("blocks.3.attn.qkv.weight")
+// so that saving, loading and freezing work by name. No framework magic beyond that.
+import { randn, rand, zeros, ones } from "./creation.js";
+import * as F from "./functional.js";
+import { noGrad } from "./runtime.js";
+import { Tensor, tidy } from "./tensor.js";
+
+export abstract class Module {
+  training = true;
+  private readonly params = new Map<string, Tensor>();
+  private readonly buffers = new Map<string, Tensor>();
+  private readonly children = new Map<string, Module>();
+
+  /** Registers a trainable parameter (kept outside every scope, requires grad). */
+  protected param(name: string, value: Tensor): Tensor {
+    value.keep().setRequiresGrad(true);
+    this.params.set(name, value);
+    return value;
+  }
+  /** Registers a saved, non-trainable tensor (running statistics, codebooks updated by hand). */
+  protected buffer(name: string, value: Tensor): Tensor {
+    this.buffers.set(name, value.keep());
+    return value;
+  }
+  protected module<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+
+  namedParameters(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) out.push([prefix + n, p]);
+    for (const [n, c] of this.children) out.push(...c.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+  namedBuffers(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, b] of this.buffers) out.push([prefix + n, b]);
+    for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
+    return out;
+  }
+  /** Parameters and buffers by name: what a checkpoint holds. */
+  stateDict(): Map<string, Tensor> {
+    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.numel, 0);
+  }
+
+  /**
+   * Copies tensors into this module's parameters and buffers by name. Every mismatch is
+   * reported at once: missing and unexpected names, shapes, dtypes.
+   */
+  loadStateDict(state: Map<string, Tensor>, strict = true): void {
+    const own = this.stateDict();
+    const problems: string[] = [];
+    for (const [name, t] of own) {
+      const src = state.get(name);
+      if (!src) {
+        if (strict) problems.push(`missing '${name}' (expected ${t.shape.join("x")} ${t.dtype})`);
+        continue;
+      }
+      if (src.shape.join("x") !== t.shape.join("x"))
+        problems.push(`'${name}': shape ${src.shape.join("x")} in file, ${t.shape.join("x")} in model`);
+      else if (src.dtype !== t.dtype) problems.push(`'${name}': dtype ${src.dtype} in file, ${t.dtype} in model`);
+    }
+    if (strict) for (const name of state.keys()) if (!own.has(name)) problems.push(`unexpected '${name}'`);
+    if (problems.length > 0) throw new Error(`state does not match the model:\n  ${problems.join("\n  ")}`);
+    for (const [name, t] of own) {
+      const src = state.get(name);
+      if (src) t.copy_(src);
+    }
+  }
+
+  train(on = true): this {
+    this.training = on;
+    for (const c of this.children.values()) c.train(on);
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+  /** Turns gradients on or off for every parameter (freezing a reference model, say). */
+  requiresGrad(on: boolean): this {
+    for (const p of this.parameters()) p.setRequiresGrad(on);
+    return this;
+  }
+  dispose(): void {
+    for (const t of this.stateDict().values()) t.dispose();
+  }
+}
+
+/** Children registered as "0", "1", ... so their parameters read "blocks.0.attn...". */
+export class ModuleList<M extends Module> extends Module {
+  readonly items: M[];
+  constructor(items: M[]) {
+    super();
+    this.items = items.map((m, i) => this.module(String(i), m));
+  }
+}
+
+/** Uniform(-bound, bound): PyTorch's default init for linear and conv weights (kaiming, a=sqrt 5). */
+function uniform(shape: number[], bound: number): Tensor {
+  return noGrad(() => tidy(() => rand(shape).mul(2 * bound).sub(bound)));
+}
+
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(inFeatures: number, outFeatures: number, bias = true) {
+    super();
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = this.param("weight", uniform([outFeatures, inFeatures], bound));
+    this.bias = bias ? this.param("bias", uniform([outFeatures], bound)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias);
+  }
+}
+
+export class Embedding extends Module {
+  readonly weight: Tensor;
+  constructor(count: number, dim: number, std = 1) {
+    super();
+    this.weight = this.param("weight", noGrad(() => tidy(() => randn([count, dim]).mul(std))));
+  }
+  forward(indices: Tensor): Tensor {
+    return F.embedding(this.weight, indices);
+  }
+}
+
+export class LayerNorm extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(readonly dim: number, readonly eps = 1e-5) {
+    super();
+    this.weight = this.param("weight", ones([dim]));
+    this.bias = this.param("bias", zeros([dim]));
+  }
+  forward(x: Tensor): Tensor {
+    return F.layerNorm(x, [this.dim], this.weight, this.bias, this.eps);
+  }
+}
+
+export class GroupNorm extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(readonly groups: number, channels: number, readonly eps = 1e-5) {
+    super();
+    this.weight = this.param("weight", ones([channels]));
+    this.bias = this.param("bias", zeros([channels]));
+  }
+  forward(x: Tensor): Tensor {
+    return F.groupNorm(x, this.groups, this.weight, this.bias, this.eps);
+  }
+}
+
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(inC: number, outC: number, kernel: number, readonly options: F.ConvOptions = {}, bias = true) {
+    super();
+    const bound = 1 / Math.sqrt((inC / (options.groups ?? 1)) * kernel * kernel);
+    this.weight = this.param("weight", uniform([outC, inC / (options.groups ?? 1), kernel, kernel], bound));
+    this.bias = bias ? this.param("bias", uniform([outC], bound)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return F.conv2d(x, this.weight, this.bias, this.options);
+  }
+}
+
+export class ConvTranspose2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(
+    inC: number,
+    outC: number,
+    kernel: number,
+    readonly options: F.ConvOptions & { outputPadding?: number } = {},
+    bias = true,
+  ) {
+    super();
+    const bound = 1 / Math.sqrt((outC / (options.groups ?? 1)) * kernel * kernel);
+    this.weight = this.param("weight", uniform([inC, outC / (options.groups ?? 1), kernel, kernel], bound));
+    this.bias = bias ? this.param("bias", uniform([outC], bound)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return F.convTranspose2d(x, this.weight, this.bias, this.options);
+  }
+}
