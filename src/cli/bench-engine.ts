@@ -1,3 +1,26 @@
-import { Command } from "commander";
-// placeholder
-export function addEngineBench(_bench: Command): void {}
+// `imagecot bench engine`: speed and memory of the tensor engine (bench/engine.ts).
+import { Command, Option } from "commander";
+import { runEngineBench } from "../../bench/engine.js";
+import { writeResult } from "../eval/provenance.js";
+import { intOption } from "./options.js";
+
+export function addEngineBench(bench: Command): void {
+  bench
+    .command("engine")
+    .description("matmul GFLOP/s, op overhead, transformer and CNN training steps, RSS over a long run")
+    .option("--json", "print only the JSON object")
+    .option("--out <file>", "also write the figures with their provenance (e.g. results/engine.json)")
+    .addOption(new Option("--transformer-steps <n>", "timed steps of the reference transformer").default(10).argParser(intOption))
+    .addOption(new Option("--cnn-steps <n>", "timed steps of the CNN").default(20).argParser(intOption))
+    .addOption(new Option("--rss-steps <n>", "steps of the long run for RSS growth").default(10000).argParser(intOption))
+    .option("--no-reference", "skip building and timing the C++ reference step")
+    .addHelpText("after", "\nExample:\n  imagecot bench engine --json --out results/engine.json")
+    .action((o: { json?: boolean; out?: string; transformerSteps: number; cnnSteps: number; rssSteps: number; reference: boolean }) => {
+      const result = runEngineBench({
+        ...o,
+        onStage: o.json ? undefined : (s) => process.stderr.write(`bench engine: ${s}...\n`),
+      });
+      if (o.out) writeResult(o.out, { engine: result });
+      process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
+    });
+}

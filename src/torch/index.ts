@@ -10,3 +10,4 @@ export * from "./safetensors.js";
 export { type DType, type TensorLike, Tensor, dispose, liveTensors, tidy } from "./tensor.js";
 
 applyDefaultThreads();
+export { gradcheck, type GradcheckResult } from "./gradcheck.js";

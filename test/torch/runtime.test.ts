@@ -1,0 +1,128 @@
+// Errors become exceptions, memory is freed deterministically, seeds repeat, threads default fast.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  Generator,
+  dispose,
+  getBlasThreads,
+  getNumThreads,
+  isGradEnabled,
+  liveTensors,
+  manualSeed,
+  noGrad,
+  rand,
+  randn,
+  setNumThreads,
+  tensor,
+  tidy,
+  multinomial,
+  gumbel,
+  type Tensor,
+} from "../../src/torch/index.js";
+
+test("libtorch errors become JS exceptions carrying libtorch's message", () =>
+  tidy(() => {
+    const a = randn([2, 3]);
+    assert.throws(() => a.matmul(randn([4, 5])), /mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)/);
+    assert.throws(() => a.indexSelect(0, tensor([7], [1], "int64")), /index out of range/);
+    assert.throws(() => a.reshape([4, 4]), /shape '\[4, 4\]' is invalid for input of size 6/);
+    assert.throws(() => a.indexSelect(0, tensor([0], [1])), /Expected dtype int/i);
+    assert.throws(() => a.add(randn([5])), /must match the size/);
+    assert.throws(() => a.to("complex" as never), /unknown dtype 'complex'/);
+    assert.throws(() => a.sum([5]), /Dimension out of range/);
+    // still alive after all that
+    assert.equal(a.add(1).shape.length, 2);
+  }));
+
+test("a disposed tensor throws instead of crashing, and dispose is idempotent", () => {
+  const a = randn([3]);
+  a.dispose();
+  a.dispose();
+  assert.equal(a.isDisposed, true);
+  assert.throws(() => a.add(1), /tensor used after dispose\(\)/);
+});
+
+test("tidy frees intermediates, keeps the result, frees everything on an exception", () => {
+  const before = liveTensors();
+  const out = tidy(() => {
+    const x = randn([4, 4]);
+    const y = x.mul(2).add(1).tanh();
+    return { y, list: [y.sum()] };
+  });
+  assert.equal(liveTensors(), before + 2, "only the two returned tensors survive");
+  dispose(out);
+  assert.equal(liveTensors(), before);
+  assert.throws(() =>
+    tidy(() => {
+      randn([3]).mul(2);
+      throw new Error("boom");
+    }),
+  );
+  assert.equal(liveTensors(), before, "tensors of a failed scope are freed");
+  let kept: Tensor | undefined;
+  tidy(() => {
+    kept = randn([2]).keep();
+    randn([2]);
+    return null;
+  });
+  assert.equal(liveTensors(), before + 1, "keep() exempts from the scope");
+  kept!.dispose();
+  assert.equal(liveTensors(), before);
+});
+
+test("nested tidy moves results to the outer scope", () => {
+  const before = liveTensors();
+  tidy(() => {
+    const inner = tidy(() => randn([2]).mul(3));
+    assert.equal(inner.isDisposed, false);
+    return null;
+  });
+  assert.equal(liveTensors(), before, "inner result freed by the outer scope");
+});
+
+test("noGrad restores the grad mode however it exits", () => {
+  assert.equal(isGradEnabled(), true);
+  noGrad(() => assert.equal(isGradEnabled(), false));
+  assert.throws(() =>
+    noGrad(() => {
+      throw new Error("x");
+    }),
+  );
+  assert.equal(isGradEnabled(), true);
+  tidy(() => {
+    const w = randn([2]).setRequiresGrad(true);
+    assert.equal(noGrad(() => w.mul(2)).requiresGrad, false);
+    assert.equal(w.mul(2).requiresGrad, true);
+  });
+});
+
+test("seeds repeat; each Generator is its own stream and can be saved and restored", () =>
+  tidy(() => {
+    manualSeed(3);
+    const a = rand([5]).toArray();
+    manualSeed(3);
+    assert.deepEqual(rand([5]).toArray(), a);
+    const g1 = new Generator(11);
+    const g2 = new Generator(11);
+    rand([100]); // the global stream does not disturb the private ones
+    const x = rand([4], g1).toArray();
+    assert.deepEqual(rand([4], g2).toArray(), x);
+    const state = g1.getState();
+    const next = randn([3], g1).toArray();
+    g1.setState(state);
+    assert.deepEqual(randn([3], g1).toArray(), next);
+    const fork = g2.fork();
+    assert.deepEqual(multinomial(tensor([0.1, 0.2, 0.7]), 5, true, fork).toArray(), multinomial(tensor([0.1, 0.2, 0.7]), 5, true, g2).toArray());
+    const gum = gumbel([20000], new Generator(5));
+    assert.ok(Math.abs(gum.mean().item() - 0.5772) < 0.04, "Gumbel mean is the Euler-Mascheroni constant");
+  }));
+
+test("threads: libtorch intra-op 1 by default (OpenBLAS keeps its own), settable", () => {
+  assert.equal(getNumThreads(), process.env.IMAGECOT_TORCH_THREADS ? Number(process.env.IMAGECOT_TORCH_THREADS) : 1);
+  const blas = getBlasThreads();
+  assert.ok(blas === null || blas >= 1);
+  setNumThreads(2);
+  assert.equal(getNumThreads(), 2);
+  setNumThreads(1);
+  assert.throws(() => setNumThreads(0), /positive integer/);
+});
