@@ -13,6 +13,7 @@ import {
   getNumThreads,
   randint,
   randn,
+  setNumThreads,
   tidy,
   torchVersion,
 } from "../src/torch/index.js";
@@ -153,6 +154,11 @@ export function runEngineBench(o: EngineBenchOptions) {
   const op_overhead_us = Math.round(opOverheadUs() * 100) / 100;
   stage("transformer step");
   const transformer_step_ms = Math.round(transformerStepMs(REFERENCE, 32, o.transformerSteps) * 10) / 10;
+  // the same step with libtorch's intra-op pool at 2 as well as OpenBLAS's 2 threads: oversubscribed
+  stage("transformer step, intra-op 2");
+  setNumThreads(2);
+  const transformer_step_ms_intra_op_2 = Math.round(transformerStepMs(REFERENCE, 32, Math.min(o.transformerSteps, 5)) * 10) / 10;
+  setNumThreads(1);
   stage("cnn step");
   const cnn_step_ms = Math.round(cnnStepMs(o.cnnSteps) * 10) / 10;
   stage("C++ reference step");
@@ -163,6 +169,7 @@ export function runEngineBench(o: EngineBenchOptions) {
     matmul_gflops,
     op_overhead_us,
     transformer_step_ms,
+    transformer_step_ms_intra_op_2,
     cpp_transformer_step_ms,
     ts_over_cpp: cpp_transformer_step_ms ? Math.round((transformer_step_ms / cpp_transformer_step_ms) * 1000) / 1000 : null,
     cnn_step_ms,

@@ -1,3 +1,37 @@
-import { Command } from "commander";
-// placeholder, replaced by the issue that builds this command
-export function registerRender(_program: Command): void {}
+// `imagecot render`: ground-truth images of a suite in GenEval's layout (`imagecot eval` reads them).
+import { Command, Option } from "commander";
+import { readMetadataFile } from "../geneval/metadata.js";
+import { renderSuite } from "../shapes/ground-truth.js";
+import { SHAPE_CLASSES } from "../shapes/world.js";
+import { userInput } from "./geneval.js";
+import { intOption } from "./options.js";
+import { UserError } from "./run.js";
+
+interface RenderOptions {
+  suite: string;
+  imagesPerPrompt: number;
+  out: string;
+  seed: number;
+  size: number;
+}
+
+export function registerRender(program: Command): void {
+  program
+    .command("render")
+    .description("draw ground-truth images of a shapes suite, in GenEval's folder layout")
+    .requiredOption("--suite <file>", "metadata JSONL over the shapes world, e.g. suites/geneval-shapes.jsonl")
+    .addOption(new Option("--images-per-prompt <k>", "images per prompt").default(4).argParser(intOption))
+    .requiredOption("--out <dir>", "output folder: DIR/00000/metadata.jsonl, DIR/00000/samples/0000.png, ...")
+    .addOption(new Option("--seed <n>", "random seed of the layouts").default(0).argParser(intOption))
+    .addOption(new Option("--size <px>", "image side in pixels").default(64).argParser(intOption))
+    .addHelpText("after", "\nExample:\n  imagecot render --suite suites/geneval-shapes.jsonl --images-per-prompt 4 --out runs/gt --seed 0 && imagecot eval runs/gt")
+    .action((o: RenderOptions) => {
+      if (o.imagesPerPrompt < 1) throw new UserError("--images-per-prompt must be at least 1");
+      if (o.size < 32) throw new UserError("--size must be at least 32 pixels");
+      const suite = userInput(() => readMetadataFile(o.suite, { classes: SHAPE_CLASSES }));
+      const progress = process.stderr.isTTY ? (done: number, total: number) => process.stderr.write(`\rrendering ${done}/${total}`) : undefined;
+      const n = userInput(() => renderSuite(suite, o.out, { imagesPerPrompt: o.imagesPerPrompt, seed: o.seed, size: o.size, onProgress: progress }));
+      if (progress) process.stderr.write("\n");
+      process.stdout.write(`wrote ${n} images of ${suite.length} prompts to ${o.out}\n`);
+    });
+}

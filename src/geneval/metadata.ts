@@ -139,3 +139,15 @@ export function formatMetadataJsonl(metas: readonly PromptMeta[]): string {
 export function writeMetadataFile(path: string, metas: readonly PromptMeta[]): void {
   writeFileAtomic(path, formatMetadataJsonl(metas));
 }
+
+export interface MetadataStats {
+  total: number;
+  /** Prompts per tag, every tag in TAGS order (0 when absent). */
+  by_tag: Record<Tag, number>;
+}
+
+export function metadataStats(metas: readonly PromptMeta[]): MetadataStats {
+  const by_tag = Object.fromEntries(TAGS.map((t) => [t, 0])) as Record<Tag, number>;
+  for (const m of metas) by_tag[m.tag]++;
+  return { total: metas.length, by_tag };
+}

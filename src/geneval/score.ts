@@ -7,7 +7,7 @@ import { InputError } from "./errors.js";
 import { listPromptFolders } from "./layout.js";
 import { evaluateImage } from "./rules.js";
 import { summarize, type Summary } from "./summary.js";
-import { TAGS, type Detection, type PromptMeta, type Tag } from "./types.js";
+import type { Detection, PromptMeta, Tag } from "./types.js";
 
 /** One image to score: its place in the suite, its metadata and every detection of it. */
 export interface ImageInput {
@@ -54,6 +54,15 @@ export function summarizeRows(rows: readonly ResultRow[]): Summary {
 /** Detects the objects of one image file (the PNG reader and detector, injected). */
 export type DetectFile = (path: string) => Detection[];
 
+function detectWithPath(detectFile: DetectFile, path: string): Detection[] {
+  try {
+    return detectFile(path);
+  } catch (e) {
+    // A decoder or detector failure should say which image it was.
+    throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
 /**
  * Scores every sample of a GenEval layout folder, prompt by prompt, in order. Filenames are
  * relative to the folder; `onProgress(done, total)` after each image.
@@ -71,7 +80,7 @@ export function scoreFolder(dir: string, detectFile: DetectFile, onProgress?: (d
           sampleIndex: image.index,
           filename: relative(dir, image.path),
           metadata: folder.metadata,
-          detections: detectFile(image.path),
+          detections: detectWithPath(detectFile, image.path),
         }),
       );
       onProgress?.(rows.length, total);
@@ -99,9 +108,8 @@ const pct = (x: number): string => `${x.toFixed(2)}%`;
 
 /** The summary for people: one line per tag, then the totals (summary_scores.py's figures). */
 export function formatSummaryTable(s: Summary): string {
-  const tags = TAGS.filter((t) => s.by_tag[t] !== undefined);
   return [
-    ...tags.map((t) => `${t.padEnd(16)} ${pct(100 * s.by_tag[t]!)}`),
+    ...Object.entries(s.by_tag).map(([tag, acc]) => `${tag.padEnd(16)} ${pct(100 * acc)}`),
     `${"overall".padEnd(16)} ${s.overall.toFixed(5)}`,
     `${"images".padEnd(16)} ${s.images}`,
     `${"correct images".padEnd(16)} ${pct(s.correct_images_pct)}`,

@@ -1,6 +1,7 @@
 // The GenEval-Shapes world: its object classes, the ten GenEval colours as an RGB palette, the
 // background, and the image size. Everything else in src/shapes draws or reads these.
-import { COLORS, type Color } from "../geneval/types.js";
+import { makePlural, MAX_COUNT, numberWord } from "../geneval/suite.js";
+import { COLORS, RELATIONS, type Color } from "../geneval/types.js";
 
 /** Classes chosen to stay distinct at ~12 px, under blur and blockiness (see geometry.ts). */
 export const SHAPE_CLASSES = ["circle", "square", "triangle", "star", "cross", "ring", "heart", "diamond"] as const;
@@ -35,3 +36,15 @@ export { COLORS };
 export function isShapeClass(name: string): name is ShapeClass {
   return (SHAPE_CLASSES as readonly string[]).includes(name);
 }
+
+/** Every word a prompt of this world may use: GenEval's template words, classes, plurals, colours, numbers, relations. */
+export const WORLD_VOCABULARY: readonly string[] = [
+  ...new Set([
+    ...["a", "an", "photo", "of", "and"],
+    ...SHAPE_CLASSES,
+    ...SHAPE_CLASSES.map(makePlural),
+    ...COLORS,
+    ...Array.from({ length: MAX_COUNT - 1 }, (_, i) => numberWord(i + 2)),
+    ...RELATIONS.flatMap((r) => r.split(" ")),
+  ]),
+].sort();

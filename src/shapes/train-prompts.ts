@@ -1,0 +1,108 @@
+// Training prompts for the shapes world: GenEval's six templates plus compositional ones in the
+// same metadata format (counts with colours, counted pairs, coloured relations), so that with
+// every test prompt held out a generator still meets each class, number, colour and relation.
+// A prompt string of the test suite is never returned: the pools are built without them.
+import { fileURLToPath } from "node:url";
+import {
+  colorAttrPrompt,
+  colorsPrompt,
+  countingPrompt,
+  makePlural,
+  MAX_COUNT,
+  numberWord,
+  positionPrompt,
+  singleObjectPrompt,
+  twoObjectPrompt,
+  withArticle,
+} from "../geneval/suite.js";
+import { COLORS, RELATIONS, type Color, type Include, type PromptMeta } from "../geneval/types.js";
+import { randInt, type Rng } from "../util/prng.js";
+import { SHAPE_CLASSES } from "./world.js";
+
+/**
+ * The committed test suite (repository root / suites), never to be trained on. Made by GenEval's
+ * procedure over SHAPE_CLASSES: `imagecot geneval suite --classes
+ * circle,square,triangle,star,cross,ring,heart,diamond --seed 1 --out suites/geneval-shapes.jsonl`
+ */
+export const TEST_SUITE_FILE = fileURLToPath(new URL("../../../suites/geneval-shapes.jsonl", import.meta.url));
+
+const pairs = SHAPE_CLASSES.flatMap((a) => SHAPE_CLASSES.filter((b) => b !== a).map((b): [string, string] => [a, b]));
+const counts = Array.from({ length: MAX_COUNT - 1 }, (_, i) => i + 2);
+
+/** "a red circle", "two circles", "three red circles". */
+function phrase(cls: string, count: number, color?: Color): string {
+  const noun = color ? `${color} ${count === 1 ? cls : makePlural(cls)}` : count === 1 ? cls : makePlural(cls);
+  return count === 1 ? withArticle(noun) : `${numberWord(count)} ${noun}`;
+}
+
+/** "two red circles": counting with a colour (tag counting: GenEval's 0.9 threshold applies). */
+function coloredCountingPrompt(cls: string, count: number, color: Color): PromptMeta {
+  return {
+    tag: "counting",
+    include: [{ class: cls, count, color }],
+    exclude: [{ class: cls, count: count + 1 }],
+    prompt: `a photo of ${phrase(cls, count, color)}`,
+  };
+}
+
+/** "two circles and a square": counted classes are capped as in GenEval's counting. */
+function countedPairPrompt(a: string, na: number, b: string, nb: number): PromptMeta {
+  const include: Include[] = [{ class: a, count: na }, { class: b, count: nb }];
+  return {
+    tag: "counting",
+    include,
+    exclude: include.filter((i) => i.count >= 2).map((i) => ({ class: i.class, count: i.count + 1 })),
+    prompt: `a photo of ${phrase(a, na)} and ${phrase(b, nb)}`,
+  };
+}
+
+/** "a red circle left of a blue square". */
+function coloredPositionPrompt(a: string, ca: Color, rel: (typeof RELATIONS)[number], b: string, cb: Color): PromptMeta {
+  return {
+    tag: "position",
+    include: [{ class: b, count: 1, color: cb }, { class: a, count: 1, color: ca, position: [rel, 0] }],
+    prompt: `a photo of ${phrase(a, 1, ca)} ${rel} ${phrase(b, 1, cb)}`,
+  };
+}
+
+const colorPairs = COLORS.flatMap((a) => COLORS.filter((b) => b !== a).map((b): [Color, Color] => [a, b]));
+
+/** Every prompt of each template over the world, GenEval's six first. */
+const TEMPLATES: Record<string, () => PromptMeta[]> = {
+  single_object: () => SHAPE_CLASSES.map(singleObjectPrompt),
+  two_object: () => pairs.map(([a, b]) => twoObjectPrompt(a, b)),
+  counting: () => SHAPE_CLASSES.flatMap((c) => counts.map((n) => countingPrompt(c, n))),
+  colors: () => SHAPE_CLASSES.flatMap((c) => COLORS.map((k) => colorsPrompt(c, k))),
+  position: () => pairs.flatMap(([a, b]) => RELATIONS.map((r) => positionPrompt(a, r, b))),
+  color_attr: () => pairs.flatMap(([a, b]) => colorPairs.map(([ca, cb]) => colorAttrPrompt(a, ca, b, cb))),
+  colored_counting: () => SHAPE_CLASSES.flatMap((c) => counts.flatMap((n) => COLORS.map((k) => coloredCountingPrompt(c, n, k)))),
+  // at most MAX_COUNT objects in all, so every scene still fits at a readable size
+  counted_pair: () =>
+    pairs.flatMap(([a, b]) =>
+      counts.flatMap((na) => [1, ...counts].filter((nb) => na + nb <= MAX_COUNT).map((nb) => countedPairPrompt(a, na, b, nb))),
+    ),
+  colored_position: () =>
+    pairs.flatMap(([a, b]) => RELATIONS.flatMap((r) => colorPairs.map(([ca, cb]) => coloredPositionPrompt(a, ca, r, b, cb)))),
+};
+
+export interface TrainPromptSampler {
+  /** One training prompt: a template drawn uniformly among those with prompts left, then one of its prompts. */
+  sample(rng: Rng): PromptMeta;
+  /** Prompts left per template after the test suite's are removed. */
+  sizes: Record<string, number>;
+}
+
+/** A sampler over every template's prompts but those whose string is in `testSuite`. */
+export function createTrainPromptSampler(testSuite: readonly PromptMeta[]): TrainPromptSampler {
+  const held = new Set(testSuite.map((m) => m.prompt));
+  const pools = Object.entries(TEMPLATES)
+    .map(([name, all]) => [name, all().filter((m) => !held.has(m.prompt))] as const)
+    .filter(([, pool]) => pool.length > 0);
+  return {
+    sample(rng) {
+      const [, pool] = pools[randInt(rng, pools.length)];
+      return pool[randInt(rng, pool.length)];
+    },
+    sizes: Object.fromEntries(pools.map(([name, pool]) => [name, pool.length])),
+  };
+}

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { readMetadataFile } from "../../src/geneval/metadata.js";
+import { evaluateImage } from "../../src/geneval/rules.js";
+import { COLORS, RELATIONS } from "../../src/geneval/types.js";
+import { mulberry32 } from "../../src/util/prng.js";
+import { sampleScene, sceneDetections } from "../../src/shapes/scene.js";
+import { createTrainPromptSampler, TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
+import { SHAPE_CLASSES, WORLD_VOCABULARY } from "../../src/shapes/world.js";
+
+const suite = readMetadataFile(TEST_SUITE_FILE, { classes: SHAPE_CLASSES });
+
+test("100,000 training prompts: never a test prompt, only the world's words, every concept covered", () => {
+  const sampler = createTrainPromptSampler(suite);
+  const test = new Set(suite.map((m) => m.prompt));
+  const vocabulary = new Set(WORLD_VOCABULARY);
+  const rng = mulberry32(2024);
+  const classes = new Set<string>(), colors = new Set<string>(), numbers = new Set<number>(), relations = new Set<string>();
+  const checkedWords = new Set<string>();
+  for (let i = 0; i < 100_000; i++) {
+    const meta = sampler.sample(rng);
+    assert.ok(!test.has(meta.prompt), `test prompt returned: ${meta.prompt}`);
+    if (!checkedWords.has(meta.prompt)) {
+      checkedWords.add(meta.prompt);
+      for (const w of meta.prompt.split(" ")) assert.ok(vocabulary.has(w), `'${w}' in '${meta.prompt}' is outside the vocabulary`);
+    }
+    for (const inc of meta.include) {
+      classes.add(inc.class);
+      numbers.add(inc.count);
+      if (inc.color) colors.add(inc.color);
+      if (inc.position) relations.add(inc.position[0]);
+    }
+  }
+  assert.deepEqual([...classes].sort(), [...SHAPE_CLASSES].sort());
+  assert.deepEqual([...colors].sort(), [...COLORS].sort());
+  assert.deepEqual([...numbers].sort(), [1, 2, 3, 4]);
+  assert.deepEqual([...relations].sort(), [...RELATIONS].sort());
+});
+
+test("every template keeps prompts, GenEval's single objects aside (the test suite holds them all)", () => {
+  const { sizes } = createTrainPromptSampler(suite);
+  assert.equal(sizes.single_object, undefined);
+  for (const name of ["two_object", "colors", "position", "color_attr", "colored_counting", "counted_pair", "colored_position"]) {
+    assert.ok(sizes[name] > 0, `${name}: ${JSON.stringify(sizes)}`);
+  }
+  // with no test suite held out, GenEval's own templates are there too
+  assert.equal(createTrainPromptSampler([]).sizes.single_object, SHAPE_CLASSES.length);
+});
+
+test("training prompts are drawable: the scene sampler satisfies them", () => {
+  const sampler = createTrainPromptSampler(suite);
+  const rng = mulberry32(5);
+  for (let i = 0; i < 300; i++) {
+    const meta = sampler.sample(rng);
+    const verdict = evaluateImage(meta, sceneDetections(sampleScene(meta, rng)));
+    assert.ok(verdict.correct, `${meta.prompt}: ${verdict.reasons}`);
+  }
+});
