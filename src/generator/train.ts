@@ -1,0 +1,87 @@
+// Trains the masked-token generator on renders of training prompts (never a test prompt),
+// tokenized by the frozen VQ tokenizer: random cosine-schedule masking, cross-entropy on the
+// masked positions, and prompt dropout for classifier-free guidance. Resumable.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { AdamW, F, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, rand, tensor, tidy, where } from "../torch/index.js";
+import { mulberry32 } from "../util/prng.js";
+import { imagesToTensor } from "../tokenizer/pixels.js";
+import type { VQAutoencoder } from "../tokenizer/vq.js";
+import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
+import { trainingBatch } from "../train/data.js";
+import { type LogEntry, TrainLog } from "../train/log.js";
+import { type GeneratorConfig, MaskedGenerator } from "./model.js";
+import { promptIds } from "./prompt.js";
+
+export interface TrainGeneratorOptions {
+  runDir: string; // checkpoint and log
+  out: string; // final weights
+  steps: number;
+  batch: number;
+  lr: number;
+  weightDecay: number;
+  seed: number;
+  condDropout: number; // share of rows trained unconditionally ([NULL] prompt), for CFG
+  config: GeneratorConfig;
+  checkpointEvery: number;
+  logEvery: number;
+  onLog?: (entry: LogEntry) => void;
+}
+
+/**
+ * Masks each row with its own ratio cos(pi/2 u), u ~ U(0, 1), at least one position:
+ * returns the input ids (mask id where masked) and targets (-100 where not masked).
+ */
+export function maskTokens(tokens: number[][], maskId: number, L: number) {
+  return tidy(() => {
+    const B = tokens.length;
+    const ids = tensor(tokens.flat(), [B, L], "int64");
+    const ratio = rand([B, 1]).mul(Math.PI / 2).cos(); // (B, 1)
+    const count = ratio.mul(L).clamp(1, L).floor(); // positions to mask per row
+    const rank = rand([B, L]).argsort(1).argsort(1); // a random rank per position
+    const masked = rank.lt(count); // (B, L)
+    return { input: where(masked, maskId, ids), target: where(masked, ids, -100) };
+  });
+}
+
+export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): MaskedGenerator {
+  mkdirSync(o.runDir, { recursive: true });
+  const ckpt = join(o.runDir, "checkpoint.safetensors");
+  manualSeed(o.seed);
+  const model = new MaskedGenerator(o.config);
+  const opt = new AdamW(model.namedParameters(), { lr: o.lr, betas: [0.9, 0.98], weightDecay: o.weightDecay });
+  const start = loadCheckpoint(ckpt, model, opt)?.step ?? 0;
+  const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
+  const L = o.config.imageTokens;
+  let sum = 0;
+  let t0 = performance.now();
+  for (let step = start; step < o.steps; step++) {
+    manualSeed(o.seed * 1_000_003 + step); // masks and dropout of a step are fixed by its number
+    const { metas, images } = trainingBatch(o.seed, step, o.batch, vq.config.imageSize);
+    const tokens = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([o.batch, L]).toArray()));
+    const rows = Array.from({ length: o.batch }, (_, i) => tokens.slice(i * L, (i + 1) * L));
+    const drop = mulberry32(o.seed * 7919 + step);
+    const text = metas.map((m) => promptIds(drop() < o.condDropout ? null : m.prompt, o.config.maxText));
+    opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 10, warmupSteps: 300, totalSteps: o.steps });
+    sum += tidy(() => {
+      const { input, target } = maskTokens(rows, model.maskId, L);
+      const logits = model.forward({ text: tensor(text.flat(), [o.batch, o.config.maxText], "int64"), image: input });
+      const loss = F.crossEntropy(logits.reshape([-1, o.config.codebookSize]), target.reshape([-1]), { ignoreIndex: -100 });
+      opt.zeroGrad();
+      loss.backward();
+      clipGradNorm(model.parameters(), 1);
+      opt.step();
+      return loss.item();
+    });
+    if ((step + 1) % o.logEvery === 0) {
+      const entry = { step: step + 1, loss: sum / o.logEvery, lr: opt.lr, sec_per_step: (performance.now() - t0) / 1000 / o.logEvery };
+      log.append(entry);
+      o.onLog?.(entry);
+      sum = 0;
+      t0 = performance.now();
+    }
+    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps) saveCheckpoint(ckpt, model, opt, { step: step + 1 });
+  }
+  saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed) });
+  return model;
+}

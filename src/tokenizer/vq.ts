@@ -1,0 +1,171 @@
+// The image tokenizer: a small VQ autoencoder (VQ-VAE with an l2-normalised codebook, as in
+// ViT-VQGAN) that maps a 64x64 RGB image to a grid of discrete tokens and back.
+import { Conv2d, F, GroupNorm, Module, ModuleList, type Tensor, noGrad, randn, tidy } from "../torch/index.js";
+
+export interface VQConfig {
+  imageSize: number; // pixels per side of the input image
+  channels: number[]; // conv widths at full resolution and after each 2x downsample
+  codebookSize: number; // number of discrete tokens
+  codeDim: number; // width of a code vector (small dims keep the codebook well used)
+  beta: number; // commitment weight: pulls encoder outputs towards their codes
+}
+
+export const DEFAULT_VQ: VQConfig = { imageSize: 64, channels: [32, 64, 128, 128], codebookSize: 1024, codeDim: 32, beta: 0.25 };
+
+/** Side of the token grid: one 2x downsample per step between channel widths. */
+export function gridSize(c: VQConfig): number {
+  return c.imageSize / 2 ** (c.channels.length - 1);
+}
+
+class ResBlock extends Module {
+  readonly n1;
+  readonly c1;
+  readonly n2;
+  readonly c2;
+  constructor(ch: number) {
+    super();
+    this.n1 = this.module("n1", new GroupNorm(8, ch));
+    this.c1 = this.module("c1", new Conv2d(ch, ch, 3, { padding: 1 }));
+    this.n2 = this.module("n2", new GroupNorm(8, ch));
+    this.c2 = this.module("c2", new Conv2d(ch, ch, 3, { padding: 1 }));
+  }
+  forward(x: Tensor): Tensor {
+    const h = this.c1.forward(this.n1.forward(x).silu());
+    return x.add(this.c2.forward(this.n2.forward(h).silu()));
+  }
+}
+
+class Encoder extends Module {
+  readonly stem;
+  readonly downs;
+  readonly blocks;
+  readonly out;
+  constructor(c: VQConfig) {
+    super();
+    const ch = c.channels;
+    this.stem = this.module("stem", new Conv2d(3, ch[0], 3, { padding: 1 }));
+    this.downs = this.module("downs", new ModuleList(ch.slice(1).map((w, i) => new Conv2d(ch[i], w, 4, { stride: 2, padding: 1 }))));
+    this.blocks = this.module("blocks", new ModuleList(ch.slice(1).map((w) => new ResBlock(w))));
+    this.out = this.module("out", new Conv2d(ch[ch.length - 1], c.codeDim, 1));
+  }
+  forward(x: Tensor): Tensor {
+    let h = this.stem.forward(x).silu(); // (B, C0, S, S)
+    this.downs.items.forEach((d, i) => {
+      h = this.blocks.items[i].forward(d.forward(h).silu()); // halves the side each time
+    });
+    return this.out.forward(h); // (B, D, G, G)
+  }
+}
+
+class Decoder extends Module {
+  readonly inp;
+  readonly blocks;
+  readonly ups;
+  readonly out;
+  constructor(c: VQConfig) {
+    super();
+    const ch = [...c.channels].reverse();
+    this.inp = this.module("inp", new Conv2d(c.codeDim, ch[0], 3, { padding: 1 }));
+    this.blocks = this.module("blocks", new ModuleList(ch.slice(0, -1).map((w) => new ResBlock(w))));
+    // nearest upsampling then a conv: no checkerboard artefacts of transposed convs
+    this.ups = this.module("ups", new ModuleList(ch.slice(1).map((w, i) => new Conv2d(ch[i], w, 3, { padding: 1 }))));
+    this.out = this.module("out", new Conv2d(ch[ch.length - 1], 3, 3, { padding: 1 }));
+  }
+  forward(z: Tensor): Tensor {
+    let h = this.inp.forward(z).silu(); // (B, C, G, G)
+    this.ups.items.forEach((u, i) => {
+      h = this.blocks.items[i].forward(h);
+      const s = h.size(-1) * 2;
+      h = u.forward(F.interpolate(h, [s, s], "nearest")).silu();
+    });
+    return this.out.forward(h); // (B, 3, S, S) in [-1, 1] (not clamped)
+  }
+}
+
+export interface VQOutput {
+  recon: Tensor; // (B, 3, S, S)
+  tokens: Tensor; // (B, G, G) int64
+  loss: Tensor; // reconstruction + codebook + commitment
+  reconLoss: Tensor;
+}
+
+export class VQAutoencoder extends Module {
+  readonly encoder;
+  readonly decoder;
+  readonly codebook: Tensor; // (K, D), compared after l2 normalisation
+
+  constructor(readonly config: VQConfig) {
+    super();
+    this.encoder = this.module("encoder", new Encoder(config));
+    this.decoder = this.module("decoder", new Decoder(config));
+    this.codebook = this.param("codebook", noGrad(() => tidy(() => randn([config.codebookSize, config.codeDim]))));
+  }
+
+  get grid(): number {
+    return gridSize(this.config);
+  }
+
+  private normalisedCodebook(): Tensor {
+    return this.codebook.div(this.codebook.pow(2).sum([1], true).sqrt().add(1e-6));
+  }
+
+  /** Encoder output, l2-normalised per position: (B, G, G, D). */
+  private latents(images: Tensor): Tensor {
+    const z = this.encoder.forward(images).permute([0, 2, 3, 1]); // (B, G, G, D)
+    return z.div(z.pow(2).sum([-1], true).sqrt().add(1e-6));
+  }
+
+  /** Nearest code by cosine similarity. z (..., D) -> indices (...) */
+  private nearest(z: Tensor, book: Tensor): Tensor {
+    return z.matmul(book.transpose(0, 1)).argmax(-1);
+  }
+
+  /** images (B, 3, S, S) in [-1, 1] -> tokens (B, G, G) int64 */
+  encode(images: Tensor): Tensor {
+    return tidy(() => noGrad(() => this.nearest(this.latents(images), this.normalisedCodebook())));
+  }
+
+  /** tokens (B, G, G) int64 -> images (B, 3, S, S), clamped to [-1, 1] */
+  decode(tokens: Tensor): Tensor {
+    return tidy(() => {
+      const zq = F.embedding(this.normalisedCodebook(), tokens).permute([0, 3, 1, 2]); // (B, D, G, G)
+      return this.decoder.forward(zq).clamp(-1, 1);
+    });
+  }
+
+  /**
+   * Training forward: straight-through quantisation, codebook and commitment losses, and a
+   * reconstruction loss weighted towards object pixels (objects are a small part of each image).
+   */
+  forward(images: Tensor, pixelWeight?: Tensor): VQOutput {
+    return tidy(() => {
+      const z = this.latents(images); // (B, G, G, D)
+      const book = this.normalisedCodebook();
+      const tokens = noGrad(() => this.nearest(z, book));
+      const zq = F.embedding(book, tokens); // (B, G, G, D)
+      const codebookLoss = F.mseLoss(zq, z.detach());
+      const commitLoss = F.mseLoss(z, zq.detach());
+      const zst = z.add(zq.sub(z).detach()).permute([0, 3, 1, 2]); // straight-through gradient to the encoder
+      const recon = this.decoder.forward(zst);
+      const err = recon.sub(images).pow(2);
+      const reconLoss = pixelWeight ? err.mul(pixelWeight).sum().div(pixelWeight.sum().mul(3)) : err.mean();
+      const loss = reconLoss.add(codebookLoss).add(commitLoss.mul(this.config.beta));
+      return { recon, tokens, loss, reconLoss };
+    });
+  }
+
+  /** Moves the given codes onto fresh encoder outputs: revives codes that no input uses. */
+  reviveCodes(dead: number[], images: Tensor): void {
+    if (dead.length === 0) return;
+    noGrad(() =>
+      tidy(() => {
+        const z = this.latents(images).reshape([-1, this.config.codeDim]); // (N, D)
+        const n = z.size(0);
+        dead.forEach((code, i) => {
+          const src = z.select(0, (i * 7919) % n);
+          this.codebook.select(0, code).copy_(src);
+        });
+      }),
+    );
+  }
+}
