@@ -5,6 +5,7 @@ import { registerBench } from "./bench.js";
 import { registerEval } from "./eval.js";
 import { registerGeneval } from "./geneval.js";
 import { registerRender } from "./render.js";
+import { registerTrain } from "./train.js";
 import { runCli } from "./run.js";
 
 const program = new Command()
@@ -16,5 +17,6 @@ registerBench(program);
 registerGeneval(program);
 registerEval(program);
 registerRender(program);
+registerTrain(program);
 
 await runCli(program, process.argv);

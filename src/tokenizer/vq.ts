@@ -10,7 +10,7 @@ export interface VQConfig {
   beta: number; // commitment weight: pulls encoder outputs towards their codes
 }
 
-export const DEFAULT_VQ: VQConfig = { imageSize: 64, channels: [32, 64, 128, 128], codebookSize: 1024, codeDim: 32, beta: 0.25 };
+export const DEFAULT_VQ: VQConfig = { imageSize: 64, channels: [16, 32, 64, 128], codebookSize: 1024, codeDim: 32, beta: 0.25 };
 
 /** Side of the token grid: one 2x downsample per step between channel widths. */
 export function gridSize(c: VQConfig): number {

@@ -1,0 +1,82 @@
+// `imagecot train tokenizer|generator`: resumable training runs of the embedded models.
+import { Command, Option } from "commander";
+import { DEFAULT_GENERATOR } from "../generator/model.js";
+import { trainGenerator } from "../generator/train.js";
+import { VOCAB } from "../tokenizer/text.js";
+import { DEFAULT_TRAIN_VQ, trainVQ } from "../tokenizer/train-vq.js";
+import { gridSize } from "../tokenizer/vq.js";
+import { loadVQ } from "../models/load.js";
+import type { LogEntry } from "../train/log.js";
+import { intOption, numberOption } from "./options.js";
+
+const printLog = (e: LogEntry) => process.stderr.write(JSON.stringify(e) + "\n");
+
+export function registerTrain(program: Command): void {
+  const train = program
+    .command("train")
+    .description("train the embedded models (resumable: rerun the same command after a kill)");
+
+  train
+    .command("tokenizer")
+    .description("train the VQ image tokenizer on renders of training prompts")
+    .option("--run-dir <dir>", "checkpoint and log folder", "runs/tokenizer")
+    .option("--out <file>", "final weights", "models/tokenizer.safetensors")
+    .addOption(new Option("--steps <n>", "training steps").default(DEFAULT_TRAIN_VQ.steps).argParser(intOption))
+    .addOption(new Option("--batch <n>", "images per step").default(DEFAULT_TRAIN_VQ.batch).argParser(intOption))
+    .addOption(new Option("--lr <x>", "peak learning rate").default(DEFAULT_TRAIN_VQ.lr).argParser(numberOption))
+    .option("--channels <list>", "conv widths per resolution", DEFAULT_TRAIN_VQ.config.channels.join(","))
+    .addOption(new Option("--codebook <n>", "codebook size").default(DEFAULT_TRAIN_VQ.config.codebookSize).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of data and init").default(DEFAULT_TRAIN_VQ.seed).argParser(intOption))
+    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number }) => {
+      const channels = o.channels.split(",").map(Number);
+      trainVQ({
+        ...DEFAULT_TRAIN_VQ,
+        ...o,
+        config: { ...DEFAULT_TRAIN_VQ.config, channels, codebookSize: o.codebook },
+        onLog: printLog,
+      });
+    });
+
+  train
+    .command("generator")
+    .description("train the masked-token generator on training prompts, tokenized by the VQ tokenizer")
+    .option("--tokenizer <file>", "VQ tokenizer weights", "models/tokenizer.safetensors")
+    .option("--run-dir <dir>", "checkpoint and log folder", "runs/generator")
+    .option("--out <file>", "final weights", "models/generator.safetensors")
+    .addOption(new Option("--steps <n>", "training steps").default(8000).argParser(intOption))
+    .addOption(new Option("--batch <n>", "images per step").default(64).argParser(intOption))
+    .addOption(new Option("--lr <x>", "peak learning rate").default(1e-3).argParser(numberOption))
+    .addOption(new Option("--d-model <n>", "width").default(DEFAULT_GENERATOR.dModel).argParser(intOption))
+    .addOption(new Option("--layers <n>", "transformer blocks").default(DEFAULT_GENERATOR.layers).argParser(intOption))
+    .addOption(new Option("--heads <n>", "attention heads").default(DEFAULT_GENERATOR.heads).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
+    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number }) => {
+      const vq = loadVQ(o.tokenizer);
+      const grid = gridSize(vq.config);
+      trainGenerator(
+        {
+          runDir: o.runDir,
+          out: o.out,
+          steps: o.steps,
+          batch: o.batch,
+          lr: o.lr,
+          weightDecay: 0.05,
+          seed: o.seed,
+          condDropout: 0.1,
+          checkpointEvery: 200,
+          logEvery: 50,
+          config: {
+            ...DEFAULT_GENERATOR,
+            dModel: o.dModel,
+            layers: o.layers,
+            heads: o.heads,
+            textVocab: VOCAB.length,
+            codebookSize: vq.config.codebookSize,
+            imageTokens: grid * grid,
+          },
+          onLog: printLog,
+        },
+        vq,
+      );
+    });
+}
