@@ -2,9 +2,13 @@
 import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
 import { addEngineBench } from "./bench-engine.js";
+import { addGenerateBench } from "./bench-generate.js";
+import { addTokenizerBench } from "./bench-tokenizer.js";
 
 export function registerBench(program: Command): void {
   const bench = program.command("bench").description("run a benchmark and print its figures as JSON");
   addEngineBench(bench);
   addDetectorBench(bench);
+  addTokenizerBench(bench);
+  addGenerateBench(bench);
 }

@@ -1,13 +1,32 @@
 // `imagecot eval`: GenEval's verdicts and summary for a layout folder (through the project's
 // detector) or for detections made by any external detector.
 import { join } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { writeResult } from "../eval/provenance.js";
+import { evaluateSuite } from "../eval/run-suite.js";
+import { readMetadataFile } from "../geneval/metadata.js";
+import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import { loadPipeline } from "../models/load.js";
+import { SHAPE_CLASSES } from "../shapes/world.js";
+import { STRATEGIES, strategyByName } from "../strategies/index.js";
+import { writeFileAtomic } from "../util/atomic.js";
 import { readDetectionsFile } from "../geneval/detections.js";
-import { defaultResultsPath, formatSummaryTable, scoreFolder, scoreImage, summarizeRows, writeEvalOutputs, type ResultRow } from "../geneval/score.js";
+import {
+  defaultResultsPath,
+  formatResultsJsonl,
+  formatSummaryTable,
+  scoreFolder,
+  scoreImage,
+  summarizeRows,
+  writeEvalOutputs,
+  type ResultRow,
+} from "../geneval/score.js";
 import type { Detection } from "../geneval/types.js";
 import { detect } from "../shapes/detector.js";
 import { readPng } from "../shapes/image.js";
 import { userInput } from "./geneval.js";
+import { intOption, numberOption } from "./options.js";
+import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 
 /** The project's detector on one PNG file: the only place eval touches pixels. */
@@ -18,8 +37,19 @@ function detectPng(path: string): Detection[] {
 interface EvalOptions {
   detections?: string;
   json?: boolean;
+  quiet?: boolean;
   out?: string;
   results?: string;
+  suite?: string;
+  strategy: string;
+  imagesPerPrompt: number;
+  n: number;
+  steps: number;
+  cfg: number;
+  seed: number;
+  genDir?: string;
+  generator?: string;
+  tokenizer?: string;
 }
 
 const DETECTIONS_HELP = `
@@ -46,6 +76,44 @@ function report(rows: ResultRow[], opts: EvalOptions, summaryPath: string | unde
   process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : formatSummaryTable(summary) + "\n");
 }
 
+/** --suite: generate with a strategy into GenEval's layout (resumable), then score it. */
+function evalSuite(suiteFile: string, opts: EvalOptions): void {
+  const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
+  const strategy = strategyByNameOrUsage(opts.strategy);
+  const genDir = opts.genDir ?? join("runs", "eval", `${opts.strategy}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}`);
+  const pipeline = loadPipeline(opts.generator, opts.tokenizer);
+  const bar = progressBar(suite.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
+  const { summary, rows } = (() => {
+    try {
+      return evaluateSuite({
+        suite,
+        strategy,
+        ctx: { pipeline, n: opts.n, sample: { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg } },
+        imagesPerPrompt: opts.imagesPerPrompt,
+        seed: opts.seed,
+        out: genDir,
+        onProgress: (done) => bar.update(done),
+      });
+    } finally {
+      bar.stop();
+    }
+  })();
+  const resultsPath = opts.results ?? join(genDir, "results.jsonl");
+  writeFileAtomic(resultsPath, formatResultsJsonl(rows));
+  const settings = { strategy: opts.strategy, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile };
+  writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir });
+  if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir });
+  process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : `${formatSummaryTable(summary)}\nNFE per image    ${summary.nfe_per_image}\n`);
+}
+
+function strategyByNameOrUsage(name: string) {
+  try {
+    return strategyByName(name);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
 export function registerEval(program: Command): void {
   program
     .command("eval")
@@ -55,9 +123,22 @@ export function registerEval(program: Command): void {
     .option("--json", "print the summary as one JSON object")
     .option("--out <file>", "summary JSON to write (default DIR/summary.json)")
     .option("--results <file>", "per-image results JSONL to write (default results.jsonl beside the summary)")
-    .addHelpText("after", DETECTIONS_HELP)
+    .option("--suite <file>", "generate images for this suite with --strategy, then score them")
+    .option("--strategy <name>", `with --suite: ${Object.keys(STRATEGIES).join(", ")}`, "none")
+    .addOption(new Option("--images-per-prompt <k>", "with --suite: images per prompt").default(4).argParser(intOption))
+    .addOption(new Option("--n <paths>", "with --suite: paths per image (N) for strategies that choose").default(20).argParser(intOption))
+    .addOption(new Option("--steps <T>", "with --suite: decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
+    .addOption(new Option("--cfg <g>", "with --suite: guidance scale").default(DEFAULT_SAMPLE.cfg).argParser(numberOption))
+    .addOption(new Option("--seed <n>", "with --suite: random seed").default(0).argParser(intOption))
+    .option("--gen-dir <dir>", "with --suite: where images go (default runs/eval/<strategy>-n<N>-k<K>-s<seed>; rerun to resume)")
+    .option("--generator <file>", "with --suite: generator weights (default: the shipped model)")
+    .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
+    .option("--quiet", "no progress bar")
+    .addHelpText("after", DETECTIONS_HELP + "\nExample:\n  imagecot eval --suite suites/geneval-shapes.jsonl --strategy none --images-per-prompt 4 --json --out results/baseline.json\n")
     .action((dir: string | undefined, opts: EvalOptions) => {
-      if ((dir === undefined) === (opts.detections === undefined)) throw new UserError("give a folder DIR or --detections FILE (exactly one)");
+      const modes = [dir !== undefined, opts.detections !== undefined, opts.suite !== undefined].filter(Boolean).length;
+      if (modes !== 1) throw new UserError("give exactly one of: a folder DIR, --detections FILE, --suite FILE");
+      if (opts.suite !== undefined) return evalSuite(opts.suite, opts);
       if (opts.detections !== undefined) {
         const file = opts.detections;
         const rows = userInput(() => readDetectionsFile(file)).map(scoreImage);

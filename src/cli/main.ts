@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { registerBench } from "./bench.js";
 import { registerEval } from "./eval.js";
+import { registerGenerate } from "./generate.js";
 import { registerGeneval } from "./geneval.js";
 import { registerRender } from "./render.js";
 import { registerTrain } from "./train.js";
@@ -14,6 +15,7 @@ const program = new Command()
   .version("0.1.0");
 
 registerBench(program);
+registerGenerate(program);
 registerGeneval(program);
 registerEval(program);
 registerRender(program);

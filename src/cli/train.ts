@@ -6,6 +6,7 @@ import { VOCAB } from "../tokenizer/text.js";
 import { DEFAULT_TRAIN_VQ, trainVQ } from "../tokenizer/train-vq.js";
 import { gridSize } from "../tokenizer/vq.js";
 import { loadVQ } from "../models/load.js";
+import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption } from "./options.js";
 
@@ -20,14 +21,15 @@ export function registerTrain(program: Command): void {
     .command("tokenizer")
     .description("train the VQ image tokenizer on renders of training prompts")
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/tokenizer")
-    .option("--out <file>", "final weights", "models/tokenizer.safetensors")
+    .option("--out <file>", "final weights", DEFAULT_TOKENIZER)
     .addOption(new Option("--steps <n>", "training steps").default(DEFAULT_TRAIN_VQ.steps).argParser(intOption))
     .addOption(new Option("--batch <n>", "images per step").default(DEFAULT_TRAIN_VQ.batch).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(DEFAULT_TRAIN_VQ.lr).argParser(numberOption))
     .option("--channels <list>", "conv widths per resolution", DEFAULT_TRAIN_VQ.config.channels.join(","))
     .addOption(new Option("--codebook <n>", "codebook size").default(DEFAULT_TRAIN_VQ.config.codebookSize).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of data and init").default(DEFAULT_TRAIN_VQ.seed).argParser(intOption))
-    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number }) => {
+    .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
+    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number; stopAt?: number }) => {
       const channels = o.channels.split(",").map(Number);
       trainVQ({
         ...DEFAULT_TRAIN_VQ,
@@ -40,9 +42,9 @@ export function registerTrain(program: Command): void {
   train
     .command("generator")
     .description("train the masked-token generator on training prompts, tokenized by the VQ tokenizer")
-    .option("--tokenizer <file>", "VQ tokenizer weights", "models/tokenizer.safetensors")
+    .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/generator")
-    .option("--out <file>", "final weights", "models/generator.safetensors")
+    .option("--out <file>", "final weights", DEFAULT_GENERATOR_WEIGHTS)
     .addOption(new Option("--steps <n>", "training steps").default(8000).argParser(intOption))
     .addOption(new Option("--batch <n>", "images per step").default(64).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(1e-3).argParser(numberOption))
@@ -50,7 +52,8 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--layers <n>", "transformer blocks").default(DEFAULT_GENERATOR.layers).argParser(intOption))
     .addOption(new Option("--heads <n>", "attention heads").default(DEFAULT_GENERATOR.heads).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
-    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number }) => {
+    .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
+    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number }) => {
       const vq = loadVQ(o.tokenizer);
       const grid = gridSize(vq.config);
       trainGenerator(
@@ -62,6 +65,7 @@ export function registerTrain(program: Command): void {
           lr: o.lr,
           weightDecay: 0.05,
           seed: o.seed,
+          stopAt: o.stopAt,
           condDropout: 0.1,
           checkpointEvery: 200,
           logEvery: 50,

@@ -7,6 +7,7 @@ import { AdamW, F, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, rand, ten
 import { mulberry32 } from "../util/prng.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
+import { writeLossCurve } from "../report/loss-curve.js";
 import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
@@ -24,6 +25,8 @@ export interface TrainGeneratorOptions {
   condDropout: number; // share of rows trained unconditionally ([NULL] prompt), for CFG
   config: GeneratorConfig;
   checkpointEvery: number;
+  /** Stop after this step, checkpointed, without finishing (a time-boxed part of a run); rerun to go on. */
+  stopAt?: number;
   logEvery: number;
   onLog?: (entry: LogEntry) => void;
 }
@@ -55,7 +58,7 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
   const L = o.config.imageTokens;
   let sum = 0;
   let t0 = performance.now();
-  for (let step = start; step < o.steps; step++) {
+  for (let step = start; step < Math.min(o.steps, o.stopAt ?? o.steps); step++) {
     manualSeed(o.seed * 1_000_003 + step); // masks and dropout of a step are fixed by its number
     const { metas, images } = trainingBatch(o.seed, step, o.batch, vq.config.imageSize);
     const tokens = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([o.batch, L]).toArray()));
@@ -80,8 +83,12 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
       sum = 0;
       t0 = performance.now();
     }
-    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps) saveCheckpoint(ckpt, model, opt, { step: step + 1 });
+    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps || step + 1 === o.stopAt) {
+      saveCheckpoint(ckpt, model, opt, { step: step + 1 });
+      writeLossCurve(join(o.runDir, "log.jsonl"), ["loss"], "generator", join(o.runDir, "loss.png"));
+    }
   }
+  if ((o.stopAt ?? o.steps) < o.steps) return model;
   saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed) });
   return model;
 }

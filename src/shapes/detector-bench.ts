@@ -41,9 +41,9 @@ export interface DetectorBenchResult {
   seconds: number;
 }
 
-type Row = { tag: Tag; promptKey: string; correct: boolean };
+export type Row = { tag: Tag; promptKey: string; correct: boolean };
 
-function accuracy(rows: Row[]): Accuracy {
+export function accuracy(rows: Row[]): Accuracy {
   const s = summarize(rows);
   return {
     images: rows.length,

@@ -2,7 +2,7 @@
 // same metadata format (counts with colours, counted pairs, coloured relations), so that with
 // every test prompt held out a generator still meets each class, number, colour and relation.
 // A prompt string of the test suite is never returned: the pools are built without them.
-import { fileURLToPath } from "node:url";
+import { fromRoot } from "../util/root.js";
 import {
   colorAttrPrompt,
   colorsPrompt,
@@ -24,7 +24,7 @@ import { SHAPE_CLASSES } from "./world.js";
  * procedure over SHAPE_CLASSES: `imagecot geneval suite --classes
  * circle,square,triangle,star,cross,ring,heart,diamond --seed 1 --out suites/geneval-shapes.jsonl`
  */
-export const TEST_SUITE_FILE = fileURLToPath(new URL("../../../suites/geneval-shapes.jsonl", import.meta.url));
+export const TEST_SUITE_FILE = fromRoot("suites", "geneval-shapes.jsonl");
 
 const pairs = SHAPE_CLASSES.flatMap((a) => SHAPE_CLASSES.filter((b) => b !== a).map((b): [string, string] => [a, b]));
 const counts = Array.from({ length: MAX_COUNT - 1 }, (_, i) => i + 2);

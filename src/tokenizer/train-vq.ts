@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { AdamW, clipGradNorm, cosineWithWarmup, manualSeed, tidy } from "../torch/index.js";
+import { writeLossCurve } from "../report/loss-curve.js";
 import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
@@ -20,6 +21,8 @@ export interface TrainVQOptions {
   config: VQConfig;
   objectWeight: number; // loss weight of object pixels relative to background
   checkpointEvery: number;
+  /** Stop after this step, checkpointed, without finishing (a time-boxed part of a run); rerun to go on. */
+  stopAt?: number;
   reviveEvery: number; // steps between revivals of unused codes (first 80% of training)
   onLog?: (entry: LogEntry) => void;
 }
@@ -45,8 +48,9 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
   const start = resumed?.step ?? 0;
   const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
   const usage = new Uint32Array(o.config.codebookSize);
+  let sums = { loss: 0, recon: 0 };
   let t0 = performance.now();
-  for (let step = start; step < o.steps; step++) {
+  for (let step = start; step < Math.min(o.steps, o.stopAt ?? o.steps); step++) {
     const { images } = trainingBatch(o.seed, step, o.batch, o.config.imageSize);
     opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 20, warmupSteps: 200, totalSteps: o.steps });
     const { loss, recon, tokens } = tidy(() => {
@@ -59,13 +63,14 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
       return { loss: out.loss.item(), recon: out.reconLoss.item(), tokens: out.tokens.toArray() };
     });
     for (const t of tokens) usage[t]++;
+    sums = { loss: sums.loss + loss, recon: sums.recon + recon };
     if ((step + 1) % o.reviveEvery === 0) {
       const dead = [...usage.keys()].filter((k) => usage[k] === 0);
       if (step < o.steps * 0.8) tidy(() => model.reviveCodes(dead, imagesToTensor(images)));
       const entry: LogEntry = {
         step: step + 1,
-        loss,
-        recon,
+        loss: sums.loss / o.reviveEvery,
+        recon: sums.recon / o.reviveEvery,
         lr: opt.lr,
         codes_used: o.config.codebookSize - dead.length,
         sec_per_step: (performance.now() - t0) / 1000 / o.reviveEvery,
@@ -73,10 +78,15 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
       log.append(entry);
       o.onLog?.(entry);
       usage.fill(0);
+      sums = { loss: 0, recon: 0 };
       t0 = performance.now();
     }
-    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps) saveCheckpoint(ckpt, model, opt, { step: step + 1 });
+    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps || step + 1 === o.stopAt) {
+      saveCheckpoint(ckpt, model, opt, { step: step + 1 });
+      writeLossCurve(join(o.runDir, "log.jsonl"), ["loss", "recon"], "VQ tokenizer", join(o.runDir, "loss.png"));
+    }
   }
+  if ((o.stopAt ?? o.steps) < o.steps) return model;
   saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed) });
   return model;
 }

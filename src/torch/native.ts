@@ -1,8 +1,7 @@
 // The one place that loads the compiled binding (build/Release/imagecot_torch.node).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fromRoot } from "../util/root.js";
 
 /** An opaque native tensor handle; only src/torch touches it. */
 export type Handle = { readonly __brand: "TensorHandle" };
@@ -42,18 +41,8 @@ export interface Native {
 /** Every other export of the binding: ops called by name with handles, numbers and arrays. */
 export type Ops = Record<string, (...args: unknown[]) => unknown>;
 
-function findRoot(): string {
-  // dist/src/torch or src/torch -> the package root
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error("cannot find the imagecot package root to load the native binding");
-}
-
 function load(): Native & Ops {
-  const path = join(findRoot(), "build", "Release", "imagecot_torch.node");
+  const path = fromRoot("build", "Release", "imagecot_torch.node");
   if (!existsSync(path)) {
     throw new Error(`native binding not built (${path} is missing): run 'npm run build:native' (needs libtorch-dev)`);
   }

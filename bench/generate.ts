@@ -1,0 +1,55 @@
+// `imagecot bench generate`: sampling speed of the shipped generator at N=20 paths x 18 steps
+// with CFG, its achieved GFLOP/s against the binding's matmul GFLOP/s, and peak RSS.
+import type { MaskedGenerator } from "../src/generator/model.js";
+import { type Pipeline, generate } from "../src/generator/pipeline.js";
+import { DEFAULT_SAMPLE } from "../src/generator/sampler.js";
+import { matmulGflops } from "./engine.js";
+
+/** Multiply-adds x2 of one forward over a sequence of T tokens (linear layers, attention, head). */
+export function forwardFlops(g: MaskedGenerator, T: number): number {
+  const c = g.config;
+  const d = c.dModel;
+  const perLayer = 2 * T * (3 * d * d + d * d + 2 * c.mlpRatio * d * d) + 2 * 2 * T * T * d;
+  return c.layers * perLayer + 2 * c.imageTokens * d * c.codebookSize;
+}
+
+export interface GenerateBenchResult {
+  images: number;
+  n: number;
+  steps: number;
+  cfg: number;
+  seconds_per_image: number;
+  images_per_second: number;
+  nfe_per_image: number;
+  generator_gflops: number;
+  matmul_gflops: number;
+  ratio: number;
+  peak_rss_mib: number;
+  parameters: number;
+}
+
+export function benchGenerate(p: Pipeline, prompts: string[], n = 20): GenerateBenchResult {
+  const o = { ...DEFAULT_SAMPLE, n, seed: 0 };
+  generate(p, prompts[0], { ...o, n: 2, steps: 2 }); // warm-up
+  let nfe = 0;
+  const t0 = performance.now();
+  prompts.forEach((prompt, i) => (nfe += generate(p, prompt, { ...o, seed: i }).nfe));
+  const seconds = (performance.now() - t0) / 1000;
+  const T = p.generator.config.maxText + p.generator.config.imageTokens;
+  const generator_gflops = (nfe * forwardFlops(p.generator, T)) / seconds / 1e9;
+  const matmul = matmulGflops();
+  return {
+    images: prompts.length,
+    n,
+    steps: o.steps,
+    cfg: o.cfg,
+    seconds_per_image: seconds / prompts.length,
+    images_per_second: prompts.length / seconds,
+    nfe_per_image: nfe / prompts.length,
+    generator_gflops,
+    matmul_gflops: matmul,
+    ratio: generator_gflops / matmul,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    parameters: p.generator.numParameters(),
+  };
+}

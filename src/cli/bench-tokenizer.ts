@@ -1,0 +1,25 @@
+// `imagecot bench tokenizer`: does encode-then-decode keep the detector's verdict (gate: >= 98%)?
+import { Command, Option } from "commander";
+import { writeResult } from "../eval/provenance.js";
+import { readMetadataFile } from "../geneval/metadata.js";
+import { loadVQ } from "../models/load.js";
+import { DEFAULT_TOKENIZER } from "../models/paths.js";
+import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
+import { benchTokenizer } from "../tokenizer/bench.js";
+import { intOption } from "./options.js";
+
+export function addTokenizerBench(bench: Command): void {
+  bench
+    .command("tokenizer")
+    .description("encode-decode ground-truth renders of the test suite; share whose GenEval verdict is unchanged")
+    .option("--json", "print the figures as one JSON line")
+    .option("--out <file>", "also write the figures with their provenance (e.g. results/tokenizer.json)")
+    .option("--tokenizer <file>", "tokenizer weights", DEFAULT_TOKENIZER)
+    .addOption(new Option("--images <n>", "images in all (spread evenly over the prompts)").default(2000).argParser(intOption))
+    .addOption(new Option("--seed <n>", "random seed of the scenes").default(0).argParser(intOption))
+    .action((o: { json?: boolean; out?: string; tokenizer: string; images: number; seed: number }) => {
+      const result = benchTokenizer(loadVQ(o.tokenizer), readMetadataFile(TEST_SUITE_FILE), o.images, o.seed);
+      if (o.out) writeResult(o.out, { tokenizer: result });
+      process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
+    });
+}

@@ -1,0 +1,20 @@
+// One progress bar style for long jobs: on stderr, only when it is a terminal and not --json/--quiet.
+import cliProgress from "cli-progress";
+
+export interface Progress {
+  update(done: number, extra?: string): void;
+  stop(): void;
+}
+
+export function progressBar(total: number, label: string, enabled = true): Progress {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} | {percentage}% | ETA {eta_formatted} {extra}`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { extra: "" });
+  return {
+    update: (done, extra = "") => bar.update(done, { extra }),
+    stop: () => bar.stop(),
+  };
+}

@@ -1,0 +1,74 @@
+// Runs a strategy over a suite into GenEval's folder layout, resumably (a prompt whose
+// samples and costs are all on disk is skipped), then scores it with the detector.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promptDir, samplePath, writePromptMetadata, writeSample } from "../geneval/layout.js";
+import { type ResultRow, scoreFolder, summarizeRows } from "../geneval/score.js";
+import type { Summary } from "../geneval/summary.js";
+import type { PromptMeta } from "../geneval/types.js";
+import { detect } from "../shapes/detector.js";
+import { encodePng, readPng } from "../shapes/image.js";
+import type { Strategy, StrategyContext } from "../strategies/index.js";
+import { writeFileAtomic } from "../util/atomic.js";
+
+/** The seed of sample s of prompt p in a run seeded with `seed`. */
+export function sampleSeed(seed: number, p: number, s: number): number {
+  return seed * 1_000_003 + p * 1009 + s;
+}
+
+interface Cost {
+  nfe: number;
+  judgeCalls: number;
+}
+
+export interface SuiteRunOptions {
+  suite: readonly PromptMeta[];
+  strategy: Strategy;
+  ctx: StrategyContext;
+  imagesPerPrompt: number;
+  seed: number;
+  out: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+function readCosts(p: string, k: number): Cost[] | null {
+  if (!existsSync(p)) return null;
+  const costs = JSON.parse(readFileSync(p, "utf8")) as Cost[];
+  return costs.length === k ? costs : null;
+}
+
+/** Generates what is missing; returns every image's cost, prompt by prompt. */
+export function generateSuite(o: SuiteRunOptions): Cost[] {
+  const costs: Cost[] = [];
+  o.suite.forEach((meta, p) => {
+    const costPath = join(promptDir(o.out, p), "costs.json");
+    const done = readCosts(costPath, o.imagesPerPrompt);
+    const complete = done && Array.from({ length: o.imagesPerPrompt }, (_, s) => existsSync(samplePath(o.out, p, s))).every(Boolean);
+    if (complete) {
+      costs.push(...done);
+    } else {
+      const seeds = Array.from({ length: o.imagesPerPrompt }, (_, s) => sampleSeed(o.seed, p, s));
+      const results = o.strategy.run(o.ctx, meta.prompt, seeds);
+      writePromptMetadata(o.out, p, meta);
+      results.forEach((r, s) => writeSample(o.out, p, s, encodePng(r.image)));
+      writeFileAtomic(join(promptDir(o.out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
+      const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls }));
+      writeFileAtomic(costPath, JSON.stringify(c) + "\n"); // written last: marks the prompt complete
+      costs.push(...c);
+    }
+    o.onProgress?.(p + 1, o.suite.length);
+  });
+  return costs;
+}
+
+export interface SuiteEvaluation {
+  summary: Summary & { nfe_per_image: number; judge_calls_per_image: number };
+  rows: ResultRow[];
+}
+
+export function evaluateSuite(o: SuiteRunOptions): SuiteEvaluation {
+  const costs = generateSuite(o);
+  const rows = scoreFolder(o.out, (path) => detect(readPng(path)));
+  const mean = (f: (c: Cost) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
+  return { summary: { ...summarizeRows(rows), nfe_per_image: mean((c) => c.nfe), judge_calls_per_image: mean((c) => c.judgeCalls) }, rows };
+}

@@ -1,0 +1,29 @@
+// The strategy interface: how one image is chosen for a prompt, and at what cost. Strategies
+// see the generator through the Pipeline and judges through the Judge interface only.
+import type { Pipeline } from "../generator/pipeline.js";
+import type { SampleOptions } from "../generator/sampler.js";
+import type { RGBImage } from "../shapes/image.js";
+
+export interface StrategyContext {
+  pipeline: Pipeline;
+  sample: SampleOptions;
+  /** paths per image (N); strategies that decode one path ignore it */
+  n: number;
+}
+
+export interface StrategyResult {
+  image: RGBImage;
+  tokens: Int32Array;
+  /** generator forward passes spent on this image, counting each CFG half */
+  nfe: number;
+  judgeCalls: number;
+  /** what happened, for the trace: paths, verdicts, cuts, reflections */
+  trace: Record<string, unknown>;
+}
+
+export interface Strategy {
+  readonly name: string;
+  readonly description: string;
+  /** One image per seed; a strategy may batch the seeds' work together. */
+  run(ctx: StrategyContext, prompt: string, seeds: number[]): StrategyResult[];
+}

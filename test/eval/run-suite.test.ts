@@ -1,0 +1,59 @@
+// Running a strategy over a suite: GenEval layout, costs, and resuming without redoing work.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { evaluateSuite, sampleSeed } from "../../src/eval/run-suite.js";
+import { samplePath } from "../../src/geneval/layout.js";
+import type { PromptMeta } from "../../src/geneval/types.js";
+import { MaskedGenerator } from "../../src/generator/model.js";
+import { strategyByName, type Strategy } from "../../src/strategies/index.js";
+import { VOCAB } from "../../src/tokenizer/text.js";
+import { VQAutoencoder } from "../../src/tokenizer/vq.js";
+import { manualSeed } from "../../src/torch/index.js";
+
+manualSeed(0);
+const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
+const generator = new MaskedGenerator({
+  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
+}).eval();
+const suite: PromptMeta[] = [
+  { tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" },
+  { tag: "colors", include: [{ class: "star", count: 1, color: "red" }], prompt: "a photo of a red star" },
+];
+const sample = { steps: 3, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 };
+
+function counting(s: Strategy): { strategy: Strategy; calls: () => number } {
+  let calls = 0;
+  return { strategy: { ...s, run: (...a) => (calls++, s.run(...a)) }, calls: () => calls };
+}
+
+test("a suite run writes GenEval's layout with costs, and a rerun resumes instead of redoing", () => {
+  const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
+  const run = (s: Strategy) => evaluateSuite({ suite, strategy: s, ctx: { pipeline: { generator, tokenizer }, n: 4, sample }, imagesPerPrompt: 2, seed: 5, out });
+  const first = counting(strategyByName("none"));
+  const a = run(first.strategy);
+  assert.equal(first.calls(), 2);
+  assert.equal(a.summary.images, 4);
+  assert.equal(a.summary.nfe_per_image, 2 * 3, "one path, 3 steps, two CFG halves");
+  assert.equal(a.summary.judge_calls_per_image, 0);
+  const png = readFileSync(samplePath(out, 1, 1));
+
+  const second = counting(strategyByName("none"));
+  const b = run(second.strategy);
+  assert.equal(second.calls(), 0, "everything was on disk");
+  assert.deepEqual(b.summary, a.summary);
+
+  rmSync(samplePath(out, 1, 1));
+  const third = counting(strategyByName("none"));
+  run(third.strategy);
+  assert.equal(third.calls(), 1, "only the prompt with a missing sample is redone");
+  assert.deepEqual(readFileSync(samplePath(out, 1, 1)), png, "with the same seeds, the same image");
+  assert.notEqual(sampleSeed(5, 0, 1), sampleSeed(5, 1, 0));
+  rmSync(out, { recursive: true });
+});
+
+test("an unknown strategy names the valid ones", () => {
+  assert.throws(() => strategyByName("beam"), /unknown strategy 'beam' \(valid: none/);
+});

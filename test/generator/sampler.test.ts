@@ -1,0 +1,121 @@
+// The step-wise sampler on a tiny untrained model: schedule, seeds, truncation, branching, NFE.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MaskedGenerator } from "../../src/generator/model.js";
+import { conditioning, generate, pathSeed } from "../../src/generator/pipeline.js";
+import { PathBatch, maskedAfter } from "../../src/generator/sampler.js";
+import { VOCAB } from "../../src/tokenizer/text.js";
+import { VQAutoencoder } from "../../src/tokenizer/vq.js";
+import { manualSeed } from "../../src/torch/index.js";
+
+manualSeed(0);
+const model = new MaskedGenerator({
+  textVocab: VOCAB.length,
+  codebookSize: 16,
+  imageTokens: 16,
+  maxText: 16,
+  maxReason: 8,
+  dModel: 32,
+  layers: 1,
+  heads: 2,
+  mlpRatio: 2,
+  dropout: 0,
+}).eval();
+const opts = { steps: 6, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 };
+const cond = conditioning(model, "a photo of two red circles");
+
+function run(ids: number[], hook?: (b: PathBatch, step: number) => void): Map<number, Int32Array> {
+  const b = new PathBatch(model, cond, opts);
+  for (const id of ids) b.start(id, pathSeed(7, id));
+  for (let s = 0; !b.done(); s++) {
+    b.step();
+    hook?.(b, s);
+  }
+  return new Map(b.live().map((id) => [id, b.tokens(id)]));
+}
+
+test("the cosine schedule: fewer masked each step, at least one until the last, none after", () => {
+  const L = 64;
+  let unknown = L;
+  const left: number[] = [];
+  for (let t = 0; t < 18; t++) {
+    unknown = maskedAfter(t, 18, L, unknown);
+    left.push(unknown);
+  }
+  assert.equal(left[17], 0);
+  assert.ok(left.slice(0, 17).every((n) => n >= 1));
+  assert.ok(left.every((n, i) => i === 0 || n < left[i - 1]), `strictly decreasing: ${left}`);
+  assert.equal(left[0], Math.floor(64 * Math.cos(Math.PI / 2 / 18)) > 63 ? 63 : Math.floor(64 * Math.cos(Math.PI / 2 / 18)));
+  assert.equal(maskedAfter(0, 2, 4, 4), Math.max(1, Math.min(3, Math.floor(4 * Math.cos(Math.PI / 4)))));
+});
+
+test("each step fixes tokens for good and leaves the scheduled number masked", () => {
+  const mask = model.maskId;
+  const b = new PathBatch(model, cond, opts);
+  b.start(0, 1);
+  let prev = b.tokens(0).slice();
+  while (!b.done()) {
+    const [r] = b.step();
+    const now = b.tokens(0);
+    assert.equal(now.filter((t) => t === mask).length, r.masked);
+    prev.forEach((t, i) => {
+      if (t !== mask) assert.equal(now[i], t, "a fixed token never changes");
+    });
+    now.forEach((t, i) => {
+      if (t !== mask) assert.equal(r.prediction[i], t, "fixed tokens are part of the prediction");
+    });
+    assert.ok(r.prediction.every((t) => t >= 0 && t < 16), "the prediction is a full image");
+    prev = now.slice();
+  }
+  assert.ok(!b.tokens(0).includes(mask));
+});
+
+test("the same seeds give the same images; other seeds differ", () => {
+  const a = run([0, 1, 2]);
+  const b = run([0, 1, 2]);
+  for (const id of [0, 1, 2]) assert.deepEqual(b.get(id), a.get(id));
+  assert.notDeepEqual(a.get(0), a.get(1));
+});
+
+test("truncating a path never changes the others, and its steps are not computed", () => {
+  const full = run([0, 1, 2]);
+  let nfe = 0;
+  const cut = run([0, 1, 2], (b, s) => {
+    if (s === 2) b.truncate([1]);
+    nfe = b.nfe;
+  });
+  assert.deepEqual([...cut.keys()], [0, 2]);
+  assert.deepEqual(cut.get(0), full.get(0));
+  assert.deepEqual(cut.get(2), full.get(2));
+  assert.equal(nfe, 2 * (3 * 3 + 2 * 3), "3 paths for 3 steps, then 2 paths for 3 steps, two CFG halves each");
+});
+
+test("a saved state resumes exactly, and branches from it are independent copies", () => {
+  const full = run([0]);
+  const b = new PathBatch(model, cond, opts);
+  b.start(0, pathSeed(7, 0));
+  b.step();
+  b.step();
+  const saved = b.save(0);
+  const resumed = new PathBatch(model, cond, opts);
+  resumed.resume(saved, 0);
+  resumed.resume(saved, 1); // a second branch from the same state
+  while (!resumed.done()) resumed.step();
+  assert.deepEqual(resumed.tokens(0), full.get(0));
+  assert.deepEqual(resumed.tokens(1), full.get(0), "same state, same stream: same continuation");
+  assert.equal(saved.step, 2, "the saved state is not advanced by its branches");
+});
+
+test("generate() decodes every path and counts NFE with both CFG halves", () => {
+  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
+  let steps = 0;
+  const out = generate({ generator: model, tokenizer }, "a photo of a star", { ...opts, n: 2, seed: 3, onStep: (_r, images) => {
+    steps++;
+    assert.equal(images().length, 2);
+  } });
+  assert.equal(steps, 6);
+  assert.equal(out.paths.length, 2);
+  assert.equal(out.paths[0].image.width, 16);
+  assert.equal(out.nfe, 2 * 2 * 6);
+  assert.throws(() => generate({ generator: model, tokenizer }, "a photo of a zebra", { ...opts, n: 1, seed: 0 }), /unknown word 'zebra'/);
+});
