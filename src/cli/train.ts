@@ -22,6 +22,7 @@ export function registerTrain(program: Command): void {
     .description("train the VQ image tokenizer on renders of training prompts")
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/tokenizer")
     .option("--out <file>", "final weights", DEFAULT_TOKENIZER)
+    .option("--results <file>", "summary of the finished run, with provenance", "results/train-tokenizer.json")
     .addOption(new Option("--steps <n>", "training steps").default(DEFAULT_TRAIN_VQ.steps).argParser(intOption))
     .addOption(new Option("--batch <n>", "images per step").default(DEFAULT_TRAIN_VQ.batch).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(DEFAULT_TRAIN_VQ.lr).argParser(numberOption))
@@ -29,7 +30,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--codebook <n>", "codebook size").default(DEFAULT_TRAIN_VQ.config.codebookSize).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of data and init").default(DEFAULT_TRAIN_VQ.seed).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
-    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number; stopAt?: number }) => {
+    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number; stopAt?: number; results: string }) => {
       const channels = o.channels.split(",").map(Number);
       trainVQ({
         ...DEFAULT_TRAIN_VQ,
@@ -45,6 +46,7 @@ export function registerTrain(program: Command): void {
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/generator")
     .option("--out <file>", "final weights", DEFAULT_GENERATOR_WEIGHTS)
+    .option("--results <file>", "summary of the finished run, with provenance", "results/train-generator.json")
     .addOption(new Option("--steps <n>", "training steps").default(8000).argParser(intOption))
     .addOption(new Option("--batch <n>", "images per step").default(64).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(1e-3).argParser(numberOption))
@@ -53,7 +55,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--heads <n>", "attention heads").default(DEFAULT_GENERATOR.heads).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
-    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number }) => {
+    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string }) => {
       const vq = loadVQ(o.tokenizer);
       const grid = gridSize(vq.config);
       trainGenerator(
@@ -66,6 +68,7 @@ export function registerTrain(program: Command): void {
           weightDecay: 0.05,
           seed: o.seed,
           stopAt: o.stopAt,
+          results: o.results,
           condDropout: 0.1,
           checkpointEvery: 200,
           logEvery: 50,

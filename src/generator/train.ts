@@ -10,6 +10,7 @@ import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { writeLossCurve } from "../report/loss-curve.js";
 import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
+import { writeTrainingSummary } from "../train/summary.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
 import { type GeneratorConfig, MaskedGenerator } from "./model.js";
 import { promptIds } from "./prompt.js";
@@ -25,6 +26,8 @@ export interface TrainGeneratorOptions {
   condDropout: number; // share of rows trained unconditionally ([NULL] prompt), for CFG
   config: GeneratorConfig;
   checkpointEvery: number;
+  /** where the finished run's summary goes (results/train-generator.json), with provenance */
+  results?: string;
   /** Stop after this step, checkpointed, without finishing (a time-boxed part of a run); rerun to go on. */
   stopAt?: number;
   logEvery: number;
@@ -90,5 +93,6 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
   }
   if ((o.stopAt ?? o.steps) < o.steps) return model;
   saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed) });
+  if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed });
   return model;
 }

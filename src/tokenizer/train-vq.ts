@@ -7,6 +7,7 @@ import { AdamW, clipGradNorm, cosineWithWarmup, manualSeed, tidy } from "../torc
 import { writeLossCurve } from "../report/loss-curve.js";
 import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
+import { writeTrainingSummary } from "../train/summary.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
 import { imagesToTensor, objectPixelWeight } from "./pixels.js";
 import { DEFAULT_VQ, type VQConfig, VQAutoencoder } from "./vq.js";
@@ -21,6 +22,8 @@ export interface TrainVQOptions {
   config: VQConfig;
   objectWeight: number; // loss weight of object pixels relative to background
   checkpointEvery: number;
+  /** where the finished run's summary goes (results/train-tokenizer.json), with provenance */
+  results?: string;
   /** Stop after this step, checkpointed, without finishing (a time-boxed part of a run); rerun to go on. */
   stopAt?: number;
   reviveEvery: number; // steps between revivals of unused codes (first 80% of training)
@@ -88,5 +91,6 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
   }
   if ((o.stopAt ?? o.steps) < o.steps) return model;
   saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed) });
+  if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed });
   return model;
 }
