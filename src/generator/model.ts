@@ -1,7 +1,7 @@
 // The generator: a Show-o-style masked-token transformer. One bidirectional transformer reads
 // a sequence of segments - the prompt, optionally a reason and a previous image (for
 // self-correction), and the image being decoded - and predicts every masked image token.
-import { Embedding, F, LayerNorm, Linear, Module, ModuleList, type Tensor, arange, cat, full, tidy } from "../torch/index.js";
+import { Embedding, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, cat, full, tidy } from "../torch/index.js";
 
 export interface GeneratorConfig {
   textVocab: number; // text token ids [0, textVocab)
@@ -36,33 +36,6 @@ export interface GeneratorInput {
   previous?: Tensor; // (B, imageTokens) int64: the previous attempt's tokens, self-correction only
 }
 
-class Block extends Module {
-  readonly ln1;
-  readonly qkv;
-  readonly proj;
-  readonly ln2;
-  readonly fc;
-  readonly out;
-  constructor(readonly c: GeneratorConfig) {
-    super();
-    this.ln1 = this.module("ln1", new LayerNorm(c.dModel));
-    this.qkv = this.module("qkv", new Linear(c.dModel, 3 * c.dModel));
-    this.proj = this.module("proj", new Linear(c.dModel, c.dModel));
-    this.ln2 = this.module("ln2", new LayerNorm(c.dModel));
-    this.fc = this.module("fc", new Linear(c.dModel, c.mlpRatio * c.dModel));
-    this.out = this.module("out", new Linear(c.mlpRatio * c.dModel, c.dModel));
-  }
-  forward(x: Tensor): Tensor {
-    const [B, T, D] = x.shape;
-    const H = this.c.heads;
-    const p = this.training ? this.c.dropout : 0;
-    const qkv = this.qkv.forward(this.ln1.forward(x)).reshape([B, T, 3, H, D / H]).permute([2, 0, 3, 1, 4]); // (3, B, H, T, Dh)
-    const y = F.attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2)).transpose(1, 2).reshape([B, T, D]);
-    x = x.add(F.dropout(this.proj.forward(y), p, this.training));
-    return x.add(F.dropout(this.out.forward(this.fc.forward(this.ln2.forward(x)).gelu("tanh")), p, this.training));
-  }
-}
-
 export class MaskedGenerator extends Module {
   readonly tokEmb;
   readonly posEmb;
@@ -78,7 +51,7 @@ export class MaskedGenerator extends Module {
     this.tokEmb = this.module("tok_emb", new Embedding(vocab, c.dModel, 0.02));
     this.posEmb = this.module("pos_emb", new Embedding(c.maxText + c.maxReason + 2 * c.imageTokens, c.dModel, 0.02));
     this.segEmb = this.module("seg_emb", new Embedding(4, c.dModel, 0.02));
-    this.blocks = this.module("blocks", new ModuleList(Array.from({ length: c.layers }, () => new Block(c))));
+    this.blocks = this.module("blocks", new ModuleList(Array.from({ length: c.layers }, () => new TransformerBlock({ ...c, gelu: "tanh" }))));
     this.lnF = this.module("ln_f", new LayerNorm(c.dModel));
     this.head = this.module("head", new Linear(c.dModel, c.codebookSize));
   }

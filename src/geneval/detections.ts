@@ -5,8 +5,7 @@
 //    "filename": "00012/samples/0000.png"}   (optional: carried into the results)
 // Boxes are in pixels, y downwards; color is one of GenEval's ten. Without prompt_index (on every row
 // or on none) images are grouped by the metadata's prompt text, prompts numbered by first appearance.
-import { readFileSync } from "node:fs";
-import { InputError } from "./errors.js";
+import { InputError, parseInputFile } from "./errors.js";
 import { formatMetadata, validateMetadata, type MetadataOptions } from "./metadata.js";
 import type { ImageInput } from "./score.js";
 import { COLORS, type Color, type Detection } from "./types.js";
@@ -73,16 +72,5 @@ export function parseDetectionsJsonl(text: string, opts: MetadataOptions = {}): 
 }
 
 export function readDetectionsFile(path: string, opts: MetadataOptions = {}): ImageInput[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new InputError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    return parseDetectionsJsonl(text, opts);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${path}: ${e.message}`);
-    throw e;
-  }
+  return parseInputFile(path, (text) => parseDetectionsJsonl(text, opts));
 }

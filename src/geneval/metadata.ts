@@ -1,9 +1,8 @@
 // GenEval's prompt metadata JSONL: strict reading (every problem named with its line and the
 // valid choices) and writing in the exact bytes of GenEval's own file (Python json.dumps style).
-import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../util/atomic.js";
 import { pyJsonDumps } from "../util/pyjson.js";
-import { InputError } from "./errors.js";
+import { InputError, parseInputFile } from "./errors.js";
 import { COLORS, RELATIONS, TAGS, type Color, type Exclude, type Include, type PromptMeta, type Relation, type Tag } from "./types.js";
 
 export interface MetadataOptions {
@@ -107,18 +106,7 @@ export function parseMetadataJsonl(text: string, opts: MetadataOptions = {}): Pr
 }
 
 export function readMetadataFile(path: string, opts: MetadataOptions = {}): PromptMeta[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new InputError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    return parseMetadataJsonl(text, opts);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${path}: ${e.message}`);
-    throw e;
-  }
+  return parseInputFile(path, (text) => parseMetadataJsonl(text, opts));
 }
 
 /** One metadata line, without its newline, in GenEval's field order and spacing. */

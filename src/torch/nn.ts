@@ -191,3 +191,42 @@ export class ConvTranspose2d extends Module {
     return F.convTranspose2d(x, this.weight, this.bias, this.options);
   }
 }
+
+export interface TransformerBlockOptions {
+  dModel: number; // width
+  heads: number; // attention heads (dModel % heads == 0)
+  mlpRatio: number; // MLP hidden width over dModel
+  dropout?: number; // on the attention output and the MLP output, while training
+  gelu?: "none" | "tanh"; // exact or tanh-approximated GELU in the MLP
+}
+
+/** A pre-LN transformer block with bidirectional attention: x + attn(ln(x)), then x + mlp(ln(x)). */
+export class TransformerBlock extends Module {
+  readonly ln1;
+  readonly qkv;
+  readonly proj;
+  readonly ln2;
+  readonly fc;
+  readonly out;
+  constructor(readonly o: TransformerBlockOptions) {
+    super();
+    if (o.dModel % o.heads !== 0) throw new Error(`dModel ${o.dModel} is not a multiple of heads ${o.heads}`);
+    this.ln1 = this.module("ln1", new LayerNorm(o.dModel));
+    this.qkv = this.module("qkv", new Linear(o.dModel, 3 * o.dModel));
+    this.proj = this.module("proj", new Linear(o.dModel, o.dModel));
+    this.ln2 = this.module("ln2", new LayerNorm(o.dModel));
+    this.fc = this.module("fc", new Linear(o.dModel, o.mlpRatio * o.dModel));
+    this.out = this.module("out", new Linear(o.mlpRatio * o.dModel, o.dModel));
+  }
+  /** x (B, T, D) -> (B, T, D) */
+  forward(x: Tensor): Tensor {
+    const [B, T, D] = x.shape;
+    const H = this.o.heads;
+    const p = this.training ? (this.o.dropout ?? 0) : 0;
+    const qkv = this.qkv.forward(this.ln1.forward(x)).reshape([B, T, 3, H, D / H]).permute([2, 0, 3, 1, 4]); // (3, B, H, T, Dh)
+    const y = F.attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2)).transpose(1, 2).reshape([B, T, D]);
+    x = x.add(F.dropout(this.proj.forward(y), p, this.training));
+    const h = this.fc.forward(this.ln2.forward(x)).gelu(this.o.gelu ?? "none");
+    return x.add(F.dropout(this.out.forward(h), p, this.training));
+  }
+}
