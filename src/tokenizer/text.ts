@@ -1,14 +1,12 @@
 // The text tokenizer: one id per word of the shapes world's closed vocabulary (prompts and
 // GenEval-style reasons). A word outside it is an error naming the word, never a silent <unk>.
-import { makePlural, NUMBER_WORDS } from "../geneval/suite.js";
-import { COLORS, RELATIONS } from "../geneval/types.js";
-import { SHAPE_CLASSES } from "../shapes/world.js";
+import { NUMBER_WORDS } from "../geneval/suite.js";
+import { WORLD_VOCABULARY } from "../shapes/world.js";
 
 /** Special tokens; [NULL] stands in for the prompt in the unconditional half of CFG. */
 export const SPECIAL = ["[PAD]", "[NULL]", "[PROMPT]", "[REASON]", "[PREV]", "[IMAGE]"] as const;
 export type Special = (typeof SPECIAL)[number];
 
-const PROMPT_WORDS = ["a", "an", "photo", "of", "and", ...new Set(RELATIONS.flatMap((r) => r.split(" ")))];
 /** Words of reflections ("expected two circles, found three"; "the star is above the square, not below"). */
 const REASON_WORDS = [
   "expected", "found", "the", "is", "are", "not", "instead", "no", "missing", "extra", "wrong", "color",
@@ -20,14 +18,7 @@ const RESERVED = Array.from({ length: 24 }, (_, i) => `[UNUSED${i}]`);
 
 export const VOCAB: readonly string[] = [
   ...SPECIAL,
-  ...new Set([
-    ...PROMPT_WORDS,
-    ...SHAPE_CLASSES,
-    ...SHAPE_CLASSES.map(makePlural),
-    ...COLORS,
-    ...NUMBER_WORDS,
-    ...REASON_WORDS,
-  ]),
+  ...new Set([...WORLD_VOCABULARY, ...NUMBER_WORDS, ...REASON_WORDS]),
   ...RESERVED,
 ];
 
