@@ -1,7 +1,7 @@
 // Step-by-step decoding (MaskGIT / Show-o, METHOD.md section 1) of N paths as one batch.
 // Each path owns its random stream, so truncating or branching one never changes another,
 // and a path's state (tokens + stream position) can be saved and resumed exactly.
-import { Generator, type Tensor, cat, gumbel, noGrad, stack, tensor, tidy } from "../torch/index.js";
+import { Generator, type Tensor, cat, gumbel, multinomial, noGrad, stack, tensor, tidy, where } from "../torch/index.js";
 import type { GeneratorInput, MaskedGenerator } from "./model.js";
 
 export interface SampleOptions {
@@ -120,21 +120,19 @@ export class PathBatch {
     if (active.length === 0) return [];
     const { cfg, temperature, confidenceTemperature, steps: T } = this.options;
     const L = this.model.config.imageTokens;
-    const K = this.model.config.codebookSize;
     const mask = this.model.maskId;
     const B = active.length;
     return noGrad(() =>
       tidy(() => {
         const image = tensor(concat(active.map((p) => p.state.tokens)), [B, L], "int64");
         const logits = this.guidedLogits(image, B, cfg); // (B, L, K)
-        // per path: Gumbel-max draws of every position, then Gumbel noise on the confidences
-        const drawNoise = stack(active.map((p) => gumbel([L, K], p.gen))); // (B, L, K)
+        // per path, from its own stream: one draw per position, then Gumbel noise for the confidences
+        const probs = logits.div(temperature).softmax(-1); // (B, L, K)
+        const draws = stack(active.map((p, b) => multinomial(probs.select(0, b), 1, true, p.gen).squeeze(1))); // (B, L)
         const confNoise = stack(active.map((p) => gumbel([L], p.gen))); // (B, L)
-        const logp = logits.div(temperature).logSoftmax(-1);
-        const draws = logp.add(drawNoise).argmax(-1); // (B, L)
-        const drawnLogp = logp.gather(2, draws.unsqueeze(2)).squeeze(2); // (B, L)
+        const drawnLogp = probs.gather(2, draws.unsqueeze(2)).squeeze(2).log(); // (B, L)
         const known = image.ne(mask);
-        const prediction = known.mul(image).add(known.logicalNot().mul(draws)); // fixed tokens kept
+        const prediction = where(known, image, draws); // fixed tokens kept
         const t = active[0].state.step;
         const annealed = confidenceTemperature * (1 - (t + 1) / T);
         const confidence = drawnLogp.add(confNoise.mul(annealed)).maskedFill(known, Infinity);
