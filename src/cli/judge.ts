@@ -76,6 +76,14 @@ export async function judgeImage(imagePath: string, o: JudgeCommandOptions, env:
   }
 }
 
+/** One JSON line for machines, else `pYes 0.8123` and, with a reflection, the reason. */
+export function formatJudgeResult(result: JudgeResult, json: boolean): string {
+  if (json) return JSON.stringify(result) + "\n";
+  const lines = [`pYes ${result.pYes.toFixed(4)}`];
+  if (result.reason !== undefined) lines.push(`reason ${result.reason ?? "(none: the judge found the image correct)"}`);
+  return lines.join("\n") + "\n";
+}
+
 export function registerJudge(program: Command): void {
   program
     .command("judge")
@@ -94,12 +102,6 @@ export function registerJudge(program: Command): void {
       '\nExample:\n  IMAGECOT_JUDGE_BASE_URL=http://127.0.0.1:8000/v1 IMAGECOT_JUDGE_MODEL=llava-hf/llava-onevision-qwen2-7b-ov-hf \\\n    imagecot judge out.png --prompt "a photo of two circles" --reflect',
     )
     .action(async (image: string, o: JudgeCommandOptions) => {
-      const result = await judgeImage(image, o);
-      if (o.json) {
-        process.stdout.write(JSON.stringify(result) + "\n");
-        return;
-      }
-      process.stdout.write(`pYes ${result.pYes.toFixed(4)}\n`);
-      if (result.reason !== undefined) process.stdout.write(`reason ${result.reason ?? "(none: the judge found the image correct)"}\n`);
+      process.stdout.write(formatJudgeResult(await judgeImage(image, o), o.json ?? false));
     });
 }

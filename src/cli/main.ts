@@ -5,6 +5,7 @@ import { registerBench } from "./bench.js";
 import { registerEval } from "./eval.js";
 import { registerGenerate } from "./generate.js";
 import { registerGeneval } from "./geneval.js";
+import { registerJudge } from "./judge.js";
 import { registerRender } from "./render.js";
 import { registerTrain } from "./train.js";
 import { runCli } from "./run.js";
@@ -17,6 +18,7 @@ const program = new Command()
 registerBench(program);
 registerGenerate(program);
 registerGeneval(program);
+registerJudge(program);
 registerEval(program);
 registerRender(program);
 registerTrain(program);

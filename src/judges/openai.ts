@@ -119,12 +119,12 @@ export class OpenAIJudge implements Judge {
       retryMaxDelayMs: 30_000,
       concurrency: 4,
       topLogprobs: 20,
-      ...config,
+      ...(Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as OpenAIJudgeConfig), // undefined means default
     };
     const c = this.config;
     if (!/^https?:\/\//.test(c.baseUrl) || !URL.canParse(c.baseUrl)) throw new JudgeError(`invalid judge base URL '${c.baseUrl}': expected http(s)://HOST[:PORT]/v1`);
     if (c.model === "") throw new JudgeError("the judge model name is empty");
-    for (const [key, min] of [["timeoutMs", 1], ["retries", 0], ["retryBaseDelayMs", 0], ["retryMaxDelayMs", 0], ["topLogprobs", 1]] as const) {
+    for (const [key, min] of [["timeoutMs", 1], ["retries", 0], ["retryBaseDelayMs", 0], ["retryMaxDelayMs", 0], ["concurrency", 1], ["topLogprobs", 1]] as const) {
       if (!Number.isInteger(c[key]) || c[key] < min) throw new JudgeError(`${key} must be an integer >= ${min}, got ${c[key]}`);
     }
     this.url = `${c.baseUrl.replace(/\/+$/, "")}/chat/completions`;

@@ -91,6 +91,7 @@ describe("OpenAIJudge request", () => {
     assert.throws(() => new OpenAIJudge({ baseUrl: "localhost:8000", model: "m" }), /invalid judge base URL 'localhost:8000'/);
     assert.throws(() => new OpenAIJudge({ baseUrl: server.baseUrl, model: "m", concurrency: 0 }), /concurrency must be an integer >= 1/);
     assert.throws(() => new OpenAIJudge({ baseUrl: server.baseUrl, model: "m", retries: -1 }), /retries must be an integer >= 0/);
+    assert.doesNotThrow(() => new OpenAIJudge({ baseUrl: server.baseUrl, model: "m", timeoutMs: undefined, retries: undefined }));
   });
 });
 

@@ -32,7 +32,14 @@ export async function startServer(handler: Handler): Promise<FakeServer> {
       const n = fake.requests.push(seen) - 1;
       fake.inFlight++;
       fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
-      res.on("close", () => fake.inFlight--);
+      let done = false;
+      const finish = () => {
+        if (!done) fake.inFlight--;
+        done = true;
+      };
+      res.on("finish", finish); // the answer is handed to the socket, before the client can see it
+      res.on("close", finish); // or the client gave up
+
       void handler(seen, res, n);
     });
   });
