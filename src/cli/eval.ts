@@ -77,15 +77,15 @@ function report(rows: ResultRow[], opts: EvalOptions, summaryPath: string | unde
 }
 
 /** --suite: generate with a strategy into GenEval's layout (resumable), then score it. */
-function evalSuite(suiteFile: string, opts: EvalOptions): void {
+async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
   const strategy = strategyByNameOrUsage(opts.strategy);
   const genDir = opts.genDir ?? join("runs", "eval", `${opts.strategy}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}`);
   const pipeline = loadPipeline(opts.generator, opts.tokenizer);
   const bar = progressBar(suite.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
-  const { summary, rows } = (() => {
+  const { summary, rows } = await (async () => {
     try {
-      return evaluateSuite({
+      return await evaluateSuite({
         suite,
         strategy,
         ctx: { pipeline, n: opts.n, sample: { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg } },
@@ -135,7 +135,7 @@ export function registerEval(program: Command): void {
     .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
     .option("--quiet", "no progress bar")
     .addHelpText("after", DETECTIONS_HELP + "\nExample:\n  imagecot eval --suite suites/geneval-shapes.jsonl --strategy none --images-per-prompt 4 --json --out results/baseline.json\n")
-    .action((dir: string | undefined, opts: EvalOptions) => {
+    .action(async (dir: string | undefined, opts: EvalOptions) => {
       const modes = [dir !== undefined, opts.detections !== undefined, opts.suite !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new UserError("give exactly one of: a folder DIR, --detections FILE, --suite FILE");
       if (opts.suite !== undefined) return evalSuite(opts.suite, opts);

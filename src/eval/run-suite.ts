@@ -38,9 +38,9 @@ function readCosts(p: string, k: number): Cost[] | null {
 }
 
 /** Generates what is missing; returns every image's cost, prompt by prompt. */
-export function generateSuite(o: SuiteRunOptions): Cost[] {
+export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
   const costs: Cost[] = [];
-  o.suite.forEach((meta, p) => {
+  for (const [p, meta] of o.suite.entries()) {
     const costPath = join(promptDir(o.out, p), "costs.json");
     const done = readCosts(costPath, o.imagesPerPrompt);
     const complete = done && Array.from({ length: o.imagesPerPrompt }, (_, s) => existsSync(samplePath(o.out, p, s))).every(Boolean);
@@ -48,7 +48,7 @@ export function generateSuite(o: SuiteRunOptions): Cost[] {
       costs.push(...done);
     } else {
       const seeds = Array.from({ length: o.imagesPerPrompt }, (_, s) => sampleSeed(o.seed, p, s));
-      const results = o.strategy.run(o.ctx, meta.prompt, seeds);
+      const results = await o.strategy.run(o.ctx, meta.prompt, seeds);
       writePromptMetadata(o.out, p, meta);
       results.forEach((r, s) => writeSample(o.out, p, s, encodePng(r.image)));
       writeFileAtomic(join(promptDir(o.out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
@@ -57,7 +57,7 @@ export function generateSuite(o: SuiteRunOptions): Cost[] {
       costs.push(...c);
     }
     o.onProgress?.(p + 1, o.suite.length);
-  });
+  }
   return costs;
 }
 
@@ -66,8 +66,8 @@ export interface SuiteEvaluation {
   rows: ResultRow[];
 }
 
-export function evaluateSuite(o: SuiteRunOptions): SuiteEvaluation {
-  const costs = generateSuite(o);
+export async function evaluateSuite(o: SuiteRunOptions): Promise<SuiteEvaluation> {
+  const costs = await generateSuite(o);
   const rows = scoreFolder(o.out, (path) => detect(readPng(path)));
   const mean = (f: (c: Cost) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
   return { summary: { ...summarizeRows(rows), nfe_per_image: mean((c) => c.nfe), judge_calls_per_image: mean((c) => c.judgeCalls) }, rows };

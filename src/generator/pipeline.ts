@@ -4,7 +4,7 @@ import { tensorToImages } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { noGrad, tensor, tidy } from "../torch/index.js";
 import type { MaskedGenerator } from "./model.js";
-import { promptIds } from "./prompt.js";
+import { promptIds, reasonIds } from "./prompt.js";
 import { type Conditioning, DEFAULT_SAMPLE, PathBatch, type SampleOptions, type StepResult } from "./sampler.js";
 
 export interface Pipeline {
@@ -17,9 +17,12 @@ export function pathSeed(seed: number, path: number): number {
   return seed * 1009 + path;
 }
 
-export function conditioning(generator: MaskedGenerator, prompt: string): Conditioning {
+/** The prompt's conditioning; with a reason and a previous attempt's tokens for self-correction. */
+export function conditioning(generator: MaskedGenerator, prompt: string, correction?: { reason: string; previous: Int32Array }): Conditioning {
   const n = generator.config.maxText;
-  return { text: Int32Array.from(promptIds(prompt, n)), nullText: Int32Array.from(promptIds(null, n)) };
+  const cond: Conditioning = { text: Int32Array.from(promptIds(prompt, n)), nullText: Int32Array.from(promptIds(null, n)) };
+  if (!correction) return cond;
+  return { ...cond, reason: Int32Array.from(reasonIds(correction.reason, generator.config.maxReason)), previous: correction.previous };
 }
 
 /** Token grids (imageTokens each, no mask left) to images. */

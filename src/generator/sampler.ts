@@ -85,6 +85,14 @@ export class PathBatch {
     return copy;
   }
 
+  /** A new path from a saved state's tokens and step, with a fresh stream of its own (PRM branching). */
+  branch(state: PathState, id: number, seed: number): PathState {
+    const gen = new Generator(seed);
+    const copy = { ...state, id, seed, tokens: state.tokens.slice(), rng: gen.getState() };
+    this.paths.push({ state: copy, gen });
+    return copy;
+  }
+
   /** Snapshot of a live path, to resume or branch later. */
   save(id: number): PathState {
     const p = this.find(id);

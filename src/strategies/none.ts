@@ -7,7 +7,7 @@ import type { Strategy } from "./strategy.js";
 export const none: Strategy = {
   name: "none",
   description: "one path per image, no judge (the baseline)",
-  run(ctx, prompt, seeds) {
+  async run(ctx, prompt, seeds) {
     const { generator, tokenizer } = ctx.pipeline;
     const batch = new PathBatch(generator, conditioning(generator, prompt), ctx.sample);
     seeds.forEach((seed, i) => batch.start(i, seed));

@@ -1,6 +1,7 @@
 // The strategy interface: how one image is chosen for a prompt, and at what cost. Strategies
 // see the generator through the Pipeline and judges through the Judge interface only.
 import type { Pipeline } from "../generator/pipeline.js";
+import type { Judge } from "../judges/judge.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
 
@@ -9,6 +10,8 @@ export interface StrategyContext {
   sample: SampleOptions;
   /** paths per image (N); strategies that decode one path ignore it */
   n: number;
+  /** the verifier; strategies that judge fail without one */
+  judge?: Judge;
 }
 
 export interface StrategyResult {
@@ -25,5 +28,5 @@ export interface Strategy {
   readonly name: string;
   readonly description: string;
   /** One image per seed; a strategy may batch the seeds' work together. */
-  run(ctx: StrategyContext, prompt: string, seeds: number[]): StrategyResult[];
+  run(ctx: StrategyContext, prompt: string, seeds: number[]): Promise<StrategyResult[]>;
 }

@@ -29,11 +29,11 @@ function counting(s: Strategy): { strategy: Strategy; calls: () => number } {
   return { strategy: { ...s, run: (...a) => (calls++, s.run(...a)) }, calls: () => calls };
 }
 
-test("a suite run writes GenEval's layout with costs, and a rerun resumes instead of redoing", () => {
+test("a suite run writes GenEval's layout with costs, and a rerun resumes instead of redoing", async () => {
   const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
   const run = (s: Strategy) => evaluateSuite({ suite, strategy: s, ctx: { pipeline: { generator, tokenizer }, n: 4, sample }, imagesPerPrompt: 2, seed: 5, out });
   const first = counting(strategyByName("none"));
-  const a = run(first.strategy);
+  const a = await run(first.strategy);
   assert.equal(first.calls(), 2);
   assert.equal(a.summary.images, 4);
   assert.equal(a.summary.nfe_per_image, 2 * 3, "one path, 3 steps, two CFG halves");
@@ -41,13 +41,13 @@ test("a suite run writes GenEval's layout with costs, and a rerun resumes instea
   const png = readFileSync(samplePath(out, 1, 1));
 
   const second = counting(strategyByName("none"));
-  const b = run(second.strategy);
+  const b = await run(second.strategy);
   assert.equal(second.calls(), 0, "everything was on disk");
   assert.deepEqual(b.summary, a.summary);
 
   rmSync(samplePath(out, 1, 1));
   const third = counting(strategyByName("none"));
-  run(third.strategy);
+  await run(third.strategy);
   assert.equal(third.calls(), 1, "only the prompt with a missing sample is redone");
   assert.deepEqual(readFileSync(samplePath(out, 1, 1)), png, "with the same seeds, the same image");
   assert.notEqual(sampleSeed(5, 0, 1), sampleSeed(5, 1, 0));
