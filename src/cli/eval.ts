@@ -25,6 +25,7 @@ import type { Detection } from "../geneval/types.js";
 import { detect } from "../shapes/detector.js";
 import { readPng } from "../shapes/image.js";
 import { userInput } from "./geneval.js";
+import { JUDGES, makeJudge } from "./judge.js";
 import { intOption, numberOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
@@ -50,6 +51,10 @@ interface EvalOptions {
   genDir?: string;
   generator?: string;
   tokenizer?: string;
+  judge?: string;
+  baseUrl?: string;
+  model?: string;
+  apiKey?: string;
 }
 
 const DETECTIONS_HELP = `
@@ -80,15 +85,16 @@ function report(rows: ResultRow[], opts: EvalOptions, summaryPath: string | unde
 async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
   const strategy = strategyByNameOrUsage(opts.strategy);
-  const genDir = opts.genDir ?? join("runs", "eval", `${opts.strategy}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}`);
+  const genDir = opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}`);
   const pipeline = loadPipeline(opts.generator, opts.tokenizer);
+  const judge = opts.judge ? makeJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const bar = progressBar(suite.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
   const { summary, rows } = await (async () => {
     try {
       return await evaluateSuite({
         suite,
         strategy,
-        ctx: { pipeline, n: opts.n, sample: { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg } },
+        ctx: { pipeline, judge, n: opts.n, sample: { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg } },
         imagesPerPrompt: opts.imagesPerPrompt,
         seed: opts.seed,
         out: genDir,
@@ -100,7 +106,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.results ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile };
+  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile };
   writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir });
   if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir });
   process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : `${formatSummaryTable(summary)}\nNFE per image    ${summary.nfe_per_image}\n`);
@@ -133,6 +139,10 @@ export function registerEval(program: Command): void {
     .option("--gen-dir <dir>", "with --suite: where images go (default runs/eval/<strategy>-n<N>-k<K>-s<seed>; rerun to resume)")
     .option("--generator <file>", "with --suite: generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
+    .option("--judge <name>", `with --suite: the verifier of judging strategies (${Object.keys(JUDGES).join(", ")})`)
+    .option("--base-url <url>", "with --judge openai: API root (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")
+    .option("--model <name>", "with --judge openai: model name (else IMAGECOT_JUDGE_MODEL)")
+    .option("--api-key <key>", "with --judge openai: API key (else IMAGECOT_JUDGE_API_KEY or OPENAI_API_KEY)")
     .option("--quiet", "no progress bar")
     .addHelpText("after", DETECTIONS_HELP + "\nExample:\n  imagecot eval --suite suites/geneval-shapes.jsonl --strategy none --images-per-prompt 4 --json --out results/baseline.json\n")
     .action(async (dir: string | undefined, opts: EvalOptions) => {

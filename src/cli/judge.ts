@@ -25,14 +25,17 @@ export interface JudgeResult {
   reason?: string | null;
 }
 
-type JudgeFactory = (o: JudgeCommandOptions, env: NodeJS.ProcessEnv) => Judge;
+/** What selects and configures a judge (also used by `eval --judge`). */
+export type JudgeSelection = Pick<JudgeCommandOptions, "judge" | "baseUrl" | "model" | "apiKey">;
+
+type JudgeFactory = (o: JudgeSelection, env: NodeJS.ProcessEnv) => Judge;
 
 /** The judges `--judge` can name. */
 export const JUDGES: Readonly<Record<string, JudgeFactory>> = Object.freeze({
   openai: (o, env) => new OpenAIJudge(openAIJudgeConfigFromEnv(o, env)),
 });
 
-export function makeJudge(o: JudgeCommandOptions, env: NodeJS.ProcessEnv = process.env): Judge {
+export function makeJudge(o: JudgeSelection, env: NodeJS.ProcessEnv = process.env): Judge {
   if (!Object.hasOwn(JUDGES, o.judge)) {
     throw new UserError(`unknown judge '${o.judge}': valid judges are ${Object.keys(JUDGES).join(", ")}`);
   }
