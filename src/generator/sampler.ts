@@ -189,8 +189,13 @@ export class PathBatch {
     };
     this.nfe += 2 * B;
     const out = this.model.forward(both); // (2B, L, K)
-    return out.slice(0, 0, B).mul(1 + g).sub(out.slice(0, B).mul(g));
+    return guide(out.slice(0, 0, B), out.slice(0, B), g);
   }
+}
+
+/** Classifier-free guidance: (1 + g) * cond - g * uncond; g = 0 returns cond itself. */
+export function guide(cond: Tensor, uncond: Tensor, g: number): Tensor {
+  return g === 0 ? cond : cond.mul(1 + g).sub(uncond.mul(g));
 }
 
 function concat(arrays: Int32Array[]): Int32Array {

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MaskedGenerator } from "../../src/generator/model.js";
 import { conditioning, generate, pathSeed } from "../../src/generator/pipeline.js";
-import { PathBatch, maskedAfter } from "../../src/generator/sampler.js";
+import { PathBatch, guide, maskedAfter } from "../../src/generator/sampler.js";
 import { VOCAB } from "../../src/tokenizer/text.js";
 import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
+import { manualSeed, tensor, tidy } from "../../src/torch/index.js";
 
 manualSeed(0);
 const model = new MaskedGenerator({
@@ -118,4 +118,26 @@ test("generate() decodes every path and counts NFE with both CFG halves", () => 
   assert.equal(out.paths[0].image.width, 16);
   assert.equal(out.nfe, 2 * 2 * 6);
   assert.throws(() => generate({ generator: model, tokenizer }, "a photo of a zebra", { ...opts, n: 1, seed: 0 }), /unknown word 'zebra'/);
+});
+
+test("CFG: scale 0 is the conditional logits, one forward per path; guidance mixes as (1+g)c - g u", () => {
+  tidy(() => {
+    const c = tensor([1, 2, 3]);
+    const u = tensor([0, 2, 5]);
+    assert.equal(guide(c, u, 0), c);
+    assert.deepEqual(guide(c, u, 1.5).toArray(), [2.5, 2, 0]);
+  });
+  const b0 = new PathBatch(model, cond, { ...opts, cfg: 0 });
+  b0.start(0, 3);
+  b0.step();
+  assert.equal(b0.nfe, 1, "no unconditional half at scale 0");
+  // with the prompt as its own 'unconditional' text, guidance changes nothing: same draws at any scale
+  const same = { ...cond, nullText: cond.text };
+  const runWith = (cfg: number) => {
+    const b = new PathBatch(model, same, { ...opts, cfg });
+    b.start(0, 9);
+    while (!b.done()) b.step();
+    return b.tokens(0);
+  };
+  assert.deepEqual(runWith(2), runWith(0));
 });

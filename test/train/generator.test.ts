@@ -9,6 +9,7 @@ import { maskTokens, trainGenerator } from "../../src/generator/train.js";
 import { VOCAB } from "../../src/tokenizer/text.js";
 import { VQAutoencoder } from "../../src/tokenizer/vq.js";
 import { manualSeed, tidy } from "../../src/torch/index.js";
+import { readTrainLog } from "../../src/train/log.js";
 
 test("masking: at least one position per row, targets only where masked", () =>
   tidy(() => {
@@ -50,5 +51,24 @@ test("generator training: stopped and rerun, it matches an uninterrupted run", (
   );
   whole.dispose();
   resumed.dispose();
+  rmSync(dir, { recursive: true });
+});
+
+test("a tiny generator trained for a few dozen steps: its loss falls", () => {
+  manualSeed(1);
+  const vq = new VQAutoencoder({ imageSize: 64, channels: [8, 8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-genloss-"));
+  const m = trainGenerator(
+    {
+      steps: 40, batch: 4, lr: 3e-3, weightDecay: 0, seed: 4, condDropout: 0.1, checkpointEvery: 40, logEvery: 10,
+      config: { ...DEFAULT_GENERATOR, dModel: 32, layers: 1, heads: 2, textVocab: VOCAB.length, codebookSize: 16, imageTokens: 64 },
+      runDir: dir, out: join(dir, "g.safetensors"),
+    },
+    vq,
+  );
+  const log = readTrainLog(join(dir, "log.jsonl"));
+  assert.equal(log.length, 4);
+  assert.ok(log[3].loss < log[0].loss * 0.8, `loss ${log[0].loss} -> ${log[3].loss}`);
+  m.dispose();
   rmSync(dir, { recursive: true });
 });
