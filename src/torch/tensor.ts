@@ -51,10 +51,6 @@ export class Tensor {
     const d = this.data();
     return d instanceof BigInt64Array ? Array.from(d, Number) : Array.from(d);
   }
-  toFloat32(): Float32Array {
-    const d = this.dtype === "float32" ? this.data() : (ops.toArray(this.to("float32").handle) as Float32Array);
-    return d as Float32Array;
-  }
   toString(): string {
     return `Tensor(${this.shape.join("x")}, ${this.dtype}, ${this.device})`;
   }
@@ -104,12 +100,6 @@ export class Tensor {
   }
   toDevice(device: string): Tensor {
     return wrap(ops.toDevice(this.handle, device));
-  }
-  float(): Tensor {
-    return this.to("float32");
-  }
-  long(): Tensor {
-    return this.to("int64");
   }
 
   // --- elementwise --------------------------------------------------------------------
