@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { writeResult } from "../eval/provenance.js";
+import { REPLAYABLE, type ReplayableStrategy, replayStrategy } from "../eval/replay.js";
 import { evaluateSuite } from "../eval/run-suite.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
@@ -55,6 +56,7 @@ interface EvalOptions {
   baseUrl?: string;
   model?: string;
   apiKey?: string;
+  replay?: string;
 }
 
 const DETECTIONS_HELP = `
@@ -84,8 +86,9 @@ function report(rows: ResultRow[], opts: EvalOptions, summaryPath: string | unde
 /** --suite: generate with a strategy into GenEval's layout (resumable), then score it. */
 async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
-  const strategy = strategyByNameOrUsage(opts.strategy);
-  const genDir = opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}`);
+  const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
+  const genDir =
+    opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}${opts.replay ? "-replay" : ""}`);
   const pipeline = loadPipeline(opts.generator, opts.tokenizer);
   const judge = opts.judge ? makeJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const bar = progressBar(suite.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
@@ -106,10 +109,23 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.results ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile };
-  writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir });
-  if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir });
+  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile, replay: opts.replay ?? null, generator: opts.generator ?? "models/generator.safetensors" };
+  const perImage = perImageCorrect(rows, suite.length, opts.imagesPerPrompt);
+  writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
+  if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
   process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : `${formatSummaryTable(summary)}\nNFE per image    ${summary.nfe_per_image}\n`);
+}
+
+/** "0"/"1" per image in (prompt, sample) order: what paired comparisons between runs need. */
+function perImageCorrect(rows: readonly ResultRow[], prompts: number, k: number): string {
+  const bits = Array<string>(prompts * k).fill("0");
+  for (const r of rows) if (r.correct) bits[r.prompt_index * k + r.sample_index] = "1";
+  return bits.join("");
+}
+
+function replayableOrUsage(name: string, dir: string, judge: string | undefined) {
+  if (!(REPLAYABLE as readonly string[]).includes(name)) throw new UserError(`--replay works for ${REPLAYABLE.join(", ")}; '${name}' branches or regenerates, so it runs live`);
+  return replayStrategy(name as ReplayableStrategy, dir, judge ?? null);
 }
 
 function strategyByNameOrUsage(name: string) {
@@ -139,6 +155,7 @@ export function registerEval(program: Command): void {
     .option("--gen-dir <dir>", "with --suite: where images go (default runs/eval/<strategy>-n<N>-k<K>-s<seed>; rerun to resume)")
     .option("--generator <file>", "with --suite: generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
+    .option("--replay <dir>", `with --suite: replay ${REPLAYABLE.join(", ")} from N recorded paths per image kept in DIR (recorded when missing; shared across strategies and judges)`)
     .option("--judge <name>", `with --suite: the verifier of judging strategies (${Object.keys(JUDGES).join(", ")})`)
     .option("--base-url <url>", "with --judge openai: API root (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")
     .option("--model <name>", "with --judge openai: model name (else IMAGECOT_JUDGE_MODEL)")

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { QUESTIONS, type Judge, type Question } from "../judges/judge.js";
+import { EMBEDDED_JUDGES, loadEmbeddedJudge } from "../judges/embedded.js";
 import { JudgeError, OpenAIJudge, openAIJudgeConfigFromEnv } from "../judges/openai.js";
 import { readPng, type RGBImage } from "../shapes/image.js";
 import { UserError } from "./run.js";
@@ -32,8 +33,18 @@ type JudgeFactory = (o: JudgeSelection, env: NodeJS.ProcessEnv) => Judge;
 
 /** The judges `--judge` can name. */
 export const JUDGES: Readonly<Record<string, JudgeFactory>> = Object.freeze({
+  "zero-shot": () => embedded("zero-shot"),
+  "fine-tuned": () => embedded("fine-tuned"),
   openai: (o, env) => new OpenAIJudge(openAIJudgeConfigFromEnv(o, env)),
 });
+
+function embedded(name: keyof typeof EMBEDDED_JUDGES): Judge {
+  try {
+    return loadEmbeddedJudge(name);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
 
 export function makeJudge(o: JudgeSelection, env: NodeJS.ProcessEnv = process.env): Judge {
   if (!Object.hasOwn(JUDGES, o.judge)) {
@@ -95,7 +106,7 @@ export function registerJudge(program: Command): void {
     .requiredOption("--prompt <text>", "the prompt the image was generated from")
     .addOption(new Option("--question <q>", `question to ask: ${QUESTIONS.join(", ")}`).default("outcome"))
     .option("--reflect", "also ask what is wrong when the answer is no (PARM++ reflection; outcome question)")
-    .addOption(new Option("--judge <name>", `judge: ${Object.keys(JUDGES).join(", ")}`).default("openai"))
+    .addOption(new Option("--judge <name>", `judge: ${Object.keys(JUDGES).join(", ")}`).default("fine-tuned"))
     .option("--base-url <url>", "OpenAI-compatible API root, e.g. http://127.0.0.1:8000/v1 (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")
     .option("--model <name>", "model name on that server (else IMAGECOT_JUDGE_MODEL)")
     .option("--api-key <key>", "API key (else IMAGECOT_JUDGE_API_KEY or OPENAI_API_KEY; local servers need none)")

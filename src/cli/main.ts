@@ -2,11 +2,15 @@
 // The entry only assembles commands; each command lives in its own file.
 import { Command } from "commander";
 import { registerBench } from "./bench.js";
+import { registerData } from "./data.js";
 import { registerEval } from "./eval.js";
 import { registerGenerate } from "./generate.js";
 import { registerGeneval } from "./geneval.js";
 import { registerJudge } from "./judge.js";
 import { registerRender } from "./render.js";
+import { registerReport } from "./report.js";
+import { registerResults } from "./results.js";
+import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
 import { runCli } from "./run.js";
 
@@ -16,11 +20,15 @@ const program = new Command()
   .version("0.1.0");
 
 registerBench(program);
+registerData(program);
 registerGenerate(program);
 registerGeneval(program);
 registerJudge(program);
 registerEval(program);
 registerRender(program);
+registerReport(program);
+registerResults(program);
+registerServe(program);
 registerTrain(program);
 
 await runCli(program, process.argv);

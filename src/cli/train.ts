@@ -6,9 +6,12 @@ import { VOCAB } from "../tokenizer/text.js";
 import { DEFAULT_TRAIN_VQ, trainVQ } from "../tokenizer/train-vq.js";
 import { gridSize } from "../tokenizer/vq.js";
 import { loadVQ } from "../models/load.js";
-import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
+import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption } from "./options.js";
+import { registerTrainDpo } from "./train-dpo.js";
+import { trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
+import { trainSelfCorrectCommand, type TrainSelfCorrectCliOptions } from "./train-self-correct.js";
 
 const printLog = (e: LogEntry) => process.stderr.write(JSON.stringify(e) + "\n");
 
@@ -86,4 +89,41 @@ export function registerTrain(program: Command): void {
         vq,
       );
     });
+
+  train
+    .command("judge")
+    .description("train an embedded judge: zero-shot (clean renders only) or fine-tuned (the generator's own paths)")
+    .addOption(new Option("--kind <kind>", "which judge").choices(["zero-shot", "fine-tuned"]).makeOptionMandatory())
+    .option("--data <dirs>", "fine-tuned: comma-separated folders from 'imagecot data paths'")
+    .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
+    .option("--init <file>", "start from these judge weights (e.g. the zero-shot judge's, to fine-tune it)")
+    .option("--run-dir <dir>", "checkpoint and log folder (default runs/judge-KIND)")
+    .option("--out <file>", "final weights (default models/judge-KIND.safetensors)")
+    .option("--results <file>", "summary with held-out accuracy (default results/train-judge-KIND.json)")
+    .addOption(new Option("--steps <n>", "training steps").default(3000).argParser(intOption))
+    .addOption(new Option("--batch <n>", "examples per step").default(64).argParser(intOption))
+    .addOption(new Option("--lr <x>", "peak learning rate").default(5e-4).argParser(numberOption))
+    .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
+    .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
+    .addHelpText("after", "\nExamples:\n  imagecot train judge --kind zero-shot\n  imagecot train judge --kind fine-tuned --data runs/paths-11,runs/paths-12")
+    .action((o: TrainJudgeCliOptions) => trainJudgeCommand(o, printLog));
+
+  train
+    .command("self-correct")
+    .description("fine-tune the generator to regenerate from (prompt, previous image, reason): PARM++'s self-correction")
+    .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths'")
+    .option("--init <file>", "generator weights to start from", DEFAULT_GENERATOR_WEIGHTS)
+    .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
+    .option("--run-dir <dir>", "checkpoint and log folder", "runs/self-correct")
+    .option("--out <file>", "final weights", DEFAULT_CORRECTOR_WEIGHTS)
+    .option("--results <file>", "summary of the finished run, with provenance", "results/train-self-correct.json")
+    .addOption(new Option("--steps <n>", "training steps (even ones correct, odd ones generate)").default(800).argParser(intOption))
+    .addOption(new Option("--batch <n>", "rows per step").default(48).argParser(intOption))
+    .addOption(new Option("--lr <x>", "peak learning rate").default(3e-4).argParser(numberOption))
+    .addOption(new Option("--seed <n>", "seed of data and masks").default(1).argParser(intOption))
+    .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
+    .addHelpText("after", "\nExample:\n  imagecot train self-correct --data runs/paths-11,runs/paths-12")
+    .action((o: TrainSelfCorrectCliOptions) => trainSelfCorrectCommand(o, printLog));
+
+  registerTrainDpo(train, printLog);
 }

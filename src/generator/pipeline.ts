@@ -10,6 +10,8 @@ import { type Conditioning, DEFAULT_SAMPLE, PathBatch, type SampleOptions, type 
 export interface Pipeline {
   generator: MaskedGenerator;
   tokenizer: VQAutoencoder;
+  /** the generator fine-tuned for self-correction (PARM++ regenerations); absent: the generator itself */
+  corrector?: MaskedGenerator;
 }
 
 /** The seed of path i of a generation seeded with `seed`: every path has its own stream. */

@@ -8,7 +8,7 @@ import { mulberry32 } from "../util/prng.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { writeLossCurve } from "../report/loss-curve.js";
-import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
+import { copyWeights, loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
@@ -32,6 +32,32 @@ export interface TrainGeneratorOptions {
   stopAt?: number;
   logEvery: number;
   onLog?: (entry: LogEntry) => void;
+  /** start from these weights instead of a fresh init (fine-tuning) */
+  init?: string;
+  /** the rows of a step (default: renders of training prompts); a pure function of the step */
+  batches?: (step: number) => GeneratorBatch;
+  /** written into the weights' metadata */
+  kind?: string;
+}
+
+/** One step's rows: prompt ids, target image tokens, and for self-correction a reason and a previous image. */
+export interface GeneratorBatch {
+  text: number[][];
+  tokens: number[][];
+  reason?: number[][];
+  previous?: number[][];
+}
+
+/** Renders of training prompts, tokenized, with prompt dropout for classifier-free guidance. */
+export function renderBatch(o: Pick<TrainGeneratorOptions, "seed" | "batch" | "condDropout" | "config">, vq: VQAutoencoder, step: number): GeneratorBatch {
+  const L = o.config.imageTokens;
+  const { metas, images } = trainingBatch(o.seed, step, o.batch, vq.config.imageSize);
+  const tokens = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([o.batch, L]).toArray()));
+  const drop = mulberry32(o.seed * 7919 + step);
+  return {
+    text: metas.map((m) => promptIds(drop() < o.condDropout ? null : m.prompt, o.config.maxText)),
+    tokens: Array.from({ length: o.batch }, (_, i) => tokens.slice(i * L, (i + 1) * L)),
+  };
 }
 
 /**
@@ -55,6 +81,7 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
   const ckpt = join(o.runDir, "checkpoint.safetensors");
   manualSeed(o.seed);
   const model = new MaskedGenerator(o.config);
+  if (o.init) copyWeights(model, o.init);
   const opt = new AdamW(model.namedParameters(), { lr: o.lr, betas: [0.9, 0.98], weightDecay: o.weightDecay });
   const start = loadCheckpoint(ckpt, model, opt)?.step ?? 0;
   const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
@@ -63,15 +90,13 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
   let t0 = performance.now();
   for (let step = start; step < Math.min(o.steps, o.stopAt ?? o.steps); step++) {
     manualSeed(o.seed * 1_000_003 + step); // masks and dropout of a step are fixed by its number
-    const { metas, images } = trainingBatch(o.seed, step, o.batch, vq.config.imageSize);
-    const tokens = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([o.batch, L]).toArray()));
-    const rows = Array.from({ length: o.batch }, (_, i) => tokens.slice(i * L, (i + 1) * L));
-    const drop = mulberry32(o.seed * 7919 + step);
-    const text = metas.map((m) => promptIds(drop() < o.condDropout ? null : m.prompt, o.config.maxText));
+    const b = o.batches ? o.batches(step) : renderBatch(o, vq, step);
+    const B = b.tokens.length;
+    const rows = (r: number[][] | undefined, width: number) => (r ? tensor(r.flat(), [B, width], "int64") : undefined);
     opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 10, warmupSteps: 300, totalSteps: o.steps });
     sum += tidy(() => {
-      const { input, target } = maskTokens(rows, model.maskId, L);
-      const logits = model.forward({ text: tensor(text.flat(), [o.batch, o.config.maxText], "int64"), image: input });
+      const { input, target } = maskTokens(b.tokens, model.maskId, L);
+      const logits = model.forward({ text: rows(b.text, o.config.maxText)!, image: input, reason: rows(b.reason, o.config.maxReason), previous: rows(b.previous, L) });
       const loss = F.crossEntropy(logits.reshape([-1, o.config.codebookSize]), target.reshape([-1]), { ignoreIndex: -100 });
       opt.zeroGrad();
       loss.backward();
@@ -92,7 +117,7 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
     }
   }
   if ((o.stopAt ?? o.steps) < o.steps) return model;
-  saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed) });
+  saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed), ...(o.kind ? { kind: o.kind } : {}), ...(o.init ? { init: o.init } : {}) });
   if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed });
   return model;
 }

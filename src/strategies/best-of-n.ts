@@ -2,6 +2,7 @@
 import { conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { PathBatch } from "../generator/sampler.js";
 import { argmax, requireJudge } from "./common.js";
+import { emitChosen, emitStep, emitVerdicts } from "./events.js";
 import type { Strategy, StrategyResult } from "./strategy.js";
 
 export const bestOfN: Strategy = {
@@ -14,11 +15,14 @@ export const bestOfN: Strategy = {
     for (const seed of seeds) {
       const batch = new PathBatch(generator, conditioning(generator, prompt), ctx.sample);
       for (let i = 0; i < ctx.n; i++) batch.start(i, pathSeed(seed, i));
-      while (!batch.done()) batch.step();
+      await ctx.onEvent?.({ type: "begin", paths: ctx.n, steps: ctx.sample.steps });
+      while (!batch.done()) await emitStep(ctx.onEvent, tokenizer, batch.step());
       const tokens = batch.live().map((id) => batch.tokens(id));
       const images = decodeTokens(tokenizer, tokens);
       const verdicts = await judge.judge(images.map((image) => ({ question: "outcome" as const, prompt, image })));
+      await emitVerdicts(ctx.onEvent, "outcome", batch.live().map((path) => ({ path, step: null })), verdicts);
       const best = argmax(verdicts.map((v) => v.pYes));
+      await emitChosen(ctx.onEvent, batch.live()[best], images[best]);
       out.push({
         image: images[best],
         tokens: tokens[best],

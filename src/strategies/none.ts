@@ -1,7 +1,8 @@
 // `none`: one decoding path per image, no verification (the baseline). The images of a
 // prompt decode together as independent paths of one batch.
-import { conditioning, decodeTokens } from "../generator/pipeline.js";
+import { conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { PathBatch } from "../generator/sampler.js";
+import { emitChosen, emitStep } from "./events.js";
 import type { Strategy } from "./strategy.js";
 
 export const none: Strategy = {
@@ -10,10 +11,13 @@ export const none: Strategy = {
   async run(ctx, prompt, seeds) {
     const { generator, tokenizer } = ctx.pipeline;
     const batch = new PathBatch(generator, conditioning(generator, prompt), ctx.sample);
-    seeds.forEach((seed, i) => batch.start(i, seed));
-    while (!batch.done()) batch.step();
+    // path 0 of each seed: the first of the N paths the choosing strategies decode, so comparisons are paired
+    seeds.forEach((seed, i) => batch.start(i, pathSeed(seed, 0)));
+    await ctx.onEvent?.({ type: "begin", paths: seeds.length, steps: ctx.sample.steps });
+    while (!batch.done()) await emitStep(ctx.onEvent, tokenizer, batch.step());
     const tokens = seeds.map((_, i) => batch.tokens(i));
     const images = decodeTokens(tokenizer, tokens);
+    for (const [i, image] of images.entries()) await emitChosen(ctx.onEvent, i, image);
     return seeds.map((seed, i) => ({
       image: images[i],
       tokens: tokens[i],

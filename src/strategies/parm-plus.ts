@@ -19,20 +19,23 @@ function parmPlus(name: string, withReason: boolean): Strategy {
       const judge = requireJudge(ctx, name);
       if (!judge.reflect) throw new Error(`strategy '${name}' needs a reflecting judge; '${judge.name}' is not one`);
       const { generator } = ctx.pipeline;
+      // regenerations run on the self-correction fine-tune when the pipeline has one
+      const corrector = { ...ctx.pipeline, generator: ctx.pipeline.corrector ?? generator };
       const out: StrategyResult[] = [];
       for (const seed of seeds) {
-        let run = await runParm(ctx.pipeline, judge, conditioning(generator, prompt), prompt, ctx.n, seed, ctx.sample);
+        let run = await runParm(ctx.pipeline, judge, conditioning(generator, prompt), prompt, ctx.n, seed, ctx.sample, ctx.onEvent);
         let nfe = run.nfe;
         let judgeCalls = run.judgeCalls;
         const rounds: Record<string, unknown>[] = [{ round: 0, paths: run.paths, chosen: run.chosen, via: run.via }];
         for (let round = 1; round <= MAX_ROUNDS; round++) {
           const reflection = await judge.reflect(prompt, run.image);
           judgeCalls++;
+          await ctx.onEvent?.({ type: "reflection", pYes: reflection.pYes, reason: reflection.reason });
           rounds[rounds.length - 1].reflection = reflection;
           if (reflection.pYes >= 0.5) break;
           const reason = withReason ? (reflection.reason ?? "") : "";
-          const cond = conditioning(generator, prompt, { reason, previous: run.tokens });
-          run = await runParm(ctx.pipeline, judge, cond, prompt, ctx.n, seed + round * 7_919, ctx.sample);
+          const cond = conditioning(corrector.generator, prompt, { reason, previous: run.tokens });
+          run = await runParm(corrector, judge, cond, prompt, ctx.n, seed + round * 7_919, ctx.sample, ctx.onEvent);
           nfe += run.nfe;
           judgeCalls += run.judgeCalls;
           rounds.push({ round, reason, paths: run.paths, chosen: run.chosen, via: run.via });

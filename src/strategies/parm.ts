@@ -8,6 +8,7 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { type Conditioning, PathBatch, type PathState, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { argmax, requireJudge } from "./common.js";
+import { type EventSink, emitChosen, emitStep, emitVerdicts } from "./events.js";
 import type { Strategy, StrategyResult } from "./strategy.js";
 
 export interface PathTrace {
@@ -42,6 +43,7 @@ export async function runParm(
   n: number,
   seed: number,
   sample: SampleOptions,
+  onEvent?: EventSink,
 ): Promise<ParmRun> {
   const T = sample.steps;
   const batch = new PathBatch(p.generator, cond, sample);
@@ -50,15 +52,18 @@ export async function runParm(
     batch.start(i, pathSeed(seed, i));
     traces.push({ id: i, seed: pathSeed(seed, i), clarity: [], potential: null, cutAfter: null, outcome: null });
   }
+  await onEvent?.({ type: "begin", paths: n, steps: T });
   const cut: { state: PathState; pYes: number }[] = [];
   let judgeCalls = 0;
   while (!batch.done()) {
     const results = batch.step();
+    await emitStep(onEvent, p.tokenizer, results);
     const pending = results.filter((r) => traces[r.path].potential === null && r.step < T - 1);
     if (pending.length === 0) continue;
     const images = decodeTokens(p.tokenizer, pending.map((r) => r.prediction));
     const clarity = await judge.judge(pending.map((r, k) => ({ question: "clarity" as const, prompt, image: images[k], step: r.step, steps: T })));
     judgeCalls += clarity.length;
+    await emitVerdicts(onEvent, "clarity", pending.map((r) => ({ path: r.path, step: r.step })), clarity);
     const clear = pending.flatMap((r, k) => {
       traces[r.path].clarity.push({ step: r.step, pYes: clarity[k].pYes });
       return clarity[k].pYes >= 0.5 ? [{ r, image: images[k] }] : [];
@@ -66,6 +71,7 @@ export async function runParm(
     if (clear.length === 0) continue;
     const potential = await judge.judge(clear.map(({ r, image }) => ({ question: "potential" as const, prompt, image, step: r.step, steps: T })));
     judgeCalls += potential.length;
+    await emitVerdicts(onEvent, "potential", clear.map(({ r }) => ({ path: r.path, step: r.step })), potential);
     const drop: number[] = [];
     clear.forEach(({ r }, k) => {
       traces[r.path].potential = { step: r.step, pYes: potential[k].pYes };
@@ -75,6 +81,7 @@ export async function runParm(
         drop.push(r.path);
       }
     });
+    for (const path of drop) await onEvent?.({ type: "cut", path, step: traces[path].cutAfter! });
     batch.truncate(drop);
   }
 
@@ -85,17 +92,21 @@ export async function runParm(
     const outcome = await judge.judge(images.map((image) => ({ question: "outcome" as const, prompt, image })));
     judgeCalls += outcome.length;
     survivors.forEach((id, k) => (traces[id].outcome = outcome[k].pYes));
+    await emitVerdicts(onEvent, "outcome", survivors.map((path) => ({ path, step: null })), outcome);
     const k = argmax(outcome.map((v) => v.pYes));
+    await emitChosen(onEvent, survivors[k], images[k], "survivors");
     return { image: images[k], tokens: tokens[k], nfe: batch.nfe, judgeCalls, paths: traces, chosen: survivors[k], via: "survivors" };
   }
   // every path was cut: finish the one whose potential answer had the lowest P(no)
   const best = cut[argmax(cut.map((c) => c.pYes))].state;
   const rescue = new PathBatch(p.generator, cond, sample);
   rescue.resume(best);
-  while (!rescue.done()) rescue.step();
+  while (!rescue.done()) await emitStep(onEvent, p.tokenizer, rescue.step());
   const tokens = rescue.tokens(best.id);
+  const image = decodeTokens(p.tokenizer, [tokens])[0];
+  await emitChosen(onEvent, best.id, image, "fallback");
   return {
-    image: decodeTokens(p.tokenizer, [tokens])[0],
+    image,
     tokens,
     nfe: batch.nfe + rescue.nfe,
     judgeCalls,
@@ -113,7 +124,7 @@ export const parm: Strategy = {
     const cond = conditioning(ctx.pipeline.generator, prompt);
     const out: StrategyResult[] = [];
     for (const seed of seeds) {
-      const r = await runParm(ctx.pipeline, judge, cond, prompt, ctx.n, seed, ctx.sample);
+      const r = await runParm(ctx.pipeline, judge, cond, prompt, ctx.n, seed, ctx.sample, ctx.onEvent);
       out.push({
         image: r.image,
         tokens: r.tokens,

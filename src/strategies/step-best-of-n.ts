@@ -3,6 +3,7 @@
 import { conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { PathBatch, type PathState } from "../generator/sampler.js";
 import { argmax, requireJudge } from "./common.js";
+import { emitChosen, emitStepImages, emitVerdicts } from "./events.js";
 import type { Strategy, StrategyResult } from "./strategy.js";
 
 export const stepBestOfN: Strategy = {
@@ -19,6 +20,7 @@ export const stepBestOfN: Strategy = {
       let nfe = 0;
       let judgeCalls = 0;
       const steps: { step: number; process: number[]; chosen: number }[] = [];
+      await ctx.onEvent?.({ type: "begin", paths: ctx.n, steps: T });
       for (let t = 0; t < T; t++) {
         const batch = new PathBatch(generator, cond, ctx.sample);
         // every branch gets a stream of its own, fixed by (seed, step, branch)
@@ -30,15 +32,20 @@ export const stepBestOfN: Strategy = {
         const results = batch.step();
         nfe += batch.nfe;
         const images = decodeTokens(tokenizer, results.map((r) => r.prediction));
+        await emitStepImages(ctx.onEvent, results, images);
         const verdicts = await judge.judge(images.map((image) => ({ question: "process" as const, prompt, image, step: t, steps: T })));
         judgeCalls += verdicts.length;
+        await emitVerdicts(ctx.onEvent, "process", results.map((r) => ({ path: r.path, step: t })), verdicts);
         const k = argmax(verdicts.map((v) => v.pYes));
+        await ctx.onEvent?.({ type: "select", step: t, path: results[k].path });
         best = batch.save(results[k].path);
         steps.push({ step: t, process: verdicts.map((v) => v.pYes), chosen: k });
       }
       const tokens = best!.tokens;
+      const image = decodeTokens(tokenizer, [tokens])[0];
+      await emitChosen(ctx.onEvent, best!.id, image);
       out.push({
-        image: decodeTokens(tokenizer, [tokens])[0],
+        image,
         tokens,
         nfe,
         judgeCalls,

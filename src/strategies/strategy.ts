@@ -4,6 +4,7 @@ import type { Pipeline } from "../generator/pipeline.js";
 import type { Judge } from "../judges/judge.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
+import type { EventSink } from "./events.js";
 
 export interface StrategyContext {
   pipeline: Pipeline;
@@ -12,6 +13,8 @@ export interface StrategyContext {
   n: number;
   /** the verifier; strategies that judge fail without one */
   judge?: Judge;
+  /** live events (steps, verdicts, cuts, choices, reflections); costs decoding only when set */
+  onEvent?: EventSink;
 }
 
 export interface StrategyResult {

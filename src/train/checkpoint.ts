@@ -50,3 +50,20 @@ export function readWeightsConfig<C>(path: string): { config: C; tensors: Map<st
   }
   return { config: JSON.parse(metadata.config) as C, tensors, metadata };
 }
+
+/** Copies shipped weights into an existing model of the same shape (fine-tuning starts here). */
+export function copyWeights(model: Module, path: string): void {
+  loadWeights(path, () => model);
+}
+
+/** Builds a model from shipped weights (its config read from the file) and loads them; returns its metadata too. */
+export function loadWeights<C, M extends Module>(path: string, build: (config: C) => M): { model: M; metadata: Record<string, string> } {
+  const { config, tensors, metadata } = readWeightsConfig<C>(path);
+  try {
+    const model = build(config);
+    model.loadStateDict(tensors);
+    return { model, metadata };
+  } finally {
+    dispose([...tensors.values()]);
+  }
+}

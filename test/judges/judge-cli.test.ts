@@ -63,7 +63,7 @@ describe("imagecot judge", () => {
     await rejectsWith(judgeImage(png, opts({ question: "clarity", reflect: true }), env), /--reflect asks the outcome question/);
     await rejectsWith(judgeImage(join(dir, "nope.png"), opts(), env), /^image not found: .*nope\.png$/);
     await rejectsWith(judgeImage(join(dir, "not.png"), opts(), env), /^cannot read '.*not\.png' as PNG/);
-    await rejectsWith(judgeImage(png, opts({ judge: "gpt" }), env), /^unknown judge 'gpt': valid judges are openai$/);
+    await rejectsWith(judgeImage(png, opts({ judge: "gpt" }), env), /^unknown judge 'gpt': valid judges are zero-shot, fine-tuned, openai$/);
     await rejectsWith(judgeImage(png, opts(), { IMAGECOT_JUDGE_MODEL: "m" }), /openai judge needs the base URL/);
     await rejectsWith(judgeImage(png, opts({ model: "missing" }), env), /HTTP 404 Not Found: \{"error":"model 'missing' not found"\}/, 1);
   });

@@ -141,6 +141,23 @@ describe("P(yes) from top logprobs", () => {
     });
   });
 
+  it("fails clearly when the server's answer is not JSON, or JSON without choices", async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"choices": [');
+      },
+      async (_s, config) => {
+        await assert.rejects(new OpenAIJudge({ ...config, retries: 0 }).judge([{ question: "outcome", prompt: PROMPT, image: testImage() }]), (e: unknown) => {
+          assert.ok(e instanceof JudgeError);
+          assert.match(e.message, /the server's answer is not JSON: \{"choices": \[/);
+          return true;
+        });
+      },
+    );
+    await assert.rejects(judgeOnce({ object: "chat.completion" }), (e: unknown) => e instanceof JudgeError);
+  });
+
   it("fails clearly when no top token is yes or no", async () => {
     await assert.rejects(judgeOnce(logprobsCompletion([["The", -0.1], ["A", -2]])), (e: unknown) => {
       assert.ok(e instanceof JudgeError);

@@ -1,0 +1,178 @@
+// One round of DPO on the masked-token generator (METHOD.md section 3). Each step: the chosen
+// and rejected images of a batch of pairs are stacked into one batch of 2B rows, each row
+// masked with its own cosine-schedule ratio (maskTokens); the policy and the frozen reference
+// read the same masked rows with the prompt as text (no CFG, no prompt dropout); log p of each
+// image is summed over its masked positions; the sigmoid loss against the reference. AdamW
+// (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
+// gradient clipping at 1. The reference's log-probabilities cannot be computed once ahead (as
+// TRL can precompute them): the masks are drawn afresh every step, so they are computed once
+// per step, under noGrad, on the same masked rows as the policy's. Resumable: checkpoint and
+// log in runDir, a step's masks fixed by its number, the pairs' order by the seed.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { MaskedGenerator } from "../generator/model.js";
+import { promptIds } from "../generator/prompt.js";
+import { maskTokens } from "../generator/train.js";
+import { writeLossCurve } from "../report/loss-curve.js";
+import { AdamW, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
+import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
+import { type LogEntry, TrainLog, readTrainLog } from "../train/log.js";
+import { mulberry32, sampleDistinct } from "../util/prng.js";
+import { dpoLoss, sequenceLogProb } from "./loss.js";
+import type { Pair } from "./pairs.js";
+
+export interface TrainDpoOptions {
+  runDir: string; // checkpoint, log, loss curve
+  out: string; // final weights
+  /** optimizer steps; default: `epochs` passes over the pairs */
+  steps?: number;
+  epochs: number;
+  batch: number; // pairs per step (2 x batch rows per forward)
+  lr: number; // peak learning rate
+  beta: number; // DPO's KL strength
+  weightDecay: number;
+  warmup: number; // share of the steps with linear warmup
+  seed: number;
+  /** reward-guided: scale each pair's loss by its weight from the pairs file */
+  weighted: boolean;
+  checkpointEvery: number;
+  logEvery: number;
+  /** Stop after this step, checkpointed, without finishing; rerun to go on. */
+  stopAt?: number;
+  /** extra metadata for the weights file (the command that made them, the reference) */
+  metadata?: Record<string, string>;
+  onLog?: (entry: LogEntry) => void;
+}
+
+export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
+
+/** Steps of a run: as given, or `epochs` passes over the pairs. */
+export function dpoSteps(pairs: number, o: Pick<TrainDpoOptions, "steps" | "epochs" | "batch">): number {
+  return o.steps ?? Math.max(1, Math.ceil((o.epochs * pairs) / o.batch));
+}
+
+/** The pairs of a step: position j = step * batch + b walks epoch after epoch, each a seeded shuffle. */
+export function batchIndices(step: number, batch: number, n: number, seed: number, cache = new Map<number, number[]>()): number[] {
+  return Array.from({ length: batch }, (_, b) => {
+    const j = step * batch + b;
+    const epoch = Math.floor(j / n);
+    let perm = cache.get(epoch);
+    if (!perm) {
+      perm = sampleDistinct(mulberry32((seed * 7919 + epoch) >>> 0), n, n);
+      cache.set(epoch, perm);
+    }
+    return perm[j % n];
+  });
+}
+
+export interface DpoRunResult {
+  finished: boolean; // false when stopped at stopAt
+  steps: number;
+}
+
+/**
+ * Trains `policy` in place against `reference` (frozen here: eval mode, no gradients). The
+ * policy also runs in eval mode: dropout off, as TRL's DPO trainer does by default, so that
+ * at step 0 the policy's and the reference's log-probabilities agree and the loss is log 2.
+ */
+export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference: MaskedGenerator, pairs: readonly Pair[]): DpoRunResult {
+  if (pairs.length === 0) throw new Error("no pairs to train on");
+  const c = policy.config;
+  if (JSON.stringify(c) !== JSON.stringify(reference.config)) throw new Error("policy and reference have different configs");
+  const L = c.imageTokens;
+  for (const p of pairs)
+    if (p.chosen_tokens.length !== L || p.rejected_tokens.length !== L)
+      throw new Error(`pair of prompt ${p.prompt_index} has ${p.chosen_tokens.length} tokens; the generator makes ${L}`);
+  mkdirSync(o.runDir, { recursive: true });
+  const ckpt = join(o.runDir, "checkpoint.safetensors");
+  const logPath = join(o.runDir, "log.jsonl");
+  const steps = dpoSteps(pairs.length, o);
+  policy.eval();
+  reference.eval().requiresGrad(false);
+  const opt = new AdamW(policy.namedParameters(), { lr: o.lr, weightDecay: o.weightDecay });
+  const state = loadCheckpoint(ckpt, policy, opt);
+  if (state && (state.pairs !== pairs.length || state.steps !== steps))
+    throw new Error(`${ckpt} is of a run with ${state.pairs} pairs and ${state.steps} steps, not ${pairs.length} and ${steps}: use another run folder`);
+  const start = state?.step ?? 0;
+  const log = new TrainLog(logPath, start);
+  const schedule = { lr: o.lr, minLr: 0, warmupSteps: Math.max(1, Math.round(o.warmup * steps)), totalSteps: steps };
+  const perms = new Map<number, number[]>();
+  const end = Math.min(steps, o.stopAt ?? steps);
+  const acc = { loss: 0, plain: 0, accuracy: 0, margin: 0, chosen: 0, rejected: 0, n: 0 };
+  let t0 = performance.now();
+  for (let step = start; step < end; step++) {
+    manualSeed(o.seed * 1_000_003 + step); // the masks of a step are fixed by its number
+    const batch = batchIndices(step, o.batch, pairs.length, o.seed, perms).map((i) => pairs[i]);
+    const B = batch.length;
+    const rows = [...batch.map((p) => p.chosen_tokens), ...batch.map((p) => p.rejected_tokens)]; // 2B rows: chosen then rejected
+    const text = batch.map((p) => promptIds(p.prompt, c.maxText));
+    opt.lr = cosineWithWarmup(step, schedule);
+    const m = tidy(() => {
+      const { input, target } = maskTokens(rows, policy.maskId, L); // (2B, L) each, independent ratios per row
+      const txt = tensor([...text, ...text].flat(), [2 * B, c.maxText], "int64");
+      const ref = noGrad(() => sequenceLogProb(reference.forward({ text: txt, image: input }), target)); // (2B)
+      const pol = sequenceLogProb(policy.forward({ text: txt, image: input }), target); // (2B)
+      const weights = o.weighted ? tensor(batch.map((p) => p.weight), [B]) : undefined;
+      const out = dpoLoss(
+        { policyChosen: pol.slice(0, 0, B), policyRejected: pol.slice(0, B), refChosen: ref.slice(0, 0, B), refRejected: ref.slice(0, B) },
+        o.beta,
+        weights,
+      );
+      opt.zeroGrad();
+      out.loss.backward();
+      clipGradNorm(policy.parameters(), 1);
+      opt.step();
+      return {
+        loss: out.loss.item(),
+        // reward-guided runs: the plain DPO loss of the same batch, comparable with a plain run's
+        plain: weights ? out.margins.logSigmoid().neg().mean().item() : out.loss.item(),
+        accuracy: out.margins.gt(0).to("float32").mean().item(),
+        margin: out.margins.mean().item(),
+        chosen: out.rewardsChosen.mean().item(),
+        rejected: out.rewardsRejected.mean().item(),
+      };
+    });
+    acc.loss += m.loss;
+    acc.plain += m.plain;
+    acc.accuracy += m.accuracy;
+    acc.margin += m.margin;
+    acc.chosen += m.chosen;
+    acc.rejected += m.rejected;
+    acc.n++;
+    if ((step + 1) % o.logEvery === 0 || step + 1 === steps) {
+      const n = acc.n;
+      const entry: LogEntry = {
+        step: step + 1,
+        loss: acc.loss / n,
+        ...(o.weighted ? { loss_unweighted: acc.plain / n } : {}),
+        accuracy: acc.accuracy / n,
+        margin: acc.margin / n,
+        reward_chosen: acc.chosen / n,
+        reward_rejected: acc.rejected / n,
+        lr: opt.lr,
+        sec_per_step: (performance.now() - t0) / 1000 / n,
+      };
+      log.append(entry);
+      o.onLog?.(entry);
+      Object.assign(acc, { loss: 0, plain: 0, accuracy: 0, margin: 0, chosen: 0, rejected: 0, n: 0 });
+      t0 = performance.now();
+    }
+    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === steps || step + 1 === o.stopAt) {
+      saveCheckpoint(ckpt, policy, opt, { step: step + 1, pairs: pairs.length, steps });
+      // a log-scale curve needs a positive loss (pairs all weighted 0 give none)
+      if (readTrainLog(logPath).some((e) => e.loss > 0)) writeLossCurve(logPath, ["loss"], "DPO", join(o.runDir, "loss.png"));
+    }
+  }
+  if (end < steps) return { finished: false, steps };
+  saveWeights(o.out, policy, c, {
+    ...o.metadata,
+    method: o.weighted ? "reward-guided dpo" : "dpo",
+    steps: String(steps),
+    pairs: String(pairs.length),
+    batch: String(o.batch),
+    lr: String(o.lr),
+    beta: String(o.beta),
+    seed: String(o.seed),
+  });
+  return { finished: true, steps };
+}

@@ -1,0 +1,186 @@
+// DPO runs of one or more rounds (METHOD.md section 3). Round 1 trains the starting generator
+// on ranking data (given, or ranked here); round r > 1 samples the same training prompts
+// afresh with round r-1's weights, relabels them, drops the prompts whose samples all share a
+// label (they give no pair), and trains round r-1's weights one more round.
+//
+// The reference of round r is round r-1's model (the starting generator in round 1): the model
+// that sampled the round's data. DPO's KL anchor then sits where the round's preferences were
+// observed, as in iterative/online DPO (Xu et al. 2023, Yuan et al. 2024), and each round can
+// move a further beta-bounded step; anchoring every round to the original model would pull the
+// later rounds back towards the model the aligned one has already left.
+//
+// Everything resumes: ranking skips finished prompts, training resumes from its checkpoint, a
+// round whose weights exist is done. The same command rerun after a kill continues.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { writeResult } from "../eval/provenance.js";
+import type { SampleOptions } from "../generator/sampler.js";
+import type { Judge } from "../judges/judge.js";
+import { loadGenerator, loadPipeline } from "../models/load.js";
+import { readTrainLog } from "../train/log.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { type TrainDpoOptions, dpoSteps, trainDpo } from "./dpo.js";
+import { type Pair, type PairStats, readPairs } from "./pairs.js";
+import { GUIDED_PAIRS_FILE, type Labeller, PAIRS_FILE, rankData, readRankMeta } from "./rank.js";
+
+export interface RankSettings {
+  prompts: number;
+  samplesPerPrompt: number;
+  seed: number;
+  sample: SampleOptions;
+  pairsPerPrompt: number;
+  tau: number;
+}
+
+export interface DpoRunOptions {
+  runDir: string; // round-r/{data,train,generator.safetensors}
+  out: string; // the last round's weights, copied here
+  results?: string; // summary of every round, with provenance
+  rounds: number;
+  /** round 1's data folder (from `imagecot data rank`); without it round 1 ranks into runDir */
+  data?: string;
+  generator: string; // starting weights
+  tokenizer: string;
+  /** ranking settings of the rounds ranked here (taken from `data`'s meta.json when given) */
+  rank: RankSettings;
+  train: Omit<TrainDpoOptions, "runDir" | "out" | "weighted" | "metadata" | "onLog" | "stopAt">;
+  /** reward-guided DPO: the judge whose scores choose and weight the pairs */
+  judge?: Judge;
+  /** the yes/no labeller of ranked rounds (default: the detector) */
+  label?: Labeller;
+  /** stop once this many DPO steps are done, the rounds' steps counted one after another (checkpointed); rerun to go on */
+  stopAt?: number;
+  command?: string;
+  onLog?: TrainDpoOptions["onLog"];
+  onProgress?: (round: number, done: number, total: number) => void;
+  onStage?: (message: string) => void;
+}
+
+export interface RoundSummary {
+  round: number;
+  data: string;
+  generator: string; // the weights that sampled the data, the policy's start and the reference
+  pairs: PairStats | null;
+  training: { steps: number; wall_seconds: number; final: Record<string, number> | null };
+  weights: string;
+}
+
+const roundDir = (o: DpoRunOptions, r: number) => join(o.runDir, `round-${r}`);
+const roundWeights = (o: DpoRunOptions, r: number) => join(roundDir(o, r), "generator.safetensors");
+
+/** The seed of round r's paths: fresh draws every round for the same prompts. */
+export const roundSampleSeed = (seed: number, round: number) => seed + 7919 * (round - 1);
+
+function pairsOf(dir: string, judge: Judge | undefined): Pair[] {
+  const pairs = readPairs(join(dir, judge ? GUIDED_PAIRS_FILE : PAIRS_FILE));
+  if (judge && pairs.some((p) => p.judge !== judge.name))
+    throw new Error(`${dir}: the guided pairs are scored by '${pairs.find((p) => p.judge !== judge.name)?.judge}', not '${judge.name}'; rerun 'imagecot data rank' with --judge ${judge.name}`);
+  return pairs;
+}
+
+function statsOf(dir: string, judge: Judge | undefined): PairStats | null {
+  const f = join(dir, "stats.json");
+  if (!existsSync(f)) return null;
+  const s = JSON.parse(readFileSync(f, "utf8")) as { stats: PairStats; guided?: PairStats };
+  return (judge ? s.guided : s.stats) ?? null;
+}
+
+/** Runs (or resumes) every round; returns the rounds' summaries, or null when stopped at stopAt. */
+export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
+  const given = o.data ? readRankMeta(o.data) : null;
+  if (o.data && !given) throw new Error(`${o.data} is not a ranking data folder (no meta.json): make it with 'imagecot data rank'`);
+  // later rounds rank as the given data was ranked
+  const rank: RankSettings = given
+    ? { ...o.rank, prompts: given.prompts, samplesPerPrompt: given.samplesPerPrompt, seed: given.seed, sample: given.sample, pairsPerPrompt: given.pairsPerPrompt }
+    : o.rank;
+  const summaries: RoundSummary[] = [];
+  let stepsBefore = 0; // DPO steps of the finished rounds
+  for (let r = 1; r <= o.rounds; r++) {
+    const start = r === 1 ? o.generator : roundWeights(o, r - 1);
+    const data = r === 1 && o.data ? o.data : join(roundDir(o, r), "data");
+    const trainDir = join(roundDir(o, r), "train");
+    const weights = roundWeights(o, r);
+    if (!existsSync(weights)) {
+      if (o.stopAt !== undefined && o.stopAt <= stepsBefore) return null;
+      // round 1 on given data: finish or score it with the generator that sampled it, if at hand
+      const sampler = r === 1 && given ? given.generator : start;
+      if (existsSync(sampler)) {
+        o.onStage?.(`round ${r}: ranking ${rank.prompts} prompts x ${rank.samplesPerPrompt} samples with ${sampler} into ${data} (finished prompts are kept)`);
+        const pipeline = loadPipeline(sampler, o.tokenizer);
+        try {
+          await rankData(pipeline, {
+            out: data,
+            prompts: rank.prompts,
+            samplesPerPrompt: rank.samplesPerPrompt,
+            seed: rank.seed,
+            sampleSeed: r === 1 && given ? given.sampleSeed : roundSampleSeed(rank.seed, r),
+            sample: rank.sample,
+            pairsPerPrompt: rank.pairsPerPrompt,
+            generator: sampler,
+            judge: o.judge,
+            tau: rank.tau,
+            label: o.label,
+            onProgress: (d, t) => o.onProgress?.(r, d, t),
+          });
+        } finally {
+          pipeline.generator.dispose();
+          pipeline.tokenizer.dispose();
+        }
+      } else if (!(r === 1 && given)) throw new Error(`no generator weights at ${sampler}`);
+      const pairs = pairsOf(data, o.judge);
+      o.onStage?.(`round ${r}: DPO on ${pairs.length} pairs for ${dpoSteps(pairs.length, o.train)} steps from ${start} (reference: the same weights, frozen)`);
+      const policy = loadGenerator(start);
+      const reference = loadGenerator(start);
+      try {
+        const res = trainDpo(
+          {
+            ...o.train,
+            runDir: trainDir,
+            out: weights,
+            weighted: o.judge !== undefined,
+            stopAt: o.stopAt === undefined ? undefined : o.stopAt - stepsBefore,
+            onLog: o.onLog,
+            metadata: { command: o.command ?? "", round: String(r), reference: resolve(start), data: resolve(data), judge: o.judge?.name ?? "" },
+          },
+          policy,
+          reference,
+          pairs,
+        );
+        if (!res.finished) return null;
+      } finally {
+        policy.dispose();
+        reference.dispose();
+      }
+    }
+    const log = existsSync(join(trainDir, "log.jsonl")) ? readTrainLog(join(trainDir, "log.jsonl")) : [];
+    let wall = 0;
+    log.forEach((e, i) => (wall += e.sec_per_step * (e.step - (i > 0 ? log[i - 1].step : 0))));
+    stepsBefore += log[log.length - 1]?.step ?? 0;
+    summaries.push({
+      round: r,
+      data,
+      generator: start,
+      pairs: statsOf(data, o.judge),
+      training: { steps: log[log.length - 1]?.step ?? 0, wall_seconds: Math.round(wall), final: log[log.length - 1] ?? null },
+      weights,
+    });
+  }
+  writeFileAtomic(o.out, readFileSync(roundWeights(o, o.rounds)));
+  if (o.results)
+    writeResult(
+      o.results,
+      {
+        dpo: {
+          method: o.judge ? "reward-guided dpo" : o.rounds > 1 ? "iterative dpo" : "dpo",
+          rounds: summaries,
+          out: o.out,
+          reward_guidance: o.judge
+            ? { judge: o.judge.name, tau: rank.tau, scheme: "pairs chosen by the largest judge margin, each pair's loss weighted by sigmoid((s_c - s_r)/tau) normalised to mean 1 (src/align/pairs.ts)" }
+            : null,
+          settings: { ...o.train, rank },
+        },
+      },
+      o.command,
+    );
+  return summaries;
+}

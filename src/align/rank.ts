@@ -1,0 +1,185 @@
+// Ranking data for DPO (METHOD.md section 3): K images per training prompt (never a test
+// prompt) sampled at high temperature, each labelled yes/no by the detector under GenEval's
+// rules, optionally scored by a judge, and the pairs built from them.
+//
+// Layout of a data folder:
+//   meta.json              the settings the samples were made with (a rerun must match them)
+//   samples/p00012.json    one record per prompt: its K samples' tokens, labels, judge scores
+//   images/p00012-s3.png   the decoded samples
+//   pairs.jsonl            plain DPO pairs; pairs-guided.jsonl with a judge (reward-guided)
+//   stats.json             counts of the pairs files
+// Resumable: a prompt's PNGs are written first, then its record, each atomically; a prompt
+// counts as done when its record exists. Sampling is a pure function of (seed, prompt index),
+// so a run killed at any point and restarted neither loses nor duplicates a sample, and the
+// pairs files, rebuilt from the records at the end, are the same as an uninterrupted run's.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { evaluateImage } from "../geneval/rules.js";
+import type { PromptMeta } from "../geneval/types.js";
+import { type Pipeline, decodeTokens, generate, pathSeed } from "../generator/pipeline.js";
+import type { SampleOptions } from "../generator/sampler.js";
+import { collectionPrompts } from "../judges/collect.js";
+import type { Judge } from "../judges/judge.js";
+import { detect } from "../shapes/detector.js";
+import { type RGBImage, writePng } from "../shapes/image.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { DEFAULT_TAU, type PairStats, type RankedPrompt, type RankedSample, buildPairs, writePairs } from "./pairs.js";
+
+/** Token draws at this softmax temperature by default: above the sampler's 1, for diversity. */
+export const RANK_TEMPERATURE = 1.3;
+
+export interface RankOptions {
+  out: string;
+  prompts: number; // training prompts (the first `prompts` of collectionPrompts(seed))
+  samplesPerPrompt: number; // K
+  seed: number; // which prompts
+  /** the paths' seeds (default: seed); iterative rounds draw fresh paths for the same prompts */
+  sampleSeed?: number;
+  sample: SampleOptions; // steps, cfg, temperature of the draws
+  pairsPerPrompt: number;
+  /** the generator's weights file: recorded, so that a rerun with another model is refused */
+  generator: string;
+  /** scores every sample with the outcome question and writes pairs-guided.jsonl */
+  judge?: Judge;
+  tau?: number;
+  /** the yes/no labeller: the detector under GenEval's rules unless given (tests script one) */
+  label?: Labeller;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type Labeller = (meta: PromptMeta, image: RGBImage) => { correct: boolean; reasons: string[] };
+
+/** The labeller of training prompts: the detector read by GenEval's rules. */
+export const detectorLabel: Labeller = (meta, image) => evaluateImage(meta, detect(image));
+
+/** What meta.json holds: the settings that must not change between a run and its resumption. */
+export interface RankMeta {
+  seed: number;
+  sampleSeed: number;
+  samplesPerPrompt: number;
+  sample: SampleOptions;
+  generator: string;
+  prompts: number; // the largest count asked for so far (a rerun may ask for more)
+  pairsPerPrompt: number;
+}
+
+export interface RankResult {
+  stats: PairStats;
+  guided?: PairStats;
+}
+
+export const PAIRS_FILE = "pairs.jsonl";
+export const GUIDED_PAIRS_FILE = "pairs-guided.jsonl";
+const pad = (i: number) => String(i).padStart(5, "0");
+export const recordFile = (dir: string, i: number) => join(dir, "samples", `p${pad(i)}.json`);
+const imageFile = (i: number, k: number) => `images/p${pad(i)}-s${k}.png`;
+
+/** The seed of prompt i's paths (path k then has pathSeed(promptSeed, k)). */
+export function promptSeed(sampleSeed: number, i: number): number {
+  return sampleSeed * 100_003 + i;
+}
+
+export function readRankMeta(dir: string): RankMeta | null {
+  const f = join(dir, "meta.json");
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as RankMeta) : null;
+}
+
+/** A data folder made with other settings than a rerun's. */
+export class RankSettingsError extends Error {}
+
+function checkMeta(dir: string, want: RankMeta): void {
+  const have = readRankMeta(dir);
+  if (have) {
+    const fixed = (m: RankMeta) => JSON.stringify([m.seed, m.sampleSeed, m.samplesPerPrompt, m.sample, m.generator]);
+    if (fixed(have) !== fixed(want))
+      throw new RankSettingsError(
+        `${dir} holds samples made with other settings (${JSON.stringify(have)}); use another --out or the same settings`,
+      );
+  }
+  writeFileAtomic(join(dir, "meta.json"), JSON.stringify({ ...want, prompts: Math.max(want.prompts, have?.prompts ?? 0) }, null, 2) + "\n");
+}
+
+async function scoreImages(judge: Judge, prompt: string, images: RGBImage[]): Promise<number[]> {
+  const v = await judge.judge(images.map((image) => ({ question: "outcome", prompt, image })));
+  return v.map((x) => x.pYes);
+}
+
+async function rankPrompt(p: Pipeline, meta: PromptMeta, i: number, o: RankOptions, sampleSeed: number): Promise<RankedPrompt> {
+  const seed = promptSeed(sampleSeed, i);
+  const { paths } = generate(p, meta.prompt, { ...o.sample, n: o.samplesPerPrompt, seed });
+  const scores = o.judge ? await scoreImages(o.judge, meta.prompt, paths.map((x) => x.image)) : null;
+  const samples = paths.map((x, k): RankedSample => {
+    const verdict = (o.label ?? detectorLabel)(meta, x.image);
+    writePng(join(o.out, imageFile(i, k)), x.image);
+    const s: RankedSample = { sample: k, seed: pathSeed(seed, k), tokens: Array.from(x.tokens), correct: verdict.correct, reasons: verdict.reasons, image: imageFile(i, k) };
+    if (scores) s.judge = { name: o.judge!.name, pYes: scores[k] };
+    return s;
+  });
+  return { index: i, seed, meta, samples };
+}
+
+/** Samples, labels (and scores) what is missing under `out`, then rewrites the pairs files. */
+export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult> {
+  mkdirSync(join(o.out, "samples"), { recursive: true });
+  const sampleSeed = o.sampleSeed ?? o.seed;
+  checkMeta(o.out, {
+    seed: o.seed,
+    sampleSeed,
+    samplesPerPrompt: o.samplesPerPrompt,
+    sample: o.sample,
+    generator: resolve(o.generator),
+    prompts: o.prompts,
+    pairsPerPrompt: o.pairsPerPrompt,
+  });
+  const metas = collectionPrompts(o.seed, o.prompts);
+  const records: RankedPrompt[] = [];
+  for (let i = 0; i < metas.length; i++) {
+    const file = recordFile(o.out, i);
+    let rec: RankedPrompt;
+    if (existsSync(file)) {
+      rec = JSON.parse(readFileSync(file, "utf8")) as RankedPrompt;
+      if (rec.meta.prompt !== metas[i].prompt) throw new Error(`${file} is for "${rec.meta.prompt}", expected "${metas[i].prompt}"`);
+      const judge = o.judge;
+      if (judge && rec.samples.some((s) => s.judge?.name !== judge.name)) {
+        // a judge added on a rerun: score the stored samples
+        const images = decodeTokens(p.tokenizer, rec.samples.map((s) => Int32Array.from(s.tokens)));
+        const scores = await scoreImages(judge, rec.meta.prompt, images);
+        rec.samples.forEach((s, k) => (s.judge = { name: judge.name, pYes: scores[k] }));
+        writeFileAtomic(file, JSON.stringify(rec) + "\n");
+      }
+    } else {
+      rec = await rankPrompt(p, metas[i], i, o, sampleSeed);
+      writeFileAtomic(file, JSON.stringify(rec) + "\n");
+    }
+    records.push(rec);
+    o.onProgress?.(i + 1, metas.length);
+  }
+  // without a judge this time, scores stored by an earlier run still give the guided pairs
+  const stored = records[0]?.samples[0]?.judge?.name;
+  const scoredBy = stored !== undefined && records.every((r) => r.samples.every((s) => s.judge?.name === stored)) ? stored : undefined;
+  return writeRankPairs(o.out, records, { perPrompt: o.pairsPerPrompt, seed: o.seed, judge: o.judge?.name ?? scoredBy, tau: o.tau ?? DEFAULT_TAU });
+}
+
+/** Rewrites pairs.jsonl (and pairs-guided.jsonl with a judge) and stats.json from the records. */
+export function writeRankPairs(dir: string, records: readonly RankedPrompt[], o: { perPrompt: number; seed: number; judge?: string; tau: number }): RankResult {
+  const plain = buildPairs(records, { perPrompt: o.perPrompt, seed: o.seed });
+  writePairs(join(dir, PAIRS_FILE), plain.pairs);
+  const result: RankResult = { stats: plain.stats };
+  if (o.judge) {
+    const guided = buildPairs(records, { perPrompt: o.perPrompt, seed: o.seed, judge: o.judge, tau: o.tau });
+    writePairs(join(dir, GUIDED_PAIRS_FILE), guided.pairs);
+    result.guided = guided.stats;
+  }
+  writeFileAtomic(join(dir, "stats.json"), JSON.stringify({ ...result, judge: o.judge ?? null, tau: o.judge ? o.tau : null }, null, 2) + "\n");
+  return result;
+}
+
+/** The records of the first `count` prompts of a data folder (all of them by default). */
+export function readRanked(dir: string, count = readRankMeta(dir)?.prompts ?? 0): RankedPrompt[] {
+  const out: RankedPrompt[] = [];
+  for (let i = 0; i < count; i++) {
+    const f = recordFile(dir, i);
+    if (existsSync(f)) out.push(JSON.parse(readFileSync(f, "utf8")) as RankedPrompt);
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+// `imagecot data rank`: DPO's ranking data: K samples per training prompt labelled yes/no by
+// the detector, stored with their tokens and PNGs, and the yes/no pairs (src/align/rank.ts).
+import { Command, Option } from "commander";
+import { DEFAULT_TAU } from "../align/pairs.js";
+import { RANK_TEMPERATURE, type RankResult, RankSettingsError, rankData } from "../align/rank.js";
+import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import { EMBEDDED_JUDGES, type EmbeddedJudgeName, loadEmbeddedJudge } from "../judges/embedded.js";
+import type { Judge } from "../judges/judge.js";
+import { loadPipeline } from "../models/load.js";
+import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
+import { makeJudge } from "./judge.js";
+import { intOption, numberOption } from "./options.js";
+import { progressBar } from "./progress.js";
+import { UserError } from "./run.js";
+
+export interface DataRankCliOptions {
+  out: string;
+  prompts: number;
+  samplesPerPrompt: number;
+  pairsPerPrompt: number;
+  temperature: number;
+  steps: number;
+  cfg: number;
+  seed: number;
+  generator: string;
+  tokenizer: string;
+  judge?: string;
+  tau: number;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** A judge by name: the embedded ones ('zero-shot', 'fine-tuned') or one of `imagecot judge`'s. */
+export function judgeByName(name: string): Judge {
+  if (Object.hasOwn(EMBEDDED_JUDGES, name)) {
+    try {
+      return loadEmbeddedJudge(name as EmbeddedJudgeName);
+    } catch (e) {
+      throw new UserError(e instanceof Error ? e.message : String(e), 1);
+    }
+  }
+  try {
+    return makeJudge({ judge: name });
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${e.message}, ${Object.keys(EMBEDDED_JUDGES).join(", ")}`);
+    throw e;
+  }
+}
+
+export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult> {
+  if (o.samplesPerPrompt < 2) throw new UserError("--samples-per-prompt must be at least 2 to make a pair");
+  if (o.pairsPerPrompt < 1) throw new UserError("--pairs-per-prompt must be at least 1");
+  const judge = o.judge ? judgeByName(o.judge) : undefined;
+  const pipeline = loadPipeline(o.generator, o.tokenizer);
+  const bar = progressBar(o.prompts, "rank", !o.quiet && !o.json);
+  try {
+    return await rankData(pipeline, {
+      out: o.out,
+      prompts: o.prompts,
+      samplesPerPrompt: o.samplesPerPrompt,
+      seed: o.seed,
+      sample: { ...DEFAULT_SAMPLE, steps: o.steps, cfg: o.cfg, temperature: o.temperature },
+      pairsPerPrompt: o.pairsPerPrompt,
+      generator: o.generator,
+      judge,
+      tau: o.tau,
+      onProgress: (d) => bar.update(d),
+    });
+  } catch (e) {
+    if (e instanceof RankSettingsError) throw new UserError(e.message);
+    throw e;
+  } finally {
+    bar.stop();
+    pipeline.generator.dispose();
+    pipeline.tokenizer.dispose();
+  }
+}
+
+/** Adds `rank` to the `data` command group. */
+export function registerDataRank(data: Command): void {
+  data
+    .command("rank")
+    .description("DPO ranking data: sample K images per training prompt, label yes/no with the detector, write yes/no pairs (resumable)")
+    .requiredOption("--out <dir>", "output folder (rerun the same command to resume)")
+    .addOption(new Option("--prompts <n>", "training prompts").default(1000).argParser(intOption))
+    .addOption(new Option("--samples-per-prompt <k>", "images sampled per prompt").default(8).argParser(intOption))
+    .addOption(new Option("--pairs-per-prompt <n>", "yes/no pairs per prompt at most").default(2).argParser(intOption))
+    .addOption(new Option("--temperature <x>", "softmax temperature of the token draws (high, for diversity)").default(RANK_TEMPERATURE).argParser(numberOption))
+    .addOption(new Option("--steps <n>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
+    .addOption(new Option("--cfg <g>", "classifier-free guidance").default(DEFAULT_SAMPLE.cfg).argParser(numberOption))
+    .addOption(new Option("--seed <n>", "seed of the prompts and the paths").default(1).argParser(intOption))
+    .option("--generator <file>", "generator weights", DEFAULT_GENERATOR_WEIGHTS)
+    .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
+    .option("--judge <name>", "also score every image with this judge (outcome question) and write pairs-guided.jsonl for reward-guided DPO")
+    .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
+    .option("--quiet", "no progress bar")
+    .option("--json", "print the pair statistics as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --judge fine-tuned   # adds judge scores",
+    )
+    .action(async (o: DataRankCliOptions) => {
+      const r = await dataRankCommand(o);
+      process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `${r.stats.pairs} pairs from ${r.stats.mixed} of ${r.stats.prompts} prompts (yes rate ${r.stats.yes_rate.toFixed(3)}; ${r.stats.all_yes} all yes, ${r.stats.all_no} all no) in ${o.out}\n`);
+    });
+}

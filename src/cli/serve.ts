@@ -1,0 +1,120 @@
+// `imagecot serve`: the web page and the HTTP API on localhost (port 8080 unless told otherwise).
+import { Command, Option } from "commander";
+import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import type { Judge } from "../judges/judge.js";
+import { loadPipeline } from "../models/load.js";
+import { buildApp } from "../server/app.js";
+import { DEFAULT_LIMITS } from "../server/context.js";
+import { JUDGES, type JudgeSelection, makeJudge } from "./judge.js";
+import { intOption } from "./options.js";
+import { UserError } from "./run.js";
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  results: string;
+  judge: string;
+  steps: number;
+  maxN: number;
+  maxQueue: number;
+  generator?: string;
+  tokenizer?: string;
+  baseUrl?: string;
+  model?: string;
+  apiKey?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * Every judge `--judge` can name, loaded now, `preferred` first (the default for requests that
+ * name none); one that cannot load is kept with the reason, for a clear error when asked for.
+ */
+function loadJudges(preferred: string, sel: Omit<JudgeSelection, "judge">, env: NodeJS.ProcessEnv = process.env) {
+  const judges: Record<string, Judge> = {};
+  const unavailable: Record<string, string> = {};
+  const names = Object.keys(JUDGES).sort((a, b) => Number(b === preferred) - Number(a === preferred));
+  for (const name of names) {
+    try {
+      judges[name] = makeJudge({ ...sel, judge: name }, env);
+    } catch (e) {
+      unavailable[name] = (e as Error).message;
+    }
+  }
+  return { judges, unavailable };
+}
+
+export async function serve(o: ServeOptions): Promise<void> {
+  if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(`unknown judge '${o.judge}': valid judges are ${Object.keys(JUDGES).join(", ")}`);
+  if (o.maxN < 1 || o.steps < 1) throw new UserError("--max-n and --steps must be at least 1");
+  const pipeline = (() => {
+    try {
+      return loadPipeline(o.generator, o.tokenizer);
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+  })();
+  const { judges, unavailable } = loadJudges(o.judge, { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey });
+  const app = buildApp({
+    pipeline,
+    sample: { ...DEFAULT_SAMPLE, steps: o.steps },
+    judges,
+    unavailableJudges: unavailable,
+    resultsDir: o.results,
+    limits: { maxN: o.maxN, queuedJobs: o.maxQueue },
+    logger: { level: o.quiet ? "fatal" : "error" },
+  });
+  try {
+    await app.listen({ port: o.port, host: o.host });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new UserError(`port ${o.port} on ${o.host} is in use (choose another with --port)`, 1);
+    throw new UserError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`, 1);
+  }
+  const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${o.port}/`;
+  if (o.json) process.stdout.write(JSON.stringify({ url, judges: Object.keys(judges), unavailable }) + "\n");
+  else if (!o.quiet) {
+    process.stdout.write(`imagecot: serving ${url} (Ctrl-C to stop)\n  judges: ${Object.keys(judges).join(", ") || "none"}\n`);
+    for (const [name, why] of Object.entries(unavailable)) process.stdout.write(`  unavailable: ${name}: ${why}\n`);
+  }
+  // close gracefully: running jobs stop at their next event, then the process ends by itself
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void app.close());
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the web page (watch generations step by step, see evaluations) and the HTTP API")
+    .addOption(new Option("--port <n>", "port to listen on").default(8080).argParser(intOption))
+    .option("--host <address>", "address to listen on (0.0.0.0 to be reachable from other machines)", "127.0.0.1")
+    .option("--results <dir>", "results folder the dashboard reads", "results")
+    .addOption(new Option("--judge <name>", `default judge for requests that name none: ${Object.keys(JUDGES).join(", ")}`).default("fine-tuned"))
+    .addOption(new Option("--steps <T>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
+    .addOption(new Option("--max-n <paths>", "largest N a request may ask for").default(DEFAULT_LIMITS.maxN).argParser(intOption))
+    .addOption(new Option("--max-queue <jobs>", "jobs that may wait while one runs; more get 429").default(DEFAULT_LIMITS.queuedJobs).argParser(intOption))
+    .option("--generator <file>", "generator weights (default: the shipped model)")
+    .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
+    .option("--base-url <url>", "for the openai judge: API root (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")
+    .option("--model <name>", "for the openai judge: model name (else IMAGECOT_JUDGE_MODEL)")
+    .option("--api-key <key>", "for the openai judge: API key (else IMAGECOT_JUDGE_API_KEY or OPENAI_API_KEY)")
+    .option("--json", "print the address and judges as one JSON line once listening")
+    .option("--quiet", "print nothing once listening, log nothing but fatal errors")
+    .addHelpText(
+      "after",
+      `
+API (JSON; errors are {statusCode, error, message}):
+  POST /v1/generate {prompt, strategy?, n?, seed?, judge?, stream?}  the chosen image (base64 PNG), cost and trace;
+       with Accept: text/event-stream (or "stream": true) every step, verdict, cut and reflection as it happens
+  POST /v1/judge    {prompt, image (base64 PNG), question?, reflect?, judge?}  P("yes") (and the reason)
+  GET  /v1/health   strategies, judges, limits, queue        GET /v1/results  the dashboard's rows and charts
+  400: invalid request (the message says what), 429: queue full (retry after the Retry-After seconds)
+
+Examples:
+  imagecot serve                              # then open http://127.0.0.1:8080/
+  imagecot serve --port 9000 --judge zero-shot --max-n 20
+  curl -s localhost:8080/v1/generate -H 'content-type: application/json' \\
+    -d '{"prompt": "a photo of two red circles", "strategy": "parm", "n": 8}' | jq .nfe
+`,
+    )
+    .action((o: ServeOptions) => serve(o));
+}

@@ -1,0 +1,147 @@
+// `imagecot train dpo`: DPO, iterative DPO (--rounds) and reward-guided DPO (--reward-guided
+// --judge NAME) of the generator (src/align/). Resumable: rerun the same command after a kill.
+import { Command, Option } from "commander";
+import { DPO_DEFAULTS } from "../align/dpo.js";
+import { type RoundSummary, runDpo } from "../align/iterative.js";
+import { DEFAULT_TAU } from "../align/pairs.js";
+import { RANK_TEMPERATURE, RankSettingsError } from "../align/rank.js";
+import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
+import type { LogEntry } from "../train/log.js";
+import { fromRoot } from "../util/root.js";
+import { judgeByName } from "./data-rank.js";
+import { intOption, numberOption } from "./options.js";
+import { progressBar } from "./progress.js";
+import { UserError } from "./run.js";
+
+export interface TrainDpoCliOptions {
+  data?: string;
+  runDir: string;
+  out: string;
+  results: string;
+  generator: string;
+  tokenizer: string;
+  rounds: number;
+  steps?: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  beta: number;
+  seed: number;
+  rewardGuided?: boolean;
+  judge?: string;
+  tau: number;
+  prompts: number;
+  samplesPerPrompt: number;
+  pairsPerPrompt: number;
+  temperature: number;
+  stopAt?: number;
+  quiet?: boolean;
+}
+
+export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry) => void): Promise<RoundSummary[] | null> {
+  if (o.rounds < 1) throw new UserError("--rounds must be at least 1");
+  if (o.rewardGuided && !o.judge) throw new UserError("--reward-guided needs --judge NAME (the judge whose scores choose and weight the pairs)");
+  if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
+  if (o.batch < 1) throw new UserError("--batch must be at least 1");
+  const judge = o.rewardGuided ? judgeByName(o.judge!) : undefined;
+  let bar: ReturnType<typeof progressBar> | null = null;
+  let barRound = 0;
+  try {
+    return await runDpo({
+      runDir: o.runDir,
+      out: o.out,
+      results: o.results,
+      rounds: o.rounds,
+      data: o.data,
+      generator: o.generator,
+      tokenizer: o.tokenizer,
+      rank: {
+        prompts: o.prompts,
+        samplesPerPrompt: o.samplesPerPrompt,
+        seed: o.seed,
+        sample: { ...DEFAULT_SAMPLE, temperature: o.temperature },
+        pairsPerPrompt: o.pairsPerPrompt,
+        tau: o.tau,
+      },
+      train: {
+        steps: o.steps,
+        epochs: o.epochs,
+        batch: o.batch,
+        lr: o.lr,
+        beta: o.beta,
+        seed: o.seed,
+        weightDecay: DPO_DEFAULTS.weightDecay,
+        warmup: DPO_DEFAULTS.warmup,
+        checkpointEvery: DPO_DEFAULTS.checkpointEvery,
+        logEvery: DPO_DEFAULTS.logEvery,
+      },
+      judge,
+      stopAt: o.stopAt,
+      command: ["imagecot", ...process.argv.slice(2)].join(" "),
+      onLog,
+      onStage: (m) => process.stderr.write(m + "\n"),
+      onProgress: (round, done, total) => {
+        if (round !== barRound) {
+          bar?.stop();
+          bar = progressBar(total, `rank round ${round}`, !o.quiet);
+          barRound = round;
+        }
+        bar!.update(done);
+        if (done === total) bar!.stop();
+      },
+    });
+  } catch (e) {
+    if (e instanceof RankSettingsError) throw new UserError(e.message);
+    throw e;
+  } finally {
+    (bar as ReturnType<typeof progressBar> | null)?.stop();
+  }
+}
+
+/** Adds `dpo` to the `train` command group. */
+export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): void {
+  train
+    .command("dpo")
+    .description("align the generator with DPO on yes/no pairs: plain, iterative (--rounds) or reward-guided (--reward-guided --judge)")
+    .option("--data <dir>", "round 1's ranking data from 'imagecot data rank' (default: rank here, into RUN-DIR/round-1/data)")
+    .option("--run-dir <dir>", "rounds' data, checkpoints and logs", "runs/dpo")
+    .option("--out <file>", "final weights (the last round's)", fromRoot("models", "generator-dpo.safetensors"))
+    .option("--results <file>", "summary of every round, with provenance", "results/train-dpo.json")
+    .option("--generator <file>", "starting weights (policy and reference of round 1)", DEFAULT_GENERATOR_WEIGHTS)
+    .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
+    .addOption(new Option("--rounds <n>", "DPO rounds; each after the first resamples with the previous round's model").default(1).argParser(intOption))
+    .addOption(new Option("--steps <n>", "optimizer steps per round (default: --epochs over the pairs)").argParser(intOption))
+    .addOption(new Option("--epochs <x>", "passes over the pairs per round").default(DPO_DEFAULTS.epochs).argParser(numberOption))
+    .addOption(new Option("--batch <n>", "pairs per step").default(DPO_DEFAULTS.batch).argParser(intOption))
+    .addOption(
+      new Option("--lr <x>", "peak learning rate (the paper's 1e-5; this tiny generator was trained at 1e-3, so 5e-5..1e-4 may be needed)")
+        .default(DPO_DEFAULTS.lr)
+        .argParser(numberOption),
+    )
+    .addOption(new Option("--beta <x>", "DPO beta").default(DPO_DEFAULTS.beta).argParser(numberOption))
+    .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(intOption))
+    .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")
+    .option("--judge <name>", "the judge of --reward-guided (fine-tuned, zero-shot, openai)")
+    .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
+    .addOption(new Option("--prompts <n>", "ranked rounds: training prompts").default(1000).argParser(intOption))
+    .addOption(new Option("--samples-per-prompt <k>", "ranked rounds: images per prompt").default(8).argParser(intOption))
+    .addOption(new Option("--pairs-per-prompt <n>", "ranked rounds: pairs per prompt at most").default(2).argParser(intOption))
+    .addOption(new Option("--temperature <x>", "ranked rounds: token draw temperature").default(RANK_TEMPERATURE).argParser(numberOption))
+    .addOption(new Option("--stop-at <step>", "checkpoint and stop once this many DPO steps are done (rounds counted one after another); rerun to go on").argParser(intOption))
+    .option("--quiet", "no progress bar")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  imagecot data rank --prompts 2000 --out runs/rank-1 && imagecot train dpo --data runs/rank-1 --lr 5e-5",
+        "  imagecot train dpo --data runs/rank-1 --rounds 2 --run-dir runs/dpo-iter --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json",
+        "  imagecot train dpo --data runs/rank-1 --reward-guided --judge fine-tuned --run-dir runs/dpo-rg --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json",
+      ].join("\n"),
+    )
+    .action(async (o: TrainDpoCliOptions) => {
+      const r = await trainDpoCommand(o, onLog);
+      process.stderr.write(r ? `wrote ${o.out} and ${o.results}\n` : `stopped at step ${o.stopAt}; rerun the same command without --stop-at to go on\n`);
+    });
+}

@@ -1,0 +1,77 @@
+// Paired comparison of two evaluation runs on the same prompts and seeds: the difference in
+// GenEval's overall score (mean of per-tag accuracies) and the share of the baseline's error
+// removed, with 95% intervals from a bootstrap over prompts (both runs resampled together).
+import { TAGS, type Tag } from "../geneval/types.js";
+import { mulberry32, randInt } from "../util/prng.js";
+
+/** Per image, in (prompt, sample) order: whether it was correct. Tags are per prompt. */
+export interface ImageOutcomes {
+  tags: Tag[]; // per prompt
+  imagesPerPrompt: number;
+  correct: string; // "0"/"1" per image, prompt-major
+}
+
+/** Overall score of a run restricted to the given prompt multiset. */
+function overall(o: ImageOutcomes, prompts: readonly number[]): number {
+  const right = new Map<Tag, number>();
+  const total = new Map<Tag, number>();
+  for (const p of prompts) {
+    const tag = o.tags[p];
+    for (let s = 0; s < o.imagesPerPrompt; s++) {
+      total.set(tag, (total.get(tag) ?? 0) + 1);
+      if (o.correct[p * o.imagesPerPrompt + s] === "1") right.set(tag, (right.get(tag) ?? 0) + 1);
+    }
+  }
+  const tags = TAGS.filter((t) => total.has(t));
+  return tags.reduce((a, t) => a + (right.get(t) ?? 0) / total.get(t)!, 0) / tags.length;
+}
+
+export interface PairedComparison {
+  base: number;
+  score: number;
+  diff: number;
+  diff_ci95: [number, number];
+  error_removed: number;
+  error_removed_ci95: [number, number];
+  resamples: number;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+
+/**
+ * Compares `run` with `base` over the prompts both cover, pairing (prompt, sample); a run with
+ * fewer images per prompt is compared on the base's first samples of each prompt.
+ */
+export function pairedComparison(base: ImageOutcomes, run: ImageOutcomes, resamples = 2000, seed = 1): PairedComparison {
+  if (base.tags.length !== run.tags.length || base.tags.some((t, i) => t !== run.tags[i])) throw new Error("the two runs cover different prompts");
+  const k = Math.min(base.imagesPerPrompt, run.imagesPerPrompt);
+  const cut = (o: ImageOutcomes): ImageOutcomes => ({
+    tags: o.tags,
+    imagesPerPrompt: k,
+    correct: o.tags.map((_, p) => o.correct.slice(p * o.imagesPerPrompt, p * o.imagesPerPrompt + k)).join(""),
+  });
+  const [b, r] = [cut(base), cut(run)];
+  const all = b.tags.map((_, p) => p);
+  const removed = (sb: number, sr: number) => (sr - sb) / (1 - sb);
+  const [sb, sr] = [overall(b, all), overall(r, all)];
+  const rng = mulberry32(seed);
+  const diffs: number[] = [];
+  const shares: number[] = [];
+  for (let i = 0; i < resamples; i++) {
+    const pick = all.map(() => randInt(rng, all.length));
+    const [xb, xr] = [overall(b, pick), overall(r, pick)];
+    diffs.push(xr - xb);
+    shares.push(removed(xb, xr));
+  }
+  diffs.sort((x, y) => x - y);
+  shares.sort((x, y) => x - y);
+  return {
+    base: sb,
+    score: sr,
+    diff: sr - sb,
+    diff_ci95: [quantile(diffs, 0.025), quantile(diffs, 0.975)],
+    error_removed: removed(sb, sr),
+    error_removed_ci95: [quantile(shares, 0.025), quantile(shares, 0.975)],
+    resamples,
+  };
+}

@@ -1,0 +1,169 @@
+// Replay (METHOD.md section 6): strategies that only select among or truncate the same N paths
+// (none, best-of-n, parm) see identical paths, because every path owns its random stream. So
+// one recorded run of N full paths - every step's prediction of every path - plus a judge's
+// verdicts on them scores all of these strategies, each charged the generator passes and judge
+// calls it would have spent live. test/eval/replay.test.ts compares replays with live runs.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
+import { PathBatch, type SampleOptions } from "../generator/sampler.js";
+import type { Judge } from "../judges/judge.js";
+import { argmax } from "../strategies/common.js";
+import type { Strategy, StrategyResult } from "../strategies/strategy.js";
+import { writeFileAtomic } from "../util/atomic.js";
+
+/** Every step's full prediction of every path of one generation. */
+export interface Recording {
+  seed: number;
+  n: number;
+  steps: number;
+  tokens: number; // per image
+  /** (n, steps, tokens): path i's prediction after step t; t = steps - 1 is its final image */
+  predictions: Uint16Array;
+}
+
+export function prediction(r: Recording, path: number, step: number): Int32Array {
+  const o = (path * r.steps + step) * r.tokens;
+  return Int32Array.from(r.predictions.subarray(o, o + r.tokens));
+}
+
+/** Decodes n full paths as one batch, keeping every step's prediction (what `none` and `best-of-n` decode). */
+export function recordPaths(p: Pipeline, prompt: string, seed: number, n: number, sample: SampleOptions): Recording {
+  const L = p.generator.config.imageTokens;
+  const T = sample.steps;
+  const predictions = new Uint16Array(n * T * L);
+  const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample);
+  for (let i = 0; i < n; i++) batch.start(i, pathSeed(seed, i));
+  while (!batch.done()) for (const r of batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
+  return { seed, n, steps: T, tokens: L, predictions };
+}
+
+/** A judge's answers about a recording: per path, per step before the last, and on the final. */
+export interface RecordedVerdicts {
+  clarity?: number[][]; // (n, steps - 1)
+  potential?: number[][]; // (n, steps - 1)
+  outcome?: number[]; // (n)
+}
+
+/** Asks the judge what `need` lists and is not known yet. */
+export async function completeVerdicts(
+  r: Recording,
+  p: Pipeline,
+  judge: Judge,
+  prompt: string,
+  known: RecordedVerdicts,
+  need: readonly (keyof RecordedVerdicts)[],
+): Promise<RecordedVerdicts> {
+  const v = { ...known };
+  const T = r.steps;
+  if (need.includes("outcome") && !v.outcome) {
+    const images = decodeTokens(p.tokenizer, Array.from({ length: r.n }, (_, i) => prediction(r, i, T - 1)));
+    v.outcome = (await judge.judge(images.map((image) => ({ question: "outcome" as const, prompt, image })))).map((x) => x.pYes);
+  }
+  for (const q of ["clarity", "potential"] as const) {
+    if (!need.includes(q) || v[q]) continue;
+    const rows: number[][] = [];
+    for (let i = 0; i < r.n; i++) {
+      const images = decodeTokens(p.tokenizer, Array.from({ length: T - 1 }, (_, t) => prediction(r, i, t)));
+      rows.push((await judge.judge(images.map((image, t) => ({ question: q, prompt, image, step: t, steps: T })))).map((x) => x.pYes));
+    }
+    v[q] = rows;
+  }
+  return v;
+}
+
+export interface ReplayChoice {
+  path: number;
+  nfe: number;
+  judgeCalls: number;
+  trace: Record<string, unknown>;
+}
+
+/** What `none`, `best-of-n` and `parm` would have chosen and spent, from the verdicts alone. */
+export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts): ReplayChoice {
+  const perStep = cfgHalves; // one path, one step
+  if (strategy === "none") return { path: 0, nfe: T * perStep, judgeCalls: 0, trace: { strategy } };
+  if (strategy === "best-of-n") {
+    const k = argmax(v.outcome!);
+    return { path: k, nfe: n * T * perStep, judgeCalls: n, trace: { strategy, n, outcome: v.outcome, chosen: k } };
+  }
+  // parm: clarity at each step until the first clear one (never at the last), potential there
+  let judgeCalls = 0;
+  let nfe = 0;
+  const cut: { id: number; step: number; pYes: number }[] = [];
+  const paths = Array.from({ length: n }, (_, i) => {
+    const clear = v.clarity![i].findIndex((c) => c >= 0.5);
+    judgeCalls += clear < 0 ? T - 1 : clear + 1;
+    const potential = clear < 0 ? null : { step: clear, pYes: v.potential![i][clear] };
+    const cutAfter = potential && potential.pYes < 0.5 ? clear : null;
+    if (potential) judgeCalls++;
+    if (cutAfter !== null) cut.push({ id: i, step: cutAfter, pYes: potential!.pYes });
+    nfe += (cutAfter === null ? T : cutAfter + 1) * perStep;
+    return { id: i, clarity: v.clarity![i].slice(0, clear < 0 ? T - 1 : clear + 1), potential, cutAfter };
+  });
+  const survivors = paths.filter((p) => p.cutAfter === null).map((p) => p.id);
+  if (survivors.length > 0) {
+    judgeCalls += survivors.length;
+    const k = survivors[argmax(survivors.map((id) => v.outcome![id]))];
+    return { path: k, nfe, judgeCalls, trace: { strategy, n, paths, outcome: survivors.map((id) => v.outcome![id]), chosen: k, via: "survivors" } };
+  }
+  // live PARM meets cut paths step by step, in path order within a step
+  cut.sort((a, b) => a.step - b.step || a.id - b.id);
+  const best = cut[argmax(cut.map((c) => c.pYes))];
+  nfe += (T - best.step - 1) * perStep;
+  return { path: best.id, nfe, judgeCalls, trace: { strategy, n, paths, chosen: best.id, via: "fallback" } };
+}
+
+export const REPLAYABLE = ["none", "best-of-n", "parm"] as const;
+export type ReplayableStrategy = (typeof REPLAYABLE)[number];
+const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { none: [], "best-of-n": ["outcome"], parm: ["clarity", "potential", "outcome"] };
+
+function writeRecording(file: string, r: Recording): void {
+  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, tokens: r.tokens }) + "\n");
+  writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
+}
+
+function readRecording(file: string): Recording {
+  const buf = readFileSync(file);
+  const nl = buf.indexOf(10);
+  const h = JSON.parse(buf.subarray(0, nl).toString("utf8")) as Omit<Recording, "predictions">;
+  const body = buf.subarray(nl + 1);
+  const predictions = new Uint16Array(body.byteLength / 2);
+  new Uint8Array(predictions.buffer).set(body);
+  return { ...h, predictions };
+}
+
+/**
+ * A strategy that replays from recordings under `dir`, recording what is missing (resumable:
+ * one file per generation seed, verdicts cached per judge beside it).
+ */
+export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName: string | null): Strategy {
+  return {
+    name,
+    description: `${name}, replayed from recorded paths in ${dir}`,
+    async run(ctx, prompt, seeds) {
+      mkdirSync(dir, { recursive: true });
+      const out: StrategyResult[] = [];
+      for (const seed of seeds) {
+        const file = join(dir, `${seed}.bin`);
+        let r = existsSync(file) ? readRecording(file) : null;
+        if (!r || r.n !== ctx.n || r.steps !== ctx.sample.steps) {
+          r = recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
+          writeRecording(file, r);
+        }
+        let v: RecordedVerdicts = {};
+        if (NEEDS[name].length > 0) {
+          if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);
+          const vfile = join(dir, `${seed}.${judgeName}.json`);
+          const known = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts) : {};
+          v = await completeVerdicts(r, ctx.pipeline, ctx.judge, prompt, known, NEEDS[name]);
+          if (JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify(v) + "\n");
+        }
+        const c = replayChoice(name, r.n, r.steps, ctx.sample.cfg === 0 ? 1 : 2, v);
+        const tokens = prediction(r, c.path, r.steps - 1);
+        out.push({ image: decodeTokens(ctx.pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true } });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// The README's results table: one row per evaluation file, beside the paper's rows, each
+// compared with the baseline on the same prompts and seeds (paired, 95% bootstrap intervals).
+import { readFileSync } from "node:fs";
+import { readMetadataFile } from "../geneval/metadata.js";
+import { TAGS, type Tag } from "../geneval/types.js";
+import { type ImageOutcomes, pairedComparison } from "./paired.js";
+
+export interface EvalFile {
+  overall: number;
+  by_tag: Record<Tag, number>;
+  images: number;
+  nfe_per_image: number;
+  judge_calls_per_image: number;
+  per_image_correct?: string;
+  settings: { strategy: string; judge: string | null; n: number; images_per_prompt: number; suite: string; generator?: string };
+}
+
+/** The paper's name for a strategy with a judge (METHOD.md section 5). */
+export function rowLabel(s: EvalFile["settings"]): string {
+  const j = s.judge ?? "";
+  const names: Record<string, string> = {
+    none: "baseline",
+    "best-of-n": `${j} ORM (N=${s.n})`,
+    "step-best-of-n": `${j} PRM (N=${s.n})`,
+    parm: j === "fine-tuned" ? `PARM (N=${s.n})` : `PARM, ${j} judge (N=${s.n})`,
+    "parm++-no-reason": `PARM++ without reflection (N=${s.n})`,
+    "parm++": `PARM++ with reflection (N=${s.n})`,
+  };
+  return names[s.strategy] ?? `${s.strategy} ${j}`.trim();
+}
+
+export function outcomes(f: EvalFile): ImageOutcomes {
+  if (!f.per_image_correct) throw new Error(`results of '${rowLabel(f.settings)}' have no per_image_correct: rerun the evaluation`);
+  const tags = readMetadataFile(f.settings.suite).map((m) => m.tag);
+  return { tags, imagesPerPrompt: f.settings.images_per_prompt, correct: f.per_image_correct };
+}
+
+const pct = (x: number) => (x * 100).toFixed(0);
+const f2 = (x: number) => x.toFixed(2).replace(/^0/, "").replace(/^-0/, "-");
+
+/** Markdown: per-tag accuracy, overall, error removed vs the baseline with its interval, NFE and judge calls per image. */
+export function resultsTable(base: EvalFile, runs: readonly EvalFile[]): string {
+  const b = outcomes(base);
+  const head = `| run | images/prompt | ${TAGS.join(" | ")} | overall | error removed (95% CI) | NFE/image | judge calls/image |`;
+  const rule = `|${"---|".repeat(TAGS.length + 6)}`;
+  const lines = [base, ...runs].map((f) => {
+    const c = f === base ? null : pairedComparison(b, outcomes(f));
+    const removed = c ? `${pct(c.error_removed)}% (${pct(c.error_removed_ci95[0])}..${pct(c.error_removed_ci95[1])}%)` : "-";
+    return `| ${rowLabel(f.settings)} | ${f.settings.images_per_prompt} | ${TAGS.map((t) => f2(f.by_tag[t])).join(" | ")} | ${f2(f.overall)} | ${removed} | ${Math.round(f.nfe_per_image)} | ${f.judge_calls_per_image.toFixed(1)} |`;
+  });
+  return [head, rule, ...lines].join("\n") + "\n";
+}
+
+export function readEvalFile(path: string): EvalFile {
+  return JSON.parse(readFileSync(path, "utf8")) as EvalFile;
+}

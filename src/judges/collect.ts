@@ -1,0 +1,122 @@
+// The fine-tuned judges' raw material: paths the generator decodes for training prompts (never a
+// test prompt), every step's prediction kept, the final labelled by the detector, and
+// Math-Shepherd rollouts: from one step of each path, 3 more completions with fresh streams;
+// with the path's own ending that makes 4, and the step is "yes" if any of them ends correct.
+// Written in chunks of prompts, each file atomic, so a killed run resumes where it stopped.
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { readMetadataFile } from "../geneval/metadata.js";
+import { evaluateImage } from "../geneval/rules.js";
+import type { Detection, PromptMeta } from "../geneval/types.js";
+import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
+import { PathBatch, type PathState, type SampleOptions } from "../generator/sampler.js";
+import { detect } from "../shapes/detector.js";
+import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { mulberry32, randInt } from "../util/prng.js";
+
+/** Completions per Math-Shepherd step besides the path's own ending. */
+export const EXTRA_ROLLOUTS = 3;
+
+export interface CollectedPath {
+  path: number;
+  seed: number;
+  /** per step, the full prediction (the intermediate image's tokens); the last one is the final */
+  predictions: number[][];
+  correct: boolean;
+  detections: Detection[];
+  /** Math-Shepherd: the step after which the rollouts started, and whether each ended correct */
+  rollout: { step: number; correct: boolean[] };
+}
+
+export interface CollectedPrompt {
+  meta: PromptMeta;
+  paths: CollectedPath[];
+}
+
+export interface CollectOptions {
+  out: string;
+  prompts: number;
+  pathsPerPrompt: number;
+  chunk: number; // prompts per file
+  seed: number;
+  sample: SampleOptions;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const chunkFile = (out: string, c: number) => join(out, `chunk-${String(c).padStart(5, "0")}.json`);
+
+/** The training prompts of a collection: a pure function of the seed, never a test prompt. */
+export function collectionPrompts(seed: number, count: number): PromptMeta[] {
+  const sampler = createTrainPromptSampler(readMetadataFile(TEST_SUITE_FILE));
+  const rng = mulberry32(seed);
+  return Array.from({ length: count }, () => sampler.sample(rng));
+}
+
+function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, promptSeed: number): CollectedPrompt {
+  const T = o.sample.steps;
+  const cond = conditioning(p.generator, meta.prompt);
+  const batch = new PathBatch(p.generator, cond, o.sample);
+  const pick = mulberry32(promptSeed ^ 0x5bd1e995);
+  const rolloutStep = Array.from({ length: o.pathsPerPrompt }, () => randInt(pick, T - 1)); // after step 0..T-2
+  const predictions: number[][][] = Array.from({ length: o.pathsPerPrompt }, () => []);
+  const saved: PathState[] = [];
+  for (let i = 0; i < o.pathsPerPrompt; i++) batch.start(i, pathSeed(promptSeed, i));
+  while (!batch.done()) {
+    for (const r of batch.step()) {
+      predictions[r.path].push(Array.from(r.prediction));
+      if (rolloutStep[r.path] === r.step) saved.push(batch.save(r.path));
+    }
+  }
+  const finals = batch.live().map((id) => batch.tokens(id));
+  const detections = decodeTokens(p.tokenizer, finals).map(detect);
+  // rollouts, batched by the step they start from
+  const rolloutCorrect: boolean[][] = Array.from({ length: o.pathsPerPrompt }, () => []);
+  for (const step of new Set(rolloutStep)) {
+    const from = saved.filter((s) => rolloutStep[s.id] === step);
+    const rb = new PathBatch(p.generator, cond, o.sample);
+    from.forEach((s, k) => {
+      for (let j = 0; j < EXTRA_ROLLOUTS; j++) rb.branch(s, k * EXTRA_ROLLOUTS + j, pathSeed(pathSeed(promptSeed, 1000 + s.id), j));
+    });
+    while (!rb.done()) rb.step();
+    const ids = rb.live();
+    const ok = decodeTokens(p.tokenizer, ids.map((id) => rb.tokens(id))).map((img) => evaluateImage(meta, detect(img)).correct);
+    ids.forEach((id, k) => rolloutCorrect[from[Math.floor(id / EXTRA_ROLLOUTS)].id].push(ok[k]));
+  }
+  return {
+    meta,
+    paths: predictions.map((preds, i) => ({
+      path: i,
+      seed: pathSeed(promptSeed, i),
+      predictions: preds,
+      correct: evaluateImage(meta, detections[i]).correct,
+      detections: detections[i],
+      rollout: { step: rolloutStep[i], correct: rolloutCorrect[i] },
+    })),
+  };
+}
+
+/** Collects what is missing under `out`, chunk by chunk. */
+export function collectPaths(p: Pipeline, o: CollectOptions): void {
+  mkdirSync(o.out, { recursive: true });
+  const metas = collectionPrompts(o.seed, o.prompts);
+  const chunks = Math.ceil(o.prompts / o.chunk);
+  for (let c = 0; c < chunks; c++) {
+    const file = chunkFile(o.out, c);
+    if (!existsSync(file)) {
+      const prompts = metas.slice(c * o.chunk, (c + 1) * o.chunk).map((meta, k) => collectPrompt(p, meta, o, o.seed * 100_003 + c * o.chunk + k));
+      writeFileAtomic(file, JSON.stringify({ prompts }) + "\n");
+    }
+    o.onProgress?.(Math.min((c + 1) * o.chunk, o.prompts), o.prompts);
+  }
+}
+
+/** Every collected prompt under the given folders. */
+export function readCollected(dirs: readonly string[]): CollectedPrompt[] {
+  return dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => /^chunk-\d+\.json$/.test(f))
+      .sort()
+      .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { prompts: CollectedPrompt[] }).prompts),
+  );
+}

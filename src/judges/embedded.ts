@@ -1,0 +1,84 @@
+// The embedded judges behind the Judge interface. The zero-shot one was trained on clean
+// renders and the outcome question only, so it answers every question as that one about the
+// image in front of it (as an LMM used zero-shot would); the fine-tuned one was trained on
+// the generator's own paths for all four questions. Both reflect: their reflection heads
+// predict what the image shows for each object the prompt names, and the mismatch with the
+// prompt becomes the reason.
+import { existsSync } from "node:fs";
+import { RELATIONS } from "../geneval/types.js";
+import type { RGBImage } from "../shapes/image.js";
+import { noGrad, tidy } from "../torch/index.js";
+import { loadWeights } from "../train/checkpoint.js";
+import { fromRoot } from "../util/root.js";
+import { QUESTION_ID } from "./examples.js";
+import type { Judge, JudgeRequest, Reflection, Verdict } from "./judge.js";
+import { JudgeNet, type JudgeNetConfig } from "./model.js";
+import { type Observation, UNSPECIFIED_REASON, describeMismatch, parsePrompt } from "./observe.js";
+import { judgeInput } from "./train.js";
+
+export const EMBEDDED_JUDGES = {
+  "zero-shot": fromRoot("models", "judge-zero-shot.safetensors"),
+  "fine-tuned": fromRoot("models", "judge-fine-tuned.safetensors"),
+} as const;
+export type EmbeddedJudgeName = keyof typeof EMBEDDED_JUDGES;
+
+export function loadJudgeNet(path: string): { net: JudgeNet; kind: string } {
+  if (!existsSync(path)) throw new Error(`no judge weights at ${path} (train them with 'imagecot train judge')`);
+  const { model, metadata } = loadWeights<JudgeNetConfig, JudgeNet>(path, (c) => new JudgeNet(c));
+  return { net: model.eval(), kind: metadata.kind ?? "unknown" };
+}
+
+const BATCH = 128;
+
+export class EmbeddedJudge implements Judge {
+  constructor(
+    readonly name: string,
+    private readonly net: JudgeNet,
+    /** true: every question is asked as the outcome question about the image given */
+    private readonly zeroShot: boolean,
+  ) {}
+
+  async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
+    const out: Verdict[] = [];
+    for (let i = 0; i < requests.length; i += BATCH) {
+      const part = requests.slice(i, i + BATCH);
+      const items = part.map((r) =>
+        this.zeroShot ? { prompt: r.prompt, question: QUESTION_ID.outcome } : { prompt: r.prompt, question: QUESTION_ID[r.question], step: r.step, steps: r.steps },
+      );
+      const p = noGrad(() => tidy(() => this.net.forward(judgeInput(this.net, part.map((r) => r.image), items)).yes.sigmoid().toArray()));
+      out.push(...p.map((pYes) => ({ pYes })));
+    }
+    return out;
+  }
+
+  async reflect(prompt: string, image: RGBImage): Promise<Reflection> {
+    const { pYes, obs } = noGrad(() =>
+      tidy(() => {
+        const o = this.net.forward(judgeInput(this.net, [image], [{ prompt, question: QUESTION_ID.outcome }]));
+        const counts = o.counts.argmax(-1).toArray();
+        const colors = o.colors.argmax(-1).toArray();
+        const rel = o.relations.sigmoid().toArray();
+        return { pYes: o.yes.sigmoid().item(), obs: { counts, colors, rel } };
+      }),
+    );
+    if (pYes >= 0.5) return { pYes, reason: null };
+    let meta;
+    try {
+      meta = parsePrompt(prompt);
+    } catch {
+      return { pYes, reason: UNSPECIFIED_REASON }; // not a template prompt: nothing to compare with
+    }
+    const slots = meta.include.length;
+    const observation: Observation = {
+      counts: obs.counts.slice(0, slots),
+      colors: obs.colors.slice(0, slots),
+      relations: slots === 2 && obs.counts[0] > 0 && obs.counts[1] > 0 ? RELATIONS.map((_, k) => obs.rel[k] >= 0.5) : null,
+    };
+    return { pYes, reason: describeMismatch(meta, observation) ?? UNSPECIFIED_REASON };
+  }
+}
+
+export function loadEmbeddedJudge(name: EmbeddedJudgeName, path: string = EMBEDDED_JUDGES[name]): EmbeddedJudge {
+  return new EmbeddedJudge(name, loadJudgeNet(path).net, name === "zero-shot");
+}
+

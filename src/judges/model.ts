@@ -1,0 +1,124 @@
+// The embedded judge: a small image+text network. A CNN turns the 64x64 image into an 8x8 grid
+// of patch vectors; a transformer reads [question, step, prompt words, patches] and answers
+// from the question token: a yes/no logit, plus the reflection heads (per mentioned object:
+// how many, which colour; and where the first lies relative to the second).
+import { RELATIONS } from "../geneval/types.js";
+import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, cat, tidy } from "../torch/index.js";
+import { MAX_OBSERVED_COUNT, NO_COLOR } from "./observe.js";
+
+export interface JudgeNetConfig {
+  textVocab: number;
+  maxText: number;
+  imageSize: number; // square input, a multiple of 8
+  channels: number[]; // conv widths, one stride-2 stage each (3 stages: 64 -> 8)
+  dModel: number;
+  layers: number;
+  heads: number;
+  questions: number; // question embeddings
+  stepBuckets: number; // step embeddings; the last one means "a final image"
+}
+
+export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {
+  imageSize: 64,
+  channels: [32, 64, 128],
+  dModel: 128,
+  layers: 2,
+  heads: 4,
+  questions: 4,
+  stepBuckets: 19,
+};
+
+/** Slots of the reflection heads: the prompt's objects in mention order. */
+export const SLOTS = 2;
+const COUNT_CLASSES = MAX_OBSERVED_COUNT + 1;
+const COLOR_CLASSES = NO_COLOR + 1;
+
+export interface JudgeNetInput {
+  image: Tensor; // (B, 3, S, S) float in [-1, 1]
+  text: Tensor; // (B, maxText) int64
+  question: Tensor; // (B) int64
+  step: Tensor; // (B) int64 bucket
+}
+
+export interface JudgeNetOutput {
+  yes: Tensor; // (B) logit of "yes"
+  counts: Tensor; // (B, SLOTS, COUNT_CLASSES) logits
+  colors: Tensor; // (B, SLOTS, COLOR_CLASSES) logits
+  relations: Tensor; // (B, RELATIONS) logits, multi-label
+}
+
+/** Halves the resolution, then one residual 3x3 conv at the new one. */
+class ConvStage extends Module {
+  readonly down;
+  readonly norm1;
+  readonly conv;
+  readonly norm2;
+  constructor(inC: number, outC: number) {
+    super();
+    this.down = this.module("down", new Conv2d(inC, outC, 3, { stride: 2, padding: 1 }));
+    this.norm1 = this.module("norm1", new GroupNorm(8, outC));
+    this.conv = this.module("conv", new Conv2d(outC, outC, 3, { padding: 1 }));
+    this.norm2 = this.module("norm2", new GroupNorm(8, outC));
+  }
+  forward(x: Tensor): Tensor {
+    const h = this.norm1.forward(this.down.forward(x)).gelu();
+    return h.add(this.norm2.forward(this.conv.forward(h)).gelu());
+  }
+}
+
+export class JudgeNet extends Module {
+  readonly stages;
+  readonly patchProj;
+  readonly tokEmb;
+  readonly posEmb;
+  readonly questionEmb;
+  readonly stepEmb;
+  readonly blocks;
+  readonly lnF;
+  readonly yesHead;
+  readonly countHead;
+  readonly colorHead;
+  readonly relationHead;
+
+  constructor(readonly config: JudgeNetConfig) {
+    super();
+    const c = config;
+    this.stages = this.module("stages", new ModuleList(c.channels.map((w, i) => new ConvStage(i === 0 ? 3 : c.channels[i - 1], w))));
+    const patches = (c.imageSize / 2 ** c.channels.length) ** 2;
+    // a 1x1 conv, not a Linear after the transpose: libtorch 1.13's GroupNorm backward misreads a
+    // non-contiguous incoming gradient (test/judges/embedded.test.ts), and conv's backward hands it a contiguous one
+    this.patchProj = this.module("patch_proj", new Conv2d(c.channels.at(-1)!, c.dModel, 1));
+    this.tokEmb = this.module("tok_emb", new Embedding(c.textVocab, c.dModel, 0.02));
+    this.posEmb = this.module("pos_emb", new Embedding(2 + c.maxText + patches, c.dModel, 0.02));
+    this.questionEmb = this.module("question_emb", new Embedding(c.questions, c.dModel, 0.02));
+    this.stepEmb = this.module("step_emb", new Embedding(c.stepBuckets, c.dModel, 0.02));
+    this.blocks = this.module("blocks", new ModuleList(Array.from({ length: c.layers }, () => new TransformerBlock({ dModel: c.dModel, heads: c.heads, mlpRatio: 4, dropout: 0.1, gelu: "tanh" }))));
+    this.lnF = this.module("ln_f", new LayerNorm(c.dModel));
+    this.yesHead = this.module("yes_head", new Linear(c.dModel, 1));
+    this.countHead = this.module("count_head", new Linear(c.dModel, SLOTS * COUNT_CLASSES));
+    this.colorHead = this.module("color_head", new Linear(c.dModel, SLOTS * COLOR_CLASSES));
+    this.relationHead = this.module("relation_head", new Linear(c.dModel, RELATIONS.length));
+  }
+
+  forward(inp: JudgeNetInput): JudgeNetOutput {
+    return tidy(() => {
+      let f = inp.image;
+      for (const s of this.stages.items) f = s.forward(f);
+      const B = f.size(0);
+      const patches = this.patchProj.forward(f).flatten(2).transpose(1, 2); // (B, P, D)
+      const x0 = cat(
+        [this.questionEmb.forward(inp.question).unsqueeze(1), this.stepEmb.forward(inp.step).unsqueeze(1), this.tokEmb.forward(inp.text), patches],
+        1,
+      );
+      let x = x0.add(this.posEmb.forward(arange(0, x0.size(1))));
+      for (const b of this.blocks.items) x = b.forward(x);
+      const h = this.lnF.forward(x.select(1, 0)); // (B, D): the question token
+      return {
+        yes: this.yesHead.forward(h).squeeze(1),
+        counts: this.countHead.forward(h).reshape([B, SLOTS, COUNT_CLASSES]),
+        colors: this.colorHead.forward(h).reshape([B, SLOTS, COLOR_CLASSES]),
+        relations: this.relationHead.forward(h),
+      };
+    });
+  }
+}

@@ -1,0 +1,161 @@
+// Trains an embedded judge: binary cross-entropy on the yes/no answer, plus the reflection
+// heads (counts and colours per mentioned object, relations) where the example knows them.
+// Resumable; a held-out split is scored at the end so the summary says how well it judges.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { promptIds } from "../generator/prompt.js";
+import { decodeTokens } from "../generator/pipeline.js";
+import type { RGBImage } from "../shapes/image.js";
+import { imagesToTensor } from "../tokenizer/pixels.js";
+import type { VQAutoencoder } from "../tokenizer/vq.js";
+import { AdamW, F, type Tensor, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
+import { writeLossCurve } from "../report/loss-curve.js";
+import { copyWeights, loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
+import { type LogEntry, TrainLog } from "../train/log.js";
+import { writeTrainingSummary } from "../train/summary.js";
+import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
+import { JudgeNet, type JudgeNetConfig, SLOTS } from "./model.js";
+
+export interface TrainJudgeOptions {
+  kind: string; // what the weights are (zero-shot, fine-tuned): stored in their metadata
+  runDir: string;
+  out: string;
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  config: JudgeNetConfig;
+  /** the examples of a training step: a pure function of the step */
+  examples: (step: number) => Example[];
+  /** held-out examples, scored at the end */
+  heldOut: Example[];
+  checkpointEvery: number;
+  logEvery: number;
+  stopAt?: number;
+  results?: string;
+  onLog?: (e: LogEntry) => void;
+  /** start from these weights (the fine-tuned judge starts from the zero-shot one) */
+  init?: string;
+}
+
+/** Pixels for every example, decoding token grids with the tokenizer. */
+export function examplePixels(examples: readonly Example[], vq: VQAutoencoder | null): RGBImage[] {
+  const grids = examples.flatMap((e, i) => (Array.isArray(e.image) ? [i] : []));
+  if (grids.length > 0 && !vq) throw new Error("token examples need the tokenizer to decode them");
+  const decoded = grids.length > 0 ? decodeTokens(vq!, grids.map((i) => Int32Array.from(examples[i].image as number[]))) : [];
+  const out = examples.map((e) => e.image) as RGBImage[];
+  grids.forEach((i, k) => (out[i] = decoded[k]));
+  return out;
+}
+
+/** The network's input for a batch of examples (or judge requests, which carry the same fields). */
+export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { prompt: string; question: number; step?: number; steps?: number }[]) {
+  const c = net.config;
+  return {
+    image: imagesToTensor(images),
+    text: tensor(items.flatMap((x) => promptIds(x.prompt, c.maxText)), [items.length, c.maxText], "int64"),
+    question: tensor(items.map((x) => x.question), [items.length], "int64"),
+    step: tensor(items.map((x) => stepBucket(c.stepBuckets, x.step, x.steps)), [items.length], "int64"),
+  };
+}
+
+function asItems(examples: readonly Example[]) {
+  return examples.map((e) => ({ prompt: e.meta.prompt, question: QUESTION_ID[e.question], step: e.step, steps: e.steps }));
+}
+
+/** The loss of a batch: yes/no BCE + reflection terms (masked where unknown). */
+function batchLoss(net: JudgeNet, examples: readonly Example[], images: RGBImage[]): { loss: Tensor; answer: Tensor } {
+  const B = examples.length;
+  const out = net.forward(judgeInput(net, images, asItems(examples)));
+  const yes = tensor(examples.map((e) => (e.yes ? 1 : 0)), [B]);
+  let loss = F.bceWithLogits(out.yes, yes);
+  const slot = (f: (o: NonNullable<Example["obs"]>, s: number) => number) =>
+    examples.flatMap((e) => Array.from({ length: SLOTS }, (_, s) => (e.obs && s < e.obs.counts.length ? f(e.obs, s) : -100)));
+  const counts = slot((o, s) => o.counts[s]);
+  if (counts.some((c) => c !== -100)) {
+    loss = loss.add(F.crossEntropy(out.counts.reshape([B * SLOTS, -1]), tensor(counts, [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
+    loss = loss.add(F.crossEntropy(out.colors.reshape([B * SLOTS, -1]), tensor(slot((o, s) => o.colors[s]), [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
+  }
+  const rel = examples.map((e) => e.obs?.relations ?? null);
+  if (rel.some((r) => r !== null)) {
+    const mask = tensor(rel.flatMap((r) => (r ? [1, 1, 1, 1] : [0, 0, 0, 0])), [B, 4]);
+    const target = tensor(rel.flatMap((r) => (r ? r.map(Number) : [0, 0, 0, 0])), [B, 4]);
+    loss = loss.add(F.bceWithLogits(out.relations, target, "none").mul(mask).sum().div(mask.sum()).mul(0.5));
+  }
+  return { loss, answer: out.yes };
+}
+
+export interface HeldOutScore {
+  question: string;
+  examples: number;
+  share_yes: number;
+  accuracy: number;
+}
+
+/** Accuracy of the yes/no answer (P(yes) >= 0.5) per question on held-out examples. */
+export function scoreHeldOut(net: JudgeNet, examples: readonly Example[], vq: VQAutoencoder | null): HeldOutScore[] {
+  const pYes: number[] = [];
+  for (let i = 0; i < examples.length; i += 128) {
+    const part = examples.slice(i, i + 128);
+    const images = examplePixels(part, vq);
+    pYes.push(...noGrad(() => tidy(() => net.forward(judgeInput(net, images, asItems(part))).yes.sigmoid().toArray())));
+  }
+  const questions = [...new Set(examples.map((e) => e.question))];
+  return questions.map((q) => {
+    const idx = examples.flatMap((e, i) => (e.question === q ? [i] : []));
+    const right = idx.filter((i) => pYes[i] >= 0.5 === examples[i].yes).length;
+    return { question: q, examples: idx.length, share_yes: idx.filter((i) => examples[i].yes).length / idx.length, accuracy: right / idx.length };
+  });
+}
+
+export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): JudgeNet {
+  mkdirSync(o.runDir, { recursive: true });
+  const ckpt = join(o.runDir, "checkpoint.safetensors");
+  manualSeed(o.seed);
+  const net = new JudgeNet(o.config);
+  if (o.init) copyWeights(net, o.init);
+  const opt = new AdamW(net.namedParameters(), { lr: o.lr, betas: [0.9, 0.98], weightDecay: 0.05 });
+  const start = loadCheckpoint(ckpt, net, opt)?.step ?? 0;
+  const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
+  let sum = 0;
+  let right = 0;
+  let seen = 0;
+  let t0 = performance.now();
+  const end = Math.min(o.steps, o.stopAt ?? o.steps);
+  for (let step = start; step < end; step++) {
+    manualSeed(o.seed * 1_000_003 + step);
+    const examples = o.examples(step);
+    const images = examplePixels(examples, vq);
+    opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 20, warmupSteps: Math.min(200, o.steps / 10), totalSteps: o.steps });
+    tidy(() => {
+      const { loss, answer } = batchLoss(net, examples, images);
+      opt.zeroGrad();
+      loss.backward();
+      clipGradNorm(net.parameters(), 1);
+      opt.step();
+      sum += loss.item();
+      const a = answer.toArray();
+      right += examples.filter((e, i) => a[i] >= 0 === e.yes).length;
+      seen += examples.length;
+    });
+    if ((step + 1) % o.logEvery === 0) {
+      const entry = { step: step + 1, loss: sum / o.logEvery, accuracy: right / seen, lr: opt.lr, sec_per_step: (performance.now() - t0) / 1000 / o.logEvery };
+      log.append(entry);
+      o.onLog?.(entry);
+      sum = right = seen = 0;
+      t0 = performance.now();
+    }
+    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === end) {
+      saveCheckpoint(ckpt, net, opt, { step: step + 1 });
+      writeLossCurve(join(o.runDir, "log.jsonl"), ["loss"], `judge (${o.kind})`, join(o.runDir, "loss.png"));
+    }
+  }
+  if (end < o.steps) return net;
+  net.eval();
+  saveWeights(o.out, net, o.config, { kind: o.kind, steps: String(o.steps), seed: String(o.seed), ...(o.init ? { init: o.init } : {}) });
+  if (o.results) {
+    const heldOut = scoreHeldOut(net, o.heldOut, vq);
+    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, o.config, { kind: o.kind, init: o.init ?? null, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, held_out: heldOut });
+  }
+  return net;
+}

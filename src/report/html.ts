@@ -1,0 +1,69 @@
+// The evaluation report as one self-contained HTML file (charts inline as SVG, samples inline
+// as PNG data), and the tables the page's dashboard shares with it.
+import { TAGS } from "../geneval/types.js";
+import { accuracyNfeSvg, tagBarsSvg } from "./charts.js";
+import { PAPER_ROWS, paperRowFor } from "./paper.js";
+import { methodOf, type ResultsRow } from "./results.js";
+import { sampleGridHtml } from "./samples.js";
+import { acc, esc } from "./svg.js";
+
+const TAG_HEADS = ["single", "two", "count", "colors", "pos", "attr"];
+const cells = (xs: (number | undefined)[]) => xs.map((x) => `<td>${x === undefined ? "-" : acc(x)}</td>`).join("");
+const round = (x: number | null) => (x === null ? "-" : String(Math.round(x * 10) / 10));
+
+/** This project's rows: accuracy by tag, overall, cost, and the paper's overall for the same method. */
+export function resultsTableHtml(rows: readonly ResultsRow[]): string {
+  const head = `<tr><th>row</th><th>method</th>${TAG_HEADS.map((t) => `<th>${t}</th>`).join("")}<th>overall</th><th>NFE / image</th><th>judge calls / image</th><th>paper</th></tr>`;
+  const body = rows.map((r) => {
+    const p = paperRowFor(r.strategy, r.judge);
+    return `<tr><th>${esc(r.label)}</th><td>${esc(methodOf(r))}</td>${cells(TAGS.map((t) => r.by_tag[t]))}<td><b>${acc(r.overall)}</b></td><td>${round(r.nfePerImage)}</td><td>${round(r.judgeCallsPerImage)}</td><td>${p ? `${acc(p.overall)} <small>${esc(p.label)}</small>` : "-"}</td></tr>`;
+  });
+  return `<table class="results">${head}${body.join("")}</table>`;
+}
+
+/** The paper's rows (Show-o on GenEval), as METHOD.md section 5 gives them. */
+export function paperTableHtml(): string {
+  const head = `<tr><th>paper (Show-o)</th>${TAG_HEADS.map((t) => `<th>${t}</th>`).join("")}<th>overall</th></tr>`;
+  const body = PAPER_ROWS.map((p) => `<tr><th>${esc(p.label)}</th>${cells(TAGS.map((t) => p.by_tag?.[t]))}<td><b>${acc(p.overall)}</b></td></tr>`);
+  return `<table class="results">${head}${body.join("")}</table>`;
+}
+
+const STYLE = `
+body { font: 14px/1.4 sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+table.results { border-collapse: collapse; } table.results td, table.results th { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+table.results th:first-child, table.results td:nth-child(2) { text-align: left; }
+table.samples th.prompt { text-align: left; max-width: 160px; font-weight: normal; }
+table.samples td { vertical-align: top; }
+figure { display: inline-block; margin: 2px; width: 96px; vertical-align: top; }
+figure img { width: 96px; height: 96px; image-rendering: pixelated; border: 3px solid #bbb; box-sizing: border-box; }
+figure.ok img { border-color: #2ca02c; } figure.bad img { border-color: #d62728; }
+figcaption { font-size: 10px; color: #555; }
+`;
+
+export interface ReportInput {
+  rows: readonly ResultsRow[];
+  source: string;
+  date: string;
+}
+
+export function reportHtml(r: ReportInput): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>imagecot evaluation report</title><style>${STYLE}</style></head>
+<body>
+<h1>imagecot evaluation report</h1>
+<p>${r.rows.length} strategy row(s) from <code>${esc(r.source)}</code>, ${esc(r.date)}. GenEval rules over the shapes world's suite; the paper's numbers are Show-o on real GenEval, for orientation, not a like-for-like comparison.</p>
+<h2>Results</h2>
+${resultsTableHtml(r.rows)}
+<h2>Accuracy by tag</h2>
+${tagBarsSvg(r.rows)}
+<h2>Accuracy against generator cost</h2>
+${accuracyNfeSvg(r.rows)}
+<h2>The paper's rows</h2>
+${paperTableHtml()}
+<h2>Samples: chosen images and their paths</h2>
+<p>Framed green when the detector finds the image correct, red when not (hover for the reason); the caption tells what became of the other paths.</p>
+${sampleGridHtml(r.rows)}
+</body></html>
+`;
+}

@@ -1,0 +1,103 @@
+// Sample grids for the report: for the first prompt of each tag, every row's images of that
+// prompt side by side, framed by the detector's verdict, each captioned with what became of the
+// paths that were not chosen (cut, outscored, corrected) as its trace tells. Evaluation keeps
+// only chosen images on disk, so rejected paths appear as their trace's account.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { listPromptFolders, promptDir } from "../geneval/layout.js";
+import type { ResultsRow } from "./results.js";
+import { acc, esc } from "./svg.js";
+
+export interface SamplePrompt {
+  index: number;
+  tag: string;
+  prompt: string;
+}
+
+/** The first prompt of each tag in the first row that has images (rows share their suite). */
+export function pickPrompts(rows: readonly ResultsRow[]): SamplePrompt[] {
+  const dir = rows.find((r) => r.imagesDir !== null)?.imagesDir;
+  if (!dir) return [];
+  const seen = new Set<string>();
+  return listPromptFolders(dir).flatMap((f) => {
+    if (seen.has(f.metadata.tag)) return [];
+    seen.add(f.metadata.tag);
+    return [{ index: f.index, tag: f.metadata.tag, prompt: f.metadata.prompt }];
+  });
+}
+
+type Trace = Record<string, unknown>;
+interface ParmPath { cutAfter: number | null; outcome: number | null }
+
+function parmSummary(paths: ParmPath[], chosen: number, via: string): string {
+  const cut = paths.filter((p) => p.cutAfter !== null);
+  const steps = cut.map((p) => p.cutAfter!);
+  const where = cut.length ? ` (after steps ${Math.min(...steps)}-${Math.max(...steps)})` : "";
+  return `${cut.length} of ${paths.length} paths cut${where}; chose path ${chosen}${via === "fallback" ? " (all cut: the best potential finished)" : ""}`;
+}
+
+/** One line on the paths behind a chosen image: how many were rejected, and how. */
+export function pathsSummary(t: Trace): string {
+  switch (t.strategy) {
+    case "best-of-n": {
+      const o = t.outcome as number[];
+      const chosen = t.chosen as number;
+      const others = o.filter((_, i) => i !== chosen);
+      return `chose path ${chosen} of ${o.length} (outcome ${acc(o[chosen])})` + (others.length ? `; the others ${acc(Math.min(...others))}-${acc(Math.max(...others))}` : "");
+    }
+    case "step-best-of-n":
+      return `kept 1 of ${t.n} candidates at each of ${(t.steps as unknown[]).length} steps`;
+    case "parm":
+      return parmSummary(t.paths as ParmPath[], t.chosen as number, t.via as string);
+    case "parm++":
+    case "parm++-no-reason": {
+      const rounds = t.rounds as { paths: ParmPath[]; chosen: number; via: string; reflection?: { reason: string | null } }[];
+      const last = rounds[rounds.length - 1];
+      const reasons = rounds.flatMap((r) => (r.reflection?.reason ? [`"${r.reflection.reason}"`] : []));
+      return `${rounds.length - 1} correction round(s)${reasons.length ? ` after ${reasons.join(", ")}` : ""}; last round: ${parmSummary(last.paths, last.chosen, last.via)}`;
+    }
+    default:
+      return "one path, nothing rejected";
+  }
+}
+
+function readJson<T>(path: string): T | null {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as T) : null;
+}
+
+/** Detector verdicts of an images folder by file name (from its results.jsonl, when scored). */
+function verdicts(dir: string): Map<string, { correct: boolean; reasons: string[] }> {
+  const path = join(dir, "results.jsonl");
+  if (!existsSync(path)) return new Map();
+  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "");
+  return new Map(lines.map((l) => JSON.parse(l) as { filename: string; correct: boolean; reasons: string[] }).map((r) => [r.filename, r]));
+}
+
+function cell(row: ResultsRow, p: SamplePrompt, judged: Map<string, { correct: boolean; reasons: string[] }>): string {
+  const dir = promptDir(row.imagesDir!, p.index);
+  const traces = readJson<Trace[]>(join(dir, "trace.json")) ?? [];
+  const samples = existsSync(join(dir, "samples")) ? readdirSync(join(dir, "samples")).filter((f) => /^\d+\.png$/.test(f)).sort() : [];
+  const figures = samples.map((name) => {
+    const s = Number(name.slice(0, -4));
+    const v = judged.get(`${String(p.index).padStart(5, "0")}/samples/${name}`);
+    const cls = v ? (v.correct ? "ok" : "bad") : "unscored";
+    const tip = v ? (v.correct ? "correct" : v.reasons.join("; ")) : "not scored";
+    const src = `data:image/png;base64,${readFileSync(join(dir, "samples", name)).toString("base64")}`;
+    const caption = traces[s] ? `<figcaption>${esc(pathsSummary(traces[s]))}</figcaption>` : "";
+    return `<figure class="${cls}"><img src="${src}" alt="sample ${s}" title="${esc(tip)}">${caption}</figure>`;
+  });
+  return `<td>${figures.join("")}</td>`;
+}
+
+/** The sample grid as an HTML table: prompts down, rows across; empty when no images remain. */
+export function sampleGridHtml(rows: readonly ResultsRow[]): string {
+  const prompts = pickPrompts(rows);
+  const withImages = rows.filter((r) => r.imagesDir !== null);
+  if (prompts.length === 0) return "<p>No generated images on disk for these results.</p>";
+  const judged = new Map(withImages.map((r) => [r.label, verdicts(r.imagesDir!)]));
+  const head = `<tr><th>prompt</th>${withImages.map((r) => `<th>${esc(r.label)}</th>`).join("")}</tr>`;
+  const body = prompts.map(
+    (p) => `<tr><th class="prompt">${esc(p.prompt)}<br><small>${esc(p.tag)}</small></th>${withImages.map((r) => cell(r, p, judged.get(r.label)!)).join("")}</tr>`,
+  );
+  return `<table class="samples">${head}${body.join("")}</table>`;
+}

@@ -1,0 +1,22 @@
+// GET /v1/results: the evaluation dashboard's data, read afresh from the results folder on each
+// request (evaluations finish while the server runs). The charts and tables come as HTML/SVG
+// made by the same code as `imagecot report`, so the page and the report never disagree.
+import { existsSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
+import { accuracyNfeSvg, tagBarsSvg } from "../report/charts.js";
+import { paperTableHtml, resultsTableHtml } from "../report/html.js";
+import { PAPER_ROWS } from "../report/paper.js";
+import { readResultsDir } from "../report/results.js";
+import type { ServerContext } from "./context.js";
+
+export function registerDashboard(app: FastifyInstance, ctx: ServerContext): void {
+  app.get("/v1/results", async () => {
+    const dir = ctx.options.resultsDir;
+    const rows = existsSync(dir) ? readResultsDir(dir) : [];
+    return {
+      rows,
+      paper: PAPER_ROWS,
+      html: { results: resultsTableHtml(rows), paper: paperTableHtml(), byTag: tagBarsSvg(rows), accuracyNfe: accuracyNfeSvg(rows) },
+    };
+  });
+}

@@ -1,0 +1,120 @@
+// DPO runs end to end on tiny models: iterative rounds (each samples with the previous round's
+// model, which is also its reference), a kill in round 2 resumed by the same call, given data,
+// and reward-guided runs with a scripted judge.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { type DpoRunOptions, roundSampleSeed, runDpo } from "../../src/align/iterative.js";
+import { readPairs } from "../../src/align/pairs.js";
+import { rankData, readRankMeta } from "../../src/align/rank.js";
+import { trainDpoCommand } from "../../src/cli/train-dpo.js";
+import { loadPipeline } from "../../src/models/load.js";
+import { dispose, loadSafetensors } from "../../src/torch/index.js";
+import { readTrainLog } from "../../src/train/log.js";
+import { ScriptedJudge, TINY_SAMPLE, parityLabel, saveTiny, tinyRankOptions } from "./tiny.js";
+
+const root = mkdtempSync(join(tmpdir(), "imagecot-iter-"));
+const tiny = saveTiny(root);
+
+const options = (dir: string, extra: Partial<DpoRunOptions> = {}): DpoRunOptions => ({
+  runDir: join(dir, "run"),
+  out: join(dir, "final.safetensors"),
+  results: join(dir, "results.json"),
+  rounds: 2,
+  generator: tiny.generator,
+  tokenizer: tiny.tokenizer,
+  rank: { prompts: 8, samplesPerPrompt: 4, seed: 5, sample: TINY_SAMPLE, pairsPerPrompt: 2, tau: 0.1 },
+  train: { epochs: 1, batch: 4, lr: 1e-3, beta: 0.1, weightDecay: 0.01, warmup: 0.1, seed: 1, checkpointEvery: 2, logEvery: 1 },
+  label: parityLabel,
+  command: "test",
+  ...extra,
+});
+
+const meta = (file: string) => {
+  const { tensors, metadata } = loadSafetensors(file);
+  dispose([...tensors.values()]);
+  return metadata;
+};
+/** The weights of a file, as plain numbers (the metadata holds paths that differ between runs). */
+const tensorsOf = (file: string) => {
+  const { tensors } = loadSafetensors(file);
+  const out = [...tensors].map(([k, v]) => [k, v.toArray()] as const).sort(([a], [b]) => a.localeCompare(b));
+  dispose([...tensors.values()]);
+  return out;
+};
+const sameWeights = (a: string, b: string) => JSON.stringify(tensorsOf(a)) === JSON.stringify(tensorsOf(b));
+
+test("two rounds: round 2 samples with round 1's model, trains from it against it; a kill in round 2 resumes", async () => {
+  const dir = join(root, "iter");
+  const stopped = await runDpo(options(dir, { stopAt: 1 }));
+  assert.equal(stopped, null, "stopped in round 1's training");
+  const steps1 = Math.ceil(readPairs(join(dir, "run", "round-1", "data", "pairs.jsonl")).length / 4);
+  const again = await runDpo(options(dir, { stopAt: steps1 + 1 }));
+  assert.equal(again, null, "round 1 done, stopped in round 2's");
+  assert.equal(readTrainLog(join(dir, "run", "round-2", "train", "log.jsonl")).at(-1)!.step, 1);
+  assert.ok(existsSync(join(dir, "run", "round-1", "generator.safetensors")));
+  assert.ok(!existsSync(join(dir, "final.safetensors")));
+  const rounds = await runDpo(options(dir));
+  assert.ok(rounds);
+  assert.deepEqual(rounds.map((r) => r.round), [1, 2]);
+  const r1 = join(dir, "run", "round-1", "generator.safetensors");
+  const r2 = join(dir, "run", "round-2", "generator.safetensors");
+  assert.equal(rounds[1].generator, r1);
+  assert.equal(meta(r2).reference, resolve(r1), "round 2's reference is round 1's model");
+  assert.equal(meta(r1).reference, resolve(tiny.generator), "round 1's reference is the starting model");
+  const m2 = readRankMeta(join(dir, "run", "round-2", "data"))!;
+  assert.equal(m2.generator, resolve(r1), "round 2 sampled with round 1's weights");
+  assert.equal(m2.sampleSeed, roundSampleSeed(5, 2));
+  assert.ok(sameWeights(join(dir, "final.safetensors"), r2));
+  for (const r of rounds) assert.ok(r.pairs!.pairs > 0 && r.training.steps === Math.ceil(r.pairs!.pairs / 4));
+  const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+  assert.equal(results.dpo.method, "iterative dpo");
+  assert.equal(results.command, "test");
+  assert.ok(results.git_commit && results.machine);
+  // the same run without interruption ends with the same weights
+  const whole = join(root, "iter-whole");
+  await runDpo(options(whole));
+  assert.ok(sameWeights(join(whole, "final.safetensors"), join(dir, "final.safetensors")), "killed twice and resumed: the same weights");
+});
+
+test("given data: round 1 trains on it as ranked; later rounds rank with its settings", async () => {
+  const data = join(root, "given-data");
+  const p = loadPipeline(tiny.generator, tiny.tokenizer);
+  await rankData(p, tinyRankOptions(data, { generator: tiny.generator, seed: 7, prompts: 6 }));
+  p.generator.dispose();
+  p.tokenizer.dispose();
+  const dir = join(root, "given");
+  const rounds = (await runDpo(options(dir, { data, rounds: 2 })))!;
+  assert.equal(rounds[0].data, data);
+  const m2 = readRankMeta(join(dir, "run", "round-2", "data"))!;
+  assert.equal(m2.seed, 7);
+  assert.equal(m2.prompts, 6);
+  assert.equal(m2.samplesPerPrompt, 4);
+});
+
+test("reward-guided: judge scores stored, weighted pairs, the scheme in the results", async () => {
+  const dir = join(root, "guided");
+  const judge = new ScriptedJudge();
+  const rounds = (await runDpo(options(dir, { rounds: 1, judge })))!;
+  assert.equal(judge.calls, 8 * 4);
+  assert.ok(rounds[0].pairs!.judge_agreement !== undefined);
+  assert.equal(meta(join(dir, "final.safetensors")).method, "reward-guided dpo");
+  const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+  assert.equal(results.dpo.method, "reward-guided dpo");
+  assert.equal(results.dpo.reward_guidance.judge, "scripted");
+  // plain DPO on the same data would read pairs.jsonl: guided pairs differ in weights
+  const plain = join(root, "guided-plain");
+  await runDpo(options(plain, { rounds: 1, data: join(dir, "run", "round-1", "data") }));
+  assert.ok(!sameWeights(join(plain, "final.safetensors"), join(dir, "final.safetensors")));
+});
+
+test("train dpo: usage errors are clear", async () => {
+  const o = { runDir: "x", out: "x", results: "x", generator: "x", tokenizer: "x", rounds: 1, epochs: 1, batch: 4, lr: 1e-5, beta: 0.1, seed: 1, tau: 0.1, prompts: 1, samplesPerPrompt: 2, pairsPerPrompt: 1, temperature: 1 };
+  await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true }, () => {}), /--reward-guided needs --judge/);
+  await assert.rejects(trainDpoCommand({ ...o, judge: "fine-tuned" }, () => {}), /only used with --reward-guided/);
+  await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true, judge: "nope" }, () => {}), /unknown judge 'nope'.*fine-tuned/);
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -1,0 +1,33 @@
+// Paired comparisons: hand-checked scores, degenerate intervals, and the pairing of samples.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { pairedComparison } from "../../src/eval/paired.js";
+import type { Tag } from "../../src/geneval/types.js";
+
+const tags: Tag[] = ["single_object", "single_object", "counting", "counting"];
+
+test("scores are GenEval's mean of per-tag accuracies; error removed is (score - base) / (1 - base)", () => {
+  // base: single 2/4, counting 1/4 -> overall 0.375; run: single 4/4, counting 2/4 -> 0.75
+  const base = { tags, imagesPerPrompt: 2, correct: "1010" + "1000" };
+  const run = { tags, imagesPerPrompt: 2, correct: "1111" + "1010" };
+  const c = pairedComparison(base, run, 500);
+  assert.equal(c.base, 0.375);
+  assert.equal(c.score, 0.75);
+  assert.equal(c.diff, 0.375);
+  assert.equal(c.error_removed, 0.375 / 0.625);
+  assert.ok(c.diff_ci95[0] <= c.diff && c.diff <= c.diff_ci95[1]);
+  assert.ok(c.diff_ci95[0] > 0, "every resample improves: the run is never worse on any prompt");
+});
+
+test("a run equal to its baseline has a zero difference with a zero-width interval", () => {
+  const base = { tags, imagesPerPrompt: 1, correct: "1010" };
+  const c = pairedComparison(base, { ...base }, 200);
+  assert.deepEqual([c.diff, ...c.diff_ci95], [0, 0, 0]);
+});
+
+test("a run with fewer images per prompt is paired with the baseline's first samples", () => {
+  const base = { tags, imagesPerPrompt: 2, correct: "10" + "01" + "10" + "01" };
+  const run = { tags, imagesPerPrompt: 1, correct: "1" + "0" + "1" + "0" };
+  assert.equal(pairedComparison(base, run, 100).diff, 0);
+  assert.throws(() => pairedComparison(base, { ...run, tags: tags.slice(1) }), /different prompts/);
+});

@@ -1,0 +1,85 @@
+// Replay against live runs: a recorded generation plus a judge's verdicts must give the same
+// choices, images and costs as running none, best-of-n and parm live (METHOD.md section 6).
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { MaskedGenerator } from "../../src/generator/model.js";
+import { replayChoice, replayStrategy } from "../../src/eval/replay.js";
+import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
+import type { RGBImage } from "../../src/shapes/image.js";
+import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
+import { VOCAB } from "../../src/tokenizer/text.js";
+import { VQAutoencoder } from "../../src/tokenizer/vq.js";
+import { manualSeed } from "../../src/torch/index.js";
+
+manualSeed(0);
+const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
+const generator = new MaskedGenerator({
+  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
+}).eval();
+const T = 6;
+const N = 5;
+const prompt = "a photo of two red circles";
+const ctx = (judge?: Judge): StrategyContext => ({ pipeline: { generator, tokenizer }, n: N, judge, sample: { steps: T, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 } });
+
+const mean = (img: RGBImage, c: number) => {
+  let s = 0;
+  for (let i = c; i < img.data.length; i += 3) s += img.data[i];
+  return s / (img.data.length / 3) / 255;
+};
+
+/** Answers from pixels only, so live and replayed questions about the same image agree. */
+class PixelJudge implements Judge {
+  readonly name = "pixels";
+  constructor(private readonly potentialCut: number) {}
+  async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
+    return requests.map((r) => ({
+      pYes: r.question === "clarity" ? (mean(r.image, 2) > 0.459 || r.step! >= 3 ? 0.8 : 0.2) : r.question === "potential" ? (mean(r.image, 1) > this.potentialCut ? 0.7 : 0.3 - mean(r.image, 0) / 10) : mean(r.image, 0),
+    }));
+  }
+}
+
+for (const cut of [0, 0.549, 2]) {
+  test(`replayed none, best-of-n and parm equal live runs (potential cut-off ${cut})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "replay-"));
+    const judge = new PixelJudge(cut);
+    const seeds = [3, 4, 5, 6];
+    for (const name of ["none", "best-of-n", "parm"] as const) {
+      const live = await strategyByName(name).run(ctx(judge), prompt, seeds);
+      const replayed = await replayStrategy(name, dir, "pixels").run(ctx(judge), prompt, seeds);
+      live.forEach((l, i) => {
+        const r = replayed[i];
+        assert.deepEqual(Array.from(r.tokens), Array.from(l.tokens), `${name} seed ${seeds[i]}: same image`);
+        assert.equal(r.nfe, l.nfe, `${name} seed ${seeds[i]}: same NFE`);
+        assert.equal(r.judgeCalls, l.judgeCalls, `${name} seed ${seeds[i]}: same judge calls`);
+        if (name === "parm") assert.equal(r.trace.via, l.trace.via);
+      });
+      if (name === "parm") {
+        const cuts = live.map((l) => (l.trace.paths as { cutAfter: number | null }[]).filter((p) => p.cutAfter !== null).length);
+        // the three cut-offs cover: nothing cut, some cut, everything cut (the fallback)
+        if (cut === 0) assert.ok(cuts.every((k) => k === 0));
+        if (cut === 0.549) assert.ok(cuts.some((k) => k > 0 && k < N), `cuts ${cuts}`);
+        if (cut === 2) assert.ok(live.every((l) => l.trace.via === "fallback"));
+      }
+    }
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".bin")).sort(), seeds.map((s) => `${s}.bin`).sort(), "one recording per seed, shared by the strategies");
+  });
+}
+
+test("replayChoice: parm cuts on potential, falls back to the lowest P(no), and charges only computed steps", () => {
+  const T6 = 6;
+  const clarity = [[0.1, 0.9, 0.9, 0.9, 0.9], [0.1, 0.1, 0.1, 0.9, 0.9], [0.1, 0.1, 0.1, 0.1, 0.1]];
+  const potential = [[0, 0.2, 0, 0, 0], [0, 0, 0, 0.4, 0], [0, 0, 0, 0, 0]];
+  const outcome = [0.5, 0.6, 0.7];
+  const c = replayChoice("parm", 3, T6, 2, { clarity, potential, outcome });
+  // path 0 cut after step 1 (2 steps), path 1 cut after step 3 (4 steps), path 2 never clear: survives (6 steps)
+  assert.equal(c.path, 2);
+  assert.equal(c.nfe, (2 + 4 + 6) * 2);
+  assert.equal(c.judgeCalls, 2 + 1 + (4 + 1) + 5 + 1); // clarity + potential per path, outcome of the survivor
+  const all = replayChoice("parm", 2, T6, 2, { clarity: clarity.slice(0, 2), potential: potential.slice(0, 2), outcome: [0.9, 0.9] });
+  assert.equal(all.path, 1, "every path cut: the one with the highest P(yes) on potential is finished");
+  assert.equal(all.nfe, (2 + 4) * 2 + (T6 - 4) * 2);
+  assert.equal(all.trace.via, "fallback");
+});

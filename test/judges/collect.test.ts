@@ -1,0 +1,66 @@
+// Path collection for the fine-tuned judges and self-correction: shape of the records,
+// Math-Shepherd rollouts, resumption, and the self-correction batches built from them.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { readMetadataFile } from "../../src/geneval/metadata.js";
+import { MaskedGenerator } from "../../src/generator/model.js";
+import { correctionBatch, correctionGroups } from "../../src/generator/self-correct.js";
+import { EXTRA_ROLLOUTS, collectPaths, collectionPrompts, readCollected } from "../../src/judges/collect.js";
+import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
+import { VOCAB } from "../../src/tokenizer/text.js";
+import { VQAutoencoder } from "../../src/tokenizer/vq.js";
+import { manualSeed } from "../../src/torch/index.js";
+
+manualSeed(0);
+const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
+const generator = new MaskedGenerator({
+  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
+}).eval();
+const T = 4;
+const opts = (out: string) => ({ out, prompts: 3, pathsPerPrompt: 2, chunk: 2, seed: 4, sample: { steps: T, cfg: 1, temperature: 1, confidenceTemperature: 4.5 } });
+
+test("collection prompts are training prompts only", () => {
+  const held = new Set(readMetadataFile(TEST_SUITE_FILE).map((m) => m.prompt));
+  assert.ok(collectionPrompts(1, 500).every((m) => !held.has(m.prompt)));
+});
+
+test("collected paths keep every step, label finals, carry Math-Shepherd rollouts, and resume without redoing chunks", () => {
+  const dir = mkdtempSync(join(tmpdir(), "paths-"));
+  collectPaths({ generator, tokenizer }, opts(dir));
+  const data = readCollected([dir]);
+  assert.equal(data.length, 3);
+  for (const p of data) {
+    assert.equal(p.paths.length, 2);
+    for (const path of p.paths) {
+      assert.equal(path.predictions.length, T);
+      assert.ok(path.predictions.every((x) => x.length === 16 && x.every((t) => t >= 0 && t < 16)), "predictions are full grids");
+      assert.equal(path.correct, false, "an untrained model draws no shapes the detector accepts");
+      assert.equal(path.rollout.correct.length, EXTRA_ROLLOUTS);
+      assert.ok(path.rollout.step >= 0 && path.rollout.step < T - 1);
+    }
+  }
+  const first = join(dir, "chunk-00000.json");
+  const second = join(dir, "chunk-00001.json");
+  const [m0, before] = [statSync(first).mtimeMs, readFileSync(second, "utf8")];
+  rmSync(second); // a run killed before its last chunk
+  collectPaths({ generator, tokenizer }, opts(dir));
+  assert.equal(statSync(first).mtimeMs, m0, "finished chunks are kept");
+  assert.equal(readFileSync(second, "utf8"), before, "the redone chunk is the same");
+});
+
+test("self-correction groups pair each failing final with its reason, and batches fill every segment", () => {
+  const dir = mkdtempSync(join(tmpdir(), "paths-"));
+  collectPaths({ generator, tokenizer }, opts(dir));
+  const groups = correctionGroups(readCollected([dir]));
+  assert.equal(groups.length, 6, "every final failed");
+  assert.ok(groups.every((g) => g.reason.length > 0 && g.right.length === 0));
+  const b = correctionBatch(groups, tokenizer, { batch: 5, seed: 1, maxText: 16, maxReason: 8, imageTokens: 16, condDropout: 0, noReason: 0 }, 0);
+  assert.equal(b.tokens.length, 5);
+  assert.ok(b.tokens.every((t) => t.length === 16), "right images are renders, tokenized");
+  assert.ok(b.previous!.every((t) => t.length === 16));
+  assert.ok(b.reason!.every((r) => r.length === 8 && r.some((id) => id !== 0)), "reasons are encoded");
+  assert.deepEqual(correctionBatch(groups, tokenizer, { batch: 5, seed: 1, maxText: 16, maxReason: 8, imageTokens: 16, condDropout: 0, noReason: 0 }, 0), b, "a pure function of the step");
+});
