@@ -28,6 +28,7 @@ export interface TrainJudgeCliOptions {
   seed: number;
   stopAt?: number;
   init?: string;
+  clarityAgreement: number;
 }
 
 /** Held-out prompts: one in ten, by position in the collection (prompts differ across collections). */
@@ -35,13 +36,20 @@ const isHeldOut = (i: number) => i % 10 === 9;
 
 /**
  * The first step whose intermediate image the detector reads as it reads the final, for at
- * least `agreement` of the paths sampled: from there on, steps are labelled "clear".
+ * least `agreement` of the paths sampled, balanced over finals that are right and wrong (most
+ * finals are wrong, so plain agreement is high from the first blurry step): from there on,
+ * steps are labelled "clear".
  */
-export function clearFromStep(data: readonly CollectedPrompt[], vq: VQAutoencoder, steps: number, agreement = 0.9, sample = 150): { step: number; agreement: number[] } {
+export function clearFromStep(data: readonly CollectedPrompt[], vq: VQAutoencoder, steps: number, agreement: number, sample = 300): { step: number; agreement: number[] } {
   const paths = data.slice(0, sample).map((p) => ({ meta: p.meta, path: p.paths[0] }));
   const rates = Array.from({ length: steps }, (_, s) => {
     const images = decodeTokens(vq, paths.map((p) => Int32Array.from(p.path.predictions[s])));
-    return paths.filter((p, k) => evaluateImage(p.meta, detect(images[k])).correct === p.path.correct).length / paths.length;
+    const same = paths.map((p, k) => evaluateImage(p.meta, detect(images[k])).correct === p.path.correct);
+    const rate = (correct: boolean) => {
+      const idx = paths.flatMap((p, k) => (p.path.correct === correct ? [k] : []));
+      return idx.filter((k) => same[k]).length / Math.max(1, idx.length);
+    };
+    return (rate(true) + rate(false)) / 2;
   });
   return { step: rates.findIndex((r) => r >= agreement), agreement: rates.map((r) => Math.round(r * 1000) / 1000) };
 }
@@ -64,9 +72,9 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   const held = all.filter((_, i) => isHeldOut(i));
   const vq = loadVQ(o.tokenizer);
   const T = DEFAULT_SAMPLE.steps;
-  const clear = clearFromStep(train, vq, T);
-  if (clear.step < 0) throw new UserError(`no step reaches 90% agreement with the final: ${clear.agreement.join(", ")}`);
-  process.stderr.write(`clarity: steps >= ${clear.step} are clear (detector agreement with the final by step: ${clear.agreement.join(", ")})\n`);
+  const clear = clearFromStep(train, vq, T, o.clarityAgreement);
+  if (clear.step < 0) throw new UserError(`no step reaches ${o.clarityAgreement} agreement with the final: ${clear.agreement.join(", ")}`);
+  process.stderr.write(`clarity: steps >= ${clear.step} are clear (balanced detector agreement with the final by step: ${clear.agreement.join(", ")})\n`);
   const ex = { steps: T, clearFrom: clear.step, mix: DEFAULT_MIX };
   const rng = mulberry32(o.seed + 99);
   const heldOut: Example[] = Array.from({ length: 2048 }, () => pathExample(held, rng, ex));
@@ -78,6 +86,7 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
         return Array.from({ length: o.batch }, () => pathExample(train, r, ex));
       },
       heldOut,
+      notes: { clarity_agreement: o.clarityAgreement, clear_from_step: clear.step, clarity_agreement_by_step: clear.agreement, train_prompts: train.length, held_out_prompts: held.length, mix: DEFAULT_MIX },
     },
     vq,
   );

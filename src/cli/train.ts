@@ -97,6 +97,11 @@ export function registerTrain(program: Command): void {
     .option("--data <dirs>", "fine-tuned: comma-separated folders from 'imagecot data paths'")
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .option("--init <file>", "start from these judge weights (e.g. the zero-shot judge's, to fine-tune it)")
+    .addOption(
+      new Option("--clarity-agreement <x>", "fine-tuned: steps are 'clear' from the first one the detector reads like the final on this share of paths (balanced)")
+        .default(0.8)
+        .argParser(numberOption),
+    )
     .option("--run-dir <dir>", "checkpoint and log folder (default runs/judge-KIND)")
     .option("--out <file>", "final weights (default models/judge-KIND.safetensors)")
     .option("--results <file>", "summary with held-out accuracy (default results/train-judge-KIND.json)")

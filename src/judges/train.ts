@@ -10,7 +10,7 @@ import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { AdamW, F, type Tensor, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
 import { writeLossCurve } from "../report/loss-curve.js";
-import { copyWeights, loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
+import { copyWeights, loadCheckpoint, loadWeights, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
@@ -36,6 +36,8 @@ export interface TrainJudgeOptions {
   onLog?: (e: LogEntry) => void;
   /** start from these weights (the fine-tuned judge starts from the zero-shot one) */
   init?: string;
+  /** how the data was labelled, for the summary */
+  notes?: object;
 }
 
 /** Pixels for every example, decoding token grids with the tokenizer. */
@@ -59,8 +61,9 @@ export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { 
   };
 }
 
-function asItems(examples: readonly Example[]) {
-  return examples.map((e) => ({ prompt: e.meta.prompt, question: QUESTION_ID[e.question], step: e.step, steps: e.steps }));
+/** Network inputs of examples; as the zero-shot judge asks them: every question as the outcome question. */
+function asItems(examples: readonly Example[], zeroShot = false) {
+  return examples.map((e) => (zeroShot ? { prompt: e.meta.prompt, question: QUESTION_ID.outcome } : { prompt: e.meta.prompt, question: QUESTION_ID[e.question], step: e.step, steps: e.steps }));
 }
 
 /** The loss of a batch: yes/no BCE + reflection terms (masked where unknown). */
@@ -93,12 +96,12 @@ export interface HeldOutScore {
 }
 
 /** Accuracy of the yes/no answer (P(yes) >= 0.5) per question on held-out examples. */
-export function scoreHeldOut(net: JudgeNet, examples: readonly Example[], vq: VQAutoencoder | null): HeldOutScore[] {
+export function scoreHeldOut(net: JudgeNet, examples: readonly Example[], vq: VQAutoencoder | null, zeroShot = false): HeldOutScore[] {
   const pYes: number[] = [];
   for (let i = 0; i < examples.length; i += 128) {
     const part = examples.slice(i, i + 128);
     const images = examplePixels(part, vq);
-    pYes.push(...noGrad(() => tidy(() => net.forward(judgeInput(net, images, asItems(part))).yes.sigmoid().toArray())));
+    pYes.push(...noGrad(() => tidy(() => net.forward(judgeInput(net, images, asItems(part, zeroShot))).yes.sigmoid().toArray())));
   }
   const questions = [...new Set(examples.map((e) => e.question))];
   return questions.map((q) => {
@@ -155,7 +158,9 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
   saveWeights(o.out, net, o.config, { kind: o.kind, steps: String(o.steps), seed: String(o.seed), ...(o.init ? { init: o.init } : {}) });
   if (o.results) {
     const heldOut = scoreHeldOut(net, o.heldOut, vq);
-    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, o.config, { kind: o.kind, init: o.init ?? null, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, held_out: heldOut });
+    // the starting judge on the same examples, asked as the zero-shot judge asks: what fine-tuning bought
+    const before = o.init ? { held_out_init_as_zero_shot: scoreHeldOut(loadWeights<JudgeNetConfig, JudgeNet>(o.init, (c) => new JudgeNet(c)).model.eval(), o.heldOut, vq, true) } : {};
+    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, o.config, { kind: o.kind, init: o.init ?? null, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, held_out: heldOut, ...before, ...o.notes });
   }
   return net;
 }
