@@ -57,6 +57,7 @@ interface EvalOptions {
   model?: string;
   apiKey?: string;
   replay?: string;
+  every: number;
 }
 
 const DETECTIONS_HELP = `
@@ -91,7 +92,8 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
     opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}${opts.replay ? "-replay" : ""}`);
   const pipeline = loadPipeline(opts.generator, opts.tokenizer);
   const judge = opts.judge ? makeJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
-  const bar = progressBar(suite.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
+  const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
+  const bar = progressBar(prompts.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
   const { summary, rows } = await (async () => {
     try {
       return await evaluateSuite({
@@ -101,6 +103,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
         imagesPerPrompt: opts.imagesPerPrompt,
         seed: opts.seed,
         out: genDir,
+        prompts,
         onProgress: (done) => bar.update(done),
       });
     } finally {
@@ -109,17 +112,18 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.results ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile, replay: opts.replay ?? null, generator: opts.generator ?? "models/generator.safetensors" };
-  const perImage = perImageCorrect(rows, suite.length, opts.imagesPerPrompt);
+  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generator ?? "models/generator.safetensors" };
+  const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
   writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
   if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
   process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : `${formatSummaryTable(summary)}\nNFE per image    ${summary.nfe_per_image}\n`);
 }
 
-/** "0"/"1" per image in (prompt, sample) order: what paired comparisons between runs need. */
-function perImageCorrect(rows: readonly ResultRow[], prompts: number, k: number): string {
-  const bits = Array<string>(prompts * k).fill("0");
-  for (const r of rows) if (r.correct) bits[r.prompt_index * k + r.sample_index] = "1";
+/** "0"/"1" per image of the prompts run, in (prompt, sample) order: what paired comparisons between runs need. */
+function perImageCorrect(rows: readonly ResultRow[], prompts: readonly number[], k: number): string {
+  const at = new Map(prompts.map((p, i) => [p, i]));
+  const bits = Array<string>(prompts.length * k).fill("0");
+  for (const r of rows) if (r.correct) bits[at.get(r.prompt_index)! * k + r.sample_index] = "1";
   return bits.join("");
 }
 
@@ -155,6 +159,7 @@ export function registerEval(program: Command): void {
     .option("--gen-dir <dir>", "with --suite: where images go (default runs/eval/<strategy>-n<N>-k<K>-s<seed>; rerun to resume)")
     .option("--generator <file>", "with --suite: generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
+    .addOption(new Option("--every <k>", "with --suite: only every k-th prompt (0, k, 2k, ...), seeds unchanged, so a costly strategy runs on a paired subset").default(1).argParser(intOption))
     .option("--replay <dir>", `with --suite: replay ${REPLAYABLE.join(", ")} from N recorded paths per image kept in DIR (recorded when missing; shared across strategies and judges)`)
     .option("--judge <name>", `with --suite: the verifier of judging strategies (${Object.keys(JUDGES).join(", ")})`)
     .option("--base-url <url>", "with --judge openai: API root (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")

@@ -29,6 +29,8 @@ export interface SuiteRunOptions {
   seed: number;
   out: string;
   onProgress?: (done: number, total: number) => void;
+  /** run only these prompt indices (a paired subset: seeds stay those of the full run) */
+  prompts?: readonly number[];
 }
 
 function readCosts(p: string, k: number): Cost[] | null {
@@ -40,7 +42,9 @@ function readCosts(p: string, k: number): Cost[] | null {
 /** Generates what is missing; returns every image's cost, prompt by prompt. */
 export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
   const costs: Cost[] = [];
-  for (const [p, meta] of o.suite.entries()) {
+  const selected = o.prompts ?? o.suite.map((_, p) => p);
+  for (const [i, p] of selected.entries()) {
+    const meta = o.suite[p];
     const costPath = join(promptDir(o.out, p), "costs.json");
     const done = readCosts(costPath, o.imagesPerPrompt);
     const complete = done && Array.from({ length: o.imagesPerPrompt }, (_, s) => existsSync(samplePath(o.out, p, s))).every(Boolean);
@@ -56,7 +60,7 @@ export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
       writeFileAtomic(costPath, JSON.stringify(c) + "\n"); // written last: marks the prompt complete
       costs.push(...c);
     }
-    o.onProgress?.(p + 1, o.suite.length);
+    o.onProgress?.(i + 1, selected.length);
   }
   return costs;
 }

@@ -12,7 +12,7 @@ export interface EvalFile {
   nfe_per_image: number;
   judge_calls_per_image: number;
   per_image_correct?: string;
-  settings: { strategy: string; judge: string | null; n: number; images_per_prompt: number; suite: string; generator?: string };
+  settings: { strategy: string; judge: string | null; n: number; images_per_prompt: number; suite: string; generator?: string; every?: number };
 }
 
 /** The paper's name for a strategy with a judge (METHOD.md section 5). */
@@ -29,10 +29,15 @@ export function rowLabel(s: EvalFile["settings"]): string {
   return names[s.strategy] ?? `${s.strategy} ${j}`.trim();
 }
 
-export function outcomes(f: EvalFile): ImageOutcomes {
+/** A run's per-image outcomes, restricted to every `every`-th prompt (runs on a subset are paired on it). */
+export function outcomes(f: EvalFile, every = f.settings.every ?? 1): ImageOutcomes {
   if (!f.per_image_correct) throw new Error(`results of '${rowLabel(f.settings)}' have no per_image_correct: rerun the evaluation`);
-  const tags = readMetadataFile(f.settings.suite).map((m) => m.tag);
-  return { tags, imagesPerPrompt: f.settings.images_per_prompt, correct: f.per_image_correct };
+  const own = f.settings.every ?? 1;
+  if (every % own !== 0) throw new Error(`cannot compare a run on every ${own}-th prompt with one on every ${every}-th`);
+  const k = f.settings.images_per_prompt;
+  const kept = readMetadataFile(f.settings.suite).flatMap((m, p) => (p % own === 0 ? [{ p, tag: m.tag }] : []));
+  const sel = kept.flatMap((x, i) => (x.p % every === 0 ? [{ ...x, i }] : []));
+  return { tags: sel.map((x) => x.tag), imagesPerPrompt: k, correct: sel.map((x) => f.per_image_correct!.slice(x.i * k, (x.i + 1) * k)).join("") };
 }
 
 const pct = (x: number) => (x * 100).toFixed(0);
@@ -40,13 +45,13 @@ const f2 = (x: number) => x.toFixed(2).replace(/^0/, "").replace(/^-0/, "-");
 
 /** Markdown: per-tag accuracy, overall, error removed vs the baseline with its interval, NFE and judge calls per image. */
 export function resultsTable(base: EvalFile, runs: readonly EvalFile[]): string {
-  const b = outcomes(base);
-  const head = `| run | images/prompt | ${TAGS.join(" | ")} | overall | error removed (95% CI) | NFE/image | judge calls/image |`;
+  const head = `| run | prompts x images | ${TAGS.join(" | ")} | overall | error removed (95% CI) | NFE/image | judge calls/image |`;
   const rule = `|${"---|".repeat(TAGS.length + 6)}`;
   const lines = [base, ...runs].map((f) => {
-    const c = f === base ? null : pairedComparison(b, outcomes(f));
+    const every = f.settings.every ?? 1;
+    const c = f === base ? null : pairedComparison(outcomes(base, every), outcomes(f));
     const removed = c ? `${pct(c.error_removed)}% (${pct(c.error_removed_ci95[0])}..${pct(c.error_removed_ci95[1])}%)` : "-";
-    return `| ${rowLabel(f.settings)} | ${f.settings.images_per_prompt} | ${TAGS.map((t) => f2(f.by_tag[t])).join(" | ")} | ${f2(f.overall)} | ${removed} | ${Math.round(f.nfe_per_image)} | ${f.judge_calls_per_image.toFixed(1)} |`;
+    return `| ${rowLabel(f.settings)} | ${outcomes(f).tags.length} x ${f.settings.images_per_prompt} | ${TAGS.map((t) => f2(f.by_tag[t])).join(" | ")} | ${f2(f.overall)} | ${removed} | ${Math.round(f.nfe_per_image)} | ${f.judge_calls_per_image.toFixed(1)} |`;
   });
   return [head, rule, ...lines].join("\n") + "\n";
 }

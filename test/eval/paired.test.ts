@@ -31,3 +31,20 @@ test("a run with fewer images per prompt is paired with the baseline's first sam
   assert.equal(pairedComparison(base, run, 100).diff, 0);
   assert.throws(() => pairedComparison(base, { ...run, tags: tags.slice(1) }), /different prompts/);
 });
+
+test("a run on every k-th prompt is paired with the baseline's same prompts", async () => {
+  const { outcomes } = await import("../../src/eval/table.js");
+  const { readMetadataFile } = await import("../../src/geneval/metadata.js");
+  const { TEST_SUITE_FILE } = await import("../../src/shapes/train-prompts.js");
+  const suite = readMetadataFile(TEST_SUITE_FILE);
+  const settings = { strategy: "none", judge: null, n: 20, images_per_prompt: 1, suite: TEST_SUITE_FILE };
+  const bits = suite.map((_, p) => String(p % 3 === 0 ? 1 : 0)).join("");
+  const base = { overall: 0, by_tag: {} as never, images: suite.length, nfe_per_image: 36, judge_calls_per_image: 0, per_image_correct: bits, settings };
+  const picked = outcomes(base, 4);
+  assert.equal(picked.tags.length, Math.ceil(suite.length / 4));
+  assert.deepEqual(picked.tags, suite.filter((_, p) => p % 4 === 0).map((m) => m.tag));
+  assert.equal(picked.correct, suite.flatMap((_, p) => (p % 4 === 0 ? [String(p % 3 === 0 ? 1 : 0)] : [])).join(""));
+  const run = { ...base, per_image_correct: picked.correct, settings: { ...settings, every: 4 } };
+  assert.deepEqual(outcomes(run), picked);
+  assert.throws(() => outcomes(run, 6), /every 4-th prompt with one on every 6-th/);
+});
