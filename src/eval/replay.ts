@@ -60,14 +60,15 @@ export async function completeVerdicts(
     const images = decodeTokens(p.tokenizer, Array.from({ length: r.n }, (_, i) => prediction(r, i, T - 1)));
     v.outcome = (await judge.judge(images.map((image) => ({ question: "outcome" as const, prompt, image })))).map((x) => x.pYes);
   }
-  for (const q of ["clarity", "potential"] as const) {
-    if (!need.includes(q) || v[q]) continue;
-    const rows: number[][] = [];
+  const missing = (["clarity", "potential"] as const).filter((q) => need.includes(q) && !v[q]);
+  if (missing.length > 0) {
+    const rows = Object.fromEntries(missing.map((q) => [q, [] as number[][]]));
     for (let i = 0; i < r.n; i++) {
+      // one decode of a path's intermediate images serves both questions
       const images = decodeTokens(p.tokenizer, Array.from({ length: T - 1 }, (_, t) => prediction(r, i, t)));
-      rows.push((await judge.judge(images.map((image, t) => ({ question: q, prompt, image, step: t, steps: T })))).map((x) => x.pYes));
+      for (const q of missing) rows[q].push((await judge.judge(images.map((image, t) => ({ question: q, prompt, image, step: t, steps: T })))).map((x) => x.pYes));
     }
-    v[q] = rows;
+    Object.assign(v, rows);
   }
   return v;
 }
