@@ -14,11 +14,12 @@ export function addEngineBench(bench: Command): void {
     .addOption(new Option("--cnn-steps <n>", "timed steps of the CNN").default(20).argParser(intOption))
     .addOption(new Option("--rss-steps <n>", "steps of the long run for RSS growth").default(10000).argParser(intOption))
     .option("--no-reference", "skip building and timing the C++ reference step")
-    .addHelpText("after", "\nExample:\n  imagecot bench engine --json --out results/engine.json")
-    .action((o: { json?: boolean; out?: string; transformerSteps: number; cnnSteps: number; rssSteps: number; reference: boolean }) => {
+    .option("--quiet", "no stage lines on stderr")
+    .addHelpText("after", "\nEach stage is announced on stderr as it starts (not with --json or --quiet).\n\nExample:\n  imagecot bench engine --json --out results/engine.json")
+    .action((o: { json?: boolean; quiet?: boolean; out?: string; transformerSteps: number; cnnSteps: number; rssSteps: number; reference: boolean }) => {
       const result = runEngineBench({
         ...o,
-        onStage: o.json ? undefined : (s) => process.stderr.write(`bench engine: ${s}...\n`),
+        onStage: o.json || o.quiet ? undefined : (s) => process.stderr.write(`bench engine: ${s}...\n`),
       });
       if (o.out) writeResult(o.out, { engine: result });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");

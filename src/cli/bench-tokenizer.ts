@@ -7,6 +7,7 @@ import { DEFAULT_TOKENIZER } from "../models/paths.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { benchTokenizer } from "../tokenizer/bench.js";
 import { intOption } from "./options.js";
+import { UserError } from "./run.js";
 
 export function addTokenizerBench(bench: Command): void {
   bench
@@ -17,8 +18,17 @@ export function addTokenizerBench(bench: Command): void {
     .option("--tokenizer <file>", "tokenizer weights", DEFAULT_TOKENIZER)
     .addOption(new Option("--images <n>", "images in all (spread evenly over the prompts)").default(2000).argParser(intOption))
     .addOption(new Option("--seed <n>", "random seed of the scenes").default(0).argParser(intOption))
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench tokenizer --json --out results/tokenizer.json")
     .action((o: { json?: boolean; out?: string; tokenizer: string; images: number; seed: number }) => {
-      const result = benchTokenizer(loadVQ(o.tokenizer), readMetadataFile(TEST_SUITE_FILE), o.images, o.seed);
+      if (o.images < 1) throw new UserError("--images must be at least 1");
+      const vq = (() => {
+        try {
+          return loadVQ(o.tokenizer);
+        } catch (e) {
+          throw new UserError(`cannot load the tokenizer: ${(e as Error).message}`, 1);
+        }
+      })();
+      const result = benchTokenizer(vq, readMetadataFile(TEST_SUITE_FILE), o.images, o.seed);
       if (o.out) writeResult(o.out, { tokenizer: result });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

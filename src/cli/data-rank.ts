@@ -50,8 +50,15 @@ export function judgeByName(name: string): Judge {
 export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult> {
   if (o.samplesPerPrompt < 2) throw new UserError("--samples-per-prompt must be at least 2 to make a pair");
   if (o.pairsPerPrompt < 1) throw new UserError("--pairs-per-prompt must be at least 1");
+  if (o.prompts < 1) throw new UserError("--prompts must be at least 1");
   const judge = o.judge ? judgeByName(o.judge) : undefined;
-  const pipeline = loadPipeline(o.generator, o.tokenizer);
+  const pipeline = (() => {
+    try {
+      return loadPipeline(o.generator, o.tokenizer);
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+  })();
   const bar = progressBar(o.prompts, "rank", !o.quiet && !o.json);
   try {
     return await rankData(pipeline, {
@@ -97,7 +104,7 @@ export function registerDataRank(data: Command): void {
     .option("--json", "print the pair statistics as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --judge fine-tuned   # adds judge scores",
+      "\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments.\n\nExamples:\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --judge fine-tuned   # adds judge scores",
     )
     .action(async (o: DataRankCliOptions) => {
       const r = await dataRankCommand(o);

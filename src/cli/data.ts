@@ -1,4 +1,5 @@
 // `imagecot data paths`: the data the embedded judges and self-correction are trained on.
+import { readdirSync } from "node:fs";
 import { Command, Option } from "commander";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectPaths } from "../judges/collect.js";
@@ -6,6 +7,45 @@ import { loadPipeline } from "../models/load.js";
 import { registerDataRank } from "./data-rank.js";
 import { intOption } from "./options.js";
 import { progressBar } from "./progress.js";
+import { UserError } from "./run.js";
+
+interface DataPathsCliOptions {
+  out: string;
+  prompts: number;
+  pathsPerPrompt: number;
+  chunk: number;
+  seed: number;
+  generator?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface DataPathsOutput {
+  out: string;
+  prompts: number;
+  paths_per_prompt: number;
+  /** chunk files in the folder once done (a rerun finds them and skips their prompts) */
+  chunks: number;
+}
+
+export function dataPathsCommand(o: DataPathsCliOptions): DataPathsOutput {
+  if (o.prompts < 1 || o.pathsPerPrompt < 1 || o.chunk < 1) throw new UserError("--prompts, --paths-per-prompt and --chunk must each be at least 1");
+  const pipeline = (() => {
+    try {
+      return loadPipeline(o.generator);
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+  })();
+  const bar = progressBar(o.prompts, "paths", !o.quiet && !o.json);
+  try {
+    collectPaths(pipeline, { ...o, sample: DEFAULT_SAMPLE, onProgress: (d) => bar.update(d) });
+  } finally {
+    bar.stop();
+  }
+  const chunks = readdirSync(o.out).filter((f) => /^chunk-\d+\.json$/.test(f)).length;
+  return { out: o.out, prompts: o.prompts, paths_per_prompt: o.pathsPerPrompt, chunks };
+}
 
 export function registerData(program: Command): void {
   const data = program.command("data").description("build training data from the generator (training prompts only; resumable)");
@@ -18,16 +58,13 @@ export function registerData(program: Command): void {
     .addOption(new Option("--chunk <n>", "prompts per file").default(10).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of prompts and paths").default(1).argParser(intOption))
     .option("--generator <file>", "generator weights (default: the shipped ones)")
-    .option("--quiet", "no progress bar")
-    .addHelpText("after", "\nExample:\n  imagecot data paths --out runs/paths-a --prompts 400 --seed 11")
-    .action((o: { out: string; prompts: number; pathsPerPrompt: number; chunk: number; seed: number; generator?: string; quiet?: boolean }) => {
-      const pipeline = loadPipeline(o.generator);
-      const bar = progressBar(o.prompts, "paths", !o.quiet);
-      try {
-        collectPaths(pipeline, { ...o, sample: DEFAULT_SAMPLE, onProgress: (d) => bar.update(d) });
-      } finally {
-        bar.stop();
-      }
+    .option("--json", "print what was written as one JSON object (no progress bar)")
+    .option("--quiet", "no progress bar; print nothing on success")
+    .addHelpText("after", "\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot data paths --out runs/paths-a --prompts 400 --seed 11")
+    .action((o: DataPathsCliOptions) => {
+      const r = dataPathsCommand(o);
+      if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
+      else if (!o.quiet) process.stdout.write(`wrote ${r.prompts} prompts x ${r.paths_per_prompt} paths in ${r.chunks} chunk file(s) to ${r.out}\n`);
     });
   registerDataRank(data);
 }

@@ -90,7 +90,13 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
   const genDir =
     opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}${opts.replay ? "-replay" : ""}`);
-  const pipeline = loadPipeline(opts.generator, opts.tokenizer);
+  const pipeline = (() => {
+    try {
+      return loadPipeline(opts.generator, opts.tokenizer);
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+  })();
   const judge = opts.judge ? makeJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
   const bar = progressBar(prompts.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
@@ -166,7 +172,7 @@ export function registerEval(program: Command): void {
     .option("--model <name>", "with --judge openai: model name (else IMAGECOT_JUDGE_MODEL)")
     .option("--api-key <key>", "with --judge openai: API key (else IMAGECOT_JUDGE_API_KEY or OPENAI_API_KEY)")
     .option("--quiet", "no progress bar")
-    .addHelpText("after", DETECTIONS_HELP + "\nExample:\n  imagecot eval --suite suites/geneval-shapes.jsonl --strategy none --images-per-prompt 4 --json --out results/baseline.json\n")
+    .addHelpText("after", DETECTIONS_HELP + "\nExit codes: 0 scored, 1 a failure (missing weights, a judge server error), 2 bad arguments or input.\n\nExample:\n  imagecot eval --suite suites/geneval-shapes.jsonl --strategy none --images-per-prompt 4 --json --out results/baseline.json\n")
     .action(async (dir: string | undefined, opts: EvalOptions) => {
       const modes = [dir !== undefined, opts.detections !== undefined, opts.suite !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new UserError("give exactly one of: a folder DIR, --detections FILE, --suite FILE");

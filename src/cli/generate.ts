@@ -26,7 +26,13 @@ interface GenerateCliOptions {
 
 /** Writes DIR/final.png (path 0), DIR/path-PP/step-SS.png and final.png per path, DIR/trace.json. */
 export function runGenerate(prompt: string, o: GenerateCliOptions) {
-  const pipeline = loadPipeline(o.generator, o.tokenizer);
+  const pipeline = (() => {
+    try {
+      return loadPipeline(o.generator, o.tokenizer);
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+  })();
   const bar = progressBar(o.steps, "generate", !o.json && !o.quiet);
   const steps: { step: number; paths: { path: number; masked: number; file: string }[] }[] = [];
   let result;
@@ -81,7 +87,7 @@ export function registerGenerate(program: Command): void {
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress bar")
-    .addHelpText("after", '\nExample:\n  imagecot generate "a photo of two red circles" --out runs/two-red --n 4 --seed 1')
+    .addHelpText("after", '\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments (an unknown word, --n or --steps below 1).\n\nExample:\n  imagecot generate "a photo of two red circles" --out runs/two-red --n 4 --seed 1')
     .action((prompt: string, o: GenerateCliOptions) => {
       if (o.n < 1 || o.steps < 1) throw new UserError("--n and --steps must be at least 1");
       const r = runGenerate(prompt, o);

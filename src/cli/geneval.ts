@@ -42,6 +42,7 @@ export function registerGeneval(program: Command): void {
     .description("count the prompts of a GenEval metadata JSONL, per tag (validating every line)")
     .argument("<file>", "metadata JSONL, e.g. ../shared/geneval/evaluation_metadata.jsonl")
     .option("--json", "print one JSON object")
+    .addHelpText("after", "\nExit codes: 0 valid, 1 unreadable or invalid file (the message names the line), 2 bad arguments.\n\nExample:\n  imagecot geneval stats suites/geneval-shapes.jsonl --json")
     .action((file: string, opts: { json?: boolean }) => {
       const stats = metadataStats(userInput(() => readMetadataFile(file)));
       if (opts.json) {
@@ -60,11 +61,16 @@ export function registerGeneval(program: Command): void {
     .requiredOption("--seed <n>", "random seed", nonNegativeInt("seed", 2 ** 32 - 1))
     .option("-n, --num-prompts <n>", "prompts drawn per tag besides single_object, before de-duplication", nonNegativeInt("--num-prompts"), 100)
     .requiredOption("--out <file>", "metadata JSONL to write")
-    .action((opts: { classes?: string; classesFile?: string; seed: number; numPrompts: number; out: string }) => {
+    .option("--json", "print what was written as one JSON object")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 written, 1 unreadable classes file or invalid class names, 2 bad arguments.\n\nExample:\n  imagecot geneval suite --classes circle,square,triangle,star,cross,ring,heart,diamond --seed 1 --out suites/geneval-shapes.jsonl",
+    )
+    .action((opts: { classes?: string; classesFile?: string; seed: number; numPrompts: number; out: string; json?: boolean }) => {
       if ((opts.classes === undefined) === (opts.classesFile === undefined)) throw new UserError("give exactly one of --classes or --classes-file");
       const classes = opts.classes !== undefined ? opts.classes.split(",").map((c) => c.trim()) : readClassesFile(opts.classesFile as string);
       const suite = userInput(() => generateSuite(classes, { seed: opts.seed, perTag: opts.numPrompts }));
       writeMetadataFile(opts.out, suite);
-      process.stdout.write(`wrote ${suite.length} prompts to ${opts.out}\n`);
+      process.stdout.write(opts.json ? JSON.stringify({ out: opts.out, prompts: suite.length, by_tag: metadataStats(suite).by_tag }) + "\n" : `wrote ${suite.length} prompts to ${opts.out}\n`);
     });
 }

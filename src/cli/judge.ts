@@ -42,7 +42,7 @@ function embedded(name: keyof typeof EMBEDDED_JUDGES): Judge {
   try {
     return loadEmbeddedJudge(name);
   } catch (e) {
-    throw new UserError((e as Error).message);
+    throw new UserError((e as Error).message, 1); // a missing file is a failure of the installation, not of usage
   }
 }
 

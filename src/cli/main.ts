@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { registerBench } from "./bench.js";
 import { registerData } from "./data.js";
+import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerGenerate } from "./generate.js";
 import { registerGeneval } from "./geneval.js";
@@ -21,6 +22,7 @@ const program = new Command()
 
 registerBench(program);
 registerData(program);
+registerDemo(program);
 registerGenerate(program);
 registerGeneval(program);
 registerJudge(program);

@@ -5,6 +5,7 @@ import { renderSuite } from "../shapes/ground-truth.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { userInput } from "./geneval.js";
 import { intOption } from "./options.js";
+import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 
 interface RenderOptions {
@@ -13,6 +14,8 @@ interface RenderOptions {
   out: string;
   seed: number;
   size: number;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerRender(program: Command): void {
@@ -24,14 +27,25 @@ export function registerRender(program: Command): void {
     .requiredOption("--out <dir>", "output folder: DIR/00000/metadata.jsonl, DIR/00000/samples/0000.png, ...")
     .addOption(new Option("--seed <n>", "random seed of the layouts").default(0).argParser(intOption))
     .addOption(new Option("--size <px>", "image side in pixels").default(64).argParser(intOption))
-    .addHelpText("after", "\nExample:\n  imagecot render --suite suites/geneval-shapes.jsonl --images-per-prompt 4 --out runs/gt --seed 0 && imagecot eval runs/gt")
+    .option("--json", "print what was written as one JSON object (no progress bar)")
+    .option("--quiet", "no progress bar; print nothing on success")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 written, 1 unreadable suite, 2 bad arguments.\n\nExample:\n  imagecot render --suite suites/geneval-shapes.jsonl --images-per-prompt 4 --out runs/gt --seed 0 && imagecot eval runs/gt",
+    )
     .action((o: RenderOptions) => {
       if (o.imagesPerPrompt < 1) throw new UserError("--images-per-prompt must be at least 1");
       if (o.size < 32) throw new UserError("--size must be at least 32 pixels");
       const suite = userInput(() => readMetadataFile(o.suite, { classes: SHAPE_CLASSES }));
-      const progress = process.stderr.isTTY ? (done: number, total: number) => process.stderr.write(`\rrendering ${done}/${total}`) : undefined;
-      const n = userInput(() => renderSuite(suite, o.out, { imagesPerPrompt: o.imagesPerPrompt, seed: o.seed, size: o.size, onProgress: progress }));
-      if (progress) process.stderr.write("\n");
-      process.stdout.write(`wrote ${n} images of ${suite.length} prompts to ${o.out}\n`);
+      const bar = progressBar(suite.length * o.imagesPerPrompt, "render", !o.json && !o.quiet);
+      const n = (() => {
+        try {
+          return userInput(() => renderSuite(suite, o.out, { imagesPerPrompt: o.imagesPerPrompt, seed: o.seed, size: o.size, onProgress: (done) => bar.update(done) }));
+        } finally {
+          bar.stop();
+        }
+      })();
+      if (o.json) process.stdout.write(JSON.stringify({ out: o.out, prompts: suite.length, images: n }) + "\n");
+      else if (!o.quiet) process.stdout.write(`wrote ${n} images of ${suite.length} prompts to ${o.out}\n`);
     });
 }

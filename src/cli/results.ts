@@ -1,8 +1,22 @@
 // `imagecot results table`: the README's table from evaluation files, paired with the baseline.
 import { Command } from "commander";
-import { readEvalFile, resultsTable } from "../eval/table.js";
+import { pairedComparison } from "../eval/paired.js";
+import { type EvalFile, outcomes, readEvalFile, resultsTable, rowLabel } from "../eval/table.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
+
+/** The table's rows for machines: each run's figures and its paired comparison with the baseline (null for the baseline). */
+export function resultsRows(base: EvalFile, runs: readonly EvalFile[], files: readonly string[]) {
+  return [base, ...runs].map((f, i) => ({
+    file: files[i],
+    run: rowLabel(f.settings),
+    overall: f.overall,
+    by_tag: f.by_tag,
+    nfe_per_image: f.nfe_per_image,
+    judge_calls_per_image: f.judge_calls_per_image,
+    vs_baseline: f === base ? null : pairedComparison(outcomes(base, f.settings.every ?? 1), outcomes(f)),
+  }));
+}
 
 export function registerResults(program: Command): void {
   program
@@ -13,15 +27,24 @@ export function registerResults(program: Command): void {
     .argument("<files...>", "evaluation JSON files (from eval --suite --out)")
     .requiredOption("--baseline <file>", "the baseline's evaluation JSON (strategy none, same suite and seeds)")
     .option("--out <file>", "also write the table here")
-    .addHelpText("after", "\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json")
-    .action((files: string[], o: { baseline: string; out?: string }) => {
+    .option("--json", "print the rows as one JSON object instead of the table ({rows: [{file, run, overall, by_tag, ..., vs_baseline}]})")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json",
+    )
+    .action((files: string[], o: { baseline: string; out?: string; json?: boolean }) => {
+      const others = files.filter((f) => f !== o.baseline);
       let table: string;
+      let json: string | null = null;
       try {
-        table = resultsTable(readEvalFile(o.baseline), files.filter((f) => f !== o.baseline).map(readEvalFile));
+        const base = readEvalFile(o.baseline);
+        const runs = others.map(readEvalFile);
+        table = resultsTable(base, runs);
+        if (o.json) json = JSON.stringify({ rows: resultsRows(base, runs, [o.baseline, ...others]) }) + "\n";
       } catch (e) {
         throw new UserError((e as Error).message);
       }
       if (o.out) writeFileAtomic(o.out, table);
-      process.stdout.write(table);
+      process.stdout.write(json ?? table);
     });
 }

@@ -8,14 +8,20 @@ export class UserError extends Error {
   }
 }
 
+/** Commander copies settings to subcommands only when they are created, so override every one. */
+function overrideExits(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.commands.forEach(overrideExits);
+}
+
 export async function runCli(program: Command, argv: string[]): Promise<void> {
-  program.exitOverride();
+  overrideExits(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      // commander already printed its message (help, version, usage errors)
-      process.exitCode = e.exitCode;
+      // commander already printed its message; help and version exit 0, its usage errors are ours: 2
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
     if (e instanceof UserError) {

@@ -37,6 +37,7 @@ export interface TrainDpoCliOptions {
   temperature: number;
   stopAt?: number;
   quiet?: boolean;
+  json?: boolean;
 }
 
 export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry) => void): Promise<RoundSummary[] | null> {
@@ -80,11 +81,13 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
       stopAt: o.stopAt,
       command: ["imagecot", ...process.argv.slice(2)].join(" "),
       onLog,
-      onStage: (m) => process.stderr.write(m + "\n"),
+      onStage: (m) => {
+        if (!o.quiet) process.stderr.write(m + "\n");
+      },
       onProgress: (round, done, total) => {
         if (round !== barRound) {
           bar?.stop();
-          bar = progressBar(total, `rank round ${round}`, !o.quiet);
+          bar = progressBar(total, `rank round ${round}`, !o.quiet && !o.json);
           barRound = round;
         }
         bar!.update(done);
@@ -129,10 +132,16 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--pairs-per-prompt <n>", "ranked rounds: pairs per prompt at most").default(2).argParser(intOption))
     .addOption(new Option("--temperature <x>", "ranked rounds: token draw temperature").default(RANK_TEMPERATURE).argParser(numberOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop once this many DPO steps are done (rounds counted one after another); rerun to go on").argParser(intOption))
-    .option("--quiet", "no progress bar")
+    .option("--quiet", "no progress bar, no stage lines (the JSON log lines stay)")
+    .option("--json", "when done, print the rounds' summaries as one JSON object on stdout (no progress bar)")
     .addHelpText(
       "after",
       [
+        "",
+        "Machine output: every logged DPO step is one JSON line on stderr ({step, loss, accuracy, margin,",
+        "reward_chosen, reward_rejected, lr, sec_per_step}); with --json, stdout gets {out, results, rounds}",
+        "(or {stopped_at} after --stop-at).",
+        "Exit codes: 0 done or stopped at --stop-at, 1 failure, 2 bad arguments or settings.",
         "",
         "Examples:",
         "  imagecot data rank --prompts 2000 --out runs/rank-1 && imagecot train dpo --data runs/rank-1 --lr 5e-5",
@@ -142,6 +151,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     )
     .action(async (o: TrainDpoCliOptions) => {
       const r = await trainDpoCommand(o, onLog);
-      process.stderr.write(r ? `wrote ${o.out} and ${o.results}\n` : `stopped at step ${o.stopAt}; rerun the same command without --stop-at to go on\n`);
+      if (o.json) process.stdout.write(JSON.stringify(r ? { out: o.out, results: o.results, rounds: r } : { stopped_at: o.stopAt }) + "\n");
+      else process.stderr.write(r ? `wrote ${o.out} and ${o.results}\n` : `stopped at step ${o.stopAt}; rerun the same command without --stop-at to go on\n`);
     });
 }

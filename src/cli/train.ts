@@ -18,7 +18,11 @@ const printLog = (e: LogEntry) => process.stderr.write(JSON.stringify(e) + "\n")
 export function registerTrain(program: Command): void {
   const train = program
     .command("train")
-    .description("train the embedded models (resumable: rerun the same command after a kill)");
+    .description("train the embedded models (resumable: rerun the same command after a kill)")
+    .addHelpText(
+      "after",
+      "\nEvery command logs one JSON line per logging interval on stderr ({step, loss, lr, sec_per_step, ...}: machine-readable progress;\nthe same lines go to RUN-DIR/log.jsonl). Exit codes: 0 trained, 1 a failure, 2 bad arguments.",
+    );
 
   train
     .command("tokenizer")

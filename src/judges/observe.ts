@@ -40,7 +40,8 @@ export function observe(meta: PromptMeta, detections: readonly Detection[]): Obs
   };
 }
 
-function phrase(req: Include, count = req.count, color = req.color): string {
+/** "a red circle", "two circles": the colour is explicit, so "none seen" never turns into the asked one. */
+function phrase(req: Include, count: number, color: Color | undefined): string {
   const noun = `${color ? `${color} ` : ""}${count === 1 ? req.class : makePlural(req.class)}`;
   return count === 1 ? withArticle(noun) : `${numberWord(count)} ${noun}`;
 }
@@ -58,10 +59,10 @@ export function describeMismatch(meta: PromptMeta, obs: Observation): string | n
     const have = obs.counts[slot];
     const tooMany = (meta.exclude ?? []).some((e) => e.class === req.class && have >= e.count);
     if (have < req.count || tooMany) {
-      reasons.push(`expected ${phrase(req)} , found ${numberWord(have)}`);
+      reasons.push(`expected ${phrase(req, req.count, req.color)} , found ${numberWord(have)}`);
     } else if (req.color && obs.colors[slot] !== COLORS.indexOf(req.color)) {
       const seen = obs.colors[slot] === NO_COLOR ? undefined : (COLORS[obs.colors[slot]] as Color);
-      reasons.push(`expected ${phrase(req, 1)} , found ${phrase(req, 1, seen)}`);
+      reasons.push(`expected ${phrase(req, 1, req.color)} , found ${phrase(req, 1, seen)}`);
     }
   });
   const rel = meta.include[order[0]]?.position?.[0];

@@ -1,5 +1,6 @@
 // The evaluation report as one self-contained HTML file (charts inline as SVG, samples inline
-// as PNG data), and the tables the page's dashboard shares with it.
+// as PNG data), the tables the page's dashboard shares with it, and the page shell (style,
+// title) the demo's report shares with it.
 import { TAGS } from "../geneval/types.js";
 import { accuracyNfeSvg, tagBarsSvg } from "./charts.js";
 import { PAPER_ROWS, paperRowFor } from "./paper.js";
@@ -38,8 +39,21 @@ table.samples td { vertical-align: top; }
 figure { display: inline-block; margin: 2px; width: 96px; vertical-align: top; }
 figure img { width: 96px; height: 96px; image-rendering: pixelated; border: 3px solid #bbb; box-sizing: border-box; }
 figure.ok img { border-color: #2ca02c; } figure.bad img { border-color: #d62728; }
+figure.large { width: 192px; } figure.large img { width: 192px; height: 192px; }
 figcaption { font-size: 10px; color: #555; }
+table.rounds { border-collapse: collapse; } table.rounds td, table.rounds th { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
 `;
+
+/** A self-contained page in the reports' style: `body` is HTML, the title is escaped here. */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${esc(title)}</h1>
+${body}
+</body></html>
+`;
+}
 
 export interface ReportInput {
   rows: readonly ResultsRow[];
@@ -48,11 +62,9 @@ export interface ReportInput {
 }
 
 export function reportHtml(r: ReportInput): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>imagecot evaluation report</title><style>${STYLE}</style></head>
-<body>
-<h1>imagecot evaluation report</h1>
-<p>${r.rows.length} strategy row(s) from <code>${esc(r.source)}</code>, ${esc(r.date)}. GenEval rules over the shapes world's suite; the paper's numbers are Show-o on real GenEval, for orientation, not a like-for-like comparison.</p>
+  return htmlPage(
+    "imagecot evaluation report",
+    `<p>${r.rows.length} strategy row(s) from <code>${esc(r.source)}</code>, ${esc(r.date)}. GenEval rules over the shapes world's suite; the paper's numbers are Show-o on real GenEval, for orientation, not a like-for-like comparison.</p>
 <h2>Results</h2>
 ${resultsTableHtml(r.rows)}
 <h2>Accuracy by tag</h2>
@@ -63,7 +75,6 @@ ${accuracyNfeSvg(r.rows)}
 ${paperTableHtml()}
 <h2>Samples: chosen images and their paths</h2>
 <p>Framed green when the detector finds the image correct, red when not (hover for the reason); the caption tells what became of the other paths.</p>
-${sampleGridHtml(r.rows)}
-</body></html>
-`;
+${sampleGridHtml(r.rows)}`,
+  );
 }

@@ -27,12 +27,15 @@ export function pickPrompts(rows: readonly ResultsRow[]): SamplePrompt[] {
 }
 
 type Trace = Record<string, unknown>;
-interface ParmPath { cutAfter: number | null; outcome: number | null }
+/** The part of a PARM path trace the summaries read. */
+export interface ParmPath { cutAfter: number | null; outcome: number | null }
 
-function parmSummary(paths: ParmPath[], chosen: number, via: string): string {
+/** What became of one PARM selection's paths: how many were cut, where, and which was chosen. */
+export function parmSummary(paths: ParmPath[], chosen: number, via: string): string {
   const cut = paths.filter((p) => p.cutAfter !== null);
   const steps = cut.map((p) => p.cutAfter!);
-  const where = cut.length ? ` (after steps ${Math.min(...steps)}-${Math.max(...steps)})` : "";
+  const [lo, hi] = [Math.min(...steps), Math.max(...steps)];
+  const where = cut.length ? (lo === hi ? ` (after step ${lo})` : ` (after steps ${lo}-${hi})`) : "";
   return `${cut.length} of ${paths.length} paths cut${where}; chose path ${chosen}${via === "fallback" ? " (all cut: the best potential finished)" : ""}`;
 }
 
@@ -65,26 +68,40 @@ function readJson<T>(path: string): T | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as T) : null;
 }
 
+/** The detector's verdict on an image, when it was scored. */
+export interface FrameVerdict {
+  correct: boolean;
+  reasons: string[];
+}
+
 /** Detector verdicts of an images folder by file name (from its results.jsonl, when scored). */
-function verdicts(dir: string): Map<string, { correct: boolean; reasons: string[] }> {
+function verdicts(dir: string): Map<string, FrameVerdict> {
   const path = join(dir, "results.jsonl");
   if (!existsSync(path)) return new Map();
   const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "");
   return new Map(lines.map((l) => JSON.parse(l) as { filename: string; correct: boolean; reasons: string[] }).map((r) => [r.filename, r]));
 }
 
-function cell(row: ResultsRow, p: SamplePrompt, judged: Map<string, { correct: boolean; reasons: string[] }>): string {
+/**
+ * One image as the reports show it: framed green (correct) or red (not) by the detector's
+ * verdict, the reason on hover, an optional caption; `large` doubles its size.
+ */
+export function figureHtml(png: Uint8Array, alt: string, verdict: FrameVerdict | null | undefined, caption?: string, large = false): string {
+  const cls = verdict ? (verdict.correct ? "ok" : "bad") : "unscored";
+  const tip = verdict ? (verdict.correct ? "correct" : verdict.reasons.join("; ")) : "not scored";
+  const src = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+  const cap = caption !== undefined ? `<figcaption>${esc(caption)}</figcaption>` : "";
+  return `<figure class="${cls}${large ? " large" : ""}"><img src="${src}" alt="${esc(alt)}" title="${esc(tip)}">${cap}</figure>`;
+}
+
+function cell(row: ResultsRow, p: SamplePrompt, judged: Map<string, FrameVerdict>): string {
   const dir = promptDir(row.imagesDir!, p.index);
   const traces = readJson<Trace[]>(join(dir, "trace.json")) ?? [];
   const samples = existsSync(join(dir, "samples")) ? readdirSync(join(dir, "samples")).filter((f) => /^\d+\.png$/.test(f)).sort() : [];
   const figures = samples.map((name) => {
     const s = Number(name.slice(0, -4));
     const v = judged.get(`${String(p.index).padStart(5, "0")}/samples/${name}`);
-    const cls = v ? (v.correct ? "ok" : "bad") : "unscored";
-    const tip = v ? (v.correct ? "correct" : v.reasons.join("; ")) : "not scored";
-    const src = `data:image/png;base64,${readFileSync(join(dir, "samples", name)).toString("base64")}`;
-    const caption = traces[s] ? `<figcaption>${esc(pathsSummary(traces[s]))}</figcaption>` : "";
-    return `<figure class="${cls}"><img src="${src}" alt="sample ${s}" title="${esc(tip)}">${caption}</figure>`;
+    return figureHtml(readFileSync(join(dir, "samples", name)), `sample ${s}`, v, traces[s] ? pathsSummary(traces[s]) : undefined);
   });
   return `<td>${figures.join("")}</td>`;
 }

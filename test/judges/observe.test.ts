@@ -39,6 +39,7 @@ test("reasons name the count, colour and relation that differ", () => {
   const red = parsePrompt("a photo of a red star");
   assert.equal(describeMismatch(red, observe(red, [det("star", [0, 0, 9, 9], "blue")])), "expected a red star , found a blue star");
   assert.equal(describeMismatch(red, observe(red, [])), "expected a red star , found zero");
+  assert.equal(describeMismatch(red, { counts: [1], colors: [10], relations: null }), "expected a red star , found a star", "a colour not seen is not the one asked");
 
   const pos = parsePrompt("a photo of a star below a square");
   const starAbove = [det("square", [20, 40, 30, 50]), det("star", [20, 0, 30, 10])];

@@ -1,0 +1,37 @@
+// Exit codes of the CLI's one error handler, for subcommands too (commander's own errors included).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Command, Option } from "commander";
+import { intOption } from "../../src/cli/options.js";
+import { UserError, runCli } from "../../src/cli/run.js";
+
+function program(action: () => void): Command {
+  const p = new Command().name("t");
+  p.command("sub").addOption(new Option("--n <k>").argParser(intOption)).action(action);
+  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  return p;
+}
+
+async function exitCode(argv: string[], action: () => void = () => {}): Promise<number> {
+  const saved = process.exitCode;
+  process.exitCode = 0;
+  const write = process.stderr.write;
+  process.stderr.write = () => true;
+  try {
+    await runCli(program(action), ["node", "t", ...argv]);
+    return Number(process.exitCode ?? 0);
+  } finally {
+    process.stderr.write = write;
+    process.exitCode = saved;
+  }
+}
+
+test("usage errors exit 2, failures 1, help 0", async () => {
+  assert.equal(await exitCode(["sub", "--n", "abc"]), 2, "a bad option value in a subcommand");
+  assert.equal(await exitCode(["sub", "--bogus"]), 2, "an unknown option");
+  assert.equal(await exitCode(["sub", "--help"]), 0);
+  assert.equal(await exitCode(["sub"], () => { throw new UserError("bad input"); }), 2);
+  assert.equal(await exitCode(["sub"], () => { throw new UserError("server down", 1); }), 1);
+  assert.equal(await exitCode(["sub"], () => { throw new Error("bug"); }), 1);
+  assert.equal(await exitCode(["sub", "--n", "3"]), 0);
+});
