@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
 import { addEngineBench } from "./bench-engine.js";
 import { addGenerateBench } from "./bench-generate.js";
+import { addReplayBench } from "./bench-replay.js";
 import { addTokenizerBench } from "./bench-tokenizer.js";
 
 export function registerBench(program: Command): void {
@@ -11,4 +12,5 @@ export function registerBench(program: Command): void {
   addDetectorBench(bench);
   addTokenizerBench(bench);
   addGenerateBench(bench);
+  addReplayBench(bench);
 }

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { pairedComparison } from "../eval/paired.js";
 import { type EvalFile, outcomes, readEvalFile, resultsTable, rowLabel } from "../eval/table.js";
+import { provenance } from "../eval/provenance.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
 
@@ -44,7 +45,8 @@ export function registerResults(program: Command): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      if (o.out) writeFileAtomic(o.out, table);
+      // markdown has no fields: the provenance every results file carries goes in a comment
+      if (o.out) writeFileAtomic(o.out, `<!-- ${JSON.stringify(provenance())} -->\n${table}`);
       process.stdout.write(json ?? table);
     });
 }
