@@ -45,13 +45,13 @@ const f2 = (x: number) => x.toFixed(2).replace(/^0/, "").replace(/^-0/, "-");
 
 /** Markdown: per-tag accuracy, overall, error removed vs the baseline with its interval, NFE and judge calls per image. */
 export function resultsTable(base: EvalFile, runs: readonly EvalFile[]): string {
-  const head = `| run | prompts x images | ${TAGS.join(" | ")} | overall | error removed (95% CI) | NFE/image | judge calls/image |`;
-  const rule = `|${"---|".repeat(TAGS.length + 6)}`;
+  const head = `| run | prompts x images | ${TAGS.join(" | ")} | overall | baseline on these prompts | error removed (95% CI) | NFE/image | judge calls/image |`;
+  const rule = `|${"---|".repeat(TAGS.length + 7)}`;
   const lines = [base, ...runs].map((f) => {
     const every = f.settings.every ?? 1;
     const c = f === base ? null : pairedComparison(outcomes(base, every), outcomes(f));
     const removed = c ? `${pct(c.error_removed)}% (${pct(c.error_removed_ci95[0])}..${pct(c.error_removed_ci95[1])}%)` : "-";
-    return `| ${rowLabel(f.settings)} | ${outcomes(f).tags.length} x ${f.settings.images_per_prompt} | ${TAGS.map((t) => f2(f.by_tag[t])).join(" | ")} | ${f2(f.overall)} | ${removed} | ${Math.round(f.nfe_per_image)} | ${f.judge_calls_per_image.toFixed(1)} |`;
+    return `| ${rowLabel(f.settings)} | ${outcomes(f).tags.length} x ${f.settings.images_per_prompt} | ${TAGS.map((t) => f2(f.by_tag[t])).join(" | ")} | ${f2(f.overall)} | ${c ? f2(c.base) : "-"} | ${removed} | ${Math.round(f.nfe_per_image)} | ${f.judge_calls_per_image.toFixed(1)} |`;
   });
   return [head, rule, ...lines].join("\n") + "\n";
 }
