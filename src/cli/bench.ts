@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
 import { addEngineBench } from "./bench-engine.js";
 import { addGenerateBench } from "./bench-generate.js";
+import { addOracleBench } from "./bench-oracle.js";
 import { addReplayBench } from "./bench-replay.js";
 import { addTokenizerBench } from "./bench-tokenizer.js";
 
@@ -13,4 +14,5 @@ export function registerBench(program: Command): void {
   addTokenizerBench(bench);
   addGenerateBench(bench);
   addReplayBench(bench);
+  addOracleBench(bench);
 }

@@ -124,7 +124,7 @@ function writeRecording(file: string, r: Recording): void {
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
 
-function readRecording(file: string): Recording {
+export function readRecording(file: string): Recording {
   const buf = readFileSync(file);
   const nl = buf.indexOf(10);
   const h = JSON.parse(buf.subarray(0, nl).toString("utf8")) as Omit<Recording, "predictions">;
