@@ -1,6 +1,7 @@
 // The ceiling of selection: from a recording of N paths per image, the share of images for which
 // at least one path ends correct by the detector (what a perfect ORM would reach). Analysis
 // only: no strategy or judge reads the detector.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { prediction, readRecording } from "../src/eval/replay.js";
 import { sampleSeed } from "../src/eval/run-suite.js";
@@ -18,9 +19,12 @@ export interface OracleResult {
   /** the same for one path (path 0: the baseline), from the same recording */
   single: { overall: number; by_tag: Record<string, number> };
   mean_correct_paths: number;
+  /** per judge with cached outcome verdicts: how often it scores a right path above a wrong one of the same image (ties half) */
+  pairwise_ranking?: Record<string, { overall: number; by_tag: Record<string, number>; pairs: number }>;
 }
 
-export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly PromptMeta[]): OracleResult {
+export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly PromptMeta[], judges: readonly string[] = []): OracleResult {
+  const ranked = new Map(judges.map((j) => [j, new Map<string, [number, number]>()])); // tag -> [right-above-wrong, pairs]
   const any: ScoredImage[] = [];
   const first: ScoredImage[] = [];
   let correctPaths = 0;
@@ -30,6 +34,21 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
     n = r.n;
     const ok = decodeTokens(p.tokenizer, Array.from({ length: r.n }, (_, k) => prediction(r, k, r.steps - 1))).map((img) => evaluateImage(meta, detect(img)).correct);
     correctPaths += ok.filter(Boolean).length;
+    for (const [j, byTag] of ranked) {
+      const file = join(dir, `${sampleSeed(0, i, 0)}.${j}.json`);
+      const outcome = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { outcome?: number[] }).outcome : undefined;
+      if (!outcome) continue;
+      const [won, pairs] = byTag.get(meta.tag) ?? [0, 0];
+      let w = won;
+      let n2 = pairs;
+      ok.forEach((a, x) => ok.forEach((b, y) => {
+        if (a && !b) {
+          n2++;
+          w += outcome[x] > outcome[y] ? 1 : outcome[x] === outcome[y] ? 0.5 : 0;
+        }
+      }));
+      byTag.set(meta.tag, [w, n2]);
+    }
     any.push({ tag: meta.tag, promptKey: meta.prompt, correct: ok.some(Boolean) });
     first.push({ tag: meta.tag, promptKey: meta.prompt, correct: ok[0] });
   });
@@ -37,5 +56,13 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
     const s = summarize(rows);
     return { overall: s.overall, by_tag: Object.fromEntries(TAGS.map((t) => [t, s.by_tag[t] ?? 0])) };
   };
-  return { paths: n, images: suite.length, oracle: score(any), single: score(first), mean_correct_paths: correctPaths / suite.length };
+  const pairwise = Object.fromEntries(
+    [...ranked].map(([j, byTag]) => {
+      const tags = TAGS.filter((t) => (byTag.get(t)?.[1] ?? 0) > 0);
+      const by_tag = Object.fromEntries(tags.map((t) => [t, byTag.get(t)![0] / byTag.get(t)![1]]));
+      const pairs = tags.reduce((a, t) => a + byTag.get(t)![1], 0);
+      return [j, { overall: tags.reduce((a, t) => a + by_tag[t], 0) / Math.max(1, tags.length), by_tag, pairs }];
+    }),
+  );
+  return { paths: n, images: suite.length, oracle: score(any), single: score(first), mean_correct_paths: correctPaths / suite.length, ...(judges.length > 0 ? { pairwise_ranking: pairwise } : {}) };
 }
