@@ -72,7 +72,9 @@ export interface SuiteEvaluation {
 
 export async function evaluateSuite(o: SuiteRunOptions): Promise<SuiteEvaluation> {
   const costs = await generateSuite(o);
-  const rows = scoreFolder(o.out, (path) => detect(readPng(path)));
+  // only the prompts of this run: the folder may hold others (an earlier run on another subset)
+  const selected = new Set(o.prompts ?? o.suite.map((_, p) => p));
+  const rows = scoreFolder(o.out, (path) => detect(readPng(path))).filter((r) => selected.has(r.prompt_index));
   const mean = (f: (c: Cost) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
   return { summary: { ...summarizeRows(rows), nfe_per_image: mean((c) => c.nfe), judge_calls_per_image: mean((c) => c.judgeCalls) }, rows };
 }

@@ -54,6 +54,16 @@ test("a suite run writes GenEval's layout with costs, and a rerun resumes instea
   rmSync(out, { recursive: true });
 });
 
+test("a run on a subset of prompts scores only those, though the folder holds others", async () => {
+  const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
+  const run = (prompts?: number[]) => evaluateSuite({ suite, strategy: strategyByName("none"), ctx: { pipeline: { generator, tokenizer }, n: 1, sample }, imagesPerPrompt: 1, seed: 5, out, prompts });
+  await run(); // both prompts on disk
+  const subset = await run([1]);
+  assert.deepEqual(subset.rows.map((r) => r.prompt_index), [1]);
+  assert.equal(subset.summary.images, 1);
+  rmSync(out, { recursive: true });
+});
+
 test("an unknown strategy names the valid ones", () => {
   assert.throws(() => strategyByName("beam"), /unknown strategy 'beam' \(valid: none/);
 });
