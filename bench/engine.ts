@@ -144,6 +144,8 @@ export interface EngineBenchOptions {
   rssSteps: number;
   reference: boolean;
   onStage?: (stage: string) => void;
+  /** during the long RSS run: steps done and total */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function runEngineBench(o: EngineBenchOptions) {
@@ -164,7 +166,7 @@ export function runEngineBench(o: EngineBenchOptions) {
   stage("C++ reference step");
   const cpp_transformer_step_ms = o.reference ? cppTransformerStepMs(o.transformerSteps) : null;
   stage(`rss over ${o.rssSteps} steps`);
-  const rss = rssGrowth(o.rssSteps);
+  const rss = rssGrowth(o.rssSteps, o.onProgress && ((done) => o.onProgress!(done, o.rssSteps)));
   return {
     matmul_gflops,
     op_overhead_us,

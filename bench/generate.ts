@@ -28,12 +28,15 @@ export interface GenerateBenchResult {
   parameters: number;
 }
 
-export function benchGenerate(p: Pipeline, prompts: string[], n = 20): GenerateBenchResult {
+export function benchGenerate(p: Pipeline, prompts: string[], n = 20, onProgress?: (done: number, total: number) => void): GenerateBenchResult {
   const o = { ...DEFAULT_SAMPLE, n, seed: 0 };
   generate(p, prompts[0], { ...o, n: 2, steps: 2 }); // warm-up
   let nfe = 0;
   const t0 = performance.now();
-  prompts.forEach((prompt, i) => (nfe += generate(p, prompt, { ...o, seed: i }).nfe));
+  prompts.forEach((prompt, i) => {
+    nfe += generate(p, prompt, { ...o, seed: i }).nfe;
+    onProgress?.(i + 1, prompts.length);
+  });
   const seconds = (performance.now() - t0) / 1000;
   const T = p.generator.config.maxText + p.generator.config.imageTokens;
   const generator_gflops = (nfe * forwardFlops(p.generator, T)) / seconds / 1e9;

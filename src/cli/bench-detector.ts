@@ -6,11 +6,13 @@ import { benchDetector } from "../shapes/detector-bench.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { userInput } from "./geneval.js";
+import { progressCallback } from "./progress.js";
 import { intOption } from "./options.js";
 import { UserError } from "./run.js";
 
 interface DetectorBenchCliOptions {
   json?: boolean;
+  quiet?: boolean;
   out?: string;
   suite: string;
   images: number;
@@ -24,6 +26,7 @@ export function addDetectorBench(bench: Command): void {
     .command("detector")
     .description("detector accuracy on clean renders of the test suite, near misses passed, accuracy under VQ-like degradations")
     .option("--json", "print the figures as one JSON line")
+    .option("--quiet", "no progress bar")
     .option("--out <file>", "also write the figures with their provenance (e.g. results/detector.json)")
     .option("--suite <file>", "metadata JSONL to render", TEST_SUITE_FILE)
     .addOption(new Option("--images <n>", "clean images in all (spread evenly over the prompts)").default(2560).argParser(intOption))
@@ -34,7 +37,13 @@ export function addDetectorBench(bench: Command): void {
     .action((o: DetectorBenchCliOptions) => {
       if (o.images < 1 || o.degraded < 1 || o.nearMisses < 1) throw new UserError("--images, --degraded and --near-misses must each be at least 1: every gate is measured");
       const suite = userInput(() => readMetadataFile(o.suite, { classes: SHAPE_CLASSES }));
-      const result = benchDetector({ suite, images: o.images, degradedImages: o.degraded, nearMissesPerKind: o.nearMisses, seed: o.seed });
+      const bar = progressCallback("bench detector", !o.json && !o.quiet);
+      let result;
+      try {
+        result = benchDetector({ suite, images: o.images, degradedImages: o.degraded, nearMissesPerKind: o.nearMisses, seed: o.seed, onProgress: bar.onProgress });
+      } finally {
+        bar.stop();
+      }
       if (o.out) writeResult(o.out, { detector: result });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import { runEngineBench } from "../../bench/engine.js";
 import { writeResult } from "../eval/provenance.js";
+import { progressCallback } from "./progress.js";
 import { intOption } from "./options.js";
 
 export function addEngineBench(bench: Command): void {
@@ -17,10 +18,17 @@ export function addEngineBench(bench: Command): void {
     .option("--quiet", "no stage lines on stderr")
     .addHelpText("after", "\nEach stage is announced on stderr as it starts (not with --json or --quiet).\n\nExample:\n  imagecot bench engine --json --out results/engine.json")
     .action((o: { json?: boolean; quiet?: boolean; out?: string; transformerSteps: number; cnnSteps: number; rssSteps: number; reference: boolean }) => {
-      const result = runEngineBench({
-        ...o,
-        onStage: o.json || o.quiet ? undefined : (s) => process.stderr.write(`bench engine: ${s}...\n`),
-      });
+      const bar = progressCallback("bench engine: rss", !o.json && !o.quiet);
+      let result;
+      try {
+        result = runEngineBench({
+          ...o,
+          onStage: o.json || o.quiet ? undefined : (s) => process.stderr.write(`bench engine: ${s}...\n`),
+          onProgress: bar.onProgress,
+        });
+      } finally {
+        bar.stop();
+      }
       if (o.out) writeResult(o.out, { engine: result });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

@@ -18,3 +18,15 @@ export function progressBar(total: number, label: string, enabled = true): Progr
     stop: () => bar.stop(),
   };
 }
+
+/** A bar for jobs that learn their total as they go: started on the first report. */
+export function progressCallback(label: string, enabled = true): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  let bar: Progress | null = null;
+  return {
+    onProgress: (done, total) => {
+      bar ??= progressBar(total, label, enabled);
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}

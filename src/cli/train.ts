@@ -9,11 +9,33 @@ import { loadVQ } from "../models/load.js";
 import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption } from "./options.js";
+import { progressBar } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
 import { trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
 import { trainSelfCorrectCommand, type TrainSelfCorrectCliOptions } from "./train-self-correct.js";
 
 const printLog = (e: LogEntry) => process.stderr.write(JSON.stringify(e) + "\n");
+
+/**
+ * On a terminal, a progress bar with an ETA (updated at each logged step); elsewhere the JSON
+ * log lines, for machines; --quiet: neither (the log is in RUN-DIR/log.jsonl either way).
+ */
+function trainProgress(steps: number, label: string, quiet = false): { onLog: (e: LogEntry) => void; stop: () => void } {
+  if (quiet) return { onLog: () => {}, stop: () => {} };
+  if (!process.stderr.isTTY) return { onLog: printLog, stop: () => {} };
+  const bar = progressBar(steps, label);
+  return { onLog: (e) => bar.update(e.step, `loss ${e.loss.toFixed(4)}`), stop: () => bar.stop() };
+}
+
+/** Runs a training action with its progress shown, stopping the bar however it ends. */
+async function withProgress(steps: number, label: string, quiet: boolean | undefined, run: (onLog: (e: LogEntry) => void) => unknown): Promise<void> {
+  const p = trainProgress(steps, label, quiet);
+  try {
+    await run(p.onLog);
+  } finally {
+    p.stop();
+  }
+}
 
 export function registerTrain(program: Command): void {
   const train = program
@@ -21,7 +43,7 @@ export function registerTrain(program: Command): void {
     .description("train the embedded models (resumable: rerun the same command after a kill)")
     .addHelpText(
       "after",
-      "\nEvery command logs one JSON line per logging interval on stderr ({step, loss, lr, sec_per_step, ...}: machine-readable progress;\nthe same lines go to RUN-DIR/log.jsonl). Exit codes: 0 trained, 1 a failure, 2 bad arguments.",
+      "\nOn a terminal every command shows a progress bar with an ETA; otherwise it logs one JSON line per logging interval on\nstderr ({step, loss, lr, sec_per_step, ...}: machine-readable progress); --quiet shows neither. The lines always go to\nRUN-DIR/log.jsonl. Exit codes: 0 trained, 1 a failure, 2 bad arguments.",
     );
 
   train
@@ -37,14 +59,17 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--codebook <n>", "codebook size").default(DEFAULT_TRAIN_VQ.config.codebookSize).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of data and init").default(DEFAULT_TRAIN_VQ.seed).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
-    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number; stopAt?: number; results: string }) => {
+    .option("--quiet", "no progress bar and no log lines")
+    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number; stopAt?: number; results: string; quiet?: boolean }) => {
       const channels = o.channels.split(",").map(Number);
-      trainVQ({
-        ...DEFAULT_TRAIN_VQ,
-        ...o,
-        config: { ...DEFAULT_TRAIN_VQ.config, channels, codebookSize: o.codebook },
-        onLog: printLog,
-      });
+      return withProgress(o.steps, "train tokenizer", o.quiet, (onLog) =>
+        trainVQ({
+          ...DEFAULT_TRAIN_VQ,
+          ...o,
+          config: { ...DEFAULT_TRAIN_VQ.config, channels, codebookSize: o.codebook },
+          onLog,
+        }),
+      );
     });
 
   train
@@ -62,10 +87,11 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--heads <n>", "attention heads").default(DEFAULT_GENERATOR.heads).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
-    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string }) => {
+    .option("--quiet", "no progress bar and no log lines")
+    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string; quiet?: boolean }) => {
       const vq = loadVQ(o.tokenizer);
       const grid = gridSize(vq.config);
-      trainGenerator(
+      return withProgress(o.steps, "train generator", o.quiet, (onLog) => trainGenerator(
         {
           runDir: o.runDir,
           out: o.out,
@@ -88,10 +114,10 @@ export function registerTrain(program: Command): void {
             codebookSize: vq.config.codebookSize,
             imageTokens: grid * grid,
           },
-          onLog: printLog,
+          onLog,
         },
         vq,
-      );
+      ));
     });
 
   train
@@ -115,7 +141,8 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .addHelpText("after", "\nExamples:\n  imagecot train judge --kind zero-shot\n  imagecot train judge --kind fine-tuned --data runs/paths-11,runs/paths-12")
-    .action((o: TrainJudgeCliOptions) => trainJudgeCommand(o, printLog));
+    .option("--quiet", "no progress bar and no log lines")
+    .action((o: TrainJudgeCliOptions & { quiet?: boolean }) => withProgress(o.steps, `train judge (${o.kind})`, o.quiet, (onLog) => trainJudgeCommand(o, onLog)));
 
   train
     .command("self-correct")
@@ -132,7 +159,8 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--seed <n>", "seed of data and masks").default(1).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .addHelpText("after", "\nExample:\n  imagecot train self-correct --data runs/paths-11,runs/paths-12")
-    .action((o: TrainSelfCorrectCliOptions) => trainSelfCorrectCommand(o, printLog));
+    .option("--quiet", "no progress bar and no log lines")
+    .action((o: TrainSelfCorrectCliOptions & { quiet?: boolean }) => withProgress(o.steps, "train self-correct", o.quiet, (onLog) => trainSelfCorrectCommand(o, onLog)));
 
   registerTrainDpo(train, printLog);
 }

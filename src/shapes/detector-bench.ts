@@ -18,6 +18,8 @@ export interface DetectorBenchOptions {
   /** near misses per prompt and applicable kind */
   nearMissesPerKind: number;
   seed: number;
+  /** after each prompt of each pass (clean then near misses): done and total */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Accuracy of a set of images: GenEval's overall (mean over tags), per tag, the worst tag, images correct. */
@@ -85,6 +87,7 @@ export function benchDetector(opts: DetectorBenchOptions): DetectorBenchResult {
         (degraded[name] ??= []).push({ tag: meta.tag, promptKey: String(p), correct: judge(meta, degrade(img, rng)) });
       }
     }
+    opts.onProgress?.(p + 1, 2 * opts.suite.length);
   });
 
   const byKind: Partial<Record<NearMissKind, { images: number; scored_correct: number }>> = {};
@@ -99,6 +102,7 @@ export function benchDetector(opts: DetectorBenchOptions): DetectorBenchResult {
         if (judge(meta, renderScene(miss.scene))) k.scored_correct++;
       }
     }
+    opts.onProgress?.(opts.suite.length + p + 1, 2 * opts.suite.length);
   });
 
   const kinds = Object.values(byKind);

@@ -21,7 +21,14 @@ export interface TokenizerBenchResult {
   gate: boolean;
 }
 
-export function benchTokenizer(vq: VQAutoencoder, suite: readonly PromptMeta[], images: number, seed: number, batch = 64): TokenizerBenchResult {
+export function benchTokenizer(
+  vq: VQAutoencoder,
+  suite: readonly PromptMeta[],
+  images: number,
+  seed: number,
+  batch = 64,
+  onProgress?: (done: number, total: number) => void,
+): TokenizerBenchResult {
   const perPrompt = Math.ceil(images / suite.length);
   const items: { meta: PromptMeta; p: number; img: RGBImage }[] = [];
   suite.forEach((meta, p) => {
@@ -33,6 +40,7 @@ export function benchTokenizer(vq: VQAutoencoder, suite: readonly PromptMeta[], 
   let se = 0;
   let ms = 0;
   for (let i = 0; i < items.length; i += batch) {
+    onProgress?.(i, items.length);
     const chunk = items.slice(i, i + batch);
     const t0 = performance.now();
     const { recon, tokens } = noGrad(() =>
