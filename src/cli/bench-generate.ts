@@ -3,11 +3,11 @@ import { Command, Option } from "commander";
 import { benchGenerate } from "../../bench/generate.js";
 import { writeResult } from "../eval/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
-import { loadPipeline } from "../models/load.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { progressCallback } from "./progress.js";
 import { intOption } from "./options.js";
 import { UserError } from "./run.js";
+import { cliPipeline } from "./pipeline.js";
 
 export function addGenerateBench(bench: Command): void {
   bench
@@ -23,13 +23,7 @@ export function addGenerateBench(bench: Command): void {
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench generate --images 8 --n 20 --json --out results/generate.json")
     .action((o: { json?: boolean; quiet?: boolean; out?: string; images: number; n: number; generator?: string; tokenizer?: string }) => {
       if (o.images < 1 || o.n < 1) throw new UserError("--images and --n must be at least 1");
-      const pipeline = (() => {
-        try {
-          return loadPipeline(o.generator, o.tokenizer);
-        } catch (e) {
-          throw new UserError((e as Error).message, 1);
-        }
-      })();
+      const pipeline = cliPipeline(o.generator, o.tokenizer);
       const suite = readMetadataFile(TEST_SUITE_FILE);
       const prompts = Array.from({ length: o.images }, (_, i) => suite[(i * 37) % suite.length].prompt);
       const bar = progressCallback("bench generate", !o.json && !o.quiet);

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { oracleOfRecording } from "../../bench/oracle.js";
 import { writeResult } from "../eval/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
-import { loadPipeline } from "../models/load.js";
+import { cliPipeline } from "./pipeline.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 
 export function addOracleBench(bench: Command): void {
@@ -17,7 +17,7 @@ export function addOracleBench(bench: Command): void {
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (a missing recording), 2 bad arguments.\n\nExample:\n  imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned --out results/oracle.json")
     .action((o: { record: string; judges: string; json?: boolean; out?: string }) => {
       const judges = o.judges.split(",").filter((j) => j !== "");
-      const result = oracleOfRecording(loadPipeline(), o.record, readMetadataFile(TEST_SUITE_FILE), judges);
+      const result = oracleOfRecording(cliPipeline(), o.record, readMetadataFile(TEST_SUITE_FILE), judges);
       if (o.out) writeResult(o.out, { oracle: result });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

@@ -4,7 +4,7 @@ import { checkReplay } from "../../bench/replay.js";
 import { writeResult } from "../eval/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
-import { loadPipeline } from "../models/load.js";
+import { cliPipeline } from "./pipeline.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { makeJudge } from "./judge.js";
 import { intOption } from "./options.js";
@@ -26,7 +26,7 @@ export function addReplayBench(bench: Command): void {
       const suite = readMetadataFile(TEST_SUITE_FILE);
       const prompts = Array.from({ length: o.prompts }, (_, i) => Math.floor((i * suite.length) / o.prompts));
       const judge = makeJudge({ judge: o.judge });
-      const rows = await checkReplay({ pipeline: loadPipeline(), n: o.n, sample: DEFAULT_SAMPLE }, judge, o.judge, o.record, suite, prompts);
+      const rows = await checkReplay({ pipeline: cliPipeline(), n: o.n, sample: DEFAULT_SAMPLE }, judge, o.judge, o.record, suite, prompts);
       if (o.out) writeResult(o.out, { replay_check: { prompts, n: o.n, judge: o.judge, rows } });
       process.stdout.write(JSON.stringify(rows, null, o.json ? undefined : 2) + "\n");
     });

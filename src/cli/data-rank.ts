@@ -6,12 +6,12 @@ import { RANK_TEMPERATURE, type RankResult, RankSettingsError, rankData } from "
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { EMBEDDED_JUDGES, type EmbeddedJudgeName, loadEmbeddedJudge } from "../judges/embedded.js";
 import type { Judge } from "../judges/judge.js";
-import { loadPipeline } from "../models/load.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { makeJudge } from "./judge.js";
 import { intOption, numberOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
+import { cliPipeline } from "./pipeline.js";
 
 export interface DataRankCliOptions {
   out: string;
@@ -52,13 +52,7 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
   if (o.pairsPerPrompt < 1) throw new UserError("--pairs-per-prompt must be at least 1");
   if (o.prompts < 1) throw new UserError("--prompts must be at least 1");
   const judge = o.judge ? judgeByName(o.judge) : undefined;
-  const pipeline = (() => {
-    try {
-      return loadPipeline(o.generator, o.tokenizer);
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
-  })();
+  const pipeline = cliPipeline(o.generator, o.tokenizer);
   const bar = progressBar(o.prompts, "rank", !o.quiet && !o.json);
   try {
     return await rankData(pipeline, {

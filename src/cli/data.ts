@@ -3,11 +3,11 @@ import { readdirSync } from "node:fs";
 import { Command, Option } from "commander";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectPaths } from "../judges/collect.js";
-import { loadPipeline } from "../models/load.js";
 import { registerDataRank } from "./data-rank.js";
 import { intOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
+import { cliPipeline } from "./pipeline.js";
 
 interface DataPathsCliOptions {
   out: string;
@@ -30,13 +30,7 @@ export interface DataPathsOutput {
 
 export function dataPathsCommand(o: DataPathsCliOptions): DataPathsOutput {
   if (o.prompts < 1 || o.pathsPerPrompt < 1 || o.chunk < 1) throw new UserError("--prompts, --paths-per-prompt and --chunk must each be at least 1");
-  const pipeline = (() => {
-    try {
-      return loadPipeline(o.generator);
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
-  })();
+  const pipeline = cliPipeline(o.generator);
   const bar = progressBar(o.prompts, "paths", !o.quiet && !o.json);
   try {
     collectPaths(pipeline, { ...o, sample: DEFAULT_SAMPLE, onProgress: (d) => bar.update(d) });

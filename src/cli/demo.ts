@@ -11,8 +11,7 @@ import { collectionPrompts } from "../judges/collect.js";
 import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { Judge } from "../judges/judge.js";
 import { parsePrompt } from "../judges/observe.js";
-import { loadPipeline } from "../models/load.js";
-import { type DemoPrompt, type DemoRound, demoHtml } from "../report/demo.js";
+import { type DemoPrompt, type DemoReportInput, type DemoRound, demoHtml } from "../report/demo.js";
 import type { ParmPath } from "../report/samples.js";
 import { detect } from "../shapes/detector.js";
 import { encodePng } from "../shapes/image.js";
@@ -25,6 +24,7 @@ import { JUDGES, makeJudge } from "./judge.js";
 import { intOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
+import { cliPipeline } from "./pipeline.js";
 
 const STRATEGY = "parm++";
 
@@ -73,18 +73,8 @@ export interface DemoPromptOutput {
   detector: { correct: boolean; reasons: string[] } | null;
 }
 
-export interface DemoOutput {
-  out: string;
-  report: string;
-  strategy: string;
-  judge: string;
-  n: number;
-  steps: number;
-  seed: number;
-  corrector: boolean;
-  seconds: number;
-  prompts: DemoPromptOutput[];
-}
+/** What the demo wrote: the report's settings (less its date), where it went, and per prompt the files and costs. */
+export type DemoOutput = Omit<DemoReportInput, "date" | "prompts"> & { out: string; report: string; prompts: DemoPromptOutput[] };
 
 interface RoundRecord {
   pathSteps: number;
@@ -251,13 +241,7 @@ export async function demoCommand(given: readonly string[], o: DemoCliOptions): 
   if (o.n < 1 || o.steps < 1 || o.prompts < 1) throw new UserError("--n, --steps and --prompts must be at least 1");
   if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(`unknown judge '${o.judge}': valid judges are ${Object.keys(JUDGES).join(", ")}`);
   const prompts = demoPrompts(given, o.prompts, o.seed);
-  const pipeline = (() => {
-    try {
-      return loadPipeline(o.generator, o.tokenizer, o.corrector);
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
-  })();
+  const pipeline = cliPipeline(o.generator, o.tokenizer, o.corrector);
   const judge = (() => {
     try {
       return makeJudge({ judge: o.judge });

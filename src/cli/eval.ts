@@ -7,7 +7,6 @@ import { REPLAYABLE, type ReplayableStrategy, replayStrategy } from "../eval/rep
 import { evaluateSuite } from "../eval/run-suite.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
-import { loadPipeline } from "../models/load.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { STRATEGIES, strategyByName } from "../strategies/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -30,6 +29,7 @@ import { JUDGES, makeJudge } from "./judge.js";
 import { intOption, numberOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
+import { cliPipeline } from "./pipeline.js";
 
 /** The project's detector on one PNG file: the only place eval touches pixels. */
 function detectPng(path: string): Detection[] {
@@ -90,13 +90,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
   const genDir =
     opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}${opts.replay ? "-replay" : ""}`);
-  const pipeline = (() => {
-    try {
-      return loadPipeline(opts.generator, opts.tokenizer);
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
-  })();
+  const pipeline = cliPipeline(opts.generator, opts.tokenizer);
   const judge = opts.judge ? makeJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
   const bar = progressBar(prompts.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);

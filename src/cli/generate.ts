@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { generate } from "../generator/pipeline.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
-import { loadPipeline } from "../models/load.js";
 import { writePng } from "../shapes/image.js";
 import { UnknownWordError } from "../tokenizer/text.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { intOption, numberOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
+import { cliPipeline } from "./pipeline.js";
 
 interface GenerateCliOptions {
   out: string;
@@ -26,13 +26,7 @@ interface GenerateCliOptions {
 
 /** Writes DIR/final.png (path 0), DIR/path-PP/step-SS.png and final.png per path, DIR/trace.json. */
 export function runGenerate(prompt: string, o: GenerateCliOptions) {
-  const pipeline = (() => {
-    try {
-      return loadPipeline(o.generator, o.tokenizer);
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
-  })();
+  const pipeline = cliPipeline(o.generator, o.tokenizer);
   const bar = progressBar(o.steps, "generate", !o.json && !o.quiet);
   const steps: { step: number; paths: { path: number; masked: number; file: string }[] }[] = [];
   let result;

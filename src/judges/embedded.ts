@@ -14,7 +14,7 @@ import { QUESTION_ID } from "./examples.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
 import { type Observation, UNSPECIFIED_REASON, describeMismatch, parsePrompt } from "./observe.js";
-import { judgeInput } from "./train.js";
+import { judgeInput, questionItems } from "./train.js";
 
 export const EMBEDDED_JUDGES = {
   "zero-shot": fromRoot("models", "judge-zero-shot.safetensors"),
@@ -42,10 +42,7 @@ export class EmbeddedJudge implements Judge {
     const out: Verdict[] = [];
     for (let i = 0; i < requests.length; i += BATCH) {
       const part = requests.slice(i, i + BATCH);
-      const items = part.map((r) =>
-        this.zeroShot ? { prompt: r.prompt, question: QUESTION_ID.outcome } : { prompt: r.prompt, question: QUESTION_ID[r.question], step: r.step, steps: r.steps },
-      );
-      const p = noGrad(() => tidy(() => this.net.forward(judgeInput(this.net, part.map((r) => r.image), items)).yes.sigmoid().toArray()));
+      const p = noGrad(() => tidy(() => this.net.forward(judgeInput(this.net, part.map((r) => r.image), questionItems(part, this.zeroShot))).yes.sigmoid().toArray()));
       out.push(...p.map((pYes) => ({ pYes })));
     }
     return out;

@@ -14,6 +14,7 @@ import { copyWeights, loadCheckpoint, loadWeights, saveCheckpoint, saveWeights }
 import { type LogEntry, TrainLog } from "../train/log.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
+import type { Question } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig, SLOTS } from "./model.js";
 
 export interface TrainJudgeOptions {
@@ -61,9 +62,13 @@ export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { 
   };
 }
 
-/** Network inputs of examples; as the zero-shot judge asks them: every question as the outcome question. */
+/** Network inputs of questions; as the zero-shot judge asks them: every question as the outcome question about the image. */
+export function questionItems(xs: readonly { prompt: string; question: Question; step?: number; steps?: number }[], zeroShot = false) {
+  return xs.map((x) => (zeroShot ? { prompt: x.prompt, question: QUESTION_ID.outcome } : { prompt: x.prompt, question: QUESTION_ID[x.question], step: x.step, steps: x.steps }));
+}
+
 function asItems(examples: readonly Example[], zeroShot = false) {
-  return examples.map((e) => (zeroShot ? { prompt: e.meta.prompt, question: QUESTION_ID.outcome } : { prompt: e.meta.prompt, question: QUESTION_ID[e.question], step: e.step, steps: e.steps }));
+  return questionItems(examples.map((e) => ({ ...e, prompt: e.meta.prompt })), zeroShot);
 }
 
 /** The loss of a batch: yes/no BCE + reflection terms (masked where unknown). */

@@ -3,25 +3,14 @@
 // (its score: the image's mean blue).
 import { join } from "node:path";
 import type { Labeller, RankOptions } from "../../src/align/rank.js";
-import { MaskedGenerator } from "../../src/generator/model.js";
-import type { Pipeline } from "../../src/generator/pipeline.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
-import { VOCAB } from "../../src/tokenizer/text.js";
-import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
 import { saveWeights } from "../../src/train/checkpoint.js";
 
-export const VQ_CONFIG = { imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 };
-export const GEN_CONFIG = { textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0 };
-export const TINY_SAMPLE = { steps: 4, cfg: 1, temperature: 1.5, confidenceTemperature: 4.5 };
+import { GEN_CONFIG, VQ_CONFIG, tinyPipeline } from "../fixtures/tiny.js";
 
-export function tinyPipeline(): Pipeline {
-  manualSeed(0);
-  const tokenizer = new VQAutoencoder(VQ_CONFIG).eval();
-  const generator = new MaskedGenerator(GEN_CONFIG).eval();
-  return { generator, tokenizer };
-}
+export { GEN_CONFIG, VQ_CONFIG, tinyPipeline };
+export const TINY_SAMPLE = { steps: 4, cfg: 1, temperature: 1.5, confidenceTemperature: 4.5 };
 
 /** Writes the tiny models' weights into dir: { generator, tokenizer } paths. */
 export function saveTiny(dir: string): { generator: string; tokenizer: string } {

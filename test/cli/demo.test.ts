@@ -7,20 +7,13 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type DemoProgress, demoPrompts, runDemo } from "../../src/cli/demo.js";
 import { UserError } from "../../src/cli/run.js";
-import { MaskedGenerator } from "../../src/generator/model.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/judge.js";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
 import { decodePng } from "../../src/shapes/image.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
-import { VOCAB } from "../../src/tokenizer/text.js";
-import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
 
-manualSeed(0);
-const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
-const generator = new MaskedGenerator({
-  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
-}).eval();
+const { generator, tokenizer } = tinyPipeline();
 const T = 6;
 const N = 4;
 const REASON = "expected two red circles , found three";

@@ -5,20 +5,13 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { MaskedGenerator } from "../../src/generator/model.js";
 import { replayChoice, replayStrategy } from "../../src/eval/replay.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
-import { VOCAB } from "../../src/tokenizer/text.js";
-import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
 
-manualSeed(0);
-const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
-const generator = new MaskedGenerator({
-  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
-}).eval();
+const { generator, tokenizer } = tinyPipeline();
 const T = 6;
 const N = 5;
 const prompt = "a photo of two red circles";

@@ -7,17 +7,10 @@ import { test } from "node:test";
 import { evaluateSuite, sampleSeed } from "../../src/eval/run-suite.js";
 import { samplePath } from "../../src/geneval/layout.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
-import { MaskedGenerator } from "../../src/generator/model.js";
 import { strategyByName, type Strategy } from "../../src/strategies/index.js";
-import { VOCAB } from "../../src/tokenizer/text.js";
-import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
 
-manualSeed(0);
-const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
-const generator = new MaskedGenerator({
-  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
-}).eval();
+const { generator, tokenizer } = tinyPipeline();
 const suite: PromptMeta[] = [
   { tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" },
   { tag: "colors", include: [{ class: "star", count: 1, color: "red" }], prompt: "a photo of a red star" },

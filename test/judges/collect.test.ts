@@ -6,19 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
-import { MaskedGenerator } from "../../src/generator/model.js";
 import { correctionBatch, correctionGroups } from "../../src/generator/self-correct.js";
 import { EXTRA_ROLLOUTS, collectPaths, collectionPrompts, readCollected } from "../../src/judges/collect.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
-import { VOCAB } from "../../src/tokenizer/text.js";
-import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
 
-manualSeed(0);
-const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
-const generator = new MaskedGenerator({
-  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
-}).eval();
+const { generator, tokenizer } = tinyPipeline();
 const T = 4;
 const opts = (out: string) => ({ out, prompts: 3, pathsPerPrompt: 2, chunk: 2, seed: 4, sample: { steps: T, cfg: 1, temperature: 1, confidenceTemperature: 4.5 } });
 

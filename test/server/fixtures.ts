@@ -1,23 +1,13 @@
 // A tiny untrained generator and tokenizer and a scripted reflecting judge: the server, the page
 // and the strategy events are tested without shipped weights or a judge model.
-import { MaskedGenerator } from "../../src/generator/model.js";
-import type { Pipeline } from "../../src/generator/pipeline.js";
 import type { SampleOptions } from "../../src/generator/sampler.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/judge.js";
 import type { ServerOptions } from "../../src/server/context.js";
 import type { RGBImage } from "../../src/shapes/image.js";
-import { VOCAB } from "../../src/tokenizer/text.js";
-import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
 
-export function tinyPipeline(): Pipeline {
-  manualSeed(0);
-  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
-  const generator = new MaskedGenerator({
-    textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
-  }).eval();
-  return { generator, tokenizer };
-}
+import { tinyPipeline } from "../fixtures/tiny.js";
+
+export { tinyPipeline };
 
 export const TINY_SAMPLE: SampleOptions = { steps: 6, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 };
 export const PROMPT = "a photo of two red circles";

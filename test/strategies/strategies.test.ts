@@ -1,20 +1,13 @@
 // Strategies on a tiny untrained generator with scripted judges: choices, cuts, costs, rounds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MaskedGenerator } from "../../src/generator/model.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { MAX_ROUNDS } from "../../src/strategies/parm-plus.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
-import { VOCAB } from "../../src/tokenizer/text.js";
-import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed } from "../../src/torch/index.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
 
-manualSeed(0);
-const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
-const generator = new MaskedGenerator({
-  textVocab: VOCAB.length, codebookSize: 16, imageTokens: 16, maxText: 16, maxReason: 8, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0,
-}).eval();
+const { generator, tokenizer } = tinyPipeline();
 const T = 6;
 const N = 4;
 const prompt = "a photo of two red circles";
