@@ -72,6 +72,11 @@ Writes DIR/summary.json (or --out) and results.jsonl beside it (or --results): o
   box in pixels (y downwards), color one of GenEval's ten, prompt_index and filename optional.
   Samples of one prompt share prompt_index (given on every row or none) or else the prompt text.
   Nothing is written unless --out is given.
+
+--suite with a strategy that chooses among N paths (best-of-n, parm, parm++) also keeps, for
+'imagecot report', the other paths of each prompt's first image: GEN_DIR/00000/samples/0000-path07.png
+(final images, never scored as samples; a cut path has none) and GEN_DIR/00000/rejected.json (the
+chosen path; each other path's judge score, cut step and detector verdict).
 `;
 
 function report(rows: ResultRow[], opts: EvalOptions, summaryPath: string | undefined): void {

@@ -1,16 +1,23 @@
 // `imagecot report RESULTS --out report.html`: one self-contained HTML report of every strategy
-// row in a results folder (tables, per-tag bars, accuracy against NFE, sample grids), and the
-// two charts beside it as SVG files.
+// row in a results folder (tables, per-tag bars, accuracy against NFE, accuracy against DPO
+// training pairs when the folder has DPO runs, sample grids of chosen and rejected paths), and
+// each chart beside it as SVG and PNG files.
 import { existsSync, statSync } from "node:fs";
-import { Command } from "commander";
-import { accuracyNfeSvg, tagBarsSvg } from "../report/charts.js";
+import { Command, Option } from "commander";
+import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
 import { reportHtml } from "../report/html.js";
+import { reportCharts } from "../report/report-charts.js";
 import { readResultsDir } from "../report/results.js";
+import { encodePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
 
+const CHART_FORMATS = ["both", "svg", "png"] as const;
+type ChartFormat = (typeof CHART_FORMATS)[number];
+
 interface ReportOptions {
   out: string;
+  charts: ChartFormat;
   json?: boolean;
   quiet?: boolean;
 }
@@ -21,43 +28,59 @@ export interface ReportOutput {
   rows: string[];
 }
 
-/** Writes OUT and OUT's stem + -by-tag.svg and -accuracy-nfe.svg. */
-export function writeReport(dir: string, o: Pick<ReportOptions, "out">, date = new Date().toISOString()): ReportOutput {
+/** Writes OUT and, per chart, OUT's stem + -NAME.svg and/or .png (-by-tag, -accuracy-nfe, -dpo-pairs). */
+export function writeReport(dir: string, o: Pick<ReportOptions, "out"> & Partial<Pick<ReportOptions, "charts">>, date = new Date().toISOString()): ReportOutput {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`not a folder: ${dir}`);
-  const rows = (() => {
+  const { rows, dpo } = (() => {
     try {
-      return readResultsDir(dir);
+      return { rows: readResultsDir(dir), dpo: readDpoRuns(dir) };
     } catch (e) {
       throw new UserError((e as Error).message, 1);
     }
   })();
   if (rows.length === 0) throw new UserError(`no strategy results in ${dir} (write some with 'imagecot eval --suite FILE --strategy NAME --out ${dir}/NAME.json')`);
+  const charts = reportCharts(rows, dpo.length > 0 ? dpoPairsLines(dpo, rows) : null);
+  const formats = o.charts ?? "both";
   const stem = o.out.replace(/\.html?$/i, "");
-  const charts = [`${stem}-by-tag.svg`, `${stem}-accuracy-nfe.svg`];
-  writeFileAtomic(o.out, reportHtml({ rows, source: dir, date }));
-  writeFileAtomic(charts[0], tagBarsSvg(rows) + "\n");
-  writeFileAtomic(charts[1], accuracyNfeSvg(rows) + "\n");
-  return { report: o.out, charts, rows: rows.map((r) => r.label) };
+  writeFileAtomic(o.out, reportHtml({ rows, charts, source: dir, date }));
+  const write = (file: string, data: string | Uint8Array) => (writeFileAtomic(file, data), file);
+  const written = charts.flatMap((c) => [
+    ...(formats === "png" ? [] : [write(`${stem}-${c.name}.svg`, c.svg + "\n")]),
+    ...(formats === "svg" ? [] : [write(`${stem}-${c.name}.png`, encodePng(c.png()))]),
+  ]);
+  return { report: o.out, charts: written, rows: rows.map((r) => r.label) };
 }
 
 export function registerReport(program: Command): void {
   program
     .command("report")
-    .description("write an HTML report (and SVG charts) of every strategy's results, beside the paper's")
-    .argument("<results-dir>", "folder of results files written by 'imagecot eval --suite ... --out'")
+    .description("write an HTML report (and its charts as SVG and PNG) of every strategy's results, beside the paper's")
+    .argument("<results-dir>", "folder of results files written by 'imagecot eval --suite ... --out' (and 'imagecot train dpo --results')")
     .option("--out <file>", "report to write; the charts go beside it", "report.html")
+    .addOption(new Option("--charts <format>", "chart files to write beside the report (the HTML always has them inline as SVG)").choices(CHART_FORMATS).default("both"))
     .option("--json", "print what was written as one JSON object")
     .option("--quiet", "print nothing on success")
     .addHelpText(
       "after",
       `
 Reads every DIR/*.json that 'imagecot eval --suite' wrote (other files are skipped); sample images
-come from each row's images_dir when it is still on disk. Exit codes: 0 written, 1 unreadable
-results, 2 bad arguments or no results.
+come from each row's images_dir when it is still on disk, with the paths the strategy rejected for
+each prompt's first image where the evaluation kept them (greyed where the judge cut the path).
+
+Charts, each written as OUT-NAME.svg and OUT-NAME.png (--charts svg or png for one of the two):
+  by-tag         accuracy per GenEval tag and overall, every row, the paper's value marked
+  accuracy-nfe   overall accuracy against NFE per image (log scale)
+  dpo-pairs      only when DIR has 'imagecot train dpo --results' files: overall accuracy against
+                 the preference pairs trained on so far, one line per DPO run and evaluation
+                 setting, from the evaluation of the run's starting weights (0 pairs) through
+                 each round's (matched by the evaluation's --generator, relative paths taken
+                 from DIR's parent folder)
+
+Exit codes: 0 written, 1 unreadable results, 2 bad arguments or no results.
 
 Examples:
   imagecot report results/ --out report.html
-  imagecot report results/ --out runs/report/index.html --json
+  imagecot report results/ --out runs/report/index.html --charts svg --json
 `,
     )
     .action((dir: string, o: ReportOptions) => {

@@ -1,21 +1,20 @@
 // `imagecot results table`: the README's table from evaluation files, paired with the baseline.
 import { Command } from "commander";
-import { pairedComparison } from "../eval/paired.js";
-import { type EvalFile, outcomes, readEvalFile, resultsTable, rowLabel } from "../eval/table.js";
+import { type EvalFile, readEvalFile, resultsTable, rowLabel, versusBaseline } from "../eval/table.js";
 import { provenance } from "../eval/provenance.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
 
-/** The table's rows for machines: each run's figures and its paired comparison with the baseline (null for the baseline). */
-export function resultsRows(base: EvalFile, runs: readonly EvalFile[], files: readonly string[]) {
-  return [base, ...runs].map((f, i) => ({
+/** The table's rows for machines: each run's figures and its paired comparison with its baseline (null for a baseline). */
+export function resultsRows(bases: readonly EvalFile[], runs: readonly EvalFile[], files: readonly string[]) {
+  return [...bases, ...runs].map((f, i) => ({
     file: files[i],
     run: rowLabel(f.settings),
     overall: f.overall,
     by_tag: f.by_tag,
     nfe_per_image: f.nfe_per_image,
     judge_calls_per_image: f.judge_calls_per_image,
-    vs_baseline: f === base ? null : pairedComparison(outcomes(base, f.settings.every ?? 1), outcomes(f)),
+    vs_baseline: versusBaseline(bases, f),
   }));
 }
 
@@ -26,22 +25,22 @@ export function registerResults(program: Command): void {
     .command("table")
     .description("markdown table of runs against the baseline: per-tag accuracy, overall, error removed with a paired 95% CI, NFE and judge calls")
     .argument("<files...>", "evaluation JSON files (from eval --suite --out)")
-    .requiredOption("--baseline <file>", "the baseline's evaluation JSON (strategy none, same suite and seeds)")
+    .requiredOption("--baseline <file>", "a baseline's evaluation JSON (strategy none, same suite and seeds); repeat it for baselines with other images per prompt: each run is paired with the one sharing most of its images", (f: string, all: string[]) => [...all, f], [] as string[])
     .option("--out <file>", "also write the table here")
     .option("--json", "print the rows as one JSON object instead of the table ({rows: [{file, run, overall, by_tag, ..., vs_baseline}]})")
     .addHelpText(
       "after",
-      "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json",
+      "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json\n  imagecot results table --baseline results/baseline.json --baseline results/baseline-k4.json results/dpo.json results/parm-dpo-iterative.json",
     )
-    .action((files: string[], o: { baseline: string; out?: string; json?: boolean }) => {
-      const others = files.filter((f) => f !== o.baseline);
+    .action((files: string[], o: { baseline: string[]; out?: string; json?: boolean }) => {
+      const others = files.filter((f) => !o.baseline.includes(f));
       let table: string;
       let json: string | null = null;
       try {
-        const base = readEvalFile(o.baseline);
+        const bases = o.baseline.map(readEvalFile);
         const runs = others.map(readEvalFile);
-        table = resultsTable(base, runs);
-        if (o.json) json = JSON.stringify({ rows: resultsRows(base, runs, [o.baseline, ...others]) }) + "\n";
+        table = resultsTable(bases, runs);
+        if (o.json) json = JSON.stringify({ rows: resultsRows(bases, runs, [...o.baseline, ...others]) }) + "\n";
       } catch (e) {
         throw new UserError((e as Error).message);
       }

@@ -14,7 +14,19 @@ function overrideExits(cmd: Command): void {
   cmd.commands.forEach(overrideExits);
 }
 
+/** A closed pipe on stdout (`imagecot ... | head`) ends the command quietly, as in any Unix tool. */
+let pipeGuarded = false;
+function exitOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(0);
+  });
+}
+
 export async function runCli(program: Command, argv: string[]): Promise<void> {
+  exitOnClosedPipe();
   overrideExits(program);
   try {
     await program.parseAsync(argv);

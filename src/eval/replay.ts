@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
-import { argmax } from "../strategies/common.js";
-import type { Strategy, StrategyResult } from "../strategies/strategy.js";
+import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
+import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
 /** Every step's full prediction of every path of one generation. */
@@ -78,15 +78,18 @@ export interface ReplayChoice {
   nfe: number;
   judgeCalls: number;
   trace: Record<string, unknown>;
+  /** how each of the N paths ended, for strategies that choose among them (null for none) */
+  ends: PathEnd[] | null;
 }
 
 /** What `none`, `best-of-n` and `parm` would have chosen and spent, from the verdicts alone. */
 export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts): ReplayChoice {
   const perStep = cfgHalves; // one path, one step
-  if (strategy === "none") return { path: 0, nfe: T * perStep, judgeCalls: 0, trace: { strategy } };
+  if (strategy === "none") return { path: 0, nfe: T * perStep, judgeCalls: 0, trace: { strategy }, ends: null };
   if (strategy === "best-of-n") {
     const k = argmax(v.outcome!);
-    return { path: k, nfe: n * T * perStep, judgeCalls: n, trace: { strategy, n, outcome: v.outcome, chosen: k } };
+    const ends = Array.from({ length: n }, (_, id) => ({ id, cutAfter: null, potential: null }));
+    return { path: k, nfe: n * T * perStep, judgeCalls: n, trace: { strategy, n, outcome: v.outcome, chosen: k }, ends };
   }
   // parm: clarity at each step until the first clear one (never at the last), potential there
   let judgeCalls = 0;
@@ -106,13 +109,13 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
   if (survivors.length > 0) {
     judgeCalls += survivors.length;
     const k = survivors[argmax(survivors.map((id) => v.outcome![id]))];
-    return { path: k, nfe, judgeCalls, trace: { strategy, n, paths, outcome: survivors.map((id) => v.outcome![id]), chosen: k, via: "survivors" } };
+    return { path: k, nfe, judgeCalls, trace: { strategy, n, paths, outcome: survivors.map((id) => v.outcome![id]), chosen: k, via: "survivors" }, ends: paths };
   }
   // live PARM meets cut paths step by step, in path order within a step
   cut.sort((a, b) => a.step - b.step || a.id - b.id);
   const best = cut[argmax(cut.map((c) => c.pYes))];
   nfe += (T - best.step - 1) * perStep;
-  return { path: best.id, nfe, judgeCalls, trace: { strategy, n, paths, chosen: best.id, via: "fallback" } };
+  return { path: best.id, nfe, judgeCalls, trace: { strategy, n, paths, chosen: best.id, via: "fallback" }, ends: paths };
 }
 
 export const REPLAYABLE = ["none", "best-of-n", "parm"] as const;
@@ -134,6 +137,15 @@ export function readRecording(file: string): Recording {
   return { ...h, predictions };
 }
 
+/** The recording of one generation seed; recorded (and kept) when missing or made with another N or T. */
+function recorded(file: string, ctx: StrategyContext, prompt: string, seed: number): Recording {
+  const kept = existsSync(file) ? readRecording(file) : null;
+  if (kept && kept.n === ctx.n && kept.steps === ctx.sample.steps) return kept;
+  const r = recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
+  writeRecording(file, r);
+  return r;
+}
+
 /**
  * A strategy that replays from recordings under `dir`, recording what is missing (resumable:
  * one file per generation seed, verdicts cached per judge beside it).
@@ -146,12 +158,7 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
       mkdirSync(dir, { recursive: true });
       const out: StrategyResult[] = [];
       for (const seed of seeds) {
-        const file = join(dir, `${seed}.bin`);
-        let r = existsSync(file) ? readRecording(file) : null;
-        if (!r || r.n !== ctx.n || r.steps !== ctx.sample.steps) {
-          r = recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
-          writeRecording(file, r);
-        }
+        const r = recorded(join(dir, `${seed}.bin`), ctx, prompt, seed);
         let v: RecordedVerdicts = {};
         if (NEEDS[name].length > 0) {
           if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);
@@ -161,8 +168,11 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
           if (JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify(v) + "\n");
         }
         const c = replayChoice(name, r.n, r.steps, ctx.sample.cfg === 0 ? 1 : 2, v);
-        const tokens = prediction(r, c.path, r.steps - 1);
-        out.push({ image: decodeTokens(ctx.pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true } });
+        const final = (id: number) => prediction(r, id, r.steps - 1);
+        const tokens = final(c.path);
+        // the paths live decoding would have finished have their final image in the recording
+        const selection = c.ends ? { chosen: c.path, rejected: rejectedPaths(c.ends, c.path, (id) => v.outcome![id], (ids) => decodeTokens(ctx.pipeline.tokenizer, ids.map(final))) } : undefined;
+        out.push({ image: decodeTokens(ctx.pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true }, selection });
       }
       return out;
     },

@@ -1,5 +1,6 @@
 // Runs a strategy over a suite into GenEval's folder layout, resumably (a prompt whose
-// samples and costs are all on disk is skipped), then scores it with the detector.
+// samples and costs are all on disk is skipped), then scores it with the detector. The paths
+// a strategy rejected for a prompt's first image are kept beside it (./rejected.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promptDir, samplePath, writePromptMetadata, writeSample } from "../geneval/layout.js";
@@ -10,6 +11,7 @@ import { detect } from "../shapes/detector.js";
 import { encodePng, readPng } from "../shapes/image.js";
 import type { Strategy, StrategyContext } from "../strategies/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { writeRejected } from "./rejected.js";
 
 /** The seed of sample s of prompt p in a run seeded with `seed`. */
 export function sampleSeed(seed: number, p: number, s: number): number {
@@ -55,6 +57,7 @@ export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
       const results = await o.strategy.run(o.ctx, meta.prompt, seeds);
       writePromptMetadata(o.out, p, meta);
       results.forEach((r, s) => writeSample(o.out, p, s, encodePng(r.image)));
+      if (results[0]?.selection) writeRejected(o.out, p, 0, meta, results[0].selection);
       writeFileAtomic(join(promptDir(o.out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
       const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls }));
       writeFileAtomic(costPath, JSON.stringify(c) + "\n"); // written last: marks the prompt complete

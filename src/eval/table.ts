@@ -1,8 +1,11 @@
 // The README's results table: one row per evaluation file, beside the paper's rows, each
 // compared with the baseline on the same prompts and seeds (paired, 95% bootstrap intervals).
 import { readFileSync } from "node:fs";
+import { basename, isAbsolute, relative } from "node:path";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { TAGS, type Tag } from "../geneval/types.js";
+import { ALIGNED_GENERATORS, DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
+import { fromRoot } from "../util/root.js";
 import { type ImageOutcomes, pairedComparison } from "./paired.js";
 
 export interface EvalFile {
@@ -26,7 +29,18 @@ export function rowLabel(s: EvalFile["settings"]): string {
     "parm++-no-reason": `PARM++ without reflection (N=${s.n})`,
     "parm++": `PARM++ with reflection (N=${s.n})`,
   };
-  return names[s.strategy] ?? `${s.strategy} ${j}`.trim();
+  const strategy = names[s.strategy] ?? `${s.strategy} ${j}`.trim();
+  const generator = generatorLabel(s.generator);
+  if (!generator) return strategy;
+  return s.strategy === "none" ? generator : `${strategy} + ${generator}`;
+}
+
+/** A row's generator when it is not the shipped base model: an aligned one's name, else its path (relative to the package). */
+function generatorLabel(path: string | undefined): string | null {
+  if (!path) return null;
+  const full = isAbsolute(path) ? path : fromRoot(path);
+  if (full === DEFAULT_GENERATOR_WEIGHTS) return null;
+  return ALIGNED_GENERATORS[basename(full)] ?? relative(fromRoot(), full).replace(/\.safetensors$/, "");
 }
 
 /** A run's per-image outcomes, restricted to every `every`-th prompt (runs on a subset are paired on it). */
@@ -43,13 +57,28 @@ export function outcomes(f: EvalFile, every = f.settings.every ?? 1): ImageOutco
 const pct = (x: number) => (x * 100).toFixed(0);
 const f2 = (x: number) => x.toFixed(2).replace(/^0/, "").replace(/^-0/, "-");
 
-/** Markdown: per-tag accuracy, overall, error removed vs the baseline with its interval, NFE and judge calls per image. */
-export function resultsTable(base: EvalFile, runs: readonly EvalFile[]): string {
+/** The baseline a run is compared with: the one sharing the most images per prompt with it (the first on a tie). */
+export function baselineFor(bases: readonly EvalFile[], f: EvalFile): EvalFile {
+  const shared = (b: EvalFile) => Math.min(b.settings.images_per_prompt, f.settings.images_per_prompt);
+  return bases.reduce((best, b) => (shared(b) > shared(best) ? b : best));
+}
+
+/** A run against its baseline on the run's prompts; null for a baseline itself. */
+export function versusBaseline(bases: readonly EvalFile[], f: EvalFile) {
+  return bases.includes(f) ? null : pairedComparison(outcomes(baselineFor(bases, f), f.settings.every ?? 1), outcomes(f));
+}
+
+/**
+ * Markdown: per-tag accuracy, overall, error removed vs the baseline with its interval, NFE and
+ * judge calls per image. Several baselines (one per images-per-prompt setting) may be given:
+ * each run is paired with the one that shares most of its images.
+ */
+export function resultsTable(bases: readonly EvalFile[], runs: readonly EvalFile[]): string {
+  if (bases.length === 0) throw new Error("resultsTable needs a baseline");
   const head = `| run | prompts x images | ${TAGS.join(" | ")} | overall | baseline on these prompts | error removed (95% CI) | NFE/image | judge calls/image |`;
   const rule = `|${"---|".repeat(TAGS.length + 7)}`;
-  const lines = [base, ...runs].map((f) => {
-    const every = f.settings.every ?? 1;
-    const c = f === base ? null : pairedComparison(outcomes(base, every), outcomes(f));
+  const lines = [...bases, ...runs].map((f) => {
+    const c = versusBaseline(bases, f);
     const removed = c ? `${pct(c.error_removed)}% (${pct(c.error_removed_ci95[0])}..${pct(c.error_removed_ci95[1])}%)` : "-";
     return `| ${rowLabel(f.settings)} | ${outcomes(f).tags.length} x ${f.settings.images_per_prompt} | ${TAGS.map((t) => f2(f.by_tag[t])).join(" | ")} | ${f2(f.overall)} | ${c ? f2(c.base) : "-"} | ${removed} | ${Math.round(f.nfe_per_image)} | ${f.judge_calls_per_image.toFixed(1)} |`;
   });

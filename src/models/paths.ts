@@ -5,3 +5,10 @@ export const DEFAULT_TOKENIZER = fromRoot("models", "tokenizer.safetensors");
 export const DEFAULT_GENERATOR_WEIGHTS = fromRoot("models", "generator.safetensors");
 /** The generator fine-tuned for self-correction, used by PARM++ to regenerate. */
 export const DEFAULT_CORRECTOR_WEIGHTS = fromRoot("models", "generator-sc.safetensors");
+
+/** The shipped DPO-aligned generators, by file name, as results tables name them. */
+export const ALIGNED_GENERATORS: Readonly<Record<string, string>> = {
+  "generator-dpo.safetensors": "DPO",
+  "generator-dpo-iterative.safetensors": "iterative DPO",
+  "generator-dpo-guided.safetensors": "reward-guided iterative DPO",
+};

@@ -89,7 +89,7 @@ export function demoHtml(d: DemoReportInput): string {
   const sections = d.prompts.map((p, i) => {
     const caption = `detector: ${detectorText(p.detector)}`;
     return `<h2>${i + 1}. ${esc(p.prompt)}</h2>
-${figureHtml(p.png, p.prompt, p.detector, caption, true)}
+${figureHtml(p.png, p.prompt, p.detector, caption, ["large"])}
 <p>${p.rounds.length - 1} correction round(s); NFE ${p.nfe}, ${p.judgeCalls} judge calls, ${secs(p.seconds)}. Image <code>${esc(p.image)}</code>, trace <code>${esc(p.trace)}</code>.</p>
 ${roundsTable(p)}`;
   });

@@ -2,7 +2,6 @@
 // as PNG data), the tables the page's dashboard shares with it, and the page shell (style,
 // title) the demo's report shares with it.
 import { TAGS } from "../geneval/types.js";
-import { accuracyNfeSvg, tagBarsSvg } from "./charts.js";
 import { PAPER_ROWS, paperRowFor } from "./paper.js";
 import { methodOf, type ResultsRow } from "./results.js";
 import { sampleGridHtml } from "./samples.js";
@@ -41,6 +40,10 @@ figure img { width: 96px; height: 96px; image-rendering: pixelated; border: 3px 
 figure.ok img { border-color: #2ca02c; } figure.bad img { border-color: #d62728; }
 figure.large { width: 192px; } figure.large img { width: 192px; height: 192px; }
 figcaption { font-size: 10px; color: #555; }
+figure.chosen img { outline: 3px solid #1f77b4; outline-offset: 1px; }
+div.selection { display: inline-flex; flex-wrap: wrap; max-width: 480px; vertical-align: top; }
+figure.small { width: 56px; } figure.small img { width: 56px; height: 56px; border-width: 2px; }
+figure.cut div { width: 56px; height: 56px; box-sizing: border-box; border: 2px dashed #bbb; background: #e6e6e6; color: #777; font-size: 9px; display: flex; align-items: center; justify-content: center; text-align: center; }
 table.rounds { border-collapse: collapse; } table.rounds td, table.rounds th { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
 `;
 
@@ -57,6 +60,8 @@ ${body}
 
 export interface ReportInput {
   rows: readonly ResultsRow[];
+  /** in order, after the results table (./report-charts.ts) */
+  charts: readonly { heading: string; svg: string }[];
   source: string;
   date: string;
 }
@@ -67,14 +72,11 @@ export function reportHtml(r: ReportInput): string {
     `<p>${r.rows.length} strategy row(s) from <code>${esc(r.source)}</code>, ${esc(r.date)}. GenEval rules over the shapes world's suite; the paper's numbers are Show-o on real GenEval, for orientation, not a like-for-like comparison.</p>
 <h2>Results</h2>
 ${resultsTableHtml(r.rows)}
-<h2>Accuracy by tag</h2>
-${tagBarsSvg(r.rows)}
-<h2>Accuracy against generator cost</h2>
-${accuracyNfeSvg(r.rows)}
+${r.charts.map((c) => `<h2>${esc(c.heading)}</h2>\n${c.svg}`).join("\n")}
 <h2>The paper's rows</h2>
 ${paperTableHtml()}
 <h2>Samples: chosen images and their paths</h2>
-<p>Framed green when the detector finds the image correct, red when not (hover for the reason); the caption tells what became of the other paths.</p>
+<p>Framed green when the detector finds the image correct, red when not (hover for the reason); the caption tells what became of the other paths. Where the evaluation kept them (the first image of each prompt), the paths the strategy rejected follow the chosen image (outlined blue), captioned with the judge's score: outcome on a final image, potential where the judge cut the path (greyed: a cut path has no final image).</p>
 ${sampleGridHtml(r.rows)}`,
   );
 }

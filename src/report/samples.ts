@@ -1,9 +1,11 @@
 // Sample grids for the report: for the first prompt of each tag, every row's images of that
 // prompt side by side, framed by the detector's verdict, each captioned with what became of the
-// paths that were not chosen (cut, outscored, corrected) as its trace tells. Evaluation keeps
-// only chosen images on disk, so rejected paths appear as their trace's account.
+// paths that were not chosen (cut, outscored, corrected) as its trace tells. Where evaluation
+// kept the rejected paths (src/eval/rejected.ts: a prompt's first image), they follow the chosen
+// image: final images with the judge's outcome score, cut paths as greyed cells.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type RejectedSidecar, readRejected } from "../eval/rejected.js";
 import { listPromptFolders, promptDir } from "../geneval/layout.js";
 import type { ResultsRow } from "./results.js";
 import { acc, esc } from "./svg.js";
@@ -84,24 +86,40 @@ function verdicts(dir: string): Map<string, FrameVerdict> {
 
 /**
  * One image as the reports show it: framed green (correct) or red (not) by the detector's
- * verdict, the reason on hover, an optional caption; `large` doubles its size.
+ * verdict, the reason on hover, an optional caption; `classes` add to the frame's ("large"
+ * doubles its size, "small" shrinks it, "chosen" outlines it).
  */
-export function figureHtml(png: Uint8Array, alt: string, verdict: FrameVerdict | null | undefined, caption?: string, large = false): string {
-  const cls = verdict ? (verdict.correct ? "ok" : "bad") : "unscored";
+export function figureHtml(png: Uint8Array, alt: string, verdict: FrameVerdict | null | undefined, caption?: string, classes: string[] = []): string {
+  const cls = [verdict ? (verdict.correct ? "ok" : "bad") : "unscored", ...classes].join(" ");
   const tip = verdict ? (verdict.correct ? "correct" : verdict.reasons.join("; ")) : "not scored";
   const src = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
   const cap = caption !== undefined ? `<figcaption>${esc(caption)}</figcaption>` : "";
-  return `<figure class="${cls}${large ? " large" : ""}"><img src="${src}" alt="${esc(alt)}" title="${esc(tip)}">${cap}</figure>`;
+  return `<figure class="${cls}"><img src="${src}" alt="${esc(alt)}" title="${esc(tip)}">${cap}</figure>`;
+}
+
+/** A sample whose rejected paths were kept: the chosen image, outlined, then every other path. */
+function selectionHtml(dir: string, chosen: string, kept: RejectedSidecar): string {
+  const others = kept.rejected.flatMap((r) => {
+    if (r.file === null)
+      return [`<figure class="cut small"><div>cut after step ${r.cutAfter}</div><figcaption>${esc(`path ${r.path}: potential ${acc(r.pYes)}`)}</figcaption></figure>`];
+    const file = join(dir, r.file);
+    return existsSync(file) ? [figureHtml(readFileSync(file), `path ${r.path}`, r.detector, `path ${r.path}: outcome ${acc(r.pYes)}`, ["small"])] : [];
+  });
+  return `<div class="selection">${chosen}${others.join("")}</div>`;
 }
 
 function cell(row: ResultsRow, p: SamplePrompt, judged: Map<string, FrameVerdict>): string {
   const dir = promptDir(row.imagesDir!, p.index);
   const traces = readJson<Trace[]>(join(dir, "trace.json")) ?? [];
+  const kept = readRejected(dir);
   const samples = existsSync(join(dir, "samples")) ? readdirSync(join(dir, "samples")).filter((f) => /^\d+\.png$/.test(f)).sort() : [];
   const figures = samples.map((name) => {
     const s = Number(name.slice(0, -4));
     const v = judged.get(`${String(p.index).padStart(5, "0")}/samples/${name}`);
-    return figureHtml(readFileSync(join(dir, "samples", name)), `sample ${s}`, v, traces[s] ? pathsSummary(traces[s]) : undefined);
+    const png = readFileSync(join(dir, "samples", name));
+    const summary = traces[s] ? pathsSummary(traces[s]) : undefined;
+    if (kept?.sample !== s) return figureHtml(png, `sample ${s}`, v, summary);
+    return selectionHtml(dir, figureHtml(png, `sample ${s}, path ${kept.chosen}`, v, summary ?? `chose path ${kept.chosen}`, ["chosen"]), kept);
   });
   return `<td>${figures.join("")}</td>`;
 }

@@ -1,6 +1,7 @@
 // Small pieces the judging strategies share.
 import type { Judge } from "../judges/judge.js";
-import type { StrategyContext } from "./strategy.js";
+import type { RGBImage } from "../shapes/image.js";
+import type { RejectedPath, StrategyContext } from "./strategy.js";
 
 export function requireJudge(ctx: StrategyContext, strategy: string): Judge {
   if (!ctx.judge) throw new Error(`strategy '${strategy}' needs a judge (--judge)`);
@@ -12,4 +13,26 @@ export function argmax(xs: readonly number[]): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
   return best;
+}
+
+/** How a path of a selection ended: at the last step, or cut after a step on its potential. */
+export interface PathEnd {
+  id: number;
+  cutAfter: number | null;
+  potential: { pYes: number } | null;
+}
+
+/**
+ * The paths other than the chosen one: cut ones with their potential score and no image, the
+ * rest with their outcome score and final image (`finals` gives those of the ids asked, in order).
+ */
+export function rejectedPaths(paths: readonly PathEnd[], chosen: number, outcome: (id: number) => number, finals: (ids: number[]) => RGBImage[]): RejectedPath[] {
+  const others = paths.filter((p) => p.id !== chosen);
+  const ran = others.filter((p) => p.cutAfter === null).map((p) => p.id);
+  const images = new Map(finals(ran).map((image, k) => [ran[k], image]));
+  return others.map((p) =>
+    p.cutAfter === null
+      ? { path: p.id, cutAfter: null, pYes: outcome(p.id), image: images.get(p.id)! }
+      : { path: p.id, cutAfter: p.cutAfter, pYes: p.potential!.pYes, image: null },
+  );
 }

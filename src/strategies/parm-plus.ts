@@ -40,7 +40,7 @@ function parmPlus(name: string, withReason: boolean): Strategy {
           judgeCalls += run.judgeCalls;
           rounds.push({ round, reason, paths: run.paths, chosen: run.chosen, via: run.via });
         }
-        out.push({ image: run.image, tokens: run.tokens, nfe, judgeCalls, trace: { strategy: name, seed, n: ctx.n, rounds } });
+        out.push({ image: run.image, tokens: run.tokens, nfe, judgeCalls, trace: { strategy: name, seed, n: ctx.n, rounds }, selection: { chosen: run.chosen, rejected: run.rejected } });
       }
       return out;
     },

@@ -7,9 +7,9 @@ import type { RGBImage } from "../shapes/image.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { type Conditioning, PathBatch, type PathState, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
-import { argmax, requireJudge } from "./common.js";
+import { argmax, rejectedPaths, requireJudge } from "./common.js";
 import { type EventSink, emitChosen, emitStep, emitVerdicts } from "./events.js";
-import type { Strategy, StrategyResult } from "./strategy.js";
+import type { RejectedPath, Strategy, StrategyResult } from "./strategy.js";
 
 export interface PathTrace {
   id: number;
@@ -32,6 +32,8 @@ export interface ParmRun {
   chosen: number;
   /** how the image was chosen: among survivors, or the best cut path finished as a fallback */
   via: "survivors" | "fallback";
+  /** every other path: survivors with their final image, cut ones without */
+  rejected: RejectedPath[];
 }
 
 /** One PARM selection for one image under the given conditioning (plain or self-correcting). */
@@ -95,7 +97,9 @@ export async function runParm(
     await emitVerdicts(onEvent, "outcome", survivors.map((path) => ({ path, step: null })), outcome);
     const k = argmax(outcome.map((v) => v.pYes));
     await emitChosen(onEvent, survivors[k], images[k], "survivors");
-    return { image: images[k], tokens: tokens[k], nfe: batch.nfe, judgeCalls, paths: traces, chosen: survivors[k], via: "survivors" };
+    const final = (id: number) => images[survivors.indexOf(id)];
+    const rejected = rejectedPaths(traces, survivors[k], (id) => traces[id].outcome!, (ids) => ids.map(final));
+    return { image: images[k], tokens: tokens[k], nfe: batch.nfe, judgeCalls, paths: traces, chosen: survivors[k], via: "survivors", rejected };
   }
   // every path was cut: finish the one whose potential answer had the lowest P(no)
   const best = cut[argmax(cut.map((c) => c.pYes))].state;
@@ -113,6 +117,7 @@ export async function runParm(
     paths: traces,
     chosen: best.id,
     via: "fallback",
+    rejected: rejectedPaths(traces, best.id, (id) => traces[id].outcome!, () => []), // every other path was cut: no final image
   };
 }
 
@@ -131,6 +136,7 @@ export const parm: Strategy = {
         nfe: r.nfe,
         judgeCalls: r.judgeCalls,
         trace: { strategy: "parm", seed, n: ctx.n, paths: r.paths, chosen: r.chosen, via: r.via },
+        selection: { chosen: r.chosen, rejected: r.rejected },
       });
     }
     return out;

@@ -25,6 +25,19 @@ export interface StrategyResult {
   judgeCalls: number;
   /** what happened, for the trace: paths, verdicts, cuts, reflections */
   trace: Record<string, unknown>;
+  /** strategies that choose among N paths (best-of-n, parm, parm++'s last round): the chosen path and the others */
+  selection?: { chosen: number; rejected: RejectedPath[] };
+}
+
+/** A path the strategy decoded but did not choose, and what the judge made of it. */
+export interface RejectedPath {
+  path: number;
+  /** the step after which the judge cut it, or null when it ran to the end */
+  cutAfter: number | null;
+  /** the judge's last P(yes) on it: potential where it was cut, else the outcome score */
+  pYes: number;
+  /** its final image; null when it was cut (its last steps were never decoded) */
+  image: RGBImage | null;
 }
 
 export interface Strategy {

@@ -1,6 +1,8 @@
 // Exit codes of the CLI's one error handler, for subcommands too (commander's own errors included).
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import { intOption } from "../../src/cli/options.js";
 import { UserError, runCli } from "../../src/cli/run.js";
@@ -34,4 +36,15 @@ test("usage errors exit 2, failures 1, help 0", async () => {
   assert.equal(await exitCode(["sub"], () => { throw new UserError("server down", 1); }), 1);
   assert.equal(await exitCode(["sub"], () => { throw new Error("bug"); }), 1);
   assert.equal(await exitCode(["sub", "--n", "3"]), 0);
+});
+
+test("a closed stdout pipe ends the command quietly with exit 0", async () => {
+  const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  const child = spawn(process.execPath, [main, "eval", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy(); // the reader is gone before the help is written, like `| head -0`
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((done) => child.on("close", done));
+  assert.equal(stderr, "", "no EPIPE stack trace");
+  assert.equal(code, 0);
 });

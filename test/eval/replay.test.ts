@@ -48,6 +48,10 @@ for (const cut of [0, 0.549, 2]) {
         assert.equal(r.nfe, l.nfe, `${name} seed ${seeds[i]}: same NFE`);
         assert.equal(r.judgeCalls, l.judgeCalls, `${name} seed ${seeds[i]}: same judge calls`);
         if (name === "parm") assert.equal(r.trace.via, l.trace.via);
+        // the rejected paths: the same fates, scores and final images
+        const fates = (x: typeof l) => x.selection && { chosen: x.selection.chosen, rejected: x.selection.rejected.map((p) => ({ ...p, image: p.image && Array.from(p.image.data) })) };
+        assert.deepEqual(fates(r), fates(l), `${name} seed ${seeds[i]}: same rejected paths`);
+        if (name !== "none") assert.equal(l.selection?.rejected.length, N - 1);
       });
       if (name === "parm") {
         const cuts = live.map((l) => (l.trace.paths as { cutAfter: number | null }[]).filter((p) => p.cutAfter !== null).length);

@@ -1,12 +1,16 @@
-// Running a strategy over a suite: GenEval layout, costs, and resuming without redoing work.
+// Running a strategy over a suite: GenEval layout, costs, resuming without redoing work, and the
+// rejected paths kept beside each prompt's first image.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { PNG } from "pngjs";
+import { readRejected } from "../../src/eval/rejected.js";
 import { evaluateSuite, sampleSeed } from "../../src/eval/run-suite.js";
-import { samplePath } from "../../src/geneval/layout.js";
+import { promptDir, samplePath } from "../../src/geneval/layout.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
+import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import { strategyByName, type Strategy } from "../../src/strategies/index.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 
@@ -44,6 +48,7 @@ test("a suite run writes GenEval's layout with costs, and a rerun resumes instea
   assert.equal(third.calls(), 1, "only the prompt with a missing sample is redone");
   assert.deepEqual(readFileSync(samplePath(out, 1, 1)), png, "with the same seeds, the same image");
   assert.notEqual(sampleSeed(5, 0, 1), sampleSeed(5, 1, 0));
+  assert.ok(!existsSync(join(promptDir(out, 0), "rejected.json")), "one path per image: nothing rejected");
   rmSync(out, { recursive: true });
 });
 
@@ -54,6 +59,50 @@ test("a run on a subset of prompts scores only those, though the folder holds ot
   const subset = await run([1]);
   assert.deepEqual(subset.rows.map((r) => r.prompt_index), [1]);
   assert.equal(subset.summary.images, 1);
+  rmSync(out, { recursive: true });
+});
+
+/**
+ * Clear at once; potential no, yes, no, yes by place in the batch (so PARM cuts paths 0 and 2
+ * after step 0); outcome .3, .4, ... by place (so the last path asked wins).
+ */
+class ScriptedJudge implements Judge {
+  readonly name = "scripted";
+  async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
+    return requests.map((r, k) => ({ pYes: r.question === "clarity" ? 0.9 : r.question === "potential" ? [0.2, 0.8][k % 2] : [0.3, 0.4, 0.5, 0.6][k] }));
+  }
+}
+
+test("choosing strategies keep the rejected paths of each prompt's first image beside it, and they are never scored", async () => {
+  const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
+  const run = (name: string, dir: string) =>
+    evaluateSuite({ suite, strategy: strategyByName(name), ctx: { pipeline: { generator, tokenizer }, judge: new ScriptedJudge(), n: 4, sample }, imagesPerPrompt: 2, seed: 5, out: join(out, dir) });
+  const parm = await run("parm", "parm");
+  assert.equal(parm.summary.images, 4, "two chosen images a prompt are scored, nothing else");
+  for (const p of [0, 1]) {
+    const dir = promptDir(join(out, "parm"), p);
+    const kept = readRejected(dir)!;
+    assert.equal(kept.sample, 0);
+    assert.equal(kept.chosen, 3, "survivors 1 and 3; outcome .3 and .4");
+    const fates = kept.rejected.map((r) => ({ path: r.path, file: r.file, cutAfter: r.cutAfter, pYes: r.pYes }));
+    assert.deepEqual(fates, [
+      { path: 0, file: null, cutAfter: 0, pYes: 0.2 },
+      { path: 1, file: join("samples", "0000-path01.png"), cutAfter: null, pYes: 0.3 },
+      { path: 2, file: null, cutAfter: 0, pYes: 0.2 },
+    ]);
+    assert.equal(kept.rejected[0].detector, null, "a cut path has no image to score");
+    assert.equal(typeof kept.rejected[1].detector?.correct, "boolean");
+    assert.deepEqual(readdirSync(join(dir, "samples")).sort(), ["0000-path01.png", "0000.png", "0001.png"], "only the first image's paths are kept");
+    const chosen = PNG.sync.read(readFileSync(samplePath(join(out, "parm"), p, 0)));
+    const rejected = PNG.sync.read(readFileSync(join(dir, kept.rejected[1].file!)));
+    assert.deepEqual([rejected.width, rejected.height], [chosen.width, chosen.height]);
+    assert.ok(chosen.width > 0);
+  }
+  await run("best-of-n", "bon");
+  const kept = readRejected(promptDir(join(out, "bon"), 0))!;
+  assert.equal(kept.chosen, 3, "outcome .3, .4, .5, .6");
+  assert.deepEqual(kept.rejected.map((r) => [r.path, r.cutAfter, r.pYes, r.file]), [0, 1, 2].map((k) => [k, null, [0.3, 0.4, 0.5][k], join("samples", `0000-path0${k}.png`)]));
+  for (const r of kept.rejected) assert.ok(existsSync(join(promptDir(join(out, "bon"), 0), r.file!)));
   rmSync(out, { recursive: true });
 });
 

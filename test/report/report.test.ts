@@ -1,30 +1,51 @@
 // `imagecot report` over a temporary results folder: the strategy rows (and only those), the
-// charts, the paper's rows, and sample grids with the fate of every path from the traces.
+// charts as SVG and PNG, the paper's rows, and sample grids with the fate of every path: the
+// rejected paths' images where the evaluation kept them, else the traces' account.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { PNG } from "pngjs";
 import { writeReport } from "../../src/cli/report.js";
 import { UserError } from "../../src/cli/run.js";
+import type { RejectedSidecar } from "../../src/eval/rejected.js";
 import { writePromptFolder } from "../../src/geneval/layout.js";
+import { rgb } from "../../src/report/plot.js";
 import { paperRowFor } from "../../src/report/paper.js";
 import { pathsSummary } from "../../src/report/samples.js";
+import { color } from "../../src/report/svg.js";
 import { createImage, encodePng } from "../../src/shapes/image.js";
 
 const by_tag = { single_object: 0.9, two_object: 0.4, counting: 0.3, colors: 0.8, position: 0.1, color_attr: 0.2 };
-const parmTrace = (seed: number) => ({
-  strategy: "parm",
-  seed,
-  n: 3,
-  chosen: 2,
-  via: "survivors",
-  paths: [
-    { cutAfter: 8, outcome: null },
-    { cutAfter: 10, outcome: null },
-    { cutAfter: null, outcome: 0.9 },
-  ],
-});
+const parmTrace = (seed: number, paths: { cutAfter: number | null; outcome: number | null }[]) => ({ strategy: "parm", seed, n: 3, chosen: 2, via: "survivors", paths });
+const twoCut = [
+  { cutAfter: 8, outcome: null },
+  { cutAfter: 10, outcome: null },
+  { cutAfter: null, outcome: 0.9 },
+];
+const oneCut = [
+  { cutAfter: 8, outcome: null },
+  { cutAfter: null, outcome: 0.4 },
+  { cutAfter: null, outcome: 0.9 },
+];
+const circle = { tag: "single_object" as const, include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" };
+
+/** A prompt folder of two samples, the first correct, with its traces and detector verdicts. */
+function imagesFolder(dir: string, trace: object[]): void {
+  const png = encodePng(createImage(8, 8));
+  writePromptFolder(dir, 0, circle, [png, png]);
+  writeFileSync(join(dir, "00000", "trace.json"), JSON.stringify(trace));
+  const row = (s: number, correct: boolean) => JSON.stringify({ prompt_index: 0, sample_index: s, filename: `00000/samples/000${s}.png`, tag: "single_object", prompt: circle.prompt, correct, reasons: correct ? [] : ["expected circle>=1, found 0"], detections: [] });
+  writeFileSync(join(dir, "results.jsonl"), `${row(0, true)}\n${row(1, false)}\n`);
+}
+
+/** Pixels of the image in this colour. */
+function count(png: PNG, c: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < png.data.length; i += 4) if (png.data[i] === c[0] && png.data[i + 1] === c[1] && png.data[i + 2] === c[2]) n++;
+  return n;
+}
 
 describe("imagecot report", () => {
   let root: string;
@@ -35,34 +56,78 @@ describe("imagecot report", () => {
     mkdirSync(results);
     const settings = (strategy: string, judge: string | null) => ({ strategy, judge, n: 20, images_per_prompt: 2 });
     writeFileSync(join(results, "baseline.json"), JSON.stringify({ overall: 0.27, by_tag, nfe_per_image: 36, judge_calls_per_image: 0, settings: settings("none", null) }));
-    writeFileSync(
-      join(results, "parm.json"),
-      JSON.stringify({ overall: 0.45, by_tag, nfe_per_image: 410, judge_calls_per_image: 70, settings: settings("parm", "fine-tuned"), images_dir: "runs/parm" }),
-    );
+    const parm = (dir: string) => JSON.stringify({ overall: 0.45, by_tag, nfe_per_image: 410, judge_calls_per_image: 70, settings: settings("parm", "fine-tuned"), images_dir: dir });
+    writeFileSync(join(results, "parm.json"), parm("runs/parm"));
+    writeFileSync(join(results, "parm-old.json"), parm("runs/parm-old"));
     writeFileSync(join(results, "engine.json"), JSON.stringify({ matmul_gflops: 185 })); // a benchmark: not a row
+    // an evaluation that kept the rejected paths of the first image: path 0 cut, path 1 finished
     const images = join(root, "runs", "parm");
-    const png = encodePng(createImage(8, 8));
-    writePromptFolder(images, 0, { tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" }, [png, png]);
-    writeFileSync(join(images, "00000", "trace.json"), JSON.stringify([parmTrace(0), parmTrace(1)]));
-    const row = (s: number, correct: boolean) => JSON.stringify({ prompt_index: 0, sample_index: s, filename: `00000/samples/000${s}.png`, tag: "single_object", prompt: "a photo of a circle", correct, reasons: correct ? [] : ["expected circle>=1, found 0"], detections: [] });
-    writeFileSync(join(images, "results.jsonl"), `${row(0, true)}\n${row(1, false)}\n`);
+    imagesFolder(images, [parmTrace(0, oneCut), parmTrace(1, oneCut)]);
+    writeFileSync(join(images, "00000", "samples", "0000-path01.png"), encodePng(createImage(8, 8)));
+    const kept: RejectedSidecar = {
+      sample: 0,
+      chosen: 2,
+      rejected: [
+        { path: 0, file: null, cutAfter: 8, pYes: 0.2, detector: null },
+        { path: 1, file: "samples/0000-path01.png", cutAfter: null, pYes: 0.4, detector: { correct: false, reasons: ["expected circle>=1, found 0"] } },
+      ],
+    };
+    writeFileSync(join(images, "00000", "rejected.json"), JSON.stringify(kept));
+    // one from before rejected paths were kept
+    imagesFolder(join(root, "runs", "parm-old"), [parmTrace(0, twoCut), parmTrace(1, twoCut)]);
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it("writes the HTML report and the two SVG charts beside it", () => {
+  it("writes the HTML report and each chart beside it as SVG and PNG", () => {
     const out = join(root, "out", "report.html");
     const r = writeReport(results, { out }, "2026-01-01");
-    assert.deepEqual(r.rows, ["baseline", "parm"], "engine.json is not a strategy row");
-    assert.deepEqual(r.charts, [join(root, "out", "report-by-tag.svg"), join(root, "out", "report-accuracy-nfe.svg")]);
-    for (const f of r.charts) assert.match(readFileSync(f, "utf8"), /^<svg xmlns/);
+    assert.deepEqual(r.rows, ["baseline", "parm-old", "parm"], "engine.json is not a strategy row");
+    const file = (name: string) => join(root, "out", name);
+    assert.deepEqual(r.charts, ["report-by-tag.svg", "report-by-tag.png", "report-accuracy-nfe.svg", "report-accuracy-nfe.png"].map(file), "no DPO runs: no pairs chart");
+    for (const f of r.charts.filter((c) => c.endsWith(".svg"))) assert.match(readFileSync(f, "utf8"), /^<svg xmlns/);
     const html = readFileSync(out, "utf8");
     assert.match(html, /parm \(fine-tuned\), N=20/);
     assert.match(html, /PARM \+ it\. DPO with PARM guidance/, "the paper's rows");
     assert.equal((html.match(/<svg /g) ?? []).length, 2);
-    assert.equal((html.match(/<figure class="ok">/g) ?? []).length, 1);
-    assert.equal((html.match(/<figure class="bad">/g) ?? []).length, 1);
+    assert.doesNotMatch(html, /DPO training pairs/);
+
+    const bars = PNG.sync.read(readFileSync(file("report-by-tag.png")));
+    assert.ok(bars.width >= 400 && bars.width <= 2000 && bars.height >= 280 && bars.height <= 600, `${bars.width}x${bars.height}`);
+    // three rows of 7 bars each: heights in pixels follow the values (plot 240 px high)
+    const barPixels = [0, 1, 2].map((i) => count(bars, rgb(color(i))));
+    const swatch = 14 * 2; // each legend swatch
+    const widthOf = (total: number, values: number[]) => (total - swatch) / (240 * values.reduce((a, b) => a + b, 0));
+    const values = [...Object.values(by_tag)];
+    assert.ok(Math.abs(widthOf(barPixels[0], [...values, 0.27]) - widthOf(barPixels[1], [...values, 0.45])) < 0.2, `bar areas ${barPixels}`);
+    assert.ok(count(bars, [40, 40, 40]) > 100, "ink: axes, labels and the paper's ticks");
+
+    const nfe = PNG.sync.read(readFileSync(file("report-accuracy-nfe.png")));
+    assert.ok(nfe.width >= 400 && nfe.height >= 300, `${nfe.width}x${nfe.height}`);
+    assert.ok(count(nfe, rgb(color(0))) > 25 && count(nfe, rgb(color(1))) > 25, "a marker and swatch for each curve");
+  });
+
+  it("shows the chosen image beside the rejected paths where they were kept, else the trace's account", () => {
+    const out = join(root, "grid", "report.html");
+    writeReport(results, { out, charts: "svg" }, "2026-01-01");
+    const html = readFileSync(out, "utf8");
+    const selection = /<div class="selection">(.*?)<\/div><figure/.exec(html)?.[1] ?? "";
+    assert.match(selection, /^<figure class="ok chosen"><img [^>]*alt="sample 0, path 2"[^>]*><figcaption>1 of 3 paths cut \(after step 8\); chose path 2<\/figcaption><\/figure>/, "the chosen image first, outlined");
+    assert.match(selection, /<figure class="cut small"><div>cut after step 8<\/div><figcaption>path 0: potential \.20<\/figcaption><\/figure>/, "a cut path: a greyed cell");
+    assert.match(selection, /<figure class="bad small"><img [^>]*alt="path 1" title="expected circle&gt;=1, found 0"><figcaption>path 1: outcome \.40<\/figcaption><\/figure>/);
+    assert.equal((html.match(/<div class="selection">/g) ?? []).length, 1, "only the first image of the folder that kept its paths");
+    // the older folder and the second samples: framed images with their trace's account
+    assert.match(html, /<figure class="ok"><img [^>]*alt="sample 0"[^>]*><figcaption>2 of 3 paths cut \(after steps 8-10\); chose path 2<\/figcaption>/);
+    assert.equal((html.match(/<figure class="bad">/g) ?? []).length, 2);
     assert.match(html, /title="expected circle&gt;=1, found 0"/);
-    assert.match(html, /2 of 3 paths cut \(after steps 8-10\); chose path 2/);
+  });
+
+  it("writes only the chart format asked for", () => {
+    const svg = writeReport(results, { out: join(root, "svg", "r.html"), charts: "svg" }, "2026-01-01");
+    assert.deepEqual(svg.charts, [join(root, "svg", "r-by-tag.svg"), join(root, "svg", "r-accuracy-nfe.svg")]);
+    const png = writeReport(results, { out: join(root, "png", "r.html"), charts: "png" }, "2026-01-01");
+    assert.deepEqual(png.charts, [join(root, "png", "r-by-tag.png"), join(root, "png", "r-accuracy-nfe.png")]);
+    assert.ok(!existsSync(join(root, "png", "r-by-tag.svg")));
+    assert.match(readFileSync(join(root, "png", "r.html"), "utf8"), /<svg /, "the HTML has its charts inline whatever the files");
   });
 
   it("fails clearly: no folder, no strategy rows, a broken file", () => {
@@ -79,7 +144,7 @@ describe("imagecot report", () => {
 
   it("tells each strategy's rejected paths, and finds the paper's row for a method", () => {
     assert.equal(pathsSummary({ strategy: "best-of-n", outcome: [0.2, 0.9, 0.5], chosen: 1 }), "chose path 1 of 3 (outcome .90); the others .20-.50");
-    const pp = { strategy: "parm++", rounds: [{ ...parmTrace(0), reflection: { pYes: 0.1, reason: "expected two circles, found three" } }, parmTrace(0)] };
+    const pp = { strategy: "parm++", rounds: [{ ...parmTrace(0, twoCut), reflection: { pYes: 0.1, reason: "expected two circles, found three" } }, parmTrace(0, twoCut)] };
     assert.match(pathsSummary(pp), /^1 correction round\(s\) after "expected two circles, found three"; last round: 2 of 3 paths cut/);
     assert.equal(pathsSummary({ strategy: "none", seed: 0 }), "one path, nothing rejected");
     assert.equal(paperRowFor("best-of-n", "openai")?.label, "zero-shot ORM (N=20)");

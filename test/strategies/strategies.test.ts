@@ -104,6 +104,9 @@ test("parm++ reflects, regenerates with the reason while the judge says no, at m
   assert.equal(rounds.length, 3, "the first image and two corrections");
   assert.equal(rounds[1].reason, "expected two circles, found three");
   assert.equal(twice.reflections, 3, "the third image passes reflection");
+  const last = (r.trace.rounds as { chosen: number }[])[2];
+  assert.equal(r.selection?.chosen, last.chosen, "the rejected paths are the last round's");
+  assert.deepEqual(r.selection?.rejected.map((p) => p.path), Array.from({ length: N }, (_, id) => id).filter((id) => id !== last.chosen));
   const always = new ScriptedJudge(answer, 99);
   const [s] = await strategyByName("parm++").run(ctx(always), prompt, [11]);
   assert.equal((s.trace.rounds as unknown[]).length, 1 + MAX_ROUNDS);

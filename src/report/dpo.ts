@@ -1,0 +1,93 @@
+// DPO training runs of a results folder (`imagecot train dpo --results FILE` writes a top-level
+// `dpo` object, src/align/iterative.ts) joined with the evaluations of their weights: GenEval's
+// overall score against the preference pairs trained on so far, one line per DPO run and
+// evaluation setting, from the starting weights (0 pairs) through every round's weights.
+import { basename } from "node:path";
+import { methodOf, num, readJsonFiles, resolvedPath, resultsRoot, type ResultsRow } from "./results.js";
+
+export interface DpoRun {
+  /** the file's name without .json */
+  label: string;
+  /** "dpo", "iterative dpo" or "reward-guided dpo" */
+  method: string;
+  /** round 1's starting weights, absolute */
+  start: string;
+  /** every round's weights (absolute) and pairs trained on (null where the file does not say) */
+  rounds: { round: number; weights: string; pairs: number | null }[];
+  /** the final weights (a copy of the last round's), absolute */
+  out: string | null;
+}
+
+interface DpoJson {
+  method?: unknown;
+  out?: unknown;
+  rounds?: { round?: unknown; generator?: unknown; weights?: unknown; pairs?: { pairs?: unknown } | null }[];
+}
+
+/** A results file's DPO run, or null when the file is not one; paths resolved from `root`. */
+export function parseDpoFile(file: string, json: unknown, root: string): DpoRun | null {
+  const d = (json as { dpo?: DpoJson } | null)?.dpo;
+  if (typeof d !== "object" || d === null || !Array.isArray(d.rounds) || d.rounds.length === 0) return null;
+  const start = resolvedPath(d.rounds[0].generator, root);
+  const rounds = d.rounds.map((r, i) => ({ round: num(r.round) ?? i + 1, weights: resolvedPath(r.weights, root), pairs: num(r.pairs?.pairs) }));
+  if (start === null || rounds.some((r) => r.weights === null)) throw new Error(`${file}: a DPO round without its 'generator' or 'weights' path`);
+  return {
+    label: basename(file, ".json"),
+    method: typeof d.method === "string" ? d.method : "dpo",
+    start,
+    rounds: rounds.map((r) => ({ ...r, weights: r.weights! })),
+    out: resolvedPath(d.out, root),
+  };
+}
+
+/** Every DPO run in `dir`, by file name. */
+export function readDpoRuns(dir: string): DpoRun[] {
+  return readJsonFiles(dir).flatMap(({ file, json }) => {
+    const run = parseDpoFile(file, json, resultsRoot(dir));
+    return run ? [run] : [];
+  });
+}
+
+export interface PairsPoint {
+  /** preference pairs trained on through this round (0: the starting weights) */
+  pairs: number;
+  overall: number;
+  /** 0 for the starting weights */
+  round: number;
+  /** the evaluation's row label */
+  eval: string;
+}
+
+export interface PairsLine {
+  name: string;
+  points: PairsPoint[];
+}
+
+/** "parm (fine-tuned), N=20, K=1": evaluations of one setting differ only in the weights evaluated. */
+const settingOf = (r: ResultsRow) => `${methodOf(r)}, K=${r.imagesPerPrompt ?? "?"}${r.every > 1 ? `, 1 in ${r.every} prompts` : ""}`;
+
+/**
+ * For each DPO run and evaluation setting, the points whose weights were evaluated: x the
+ * cumulative pairs through round r, y the overall score of round r's weights (the last round's
+ * also under the run's final path). Lines without any trained point are left out, so an
+ * evaluation of the starting weights alone draws nothing.
+ */
+export function dpoPairsLines(runs: readonly DpoRun[], rows: readonly ResultsRow[]): PairsLine[] {
+  const settings = new Map<string, ResultsRow[]>();
+  for (const r of rows) if (r.generator !== null) settings.set(settingOf(r), [...(settings.get(settingOf(r)) ?? []), r]);
+  return runs.flatMap((run) =>
+    [...settings.values()].flatMap((evals) => {
+      const point = (weights: (string | null)[], pairs: number, round: number): PairsPoint[] => {
+        const e = evals.find((r) => weights.includes(r.generator));
+        return e ? [{ pairs, overall: e.overall, round, eval: e.label }] : [];
+      };
+      const points = point([run.start], 0, 0);
+      let pairs: number | null = 0; // unknown from the first round that does not say
+      run.rounds.forEach((r, i) => {
+        pairs = pairs === null || r.pairs === null ? null : pairs + r.pairs;
+        if (pairs !== null) points.push(...point(i === run.rounds.length - 1 ? [r.weights, run.out] : [r.weights], pairs, r.round));
+      });
+      return points.some((p) => p.round > 0) ? [{ name: `${run.label} (${run.method}): ${settingOf(evals[0])}`, points }] : [];
+    }),
+  );
+}

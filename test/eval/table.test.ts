@@ -1,0 +1,55 @@
+// The results table: row names for aligned generators, and each run paired with the baseline
+// that shares most of its images.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type EvalFile, baselineFor, resultsTable, rowLabel, versusBaseline } from "../../src/eval/table.js";
+import { readMetadataFile } from "../../src/geneval/metadata.js";
+import { DEFAULT_GENERATOR_WEIGHTS } from "../../src/models/paths.js";
+import { TAGS, type Tag } from "../../src/geneval/types.js";
+
+const SUITE = "suites/geneval-shapes.jsonl";
+const PROMPTS = readMetadataFile(SUITE).length;
+
+/** An evaluation of the suite where image i is correct when right(i). */
+function run(strategy: string, k: number, right: (i: number) => boolean, generator?: string): EvalFile {
+  const correct = Array.from({ length: PROMPTS * k }, (_, i) => (right(i) ? "1" : "0")).join("");
+  const byTag = Object.fromEntries(TAGS.map((t) => [t, 0])) as Record<Tag, number>;
+  return {
+    overall: 0,
+    by_tag: byTag,
+    images: PROMPTS * k,
+    nfe_per_image: 36,
+    judge_calls_per_image: 0,
+    per_image_correct: correct,
+    settings: { strategy, judge: strategy === "none" ? null : "fine-tuned", n: 20, images_per_prompt: k, suite: SUITE, generator },
+  };
+}
+
+test("rows name the aligned generator, alone or after the strategy", () => {
+  const s = (strategy: string, generator?: string) => rowLabel(run(strategy, 1, () => false, generator).settings);
+  assert.equal(s("none"), "baseline");
+  assert.equal(s("none", DEFAULT_GENERATOR_WEIGHTS), "baseline");
+  assert.equal(s("none", "models/generator-dpo.safetensors"), "DPO");
+  assert.equal(s("parm", "/abs/models/generator-dpo-iterative.safetensors"), "PARM (N=20) + iterative DPO");
+  assert.equal(s("parm", "models/generator-dpo-guided.safetensors"), "PARM (N=20) + reward-guided iterative DPO");
+  assert.equal(s("none", "models/generator.safetensors"), "baseline", "eval's default, relative to the package");
+  assert.equal(s("none", "runs/dpo/plain/round-1/generator.safetensors"), "runs/dpo/plain/round-1/generator", "a round's weights are not the base model");
+});
+
+test("each run is paired with the baseline sharing most of its images", () => {
+  const base1 = run("none", 1, () => false);
+  const base4 = run("none", 4, (i) => i % 4 === 0); // a quarter right
+  assert.equal(baselineFor([base1, base4], run("none", 4, () => true)), base4);
+  assert.equal(baselineFor([base1, base4], run("parm", 1, () => true)), base1);
+  assert.equal(baselineFor([base4, base1], run("parm", 2, () => true)), base4, "k=2 shares 2 images with the k=4 baseline, 1 with the other");
+  // every image right removes all of the error, against either baseline
+  assert.equal(versusBaseline([base1, base4], run("none", 4, () => true))!.error_removed, 1);
+  // the k=4 run equal to the k=4 baseline removes nothing; against the k=1 baseline (all wrong) it would remove a quarter
+  const same = versusBaseline([base1, base4], run("none", 4, (i) => i % 4 === 0))!;
+  assert.equal(same.error_removed, 0);
+  assert.equal(versusBaseline([base1, base4], base4), null);
+  const table = resultsTable([base1, base4], [run("none", 4, () => true, "models/generator-dpo.safetensors")]).trim().split("\n");
+  assert.equal(table.length, 5, "header, rule, two baselines, one run");
+  assert.match(table[4], /^\| DPO \| 320 x 4 \|.*\| 100% \(100\.\.100%\) \|/);
+  assert.match(table[3], /^\| baseline \| 320 x 4 \|.*\| - \| - \|/);
+});
