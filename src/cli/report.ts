@@ -4,10 +4,12 @@
 // each chart beside it as SVG and PNG files.
 import { existsSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
+import { provenance } from "../eval/provenance.js";
 import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
 import { reportHtml } from "../report/html.js";
 import { reportCharts } from "../report/report-charts.js";
 import { readResultsDir } from "../report/results.js";
+import { withMetadata } from "../report/svg.js";
 import { encodePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
@@ -42,10 +44,11 @@ export function writeReport(dir: string, o: Pick<ReportOptions, "out"> & Partial
   const charts = reportCharts(rows, dpo.length > 0 ? dpoPairsLines(dpo, rows) : null);
   const formats = o.charts ?? "both";
   const stem = o.out.replace(/\.html?$/i, "");
-  writeFileAtomic(o.out, reportHtml({ rows, charts, source: dir, date }));
+  const made = provenance();
+  writeFileAtomic(o.out, reportHtml({ rows, charts, source: dir, date, provenance: made }));
   const write = (file: string, data: string | Uint8Array) => (writeFileAtomic(file, data), file);
   const written = charts.flatMap((c) => [
-    ...(formats === "png" ? [] : [write(`${stem}-${c.name}.svg`, c.svg + "\n")]),
+    ...(formats === "png" ? [] : [write(`${stem}-${c.name}.svg`, withMetadata(c.svg, made) + "\n")]),
     ...(formats === "svg" ? [] : [write(`${stem}-${c.name}.png`, encodePng(c.png()))]),
   ]);
   return { report: o.out, charts: written, rows: rows.map((r) => r.label) };

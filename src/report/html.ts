@@ -64,6 +64,8 @@ export interface ReportInput {
   charts: readonly { heading: string; svg: string }[];
   source: string;
   date: string;
+  /** how the report was made (command, commit, date, machine), shown at its end */
+  provenance?: object;
 }
 
 export function reportHtml(r: ReportInput): string {
@@ -77,6 +79,6 @@ ${r.charts.map((c) => `<h2>${esc(c.heading)}</h2>\n${c.svg}`).join("\n")}
 ${paperTableHtml()}
 <h2>Samples: chosen images and their paths</h2>
 <p>Framed green when the detector finds the image correct, red when not (hover for the reason); the caption tells what became of the other paths. Where the evaluation kept them (the first image of each prompt), the paths the strategy rejected follow the chosen image (outlined blue), captioned with the judge's score: outcome on a final image, potential where the judge cut the path (greyed: a cut path has no final image).</p>
-${sampleGridHtml(r.rows)}`,
+${sampleGridHtml(r.rows)}${r.provenance ? `\n<details><summary>How this report was made</summary><pre id="provenance">${esc(JSON.stringify(r.provenance, null, 2))}</pre></details>` : ""}`,
   );
 }

@@ -25,3 +25,8 @@ export function svgDoc(width: number, height: number, title: string, body: strin
 }
 
 export const text = (x: number, y: number, s: string, attrs = ""): string => `<text x="${f1(x)}" y="${f1(y)}" ${attrs}>${esc(s)}</text>`;
+
+/** The SVG with `json` (how it was made) in a <metadata> element after its opening tag. */
+export function withMetadata(svg: string, json: object): string {
+  return svg.replace(/^(<svg[^>]*>)/, `$1\n<metadata>${esc(JSON.stringify(json))}</metadata>`);
+}

@@ -90,6 +90,10 @@ describe("imagecot report", () => {
     assert.match(html, /PARM \+ it\. DPO with PARM guidance/, "the paper's rows");
     assert.equal((html.match(/<svg /g) ?? []).length, 2);
     assert.doesNotMatch(html, /DPO training pairs/);
+    // how it was made: the command, commit, date and machine, in the page and in each SVG
+    const made = JSON.parse(html.match(/<pre id="provenance">([^<]*)<\/pre>/)![1].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&")) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(made).sort(), ["command", "date", "git_commit", "git_dirty", "machine"]);
+    assert.match(readFileSync(file("report-by-tag.svg"), "utf8"), /^<svg [^>]*>\n<metadata>\{&quot;command&quot;:/);
 
     const bars = PNG.sync.read(readFileSync(file("report-by-tag.png")));
     assert.ok(bars.width >= 400 && bars.width <= 2000 && bars.height >= 280 && bars.height <= 600, `${bars.width}x${bars.height}`);
