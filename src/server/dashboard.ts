@@ -3,7 +3,8 @@
 // made by the same code as `imagecot report`, so the page and the report never disagree.
 import { existsSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { accuracyNfeSvg, tagBarsSvg } from "../report/charts.js";
+import { accuracyNfeSvg, dpoPairsSvg, tagBarsSvg } from "../report/charts.js";
+import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
 import { paperTableHtml, resultsTableHtml } from "../report/html.js";
 import { PAPER_ROWS } from "../report/paper.js";
 import { readResultsDir } from "../report/results.js";
@@ -13,10 +14,11 @@ export function registerDashboard(app: FastifyInstance, ctx: ServerContext): voi
   app.get("/v1/results", async () => {
     const dir = ctx.options.resultsDir;
     const rows = existsSync(dir) ? readResultsDir(dir) : [];
+    const dpo = existsSync(dir) ? readDpoRuns(dir) : [];
     return {
       rows,
       paper: PAPER_ROWS,
-      html: { results: resultsTableHtml(rows), paper: paperTableHtml(), byTag: tagBarsSvg(rows), accuracyNfe: accuracyNfeSvg(rows) },
+      html: { results: resultsTableHtml(rows), paper: paperTableHtml(), byTag: tagBarsSvg(rows), accuracyNfe: accuracyNfeSvg(rows), dpoPairs: dpo.length > 0 ? dpoPairsSvg(dpoPairsLines(dpo, rows)) : "" },
     };
   });
 }

@@ -252,6 +252,15 @@ describe("the page and the dashboard data", () => {
       assert.match(d.html.byTag, /^<svg/);
       assert.match(d.html.accuracyNfe, /<circle/);
       assert.match(d.html.results, /parm \(fine-tuned\), N=20/);
+      assert.equal(d.html.dpoPairs, "", "no DPO runs: no pairs chart");
+      // a DPO run and the evaluations of its start and its result: the pairs chart appears
+      const none = (overall: number, generator: string) => ({ overall, by_tag, nfe_per_image: 36, judge_calls_per_image: 0, settings: { strategy: "none", judge: null, n: 20, images_per_prompt: 4, generator } });
+      writeFileSync(join(dir, "base.json"), JSON.stringify(none(0.3, "models/generator.safetensors")));
+      writeFileSync(join(dir, "dpo.json"), JSON.stringify(none(0.35, "models/generator-dpo.safetensors")));
+      const round = { round: 1, data: "runs/d", generator: "models/generator.safetensors", pairs: { pairs: 500 }, training: {}, weights: "runs/r/round-1/generator.safetensors" };
+      writeFileSync(join(dir, "train-dpo.json"), JSON.stringify({ dpo: { method: "dpo", out: "models/generator-dpo.safetensors", rounds: [round] } }));
+      const withDpo = (await a.inject({ method: "GET", url: "/v1/results" })).json();
+      assert.match(withDpo.html.dpoPairs, /^<svg[\s\S]*DPO training pairs/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
