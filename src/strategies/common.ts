@@ -24,15 +24,25 @@ export interface PathEnd {
 
 /**
  * The paths other than the chosen one: cut ones with their potential score and no image, the
- * rest with their outcome score and final image (`finals` gives those of the ids asked, in order).
+ * rest with their outcome score and final image (`finals` gives those of the ids asked, in
+ * order). The finals are asked for once, when a rejected image is first read: a suite keeps
+ * only some images' rejected paths, and a replay would otherwise decode every one.
  */
 export function rejectedPaths(paths: readonly PathEnd[], chosen: number, outcome: (id: number) => number, finals: (ids: number[]) => RGBImage[]): RejectedPath[] {
   const others = paths.filter((p) => p.id !== chosen);
   const ran = others.filter((p) => p.cutAfter === null).map((p) => p.id);
-  const images = new Map(finals(ran).map((image, k) => [ran[k], image]));
+  let images: Map<number, RGBImage> | null = null;
+  const imageOf = (id: number) => (images ??= new Map(finals(ran).map((image, k) => [ran[k], image]))).get(id)!;
   return others.map((p) =>
     p.cutAfter === null
-      ? { path: p.id, cutAfter: null, pYes: outcome(p.id), image: images.get(p.id)! }
+      ? {
+          path: p.id,
+          cutAfter: null,
+          pYes: outcome(p.id),
+          get image() {
+            return imageOf(p.id);
+          },
+        }
       : { path: p.id, cutAfter: p.cutAfter, pYes: p.potential!.pYes, image: null },
   );
 }
