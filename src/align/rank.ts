@@ -23,6 +23,7 @@ import type { Judge } from "../judges/judge.js";
 import { detect } from "../shapes/detector.js";
 import { type RGBImage, writePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { mapPool } from "../util/pool.js";
 import { DEFAULT_TAU, type PairStats, type RankedPrompt, type RankedSample, buildPairs, writePairs } from "./pairs.js";
 
 /** Token draws at this softmax temperature by default: above the sampler's 1, for diversity. */
@@ -106,7 +107,7 @@ async function scoreImages(judge: Judge, prompt: string, images: RGBImage[]): Pr
 
 async function rankPrompt(p: Pipeline, meta: PromptMeta, i: number, o: RankOptions, sampleSeed: number): Promise<RankedPrompt> {
   const seed = promptSeed(sampleSeed, i);
-  const { paths } = generate(p, meta.prompt, { ...o.sample, n: o.samplesPerPrompt, seed });
+  const { paths } = await generate(p, meta.prompt, { ...o.sample, n: o.samplesPerPrompt, seed });
   const scores = o.judge ? await scoreImages(o.judge, meta.prompt, paths.map((x) => x.image)) : null;
   const samples = paths.map((x, k): RankedSample => {
     const verdict = (o.label ?? detectorLabel)(meta, x.image);
@@ -132,8 +133,9 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
     pairsPerPrompt: o.pairsPerPrompt,
   });
   const metas = collectionPrompts(o.seed, o.prompts);
-  const records: RankedPrompt[] = [];
-  for (let i = 0; i < metas.length; i++) {
+  // prompts in flight at once: with a batcher in the pipeline, their samples share forward passes
+  const concurrency = Math.max(1, Math.floor((p.batcher?.maxRows ?? 0) / (2 * o.samplesPerPrompt)));
+  const records = await mapPool(metas, concurrency, async (_, i) => {
     const file = recordFile(o.out, i);
     let rec: RankedPrompt;
     if (existsSync(file)) {
@@ -151,9 +153,8 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
       rec = await rankPrompt(p, metas[i], i, o, sampleSeed);
       writeFileAtomic(file, JSON.stringify(rec) + "\n");
     }
-    records.push(rec);
-    o.onProgress?.(i + 1, metas.length);
-  }
+    return rec;
+  }, (done) => o.onProgress?.(done, metas.length));
   // without a judge this time, scores stored by an earlier run still give the guided pairs
   const stored = records[0]?.samples[0]?.judge?.name;
   const scoredBy = stored !== undefined && records.every((r) => r.samples.every((s) => s.judge?.name === stored)) ? stored : undefined;

@@ -8,6 +8,7 @@ import { progressCallback } from "./progress.js";
 import { intOption } from "./options.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
+import { DEFAULT_MAX_ROWS } from "../generator/sampler.js";
 
 export function addGenerateBench(bench: Command): void {
   bench
@@ -20,20 +21,40 @@ export function addGenerateBench(bench: Command): void {
     .addOption(new Option("--n <paths>", "paths per image").default(20).argParser(intOption))
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
-    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench generate --images 8 --n 20 --json --out results/generate.json")
-    .action((o: { json?: boolean; quiet?: boolean; out?: string; images: number; n: number; generator?: string; tokenizer?: string }) => {
-      if (o.images < 1 || o.n < 1) throw new UserError("--images and --n must be at least 1");
+    .addOption(new Option("--max-rows <n>", "sequences per forward pass at most, as the suite loops use (each CFG half counts)").default(DEFAULT_MAX_ROWS).argParser(intOption))
+    .option("--sweep <list>", "also time these --max-rows values (where does batching stop paying?), e.g. 40,80,160,240")
+    .option("--baseline-generator <file>", "also time this generator (with --baseline-tokenizer) in the same run: the cost guard")
+    .option("--baseline-tokenizer <file>", "the baseline generator's tokenizer")
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench generate --images 8 --n 20 --sweep 40,80,160,240 --json --out results/generate.json")
+    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; images: number; n: number; generator?: string; tokenizer?: string; maxRows: number; sweep?: string; baselineGenerator?: string; baselineTokenizer?: string }) => {
+      if (o.images < 1 || o.n < 1 || o.maxRows < 1) throw new UserError("--images, --n and --max-rows must be at least 1");
+      const sweep = o.sweep ? o.sweep.split(",").map((x) => intOption(x)) : [];
+      if (sweep.some((r) => r < 1)) throw new UserError("--sweep must list positive integers");
+      if (!o.baselineGenerator !== !o.baselineTokenizer) throw new UserError("--baseline-generator and --baseline-tokenizer go together");
       const pipeline = cliPipeline(o.generator, o.tokenizer);
+      const baseline = o.baselineGenerator ? cliPipeline(o.baselineGenerator, o.baselineTokenizer) : null;
       const suite = readMetadataFile(TEST_SUITE_FILE);
       const prompts = Array.from({ length: o.images }, (_, i) => suite[(i * 37) % suite.length].prompt);
+      const runs = 1 + sweep.length + (baseline ? 1 : 0);
       const bar = progressCallback("bench generate", !o.json && !o.quiet);
-      let result;
+      let k = 0;
+      const onProgress = (done: number) => bar.onProgress(k * prompts.length + done, runs * prompts.length);
+      const result: Record<string, unknown> = {};
       try {
-        result = benchGenerate(pipeline, prompts, o.n, bar.onProgress);
+        result.generate = await benchGenerate(pipeline, prompts, o.n, o.maxRows, onProgress);
+        if (sweep.length > 0) result.sweep = [];
+        for (const rows of sweep) {
+          k++;
+          (result.sweep as unknown[]).push(await benchGenerate(pipeline, prompts, o.n, rows, onProgress));
+        }
+        if (baseline) {
+          k++;
+          result.baseline = { generator: o.baselineGenerator, ...(await benchGenerate(baseline, prompts, o.n, o.maxRows, onProgress)) };
+        }
       } finally {
         bar.stop();
       }
-      if (o.out) writeResult(o.out, { generate: result });
+      if (o.out) writeResult(o.out, result);
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });
 }

@@ -1,4 +1,4 @@
-// `imagecot bench tokenizer`: does encode-then-decode keep the detector's verdict (gate: >= 98%)?
+// `imagecot bench tokenizer`: does encode-then-decode keep the detector's verdict (>= 99.5%), and is pure background one code (<= 4 codes, <= 0.2 nats)?
 import { Command, Option } from "commander";
 import { writeResult } from "../eval/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
@@ -13,7 +13,7 @@ import { UserError } from "./run.js";
 export function addTokenizerBench(bench: Command): void {
   bench
     .command("tokenizer")
-    .description("encode-decode ground-truth renders of the test suite; share whose GenEval verdict is unchanged")
+    .description("encode-decode ground-truth renders of the test suite: share whose GenEval verdict is unchanged, and the codes of pure background")
     .option("--json", "print the figures as one JSON line")
     .option("--quiet", "no progress bar")
     .option("--out <file>", "also write the figures with their provenance (e.g. results/tokenizer.json)")

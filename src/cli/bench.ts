@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
 import { addEngineBench } from "./bench-engine.js";
 import { addGenerateBench } from "./bench-generate.js";
+import { addHeldOutBench } from "./bench-heldout.js";
 import { addOracleBench } from "./bench-oracle.js";
 import { addReplayBench } from "./bench-replay.js";
 import { addTokenizerBench } from "./bench-tokenizer.js";
@@ -13,6 +14,7 @@ export function registerBench(program: Command): void {
   addDetectorBench(bench);
   addTokenizerBench(bench);
   addGenerateBench(bench);
+  addHeldOutBench(bench);
   addReplayBench(bench);
   addOracleBench(bench);
 }

@@ -28,12 +28,12 @@ export interface DataPathsOutput {
   chunks: number;
 }
 
-export function dataPathsCommand(o: DataPathsCliOptions): DataPathsOutput {
+export async function dataPathsCommand(o: DataPathsCliOptions): Promise<DataPathsOutput> {
   if (o.prompts < 1 || o.pathsPerPrompt < 1 || o.chunk < 1) throw new UserError("--prompts, --paths-per-prompt and --chunk must each be at least 1");
   const pipeline = cliPipeline(o.generator);
   const bar = progressBar(o.prompts, "paths", !o.quiet && !o.json);
   try {
-    collectPaths(pipeline, { ...o, sample: DEFAULT_SAMPLE, onProgress: (d) => bar.update(d) });
+    await collectPaths(pipeline, { ...o, sample: DEFAULT_SAMPLE, onProgress: (d) => bar.update(d) });
   } finally {
     bar.stop();
   }
@@ -55,8 +55,8 @@ export function registerData(program: Command): void {
     .option("--json", "print what was written as one JSON object (no progress bar)")
     .option("--quiet", "no progress bar; print nothing on success")
     .addHelpText("after", "\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot data paths --out runs/paths-a --prompts 400 --seed 11")
-    .action((o: DataPathsCliOptions) => {
-      const r = dataPathsCommand(o);
+    .action(async (o: DataPathsCliOptions) => {
+      const r = await dataPathsCommand(o);
       if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
       else if (!o.quiet) process.stdout.write(`wrote ${r.prompts} prompts x ${r.paths_per_prompt} paths in ${r.chunks} chunk file(s) to ${r.out}\n`);
     });

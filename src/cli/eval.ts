@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { writeResult } from "../eval/provenance.js";
 import { REPLAYABLE, type ReplayableStrategy, replayStrategy } from "../eval/replay.js";
-import { evaluateSuite } from "../eval/run-suite.js";
+import { evaluateSuite, suiteConcurrency } from "../eval/run-suite.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
@@ -95,7 +95,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
   const genDir =
     opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}${opts.replay ? "-replay" : ""}`);
-  const pipeline = cliPipeline(opts.generator, opts.tokenizer);
+  const pipeline = cliPipeline(opts.generator, opts.tokenizer); // its batcher: the prompts in flight share forward passes
   const judge = opts.judge ? makeJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
   const bar = progressBar(prompts.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
@@ -109,6 +109,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
         seed: opts.seed,
         out: genDir,
         prompts,
+        concurrency: suiteConcurrency(opts.strategy, opts.imagesPerPrompt, opts.n),
         onProgress: (done) => bar.update(done),
       });
     } finally {

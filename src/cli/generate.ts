@@ -25,13 +25,13 @@ interface GenerateCliOptions {
 }
 
 /** Writes DIR/final.png (path 0), DIR/path-PP/step-SS.png and final.png per path, DIR/trace.json. */
-export function runGenerate(prompt: string, o: GenerateCliOptions) {
+export async function runGenerate(prompt: string, o: GenerateCliOptions) {
   const pipeline = cliPipeline(o.generator, o.tokenizer);
   const bar = progressBar(o.steps, "generate", !o.json && !o.quiet);
   const steps: { step: number; paths: { path: number; masked: number; file: string }[] }[] = [];
   let result;
   try {
-    result = generate(pipeline, prompt, {
+    result = await generate(pipeline, prompt, {
       ...DEFAULT_SAMPLE,
       ...o,
       onStep: (results, images) => {
@@ -82,9 +82,9 @@ export function registerGenerate(program: Command): void {
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress bar")
     .addHelpText("after", '\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments (an unknown word, --n or --steps below 1).\n\nExample:\n  imagecot generate "a photo of two red circles" --out runs/two-red --n 4 --seed 1')
-    .action((prompt: string, o: GenerateCliOptions) => {
+    .action(async (prompt: string, o: GenerateCliOptions) => {
       if (o.n < 1 || o.steps < 1) throw new UserError("--n and --steps must be at least 1");
-      const r = runGenerate(prompt, o);
+      const r = await runGenerate(prompt, o);
       process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `wrote ${r.final} and ${o.steps} steps of ${r.paths} path(s) to ${r.out}\n`);
     });
 }

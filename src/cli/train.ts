@@ -1,7 +1,10 @@
 // `imagecot train tokenizer|generator`: resumable training runs of the embedded models.
 import { Command, Option } from "commander";
 import { DEFAULT_GENERATOR } from "../generator/model.js";
-import { trainGenerator } from "../generator/train.js";
+import { type GeneratorBatch, trainGenerator } from "../generator/train.js";
+import { buildTokenCache, cacheBatch } from "../generator/token-cache.js";
+import { tokenizerId } from "../tokenizer/id.js";
+import { join } from "node:path";
 import { VOCAB } from "../tokenizer/text.js";
 import { DEFAULT_TRAIN_VQ, trainVQ } from "../tokenizer/train-vq.js";
 import { gridSize } from "../tokenizer/vq.js";
@@ -9,7 +12,8 @@ import { loadVQ } from "../models/load.js";
 import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption } from "./options.js";
-import { progressBar } from "./progress.js";
+import { UserError } from "./run.js";
+import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
 import { trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
 import { trainSelfCorrectCommand, type TrainSelfCorrectCliOptions } from "./train-self-correct.js";
@@ -56,17 +60,20 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--batch <n>", "images per step").default(DEFAULT_TRAIN_VQ.batch).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(DEFAULT_TRAIN_VQ.lr).argParser(numberOption))
     .option("--channels <list>", "conv widths per resolution", DEFAULT_TRAIN_VQ.config.channels.join(","))
-    .addOption(new Option("--codebook <n>", "codebook size").default(DEFAULT_TRAIN_VQ.config.codebookSize).argParser(intOption))
+    .option("--levels <list>", "FSQ levels per latent dimension (codes: their product, plus the flat-background token)", DEFAULT_TRAIN_VQ.config.levels.join(","))
+    .option("--init <file>", "start from these tokenizer weights (tensors of the same name and shape)")
     .addOption(new Option("--seed <n>", "seed of data and init").default(DEFAULT_TRAIN_VQ.seed).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .option("--quiet", "no progress bar and no log lines")
-    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codebook: number; seed: number; stopAt?: number; results: string; quiet?: boolean }) => {
+    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; levels: string; init?: string; seed: number; stopAt?: number; results: string; quiet?: boolean }) => {
       const channels = o.channels.split(",").map(Number);
+      const levels = o.levels.split(",").map(Number);
+      if (levels.some((l) => !Number.isInteger(l) || l < 2)) throw new UserError("--levels must be integers of at least 2, e.g. 8,5,5,5");
       return withProgress(o.steps, "train tokenizer", o.quiet, (onLog) =>
         trainVQ({
           ...DEFAULT_TRAIN_VQ,
           ...o,
-          config: { ...DEFAULT_TRAIN_VQ.config, channels, codebookSize: o.codebook },
+          config: { ...DEFAULT_TRAIN_VQ.config, channels, levels },
           onLog,
         }),
       );
@@ -87,10 +94,25 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--heads <n>", "attention heads").default(DEFAULT_GENERATOR.heads).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
+    .addOption(new Option("--cache-rows <n>", "tokenized training renders to cache and draw from (0: render every step)").default(262_144).argParser(intOption))
+    .option("--cache <file>", "the token cache (default RUN-DIR/tokens.safetensors; rebuilt identically from the seed if missing)")
     .option("--quiet", "no progress bar and no log lines")
-    .action((o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string; quiet?: boolean }) => {
+    .action(async (o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string; quiet?: boolean; cacheRows: number; cache?: string }) => {
       const vq = loadVQ(o.tokenizer);
       const grid = gridSize(vq.config);
+      const condDropout = 0.1;
+      let batches: ((step: number) => GeneratorBatch) | undefined;
+      if (o.cacheRows > 0) {
+        const bar = progressCallback("token cache", !o.quiet && process.stderr.isTTY);
+        const cache = (() => {
+          try {
+            return buildTokenCache(vq, { path: o.cache ?? join(o.runDir, "tokens.safetensors"), rows: o.cacheRows, seed: o.seed, maxText: DEFAULT_GENERATOR.maxText, onProgress: bar.onProgress });
+          } finally {
+            bar.stop();
+          }
+        })();
+        batches = (step) => cacheBatch(cache, o.seed, step, o.batch, condDropout);
+      }
       return withProgress(o.steps, "train generator", o.quiet, (onLog) => trainGenerator(
         {
           runDir: o.runDir,
@@ -102,7 +124,7 @@ export function registerTrain(program: Command): void {
           seed: o.seed,
           stopAt: o.stopAt,
           results: o.results,
-          condDropout: 0.1,
+          condDropout,
           checkpointEvery: 200,
           logEvery: 50,
           config: {
@@ -111,9 +133,11 @@ export function registerTrain(program: Command): void {
             layers: o.layers,
             heads: o.heads,
             textVocab: VOCAB.length,
-            codebookSize: vq.config.codebookSize,
+            codebookSize: vq.codebookSize,
             imageTokens: grid * grid,
+            tokenizer: tokenizerId(vq),
           },
+          batches,
           onLog,
         },
         vq,

@@ -28,13 +28,13 @@ export function prediction(r: Recording, path: number, step: number): Int32Array
 }
 
 /** Decodes n full paths as one batch, keeping every step's prediction (what `none` and `best-of-n` decode). */
-export function recordPaths(p: Pipeline, prompt: string, seed: number, n: number, sample: SampleOptions): Recording {
+export async function recordPaths(p: Pipeline, prompt: string, seed: number, n: number, sample: SampleOptions): Promise<Recording> {
   const L = p.generator.config.imageTokens;
   const T = sample.steps;
   const predictions = new Uint16Array(n * T * L);
-  const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample);
+  const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample, p.batcher);
   for (let i = 0; i < n; i++) batch.start(i, pathSeed(seed, i));
-  while (!batch.done()) for (const r of batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
+  while (!batch.done()) for (const r of await batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
   return { seed, n, steps: T, tokens: L, predictions };
 }
 
@@ -138,10 +138,10 @@ export function readRecording(file: string): Recording {
 }
 
 /** The recording of one generation seed; recorded (and kept) when missing or made with another N or T. */
-function recorded(file: string, ctx: StrategyContext, prompt: string, seed: number): Recording {
+async function recorded(file: string, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
   const kept = existsSync(file) ? readRecording(file) : null;
   if (kept && kept.n === ctx.n && kept.steps === ctx.sample.steps) return kept;
-  const r = recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
+  const r = await recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
   writeRecording(file, r);
   return r;
 }
@@ -157,8 +157,10 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
     async run(ctx, prompt, seeds) {
       mkdirSync(dir, { recursive: true });
       const out: StrategyResult[] = [];
-      for (const seed of seeds) {
-        const r = recorded(join(dir, `${seed}.bin`), ctx, prompt, seed);
+      // the seeds' missing recordings decode concurrently: with a batcher, in shared passes
+      const recordings = await Promise.all(seeds.map((seed) => recorded(join(dir, `${seed}.bin`), ctx, prompt, seed)));
+      for (const [k, seed] of seeds.entries()) {
+        const r = recordings[k];
         let v: RecordedVerdicts = {};
         if (NEEDS[name].length > 0) {
           if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);

@@ -11,7 +11,9 @@ import { detect } from "../shapes/detector.js";
 import { encodePng, readPng } from "../shapes/image.js";
 import type { Strategy, StrategyContext } from "../strategies/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { mapPool } from "../util/pool.js";
 import { writeRejected } from "./rejected.js";
+import { DEFAULT_MAX_ROWS } from "../generator/sampler.js";
 
 /** The seed of sample s of prompt p in a run seeded with `seed`. */
 export function sampleSeed(seed: number, p: number, s: number): number {
@@ -33,6 +35,8 @@ export interface SuiteRunOptions {
   onProgress?: (done: number, total: number) => void;
   /** run only these prompt indices (a paired subset: seeds stay those of the full run) */
   prompts?: readonly number[];
+  /** prompts in flight at once (default 1); give ctx.pipeline a batcher so that they share passes */
+  concurrency?: number;
 }
 
 function readCosts(p: string, k: number): Cost[] | null {
@@ -41,31 +45,40 @@ function readCosts(p: string, k: number): Cost[] | null {
   return costs.length === k ? costs : null;
 }
 
-/** Generates what is missing; returns every image's cost, prompt by prompt. */
+/**
+ * Prompts decoded at once so that their paths fill a shared forward pass of `maxRows`
+ * sequences: `none` decodes one path per image, the choosing strategies N per image (CFG doubles both).
+ */
+export function suiteConcurrency(strategy: string, imagesPerPrompt: number, n: number, maxRows = DEFAULT_MAX_ROWS): number {
+  const rows = 2 * (strategy === "none" ? imagesPerPrompt : n);
+  return Math.max(1, Math.floor(maxRows / rows));
+}
+
+/**
+ * Generates what is missing, `concurrency` prompts at a time (their paths share forward passes
+ * through ctx.pipeline's batcher; each path keeps its own stream, so images do not depend on
+ * it); returns every image's cost, prompt by prompt.
+ */
 export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
-  const costs: Cost[] = [];
   const selected = o.prompts ?? o.suite.map((_, p) => p);
-  for (const [i, p] of selected.entries()) {
+  const one = async (p: number): Promise<Cost[]> => {
     const meta = o.suite[p];
     const costPath = join(promptDir(o.out, p), "costs.json");
     const done = readCosts(costPath, o.imagesPerPrompt);
     const complete = done && Array.from({ length: o.imagesPerPrompt }, (_, s) => existsSync(samplePath(o.out, p, s))).every(Boolean);
-    if (complete) {
-      costs.push(...done);
-    } else {
-      const seeds = Array.from({ length: o.imagesPerPrompt }, (_, s) => sampleSeed(o.seed, p, s));
-      const results = await o.strategy.run(o.ctx, meta.prompt, seeds);
-      writePromptMetadata(o.out, p, meta);
-      results.forEach((r, s) => writeSample(o.out, p, s, encodePng(r.image)));
-      if (results[0]?.selection) writeRejected(o.out, p, 0, meta, results[0].selection);
-      writeFileAtomic(join(promptDir(o.out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
-      const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls }));
-      writeFileAtomic(costPath, JSON.stringify(c) + "\n"); // written last: marks the prompt complete
-      costs.push(...c);
-    }
-    o.onProgress?.(i + 1, selected.length);
-  }
-  return costs;
+    if (complete) return done;
+    const seeds = Array.from({ length: o.imagesPerPrompt }, (_, s) => sampleSeed(o.seed, p, s));
+    const results = await o.strategy.run(o.ctx, meta.prompt, seeds);
+    writePromptMetadata(o.out, p, meta);
+    results.forEach((r, s) => writeSample(o.out, p, s, encodePng(r.image)));
+    if (results[0]?.selection) writeRejected(o.out, p, 0, meta, results[0].selection);
+    writeFileAtomic(join(promptDir(o.out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
+    const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls }));
+    writeFileAtomic(costPath, JSON.stringify(c) + "\n"); // written last: marks the prompt complete
+    return c;
+  };
+  const costs = await mapPool(selected, o.concurrency ?? 1, one, (done) => o.onProgress?.(done, selected.length));
+  return costs.flat();
 }
 
 export interface SuiteEvaluation {

@@ -14,6 +14,7 @@ export interface GeneratorConfig {
   heads: number; // attention heads
   mlpRatio: number; // MLP hidden width over dModel
   dropout: number; // on attention output and MLP during training
+  tokenizer?: string; // id of the tokenizer whose codes it reads and writes (tokenizer/id.ts)
 }
 
 export const DEFAULT_GENERATOR: Omit<GeneratorConfig, "textVocab" | "codebookSize" | "imageTokens"> = {

@@ -5,13 +5,15 @@ import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { noGrad, tensor, tidy } from "../torch/index.js";
 import type { MaskedGenerator } from "./model.js";
 import { promptIds, reasonIds } from "./prompt.js";
-import { type Conditioning, DEFAULT_SAMPLE, PathBatch, type SampleOptions, type StepResult } from "./sampler.js";
+import { type Conditioning, DEFAULT_SAMPLE, PathBatch, type SampleOptions, type StepBatcher, type StepResult } from "./sampler.js";
 
 export interface Pipeline {
   generator: MaskedGenerator;
   tokenizer: VQAutoencoder;
   /** the generator fine-tuned for self-correction (PARM++ regenerations); absent: the generator itself */
   corrector?: MaskedGenerator;
+  /** shares forward passes between the paths of concurrent generations (other prompts and images) */
+  batcher?: StepBatcher;
 }
 
 /** The seed of path i of a generation seeded with `seed`: every path has its own stream. */
@@ -55,11 +57,11 @@ export interface GeneratedPath {
 }
 
 /** Decodes n full paths for one prompt (the `none` strategy runs this with n = 1). */
-export function generate(p: Pipeline, prompt: string, o: GenerateOptions): { paths: GeneratedPath[]; nfe: number } {
-  const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), { ...DEFAULT_SAMPLE, ...o });
+export async function generate(p: Pipeline, prompt: string, o: GenerateOptions): Promise<{ paths: GeneratedPath[]; nfe: number }> {
+  const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), { ...DEFAULT_SAMPLE, ...o }, p.batcher);
   for (let i = 0; i < o.n; i++) batch.start(i, pathSeed(o.seed, i));
   while (!batch.done()) {
-    const results = batch.step();
+    const results = await batch.step();
     o.onStep?.(results, () => decodeTokens(p.tokenizer, results.map((r) => r.prediction)));
   }
   const ids = batch.live();

@@ -46,24 +46,37 @@ export interface Conditioning {
   previous?: Int32Array; // (imageTokens) self-correction
 }
 
+/** One step's model input for a PathBatch's active paths: rows of ids, concatenated. */
+export interface StepRows {
+  B: number;
+  image: Int32Array; // (B, imageTokens)
+  text: Int32Array; // (B, maxText)
+  nullText: Int32Array; // (B, maxText): the unconditional half of CFG
+  reason?: Int32Array; // (B, maxReason)
+  previous?: Int32Array; // (B, imageTokens)
+}
+
 /**
- * A batch of live decoding paths sharing one conditioning. step() advances every live path by
- * one step; truncate() drops paths (their remaining steps are never computed); states can be
- * saved and new paths started from them (branching, resuming).
+ * A batch of live decoding paths, each with its conditioning (by default the batch's). step()
+ * advances every live path by one step; truncate() drops paths (their remaining steps are never
+ * computed); states can be saved and new paths started from them (branching, resuming). Given a
+ * StepBatcher, the forward pass is shared with other batches' paths (other prompts, other
+ * images); each path's draws come from its own stream, so its result does not change.
  */
 export class PathBatch {
-  private paths: { state: PathState; gen: Generator }[] = [];
+  private paths: { state: PathState; gen: Generator; cond: Conditioning }[] = [];
   /** Generator forward passes so far, counting each CFG half (NFE). */
   nfe = 0;
 
   constructor(
-    private readonly model: MaskedGenerator,
+    readonly model: MaskedGenerator,
     private readonly cond: Conditioning,
     readonly options: SampleOptions = DEFAULT_SAMPLE,
+    private readonly batcher?: StepBatcher,
   ) {}
 
   /** Starts a fresh, fully masked path with its own stream. */
-  start(id: number, seed: number): PathState {
+  start(id: number, seed: number, cond = this.cond): PathState {
     const gen = new Generator(seed);
     const state: PathState = {
       id,
@@ -72,24 +85,24 @@ export class PathBatch {
       tokens: new Int32Array(this.model.config.imageTokens).fill(this.model.maskId),
       rng: gen.getState(),
     };
-    this.paths.push({ state, gen });
+    this.paths.push({ state, gen, cond });
     return state;
   }
 
   /** Continues from a saved state (a copy: the saved one stays valid for further branches). */
-  resume(state: PathState, id = state.id): PathState {
+  resume(state: PathState, id = state.id, cond = this.cond): PathState {
     const gen = new Generator(state.seed);
     gen.setState(state.rng);
     const copy = { ...state, id, tokens: state.tokens.slice(), rng: state.rng.slice() };
-    this.paths.push({ state: copy, gen });
+    this.paths.push({ state: copy, gen, cond });
     return copy;
   }
 
   /** A new path from a saved state's tokens and step, with a fresh stream of its own (PRM branching). */
-  branch(state: PathState, id: number, seed: number): PathState {
+  branch(state: PathState, id: number, seed: number, cond = this.cond): PathState {
     const gen = new Generator(seed);
     const copy = { ...state, id, seed, tokens: state.tokens.slice(), rng: gen.getState() };
-    this.paths.push({ state: copy, gen });
+    this.paths.push({ state: copy, gen, cond });
     return copy;
   }
 
@@ -122,74 +135,178 @@ export class PathBatch {
     return p;
   }
 
-  /** Advances every live path that has steps left by one step. */
-  step(): StepResult[] {
-    const active = this.paths.filter((p) => p.state.step < this.options.steps);
-    if (active.length === 0) return [];
-    const { cfg, temperature, confidenceTemperature, steps: T } = this.options;
-    const L = this.model.config.imageTokens;
-    const mask = this.model.maskId;
-    const B = active.length;
-    return noGrad(() =>
-      tidy(() => {
-        const image = tensor(concat(active.map((p) => p.state.tokens)), [B, L], "int64");
-        const logits = this.guidedLogits(image, B, cfg); // (B, L, K)
-        // per path, from its own stream: one draw per position, then Gumbel noise for the confidences
-        const probs = logits.div(temperature).softmax(-1); // (B, L, K)
-        const draws = stack(active.map((p, b) => multinomial(probs.select(0, b), 1, true, p.gen).squeeze(1))); // (B, L)
-        const confNoise = stack(active.map((p) => gumbel([L], p.gen))); // (B, L)
-        const drawnLogp = probs.gather(2, draws.unsqueeze(2)).squeeze(2).log(); // (B, L)
-        const known = image.ne(mask);
-        const prediction = where(known, image, draws); // fixed tokens kept
-        const t = active[0].state.step;
-        const annealed = confidenceTemperature * (1 - (t + 1) / T);
-        const confidence = drawnLogp.add(confNoise.mul(annealed)).maskedFill(known, Infinity);
-        const predArr = prediction.to("int32").data() as Int32Array;
-        const confArr = confidence.data() as Float32Array;
-        const logpArr = drawnLogp.maskedFill(known, Infinity).data() as Float32Array;
-        return active.map((p, b) => {
-          const s = p.state;
-          if (s.step !== t) throw new Error("all live paths of a batch must be at the same step");
-          const pred = predArr.slice(b * L, (b + 1) * L);
-          const conf = confArr.subarray(b * L, (b + 1) * L);
-          const unknown = s.tokens.reduce((n, x) => n + (x === mask ? 1 : 0), 0);
-          const keepMasked = maskedAfter(t, T, L, unknown);
-          // re-mask the lowest-confidence new tokens
-          const order = Array.from({ length: L }, (_, i) => i).sort((a, c) => conf[a] - conf[c]);
-          const next = pred.slice();
-          for (let i = 0; i < keepMasked; i++) next[order[i]] = mask;
-          s.tokens = next;
-          s.step = t + 1;
-          return {
-            path: s.id,
-            step: t,
-            tokens: next,
-            prediction: pred,
-            confidence: logpArr.slice(b * L, (b + 1) * L),
-            masked: keepMasked,
-          };
-        });
-      }),
-    );
+  private active() {
+    return this.paths.filter((p) => p.state.step < this.options.steps);
   }
 
-  private guidedLogits(image: Tensor, B: number, g: number): Tensor {
-    const rows = (a: Int32Array | undefined) => (a ? tensor(concat(Array(B).fill(a)), [B, a.length], "int64") : undefined);
-    const cond: GeneratorInput = { text: rows(this.cond.text)!, image, reason: rows(this.cond.reason), previous: rows(this.cond.previous) };
-    if (g === 0) {
-      this.nfe += B;
-      return this.model.forward(cond);
-    }
-    // both halves in one batch: [cond; uncond]
-    const both: GeneratorInput = {
-      text: cat([cond.text, rows(this.cond.nullText)!]),
-      image: cat([image, image]),
-      reason: cond.reason ? cat([cond.reason, cond.reason]) : undefined,
-      previous: cond.previous ? cat([cond.previous, cond.previous]) : undefined,
+  /** Advances every live path that has steps left by one step (through the batcher when there is one). */
+  step(): Promise<StepResult[]> {
+    const rows = this.rows();
+    if (!rows) return Promise.resolve([]);
+    if (this.batcher) return this.batcher.step(this, rows);
+    return Promise.resolve(noGrad(() => tidy(() => this.finish(guidedLogits(this.model, rows, this.options.cfg)))));
+  }
+
+  /** The model input of this step, or null when no path has steps left. */
+  rows(): StepRows | null {
+    const active = this.active();
+    if (active.length === 0) return null;
+    const pick = (f: (c: Conditioning) => Int32Array | undefined) => (active.every((p) => f(p.cond)) ? concat(active.map((p) => f(p.cond)!)) : undefined);
+    if (active.some((p) => !p.cond.reason !== !active[0].cond.reason || !p.cond.previous !== !active[0].cond.previous))
+      throw new Error("the paths of a batch must all have, or all lack, self-correction inputs");
+    return {
+      B: active.length,
+      image: concat(active.map((p) => p.state.tokens)),
+      text: concat(active.map((p) => p.cond.text)),
+      nullText: concat(active.map((p) => p.cond.nullText)),
+      reason: pick((c) => c.reason),
+      previous: pick((c) => c.previous),
     };
-    this.nfe += 2 * B;
-    const out = this.model.forward(both); // (2B, L, K)
-    return guide(out.slice(0, 0, B), out.slice(0, B), g);
+  }
+
+  /**
+   * Draws this step's tokens from the guided logits of the active paths (B, L, K), each path
+   * from its own stream, and re-masks the least confident. Called inside a tidy scope.
+   */
+  finish(logits: Tensor): StepResult[] {
+    const active = this.active();
+    const { cfg, temperature, confidenceTemperature, steps: T } = this.options;
+    this.nfe += (cfg === 0 ? 1 : 2) * active.length;
+    const L = this.model.config.imageTokens;
+    const mask = this.model.maskId;
+    const t = active[0].state.step;
+    if (active.some((p) => p.state.step !== t)) throw new Error("all live paths of a batch must be at the same step");
+    const image = tensor(concat(active.map((p) => p.state.tokens)), [active.length, L], "int64");
+    const probs = logits.div(temperature).softmax(-1); // (B, L, K)
+    // per path, from its own stream: one draw per position, then Gumbel noise for the confidences
+    const draws = stack(active.map((p, b) => multinomial(probs.select(0, b), 1, true, p.gen).squeeze(1))); // (B, L)
+    const confNoise = stack(active.map((p) => gumbel([L], p.gen))); // (B, L)
+    const drawnLogp = probs.gather(2, draws.unsqueeze(2)).squeeze(2).log(); // (B, L)
+    const known = image.ne(mask);
+    const prediction = where(known, image, draws); // fixed tokens kept
+    const annealed = confidenceTemperature * (1 - (t + 1) / T);
+    const confidence = drawnLogp.add(confNoise.mul(annealed)).maskedFill(known, Infinity);
+    const predArr = prediction.to("int32").data() as Int32Array;
+    const confArr = confidence.data() as Float32Array;
+    const logpArr = drawnLogp.maskedFill(known, Infinity).data() as Float32Array;
+    return active.map((p, b) => {
+      const s = p.state;
+      const pred = predArr.slice(b * L, (b + 1) * L);
+      const conf = confArr.subarray(b * L, (b + 1) * L);
+      const unknown = s.tokens.reduce((n, x) => n + (x === mask ? 1 : 0), 0);
+      const keepMasked = maskedAfter(t, T, L, unknown);
+      // re-mask the lowest-confidence new tokens
+      const order = Array.from({ length: L }, (_, i) => i).sort((a, c) => conf[a] - conf[c]);
+      const next = pred.slice();
+      for (let i = 0; i < keepMasked; i++) next[order[i]] = mask;
+      s.tokens = next;
+      s.step = t + 1;
+      return { path: s.id, step: t, tokens: next, prediction: pred, confidence: logpArr.slice(b * L, (b + 1) * L), masked: keepMasked };
+    });
+  }
+}
+
+/** Guided logits (B, L, K) of a step's rows: both CFG halves in one forward pass, [cond; uncond]. */
+export function guidedLogits(model: MaskedGenerator, r: StepRows, g: number): Tensor {
+  const L = model.config.imageTokens;
+  const ids = (a: Int32Array | undefined, width: number) => (a ? tensor(a, [r.B, width], "int64") : undefined);
+  const image = ids(r.image, L)!;
+  const cond: GeneratorInput = { text: ids(r.text, model.config.maxText)!, image, reason: ids(r.reason, model.config.maxReason), previous: ids(r.previous, L) };
+  if (g === 0) return model.forward(cond);
+  const both: GeneratorInput = {
+    text: cat([cond.text, ids(r.nullText, model.config.maxText)!]),
+    image: cat([image, image]),
+    reason: cond.reason ? cat([cond.reason, cond.reason]) : undefined,
+    previous: cond.previous ? cat([cond.previous, cond.previous]) : undefined,
+  };
+  const out = model.forward(both); // (2B, L, K)
+  return guide(out.slice(0, 0, r.B), out.slice(0, r.B), g);
+}
+
+/** Sequences per shared forward pass at most: where batching stopped paying (results/generate.json). */
+export const DEFAULT_MAX_ROWS = 160;
+
+/**
+ * Shares forward passes between PathBatches: every batch that asks for a step before the event
+ * loop turns (the concurrent prompts and images of a suite) joins one forward pass of at most
+ * `maxRows` sequences (each CFG half counts). A batch's paths stay in one pass.
+ */
+export class StepBatcher {
+  private queue: { batch: PathBatch; rows: StepRows; resolve: (r: StepResult[]) => void; reject: (e: unknown) => void }[] = [];
+  private scheduled = false;
+  /** forward passes run and sequences in them, to see how full the passes are */
+  passes = 0;
+  sequences = 0;
+
+  constructor(readonly maxRows = DEFAULT_MAX_ROWS) {}
+
+  step(batch: PathBatch, rows: StepRows): Promise<StepResult[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ batch, rows, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const items = this.queue.splice(0);
+    // batches that can share a pass: same model, same guidance, same self-correction inputs
+    const key = (i: (typeof items)[number]) => [i.batch.options.cfg, !!i.rows.reason, !!i.rows.previous].join("/");
+    const groups = new Map<MaskedGenerator, Map<string, typeof items>>();
+    for (const it of items) {
+      const byKey = groups.get(it.batch.model) ?? new Map<string, typeof items>();
+      groups.set(it.batch.model, byKey);
+      byKey.set(key(it), [...(byKey.get(key(it)) ?? []), it]);
+    }
+    for (const [model, byKey] of groups)
+      for (const group of byKey.values()) {
+        const g = group[0].batch.options.cfg;
+        const per = g === 0 ? 1 : 2;
+        let chunk: typeof items = [];
+        const run = () => {
+          if (chunk.length > 0) this.run(model, chunk, g);
+          chunk = [];
+        };
+        for (const it of group) {
+          const rows = chunk.reduce((n, c) => n + c.rows.B * per, 0);
+          if (chunk.length > 0 && rows + it.rows.B * per > this.maxRows) run();
+          chunk.push(it);
+        }
+        run();
+      }
+  }
+
+  private run(model: MaskedGenerator, chunk: { batch: PathBatch; rows: StepRows; resolve: (r: StepResult[]) => void; reject: (e: unknown) => void }[], g: number): void {
+    const cat2 = (f: (r: StepRows) => Int32Array | undefined) => (chunk[0].rows && f(chunk[0].rows) ? concat(chunk.map((c) => f(c.rows)!)) : undefined);
+    const rows: StepRows = {
+      B: chunk.reduce((n, c) => n + c.rows.B, 0),
+      image: cat2((r) => r.image)!,
+      text: cat2((r) => r.text)!,
+      nullText: cat2((r) => r.nullText)!,
+      reason: cat2((r) => r.reason),
+      previous: cat2((r) => r.previous),
+    };
+    try {
+      const results = noGrad(() =>
+        tidy(() => {
+          const logits = guidedLogits(model, rows, g); // (B, L, K)
+          let off = 0;
+          return chunk.map((c) => {
+            const r = c.batch.finish(logits.slice(0, off, off + c.rows.B));
+            off += c.rows.B;
+            return r;
+          });
+        }),
+      );
+      this.passes++;
+      this.sequences += rows.B * (g === 0 ? 1 : 2);
+      chunk.forEach((c, i) => c.resolve(results[i]));
+    } catch (e) {
+      for (const c of chunk) c.reject(e);
+    }
   }
 }
 

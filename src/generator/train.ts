@@ -87,10 +87,13 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
   const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
   const L = o.config.imageTokens;
   let sum = 0;
+  let dataMs = 0;
   let t0 = performance.now();
   for (let step = start; step < Math.min(o.steps, o.stopAt ?? o.steps); step++) {
     manualSeed(o.seed * 1_000_003 + step); // masks and dropout of a step are fixed by its number
+    const d0 = performance.now();
     const b = o.batches ? o.batches(step) : renderBatch(o, vq, step);
+    dataMs += performance.now() - d0;
     const B = b.tokens.length;
     const rows = (r: number[][] | undefined, width: number) => (r ? tensor(r.flat(), [B, width], "int64") : undefined);
     opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 10, warmupSteps: 300, totalSteps: o.steps });
@@ -105,10 +108,13 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
       return loss.item();
     });
     if ((step + 1) % o.logEvery === 0) {
-      const entry = { step: step + 1, loss: sum / o.logEvery, lr: opt.lr, sec_per_step: (performance.now() - t0) / 1000 / o.logEvery };
+      const ms = performance.now() - t0;
+      // model_share: the part of a step spent in the model (forward, backward, optimiser), not in making its data
+      const entry = { step: step + 1, loss: sum / o.logEvery, lr: opt.lr, sec_per_step: ms / 1000 / o.logEvery, model_share: 1 - dataMs / ms };
       log.append(entry);
       o.onLog?.(entry);
       sum = 0;
+      dataMs = 0;
       t0 = performance.now();
     }
     if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps || step + 1 === o.stopAt) {

@@ -53,17 +53,17 @@ export function collectionPrompts(seed: number, count: number): PromptMeta[] {
   return Array.from({ length: count }, () => sampler.sample(rng));
 }
 
-function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, promptSeed: number): CollectedPrompt {
+async function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, promptSeed: number): Promise<CollectedPrompt> {
   const T = o.sample.steps;
   const cond = conditioning(p.generator, meta.prompt);
-  const batch = new PathBatch(p.generator, cond, o.sample);
+  const batch = new PathBatch(p.generator, cond, o.sample, p.batcher);
   const pick = mulberry32(promptSeed ^ 0x5bd1e995);
   const rolloutStep = Array.from({ length: o.pathsPerPrompt }, () => randInt(pick, T - 1)); // after step 0..T-2
   const predictions: number[][][] = Array.from({ length: o.pathsPerPrompt }, () => []);
   const saved: PathState[] = [];
   for (let i = 0; i < o.pathsPerPrompt; i++) batch.start(i, pathSeed(promptSeed, i));
   while (!batch.done()) {
-    for (const r of batch.step()) {
+    for (const r of await batch.step()) {
       predictions[r.path].push(Array.from(r.prediction));
       if (rolloutStep[r.path] === r.step) saved.push(batch.save(r.path));
     }
@@ -74,11 +74,11 @@ function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, promptS
   const rolloutCorrect: boolean[][] = Array.from({ length: o.pathsPerPrompt }, () => []);
   for (const step of new Set(rolloutStep)) {
     const from = saved.filter((s) => rolloutStep[s.id] === step);
-    const rb = new PathBatch(p.generator, cond, o.sample);
+    const rb = new PathBatch(p.generator, cond, o.sample, p.batcher);
     from.forEach((s, k) => {
       for (let j = 0; j < EXTRA_ROLLOUTS; j++) rb.branch(s, k * EXTRA_ROLLOUTS + j, pathSeed(pathSeed(promptSeed, 1000 + s.id), j));
     });
-    while (!rb.done()) rb.step();
+    while (!rb.done()) await rb.step();
     const ids = rb.live();
     const ok = decodeTokens(p.tokenizer, ids.map((id) => rb.tokens(id))).map((img) => evaluateImage(meta, detect(img)).correct);
     ids.forEach((id, k) => rolloutCorrect[from[Math.floor(id / EXTRA_ROLLOUTS)].id].push(ok[k]));
@@ -97,14 +97,16 @@ function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, promptS
 }
 
 /** Collects what is missing under `out`, chunk by chunk. */
-export function collectPaths(p: Pipeline, o: CollectOptions): void {
+export async function collectPaths(p: Pipeline, o: CollectOptions): Promise<void> {
   mkdirSync(o.out, { recursive: true });
   const metas = collectionPrompts(o.seed, o.prompts);
   const chunks = Math.ceil(o.prompts / o.chunk);
   for (let c = 0; c < chunks; c++) {
     const file = chunkFile(o.out, c);
     if (!existsSync(file)) {
-      const prompts = metas.slice(c * o.chunk, (c + 1) * o.chunk).map((meta, k) => collectPrompt(p, meta, o, o.seed * 100_003 + c * o.chunk + k));
+      // the chunk's prompts at once: with a batcher in the pipeline, their paths share forward passes
+      const chunk = metas.slice(c * o.chunk, (c + 1) * o.chunk);
+      const prompts = await Promise.all(chunk.map((meta, k) => collectPrompt(p, meta, o, o.seed * 100_003 + c * o.chunk + k)));
       writeFileAtomic(file, JSON.stringify({ prompts }) + "\n");
     }
     o.onProgress?.(Math.min((c + 1) * o.chunk, o.prompts), o.prompts);

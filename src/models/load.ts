@@ -1,8 +1,10 @@
 // Loading shipped weights: each file carries its model's config in its metadata.
 import { existsSync } from "node:fs";
 import { MaskedGenerator, type GeneratorConfig } from "../generator/model.js";
+import { StepBatcher } from "../generator/sampler.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { VQAutoencoder, type VQConfig } from "../tokenizer/vq.js";
+import { tokenizerId } from "../tokenizer/id.js";
 import type { Module } from "../torch/index.js";
 import { loadWeights } from "../train/checkpoint.js";
 import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "./paths.js";
@@ -27,10 +29,22 @@ export function loadPipeline(generatorPath = DEFAULT_GENERATOR_WEIGHTS, tokenize
   for (const [what, p] of [["generator", generatorPath], ["tokenizer", tokenizerPath]])
     if (!existsSync(p)) throw new Error(`no ${what} weights at ${p} (train them with 'imagecot train ${what}')`);
   const tokenizer = loadVQ(tokenizerPath);
-  const generator = loadGenerator(generatorPath);
-  if (generator.config.codebookSize !== tokenizer.config.codebookSize || generator.config.imageTokens !== tokenizer.grid ** 2)
-    throw new Error(`generator ${generatorPath} was trained with another tokenizer than ${tokenizerPath}`);
+  const generator = loadTokenModel(generatorPath, tokenizer, tokenizerPath);
   if (correctorPath !== undefined && !existsSync(correctorPath)) throw new Error(`no self-correction generator weights at ${correctorPath}`);
   const sc = correctorPath ?? DEFAULT_CORRECTOR_WEIGHTS;
-  return existsSync(sc) ? { generator, tokenizer, corrector: loadGenerator(sc) } : { generator, tokenizer };
+  // one batcher per pipeline: concurrent generations (a suite's prompts, the server's requests) share forward passes
+  const batcher = new StepBatcher();
+  return existsSync(sc) ? { generator, tokenizer, batcher, corrector: loadTokenModel(sc, tokenizer, tokenizerPath) } : { generator, tokenizer, batcher };
+}
+
+/** Loads a generator that must read and write the given tokenizer's codes: a mismatch is an error, never garbage. */
+export function loadTokenModel(path: string, tokenizer: VQAutoencoder, tokenizerPath: string): MaskedGenerator {
+  const generator = loadGenerator(path);
+  const id = tokenizerId(tokenizer);
+  if (generator.config.tokenizer !== id) {
+    const was = generator.config.tokenizer ? `tokenizer ${generator.config.tokenizer}` : "an unrecorded tokenizer";
+    generator.dispose();
+    throw new Error(`generator ${path} was trained with ${was}, not with ${tokenizerPath} (${id}); retrain it or use its own tokenizer`);
+  }
+  return generator;
 }

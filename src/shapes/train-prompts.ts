@@ -2,6 +2,8 @@
 // same metadata format (counts with colours, counted pairs, coloured relations), so that with
 // every test prompt held out a generator still meets each class, number, colour and relation.
 // A prompt string of the test suite is never returned: the pools are built without them.
+// A tenth of the remaining strings of every template with enough of them is held out of
+// training: the "heldout" split, on which hyper-parameters and model sizes are chosen.
 import { fromRoot } from "../util/root.js";
 import {
   colorAttrPrompt,
@@ -85,6 +87,21 @@ const TEMPLATES: Record<string, () => PromptMeta[]> = {
     pairs.flatMap(([a, b]) => RELATIONS.flatMap((r) => colorPairs.map(([ca, cb]) => coloredPositionPrompt(a, ca, r, b, cb)))),
 };
 
+/** Which training prompts: those trained on, or the held-out tenth that tunes and validates. */
+export type PromptSplit = "train" | "heldout";
+
+/** FNV-1a: a stable hash of a prompt string, so the split never depends on order or platform. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Held out: one string in ten, in templates of at least 20 strings (smaller ones are all trained on). */
+export function isHeldOut(prompt: string, poolSize: number): boolean {
+  return poolSize >= 20 && fnv1a(prompt) % 10 === 0;
+}
+
 export interface TrainPromptSampler {
   /** One training prompt: a template drawn uniformly among those with prompts left, then one of its prompts. */
   sample(rng: Rng): PromptMeta;
@@ -92,11 +109,14 @@ export interface TrainPromptSampler {
   sizes: Record<string, number>;
 }
 
-/** A sampler over every template's prompts but those whose string is in `testSuite`. */
-export function createTrainPromptSampler(testSuite: readonly PromptMeta[]): TrainPromptSampler {
-  const held = new Set(testSuite.map((m) => m.prompt));
+/** A sampler over every template's prompts of the split, never one whose string is in `testSuite`. */
+export function createTrainPromptSampler(testSuite: readonly PromptMeta[], split: PromptSplit = "train"): TrainPromptSampler {
+  const test = new Set(testSuite.map((m) => m.prompt));
   const pools = Object.entries(TEMPLATES)
-    .map(([name, all]) => [name, all().filter((m) => !held.has(m.prompt))] as const)
+    .map(([name, all]) => {
+      const pool = all().filter((m) => !test.has(m.prompt));
+      return [name, pool.filter((m) => isHeldOut(m.prompt, pool.length) === (split === "heldout"))] as const;
+    })
     .filter(([, pool]) => pool.length > 0);
   return {
     sample(rng) {

@@ -13,10 +13,10 @@ export const bestOfN: Strategy = {
     const { generator, tokenizer } = ctx.pipeline;
     const out: StrategyResult[] = [];
     for (const seed of seeds) {
-      const batch = new PathBatch(generator, conditioning(generator, prompt), ctx.sample);
+      const batch = new PathBatch(generator, conditioning(generator, prompt), ctx.sample, ctx.pipeline.batcher);
       for (let i = 0; i < ctx.n; i++) batch.start(i, pathSeed(seed, i));
       await ctx.onEvent?.({ type: "begin", paths: ctx.n, steps: ctx.sample.steps });
-      while (!batch.done()) await emitStep(ctx.onEvent, tokenizer, batch.step());
+      while (!batch.done()) await emitStep(ctx.onEvent, tokenizer, await batch.step());
       const live = batch.live(); // every path: none is cut, so ids are indices
       const tokens = live.map((id) => batch.tokens(id));
       const images = decodeTokens(tokenizer, tokens);

@@ -48,7 +48,7 @@ export async function runParm(
   onEvent?: EventSink,
 ): Promise<ParmRun> {
   const T = sample.steps;
-  const batch = new PathBatch(p.generator, cond, sample);
+  const batch = new PathBatch(p.generator, cond, sample, p.batcher);
   const traces: PathTrace[] = [];
   for (let i = 0; i < n; i++) {
     batch.start(i, pathSeed(seed, i));
@@ -58,7 +58,7 @@ export async function runParm(
   const cut: { state: PathState; pYes: number }[] = [];
   let judgeCalls = 0;
   while (!batch.done()) {
-    const results = batch.step();
+    const results = await batch.step();
     await emitStep(onEvent, p.tokenizer, results);
     const pending = results.filter((r) => traces[r.path].potential === null && r.step < T - 1);
     if (pending.length === 0) continue;
@@ -103,9 +103,9 @@ export async function runParm(
   }
   // every path was cut: finish the one whose potential answer had the lowest P(no)
   const best = cut[argmax(cut.map((c) => c.pYes))].state;
-  const rescue = new PathBatch(p.generator, cond, sample);
+  const rescue = new PathBatch(p.generator, cond, sample, p.batcher);
   rescue.resume(best);
-  while (!rescue.done()) await emitStep(onEvent, p.tokenizer, rescue.step());
+  while (!rescue.done()) await emitStep(onEvent, p.tokenizer, await rescue.step());
   const tokens = rescue.tokens(best.id);
   const image = decodeTokens(p.tokenizer, [tokens])[0];
   await emitChosen(onEvent, best.id, image, "fallback");

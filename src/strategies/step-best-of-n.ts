@@ -22,14 +22,14 @@ export const stepBestOfN: Strategy = {
       const steps: { step: number; process: number[]; chosen: number }[] = [];
       await ctx.onEvent?.({ type: "begin", paths: ctx.n, steps: T });
       for (let t = 0; t < T; t++) {
-        const batch = new PathBatch(generator, cond, ctx.sample);
+        const batch = new PathBatch(generator, cond, ctx.sample, ctx.pipeline.batcher);
         // every branch gets a stream of its own, fixed by (seed, step, branch)
         for (let i = 0; i < ctx.n; i++) {
           const branchSeed = pathSeed(pathSeed(seed, t), i);
           if (best) batch.branch(best, i, branchSeed);
           else batch.start(i, branchSeed);
         }
-        const results = batch.step();
+        const results = await batch.step();
         nfe += batch.nfe;
         const images = decodeTokens(tokenizer, results.map((r) => r.prediction));
         await emitStepImages(ctx.onEvent, results, images);

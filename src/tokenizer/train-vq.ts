@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { AdamW, clipGradNorm, cosineWithWarmup, manualSeed, tidy } from "../torch/index.js";
 import { writeLossCurve } from "../report/loss-curve.js";
-import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
+import { copyMatchingWeights, loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
@@ -26,7 +26,9 @@ export interface TrainVQOptions {
   results?: string;
   /** Stop after this step, checkpointed, without finishing (a time-boxed part of a run); rerun to go on. */
   stopAt?: number;
-  reviveEvery: number; // steps between revivals of unused codes (first 80% of training)
+  logEvery: number;
+  /** start from these weights: every tensor of the same name and shape is copied (a changed quantiser keeps the conv trunk) */
+  init?: string;
   onLog?: (entry: LogEntry) => void;
 }
 
@@ -38,7 +40,7 @@ export const DEFAULT_TRAIN_VQ: Omit<TrainVQOptions, "runDir" | "out"> = {
   config: DEFAULT_VQ,
   objectWeight: 8,
   checkpointEvery: 200,
-  reviveEvery: 100,
+  logEvery: 100,
 };
 
 export function trainVQ(o: TrainVQOptions): VQAutoencoder {
@@ -46,11 +48,12 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
   const ckpt = join(o.runDir, "checkpoint.safetensors");
   manualSeed(o.seed);
   const model = new VQAutoencoder(o.config);
+  if (o.init) copyMatchingWeights(model, o.init);
   const opt = new AdamW(model.namedParameters(), { lr: o.lr, betas: [0.9, 0.99], weightDecay: 0.0 });
   const resumed = loadCheckpoint(ckpt, model, opt);
   const start = resumed?.step ?? 0;
   const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
-  const usage = new Uint32Array(o.config.codebookSize);
+  const usage = new Uint32Array(model.codebookSize);
   let sums = { loss: 0, recon: 0 };
   let t0 = performance.now();
   for (let step = start; step < Math.min(o.steps, o.stopAt ?? o.steps); step++) {
@@ -67,16 +70,15 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
     });
     for (const t of tokens) usage[t]++;
     sums = { loss: sums.loss + loss, recon: sums.recon + recon };
-    if ((step + 1) % o.reviveEvery === 0) {
-      const dead = [...usage.keys()].filter((k) => usage[k] === 0);
-      if (step < o.steps * 0.8) tidy(() => model.reviveCodes(dead, imagesToTensor(images)));
+    if ((step + 1) % o.logEvery === 0) {
       const entry: LogEntry = {
         step: step + 1,
-        loss: sums.loss / o.reviveEvery,
-        recon: sums.recon / o.reviveEvery,
+        loss: sums.loss / o.logEvery,
+        recon: sums.recon / o.logEvery,
         lr: opt.lr,
-        codes_used: o.config.codebookSize - dead.length,
-        sec_per_step: (performance.now() - t0) / 1000 / o.reviveEvery,
+        codes_used: usage.filter((n) => n > 0).length,
+        flat_share: usage[model.flatId] / usage.reduce((a, b) => a + b, 0),
+        sec_per_step: (performance.now() - t0) / 1000 / o.logEvery,
       };
       log.append(entry);
       o.onLog?.(entry);
@@ -90,7 +92,7 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
     }
   }
   if ((o.stopAt ?? o.steps) < o.steps) return model;
-  saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed) });
+  saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed), ...(o.init ? { init: o.init } : {}) });
   if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed });
   return model;
 }

@@ -1,20 +1,45 @@
-// The image tokenizer: a small VQ autoencoder (VQ-VAE with an l2-normalised codebook, as in
-// ViT-VQGAN) that maps a 64x64 RGB image to a grid of discrete tokens and back.
-import { Conv2d, F, GroupNorm, Module, ModuleList, type Tensor, noGrad, randn, tidy } from "../torch/index.js";
+// The image tokenizer: a small conv autoencoder with finite scalar quantisation (FSQ, Mentzer et
+// al. 2023) that maps a 64x64 RGB image to a grid of discrete tokens and back, plus one reserved
+// token for a patch of flat background.
+//
+// Why the flat token: the encoder's receptive field spans the whole image and GroupNorm
+// normalises over it, so a background patch's latent drifts with the shapes elsewhere and a
+// learned quantiser spreads the background over hundreds of interchangeable codes (666 in the
+// first tokenizer), which the generator then has to guess. A patch whose pixels are all the
+// background gets one token, decoded through a learned vector; every other code carries shapes.
+import { Conv2d, F, GroupNorm, Module, ModuleList, type Tensor, noGrad, tensor, tidy, where, zeros } from "../torch/index.js";
+import { BACKGROUND } from "../shapes/world.js";
 
 export interface VQConfig {
   imageSize: number; // pixels per side of the input image
   channels: number[]; // conv widths at full resolution and after each 2x downsample
-  codebookSize: number; // number of discrete tokens
-  codeDim: number; // width of a code vector (small dims keep the codebook well used)
-  beta: number; // commitment weight: pulls encoder outputs towards their codes
+  levels: number[]; // FSQ: quantisation levels per latent dimension; codes = their product
 }
 
-export const DEFAULT_VQ: VQConfig = { imageSize: 64, channels: [16, 32, 64, 128], codebookSize: 1024, codeDim: 32, beta: 0.25 };
+export const DEFAULT_VQ: VQConfig = { imageSize: 64, channels: [16, 32, 64, 128], levels: [8, 5, 5, 5] };
 
 /** Side of the token grid: one 2x downsample per step between channel widths. */
 export function gridSize(c: VQConfig): number {
   return c.imageSize / 2 ** (c.channels.length - 1);
+}
+
+/** Token ids: the FSQ lattice's points, then the flat-background token. */
+export function codebookSize(c: VQConfig): number {
+  return c.levels.reduce((a, b) => a * b, 1) + 1;
+}
+
+/** A pixel of the background in model units ([-1, 1]); a patch is flat when every channel is within FLAT_TOLERANCE of it. */
+const BACKGROUND_UNIT = BACKGROUND.map((v) => v / 127.5 - 1);
+const FLAT_TOLERANCE = 1.5 / 127.5;
+
+/** (B, 3, S, S) in [-1, 1] -> (B, G, G) bool: patches whose every pixel is the background. */
+export function flatPatches(images: Tensor, grid: number): Tensor {
+  return tidy(() => {
+    const bg = tensor(BACKGROUND_UNIT, [1, 3, 1, 1]);
+    const off = images.sub(bg).abs().amax(1, true); // (B, 1, S, S): largest channel difference
+    const patch = images.size(-1) / grid;
+    return F.maxPool2d(off, patch).squeeze(1).le(FLAT_TOLERANCE); // (B, G, G)
+  });
 }
 
 class ResBlock extends Module {
@@ -46,7 +71,7 @@ class Encoder extends Module {
     this.stem = this.module("stem", new Conv2d(3, ch[0], 3, { padding: 1 }));
     this.downs = this.module("downs", new ModuleList(ch.slice(1).map((w, i) => new Conv2d(ch[i], w, 4, { stride: 2, padding: 1 }))));
     this.blocks = this.module("blocks", new ModuleList(ch.slice(1).map((w) => new ResBlock(w))));
-    this.out = this.module("out", new Conv2d(ch[ch.length - 1], c.codeDim, 1));
+    this.out = this.module("out", new Conv2d(ch[ch.length - 1], c.levels.length, 1));
   }
   forward(x: Tensor): Tensor {
     let h = this.stem.forward(x).silu(); // (B, C0, S, S)
@@ -65,7 +90,7 @@ class Decoder extends Module {
   constructor(c: VQConfig) {
     super();
     const ch = [...c.channels].reverse();
-    this.inp = this.module("inp", new Conv2d(c.codeDim, ch[0], 3, { padding: 1 }));
+    this.inp = this.module("inp", new Conv2d(c.levels.length, ch[0], 3, { padding: 1 }));
     this.blocks = this.module("blocks", new ModuleList(ch.slice(0, -1).map((w) => new ResBlock(w))));
     // nearest upsampling then a conv: no checkerboard artefacts of transposed convs
     this.ups = this.module("ups", new ModuleList(ch.slice(1).map((w, i) => new Conv2d(ch[i], w, 3, { padding: 1 }))));
@@ -85,87 +110,107 @@ class Decoder extends Module {
 export interface VQOutput {
   recon: Tensor; // (B, 3, S, S)
   tokens: Tensor; // (B, G, G) int64
-  loss: Tensor; // reconstruction + codebook + commitment
+  loss: Tensor; // reconstruction (FSQ has no codebook or commitment loss)
   reconLoss: Tensor;
 }
 
 export class VQAutoencoder extends Module {
   readonly encoder;
   readonly decoder;
-  readonly codebook: Tensor; // (K, D), compared after l2 normalisation
+  readonly flatCode: Tensor; // (d): the decoder's input for the flat-background token
+  private readonly fsq: { levels: number[]; half: number[]; offset: number[]; shift: number[]; centre: number[]; basis: number[] };
 
   constructor(readonly config: VQConfig) {
     super();
     this.encoder = this.module("encoder", new Encoder(config));
     this.decoder = this.module("decoder", new Decoder(config));
-    this.codebook = this.param("codebook", noGrad(() => tidy(() => randn([config.codebookSize, config.codeDim]))));
+    const L = config.levels;
+    this.flatCode = this.param("flat_code", zeros([L.length]));
+    // FSQ's bound: z -> tanh(z + shift) * half - offset rounds to exactly L values per dimension
+    const half = L.map((l) => ((l - 1) * (1 - 1e-3)) / 2);
+    const offset = L.map((l) => (l % 2 === 0 ? 0.5 : 0));
+    this.fsq = {
+      levels: L,
+      half,
+      offset,
+      shift: offset.map((o, i) => Math.atanh(o / half[i])),
+      centre: L.map((l) => Math.floor(l / 2)), // lattice value + centre = digit in [0, L)
+      basis: L.map((_, i) => L.slice(0, i).reduce((a, b) => a * b, 1)), // mixed-radix place values
+    };
   }
 
   get grid(): number {
     return gridSize(this.config);
   }
 
-  private normalisedCodebook(): Tensor {
-    return this.codebook.div(this.codebook.pow(2).sum([1], true).sqrt().add(1e-6));
+  get codebookSize(): number {
+    return codebookSize(this.config);
   }
 
-  /** Encoder output, l2-normalised per position: (B, G, G, D). */
-  private latents(images: Tensor): Tensor {
-    const z = this.encoder.forward(images).permute([0, 2, 3, 1]); // (B, G, G, D)
-    return z.div(z.pow(2).sum([-1], true).sqrt().add(1e-6));
+  /** The id of the flat-background token (the last one). */
+  get flatId(): number {
+    return this.codebookSize - 1;
   }
 
-  /** Nearest code by cosine similarity. z (..., D) -> indices (...) */
-  private nearest(z: Tensor, book: Tensor): Tensor {
-    return z.matmul(book.transpose(0, 1)).argmax(-1);
+  /** A per-dimension constant as a (d) tensor, broadcast over (..., d). */
+  private vec(v: number[]): Tensor {
+    return tensor(v, [v.length]);
+  }
+
+  /** Encoder output bounded per dimension so that rounding gives exactly L values: (B, G, G, d). */
+  private bounded(images: Tensor): Tensor {
+    const z = this.encoder.forward(images).permute([0, 2, 3, 1]); // (B, G, G, d)
+    return z.add(this.vec(this.fsq.shift)).tanh().mul(this.vec(this.fsq.half)).sub(this.vec(this.fsq.offset));
+  }
+
+  /** Lattice values (B, G, G, d) -> decoder input, each dimension scaled to about [-1, 1]. */
+  private scale(q: Tensor): Tensor {
+    return q.div(this.vec(this.fsq.centre));
+  }
+
+  /** Rounded lattice values (B, G, G, d) -> token ids (B, G, G) int64. */
+  private ids(q: Tensor): Tensor {
+    return q.add(this.vec(this.fsq.centre)).mul(this.vec(this.fsq.basis)).sum([-1]).round().to("int64");
+  }
+
+  /** Token ids (B, G, G) -> decoder input (B, d, G, G), the flat token through its learned vector. */
+  private embed(tokens: Tensor): Tensor {
+    const lattice = tokens.clamp(0, this.flatId - 1).to("float32").unsqueeze(-1); // (B, G, G, 1)
+    const digits = lattice.div(this.vec(this.fsq.basis)).floor().remainder(this.vec(this.fsq.levels)); // (B, G, G, d)
+    const q = this.scale(digits.sub(this.vec(this.fsq.centre)));
+    return where(tokens.eq(this.flatId).unsqueeze(-1), this.flatCode, q).permute([0, 3, 1, 2]);
   }
 
   /** images (B, 3, S, S) in [-1, 1] -> tokens (B, G, G) int64 */
   encode(images: Tensor): Tensor {
-    return tidy(() => noGrad(() => this.nearest(this.latents(images), this.normalisedCodebook())));
+    return tidy(() =>
+      noGrad(() => {
+        const ids = this.ids(this.bounded(images).round());
+        return where(flatPatches(images, this.grid), this.flatId, ids);
+      }),
+    );
   }
 
   /** tokens (B, G, G) int64 -> images (B, 3, S, S), clamped to [-1, 1] */
   decode(tokens: Tensor): Tensor {
-    return tidy(() => {
-      const zq = F.embedding(this.normalisedCodebook(), tokens).permute([0, 3, 1, 2]); // (B, D, G, G)
-      return this.decoder.forward(zq).clamp(-1, 1);
-    });
+    return tidy(() => this.decoder.forward(this.embed(tokens)).clamp(-1, 1));
   }
 
   /**
-   * Training forward: straight-through quantisation, codebook and commitment losses, and a
+   * Training forward: straight-through rounding, flat patches through the flat code, and a
    * reconstruction loss weighted towards object pixels (objects are a small part of each image).
    */
   forward(images: Tensor, pixelWeight?: Tensor): VQOutput {
     return tidy(() => {
-      const z = this.latents(images); // (B, G, G, D)
-      const book = this.normalisedCodebook();
-      const tokens = noGrad(() => this.nearest(z, book));
-      const zq = F.embedding(book, tokens); // (B, G, G, D)
-      const codebookLoss = F.mseLoss(zq, z.detach());
-      const commitLoss = F.mseLoss(z, zq.detach());
-      const zst = z.add(zq.sub(z).detach()).permute([0, 3, 1, 2]); // straight-through gradient to the encoder
-      const recon = this.decoder.forward(zst);
+      const z = this.bounded(images); // (B, G, G, d)
+      const q = z.add(noGrad(() => z.round().sub(z))); // straight-through: rounded forward, identity backward
+      const flat = flatPatches(images, this.grid);
+      const tokens = noGrad(() => where(flat, this.flatId, this.ids(q.detach())));
+      const zq = where(flat.unsqueeze(-1), this.flatCode, this.scale(q)).permute([0, 3, 1, 2]);
+      const recon = this.decoder.forward(zq);
       const err = recon.sub(images).pow(2);
       const reconLoss = pixelWeight ? err.mul(pixelWeight).sum().div(pixelWeight.sum().mul(3)) : err.mean();
-      const loss = reconLoss.add(codebookLoss).add(commitLoss.mul(this.config.beta));
-      return { recon, tokens, loss, reconLoss };
+      return { recon, tokens, loss: reconLoss, reconLoss };
     });
-  }
-
-  /** Moves the given codes onto fresh encoder outputs: revives codes that no input uses. */
-  reviveCodes(dead: number[], images: Tensor): void {
-    if (dead.length === 0) return;
-    noGrad(() =>
-      tidy(() => {
-        const z = this.latents(images).reshape([-1, this.config.codeDim]); // (N, D)
-        const n = z.size(0);
-        dead.forEach((code, i) => {
-          const src = z.select(0, (i * 7919) % n);
-          this.codebook.select(0, code).copy_(src);
-        });
-      }),
-    );
   }
 }

@@ -67,3 +67,20 @@ export function loadWeights<C, M extends Module>(path: string, build: (config: C
     dispose([...tensors.values()]);
   }
 }
+
+/**
+ * Copies every tensor of the file whose name and shape the model shares, and returns the names
+ * it left out: a model whose head changed still starts from the rest of a trained one.
+ */
+export function copyMatchingWeights(model: Module, path: string): string[] {
+  const { tensors } = loadSafetensors(path);
+  try {
+    const own = model.stateDict();
+    const same = (a: number[], b: number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
+    const kept = new Map([...tensors].filter(([k, v]) => own.has(k) && same(own.get(k)!.shape, v.shape)));
+    model.loadStateDict(kept, false);
+    return [...own.keys()].filter((k) => !kept.has(k));
+  } finally {
+    dispose([...tensors.values()]);
+  }
+}

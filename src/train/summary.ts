@@ -9,6 +9,9 @@ export function writeTrainingSummary(path: string, logPath: string, model: Modul
   let wall = 0;
   log.forEach((e, i) => (wall += e.sec_per_step * (e.step - (i > 0 ? log[i - 1].step : 0))));
   const last = log[log.length - 1];
+  const shares = log.filter((e) => e.model_share !== undefined);
+  // step-weighted mean, when the loop records how much of a step the model itself took
+  const modelShare = shares.length > 0 ? shares.reduce((a, e) => a + e.model_share * e.sec_per_step, 0) / shares.reduce((a, e) => a + e.sec_per_step, 0) : undefined;
   writeResult(
     path,
     {
@@ -17,6 +20,7 @@ export function writeTrainingSummary(path: string, logPath: string, model: Modul
         wall_seconds: Math.round(wall),
         parameters: model.numParameters(),
         final: last,
+        ...(modelShare !== undefined ? { model_share: modelShare } : {}),
         config,
         settings,
       },

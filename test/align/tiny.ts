@@ -6,6 +6,7 @@ import type { Labeller, RankOptions } from "../../src/align/rank.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { saveWeights } from "../../src/train/checkpoint.js";
+import { tokenizerId } from "../../src/tokenizer/id.js";
 
 import { GEN_CONFIG, VQ_CONFIG, tinyPipeline } from "../fixtures/tiny.js";
 
@@ -16,7 +17,7 @@ export const TINY_SAMPLE = { steps: 4, cfg: 1, temperature: 1.5, confidenceTempe
 export function saveTiny(dir: string): { generator: string; tokenizer: string } {
   const p = tinyPipeline();
   const files = { generator: join(dir, "generator.safetensors"), tokenizer: join(dir, "tokenizer.safetensors") };
-  saveWeights(files.generator, p.generator, GEN_CONFIG);
+  saveWeights(files.generator, p.generator, { ...GEN_CONFIG, tokenizer: tokenizerId(p.tokenizer) });
   saveWeights(files.tokenizer, p.tokenizer, VQ_CONFIG);
   p.generator.dispose();
   p.tokenizer.dispose();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MaskedGenerator } from "../../src/generator/model.js";
 import { conditioning, generate, pathSeed } from "../../src/generator/pipeline.js";
-import { PathBatch, guide, maskedAfter } from "../../src/generator/sampler.js";
+import { PathBatch, StepBatcher, guide, maskedAfter } from "../../src/generator/sampler.js";
 import { VOCAB } from "../../src/tokenizer/text.js";
 import { VQAutoencoder } from "../../src/tokenizer/vq.js";
 import { manualSeed, tensor, tidy } from "../../src/torch/index.js";
@@ -24,11 +24,11 @@ const model = new MaskedGenerator({
 const opts = { steps: 6, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 };
 const cond = conditioning(model, "a photo of two red circles");
 
-function run(ids: number[], hook?: (b: PathBatch, step: number) => void): Map<number, Int32Array> {
+async function run(ids: number[], hook?: (b: PathBatch, step: number) => void): Promise<Map<number, Int32Array>> {
   const b = new PathBatch(model, cond, opts);
   for (const id of ids) b.start(id, pathSeed(7, id));
   for (let s = 0; !b.done(); s++) {
-    b.step();
+    await b.step();
     hook?.(b, s);
   }
   return new Map(b.live().map((id) => [id, b.tokens(id)]));
@@ -49,13 +49,13 @@ test("the cosine schedule: fewer masked each step, at least one until the last, 
   assert.equal(maskedAfter(0, 2, 4, 4), Math.max(1, Math.min(3, Math.floor(4 * Math.cos(Math.PI / 4)))));
 });
 
-test("each step fixes tokens for good and leaves the scheduled number masked", () => {
+test("each step fixes tokens for good and leaves the scheduled number masked", async () => {
   const mask = model.maskId;
   const b = new PathBatch(model, cond, opts);
   b.start(0, 1);
   let prev = b.tokens(0).slice();
   while (!b.done()) {
-    const [r] = b.step();
+    const [r] = await b.step();
     const now = b.tokens(0);
     assert.equal(now.filter((t) => t === mask).length, r.masked);
     prev.forEach((t, i) => {
@@ -70,17 +70,17 @@ test("each step fixes tokens for good and leaves the scheduled number masked", (
   assert.ok(!b.tokens(0).includes(mask));
 });
 
-test("the same seeds give the same images; other seeds differ", () => {
-  const a = run([0, 1, 2]);
-  const b = run([0, 1, 2]);
+test("the same seeds give the same images; other seeds differ", async () => {
+  const a = await run([0, 1, 2]);
+  const b = await run([0, 1, 2]);
   for (const id of [0, 1, 2]) assert.deepEqual(b.get(id), a.get(id));
   assert.notDeepEqual(a.get(0), a.get(1));
 });
 
-test("truncating a path never changes the others, and its steps are not computed", () => {
-  const full = run([0, 1, 2]);
+test("truncating a path never changes the others, and its steps are not computed", async () => {
+  const full = await run([0, 1, 2]);
   let nfe = 0;
-  const cut = run([0, 1, 2], (b, s) => {
+  const cut = await run([0, 1, 2], (b, s) => {
     if (s === 2) b.truncate([1]);
     nfe = b.nfe;
   });
@@ -90,26 +90,26 @@ test("truncating a path never changes the others, and its steps are not computed
   assert.equal(nfe, 2 * (3 * 3 + 2 * 3), "3 paths for 3 steps, then 2 paths for 3 steps, two CFG halves each");
 });
 
-test("a saved state resumes exactly, and branches from it are independent copies", () => {
-  const full = run([0]);
+test("a saved state resumes exactly, and branches from it are independent copies", async () => {
+  const full = await run([0]);
   const b = new PathBatch(model, cond, opts);
   b.start(0, pathSeed(7, 0));
-  b.step();
-  b.step();
+  await b.step();
+  await b.step();
   const saved = b.save(0);
   const resumed = new PathBatch(model, cond, opts);
   resumed.resume(saved, 0);
   resumed.resume(saved, 1); // a second branch from the same state
-  while (!resumed.done()) resumed.step();
+  while (!resumed.done()) await resumed.step();
   assert.deepEqual(resumed.tokens(0), full.get(0));
   assert.deepEqual(resumed.tokens(1), full.get(0), "same state, same stream: same continuation");
   assert.equal(saved.step, 2, "the saved state is not advanced by its branches");
 });
 
-test("generate() decodes every path and counts NFE with both CFG halves", () => {
-  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codebookSize: 16, codeDim: 4, beta: 0.25 }).eval();
+test("generate() decodes every path and counts NFE with both CFG halves", async () => {
+  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], levels: [3, 5] }).eval();
   let steps = 0;
-  const out = generate({ generator: model, tokenizer }, "a photo of a star", { ...opts, n: 2, seed: 3, onStep: (_r, images) => {
+  const out = await generate({ generator: model, tokenizer }, "a photo of a star", { ...opts, n: 2, seed: 3, onStep: (_r, images) => {
     steps++;
     assert.equal(images().length, 2);
   } });
@@ -117,7 +117,7 @@ test("generate() decodes every path and counts NFE with both CFG halves", () => 
   assert.equal(out.paths.length, 2);
   assert.equal(out.paths[0].image.width, 16);
   assert.equal(out.nfe, 2 * 2 * 6);
-  assert.throws(() => generate({ generator: model, tokenizer }, "a photo of a zebra", { ...opts, n: 1, seed: 0 }), /unknown word 'zebra'/);
+  await assert.rejects(() => generate({ generator: model, tokenizer }, "a photo of a zebra", { ...opts, n: 1, seed: 0 }), /unknown word 'zebra'/);
 });
 
 test("CFG: scale 0 is the conditional logits, one forward per path; guidance mixes as (1+g)c - g u", () => {
@@ -140,4 +140,24 @@ test("CFG: scale 0 is the conditional logits, one forward per path; guidance mix
     return b.tokens(0);
   };
   assert.deepEqual(runWith(2), runWith(0));
+});
+
+test("paths of several prompts and images sharing forward passes give the same images as alone", async () => {
+  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], levels: [3, 5] }).eval();
+  const prompts = ["a photo of a star", "a photo of two red circles", "a photo of a blue square left of a ring"];
+  const alone: Awaited<ReturnType<typeof generate>>[] = [];
+  for (const [i, prompt] of prompts.entries()) alone.push(await generate({ generator: model, tokenizer }, prompt, { ...opts, n: 3, seed: i }));
+  const batcher = new StepBatcher(12); // 3 prompts x 3 paths x 2 halves = 18 rows: two passes a step
+  const shared = await Promise.all(prompts.map((prompt, i) => generate({ generator: model, tokenizer, batcher }, prompt, { ...opts, n: 3, seed: i })));
+  shared.forEach((r, i) => {
+    assert.deepEqual(r.paths.map((p) => Array.from(p.tokens)), alone[i].paths.map((p) => Array.from(p.tokens)));
+    assert.equal(r.nfe, alone[i].nfe);
+  });
+  assert.equal(batcher.passes, 2 * opts.steps, "two prompts share a pass, the third has its own");
+  assert.equal(batcher.sequences, 3 * 3 * 2 * opts.steps);
+  // one batch may hold paths of different prompts too
+  const mixed = new PathBatch(model, conditioning(model, prompts[0]), opts);
+  prompts.forEach((prompt, i) => mixed.start(i, pathSeed(i, 0), conditioning(model, prompt)));
+  while (!mixed.done()) await mixed.step();
+  prompts.forEach((_, i) => assert.deepEqual(Array.from(mixed.tokens(i)), Array.from(alone[i].paths[0].tokens)));
 });

@@ -20,9 +20,9 @@ test("collection prompts are training prompts only", () => {
   assert.ok(collectionPrompts(1, 500).every((m) => !held.has(m.prompt)));
 });
 
-test("collected paths keep every step, label finals, carry Math-Shepherd rollouts, and resume without redoing chunks", () => {
+test("collected paths keep every step, label finals, carry Math-Shepherd rollouts, and resume without redoing chunks", async () => {
   const dir = mkdtempSync(join(tmpdir(), "paths-"));
-  collectPaths({ generator, tokenizer }, opts(dir));
+  await collectPaths({ generator, tokenizer }, opts(dir));
   const data = readCollected([dir]);
   assert.equal(data.length, 3);
   for (const p of data) {
@@ -39,14 +39,14 @@ test("collected paths keep every step, label finals, carry Math-Shepherd rollout
   const second = join(dir, "chunk-00001.json");
   const [m0, before] = [statSync(first).mtimeMs, readFileSync(second, "utf8")];
   rmSync(second); // a run killed before its last chunk
-  collectPaths({ generator, tokenizer }, opts(dir));
+  await collectPaths({ generator, tokenizer }, opts(dir));
   assert.equal(statSync(first).mtimeMs, m0, "finished chunks are kept");
   assert.equal(readFileSync(second, "utf8"), before, "the redone chunk is the same");
 });
 
-test("self-correction groups pair each failing final with its reason, and batches fill every segment", () => {
+test("self-correction groups pair each failing final with its reason, and batches fill every segment", async () => {
   const dir = mkdtempSync(join(tmpdir(), "paths-"));
-  collectPaths({ generator, tokenizer }, opts(dir));
+  await collectPaths({ generator, tokenizer }, opts(dir));
   const groups = correctionGroups(readCollected([dir]));
   assert.equal(groups.length, 6, "every final failed");
   assert.ok(groups.every((g) => g.reason.length > 0 && g.right.length === 0));

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { renderScene } from "../../src/shapes/render.js";
 import { imagesToTensor, objectPixelWeight, tensorToImages } from "../../src/tokenizer/pixels.js";
 import { VQAutoencoder } from "../../src/tokenizer/vq.js";
+import { BackgroundCodes, flatPatchGrid } from "../../src/tokenizer/bench.js";
 import { AdamW, manualSeed, tidy } from "../../src/torch/index.js";
 
 const scene = (cx: number) => ({ size: 16, objects: [{ class: "circle" as const, color: "red" as const, cx, cy: 8, scale: 4 }] });
@@ -18,8 +19,9 @@ test("pixels round-trip through tensors exactly", () => {
 
 test("encode gives a token grid, decode an image; training lowers the reconstruction loss", () => {
   manualSeed(2);
-  const vq = new VQAutoencoder({ imageSize: 16, channels: [8, 16, 16], codebookSize: 32, codeDim: 8, beta: 0.25 });
+  const vq = new VQAutoencoder({ imageSize: 16, channels: [8, 16, 16], levels: [5, 6] });
   assert.equal(vq.grid, 4);
+  assert.equal(vq.codebookSize, 31);
   const imgs = [4, 6, 8, 10, 12].map((cx) => renderScene(scene(cx)));
   const x = imagesToTensor(imgs).keep();
   const tokens = vq.encode(x);
@@ -41,5 +43,30 @@ test("encode gives a token grid, decode an image; training lowers the reconstruc
   assert.ok(last < first * 0.5, `reconstruction loss ${first} -> ${last}`);
   tokens.dispose();
   x.dispose();
+  vq.dispose();
+});
+
+test("background measure: only tokens whose 3x3-patch neighbourhood is pure background count, with their entropy", () => {
+  // 16x16 image, 4x4 grid of 4x4 patches; one red pixel in patch (0, 0)
+  const img = renderScene({ size: 16, objects: [] });
+  img.data.set([255, 0, 0], 0);
+  const tokens = Array.from({ length: 16 }, (_, i) => i % 2); // codes 0 and 1 alternate
+  const m = new BackgroundCodes();
+  m.add(img, tokens, 4);
+  // patches within one patch of (0,0) are excluded: (0,0),(0,1),(1,0),(1,1); 12 remain, 6 of each code
+  assert.equal(m.tokens, 12);
+  assert.equal(m.codes, 2);
+  assert.ok(Math.abs(m.entropyNats - Math.log(2)) < 1e-12);
+  assert.deepEqual(flatPatchGrid(img, 4).slice(0, 2), [false, true]);
+});
+
+test("flat background patches encode to the flat token, and decode as one learned vector", () => {
+  manualSeed(3);
+  const vq = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], levels: [3, 5] });
+  const imgs = [renderScene(scene(4)), renderScene({ size: 16, objects: [] })];
+  const tokens = tidy(() => vq.encode(imagesToTensor(imgs)).toArray());
+  assert.deepEqual(tokens.slice(16), new Array(16).fill(vq.flatId)); // the empty image: all flat
+  assert.ok(tokens.slice(0, 16).some((t) => t !== vq.flatId) && tokens.slice(0, 16).includes(vq.flatId));
+  assert.ok(tokens.every((t) => t >= 0 && t < vq.codebookSize));
   vq.dispose();
 });

@@ -1,0 +1,41 @@
+// `imagecot bench heldout`: the detector's yes rate of a generator on held-out training prompts
+// (never the test suite): what model sizes, training length and hyper-parameters are chosen on.
+import { Command, Option } from "commander";
+import { writeResult } from "../eval/provenance.js";
+import { heldOutYesRate } from "../eval/heldout.js";
+import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE } from "../generator/sampler.js";
+import { progressCallback } from "./progress.js";
+import { intOption, numberOption } from "./options.js";
+import { UserError } from "./run.js";
+import { cliPipeline } from "./pipeline.js";
+
+export function addHeldOutBench(bench: Command): void {
+  bench
+    .command("heldout")
+    .description("detector yes rate of a generator on held-out training prompts (never a test prompt)")
+    .option("--json", "print the figures as one JSON line")
+    .option("--quiet", "no progress bar")
+    .option("--out <file>", "also write the figures with their provenance")
+    .option("--generator <file>", "generator weights (default: the shipped model)")
+    .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
+    .addOption(new Option("--prompts <n>", "held-out prompts drawn").default(200).argParser(intOption))
+    .addOption(new Option("--images <n>", "images per prompt").default(2).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of the prompt draw and the paths").default(0).argParser(intOption))
+    .addOption(new Option("--temperature <x>", "sampling temperature").default(DEFAULT_SAMPLE.temperature).argParser(numberOption))
+    .addOption(new Option("--max-rows <n>", "sequences per forward pass at most").default(DEFAULT_MAX_ROWS).argParser(intOption))
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench heldout --generator runs/probe-s/generator.safetensors --prompts 200 --json")
+    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; generator?: string; tokenizer?: string; prompts: number; images: number; seed: number; temperature: number; maxRows: number }) => {
+      if (o.prompts < 1 || o.images < 1 || o.maxRows < 1) throw new UserError("--prompts, --images and --max-rows must be at least 1");
+      if (!(o.temperature > 0)) throw new UserError("--temperature must be above 0");
+      const pipeline = cliPipeline(o.generator, o.tokenizer);
+      const bar = progressCallback("bench heldout", !o.json && !o.quiet);
+      let result;
+      try {
+        result = await heldOutYesRate(pipeline, { ...o, sample: { ...DEFAULT_SAMPLE, temperature: o.temperature }, onProgress: bar.onProgress });
+      } finally {
+        bar.stop();
+      }
+      if (o.out) writeResult(o.out, { heldout: { generator: o.generator ?? "shipped", ...result } });
+      process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
+    });
+}
