@@ -7,7 +7,7 @@ import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { userInput } from "./geneval.js";
 import { progressCallback } from "./progress.js";
-import { intOption } from "./options.js";
+import { intOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 
 interface DetectorBenchCliOptions {
@@ -32,7 +32,7 @@ export function addDetectorBench(bench: Command): void {
     .addOption(new Option("--images <n>", "clean images in all (spread evenly over the prompts)").default(2560).argParser(intOption))
     .addOption(new Option("--degraded <n>", "images per degradation").default(1280).argParser(intOption))
     .addOption(new Option("--near-misses <k>", "near misses per prompt and kind of miss").default(2).argParser(intOption))
-    .addOption(new Option("--seed <n>", "random seed of the scenes").default(0).argParser(intOption))
+    .addOption(new Option("--seed <n>", "random seed of the scenes").default(0).argParser(seedOption))
     .addHelpText("after", "\nExample:\n  imagecot bench detector --json --out results/detector.json")
     .action((o: DetectorBenchCliOptions) => {
       if (o.images < 1 || o.degraded < 1 || o.nearMisses < 1) throw new UserError("--images, --degraded and --near-misses must each be at least 1: every gate is measured");

@@ -5,7 +5,7 @@ import { writeResult } from "../eval/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { progressCallback } from "./progress.js";
-import { intOption } from "./options.js";
+import { intOption, pathsOption } from "./options.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
 import { DEFAULT_MAX_ROWS } from "../generator/sampler.js";
@@ -18,7 +18,7 @@ export function addGenerateBench(bench: Command): void {
     .option("--quiet", "no progress bar")
     .option("--out <file>", "also write the figures with their provenance (e.g. results/generate.json)")
     .addOption(new Option("--images <n>", "images to time (prompts of the test suite, in order)").default(8).argParser(intOption))
-    .addOption(new Option("--n <paths>", "paths per image").default(20).argParser(intOption))
+    .addOption(new Option("--n <paths>", "paths per image").default(20).argParser(pathsOption))
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .addOption(new Option("--max-rows <n>", "sequences per forward pass at most, as the suite loops use (each CFG half counts)").default(DEFAULT_MAX_ROWS).argParser(intOption))

@@ -5,7 +5,7 @@ import { writeResult } from "../eval/provenance.js";
 import { heldOutYesRate } from "../eval/heldout.js";
 import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { progressCallback } from "./progress.js";
-import { intOption, numberOption } from "./options.js";
+import { intOption, seedOption, temperatureOption } from "./options.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
 
@@ -20,13 +20,12 @@ export function addHeldOutBench(bench: Command): void {
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .addOption(new Option("--prompts <n>", "held-out prompts drawn").default(200).argParser(intOption))
     .addOption(new Option("--images <n>", "images per prompt").default(2).argParser(intOption))
-    .addOption(new Option("--seed <n>", "seed of the prompt draw and the paths").default(0).argParser(intOption))
-    .addOption(new Option("--temperature <x>", "sampling temperature").default(DEFAULT_SAMPLE.temperature).argParser(numberOption))
+    .addOption(new Option("--seed <n>", "seed of the prompt draw and the paths").default(0).argParser(seedOption))
+    .addOption(new Option("--temperature <x>", "sampling temperature").default(DEFAULT_SAMPLE.temperature).argParser(temperatureOption))
     .addOption(new Option("--max-rows <n>", "sequences per forward pass at most").default(DEFAULT_MAX_ROWS).argParser(intOption))
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench heldout --generator runs/probe-s/generator.safetensors --prompts 200 --json")
     .action(async (o: { json?: boolean; quiet?: boolean; out?: string; generator?: string; tokenizer?: string; prompts: number; images: number; seed: number; temperature: number; maxRows: number }) => {
       if (o.prompts < 1 || o.images < 1 || o.maxRows < 1) throw new UserError("--prompts, --images and --max-rows must be at least 1");
-      if (!(o.temperature > 0)) throw new UserError("--temperature must be above 0");
       const pipeline = cliPipeline(o.generator, o.tokenizer);
       const bar = progressCallback("bench heldout", !o.json && !o.quiet);
       let result;

@@ -6,8 +6,8 @@ import { readMetadataFile } from "../geneval/metadata.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { cliPipeline } from "./pipeline.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
-import { makeJudge } from "./judge.js";
-import { intOption } from "./options.js";
+import { cliJudge } from "./judge.js";
+import { intOption, pathsOption } from "./options.js";
 import { UserError } from "./run.js";
 
 export function addReplayBench(bench: Command): void {
@@ -17,7 +17,7 @@ export function addReplayBench(bench: Command): void {
     .requiredOption("--record <dir>", "the recording folder of eval --replay (seed 0, same N)")
     .option("--judge <name>", "judge of the replayed verdicts", "fine-tuned")
     .addOption(new Option("--prompts <k>", "test prompts sampled evenly across the suite").default(6).argParser(intOption))
-    .addOption(new Option("--n <paths>", "paths per image, as recorded").default(20).argParser(intOption))
+    .addOption(new Option("--n <paths>", "paths per image, as recorded").default(20).argParser(pathsOption))
     .option("--json", "print the figures as one JSON line")
     .option("--out <file>", "also write them with their provenance (e.g. results/replay-check.json)")
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench replay --record runs/record --judge fine-tuned --prompts 6 --out results/replay-check.json")
@@ -25,7 +25,7 @@ export function addReplayBench(bench: Command): void {
       if (o.prompts < 1) throw new UserError("--prompts must be at least 1");
       const suite = readMetadataFile(TEST_SUITE_FILE);
       const prompts = Array.from({ length: o.prompts }, (_, i) => Math.floor((i * suite.length) / o.prompts));
-      const judge = makeJudge({ judge: o.judge });
+      const judge = cliJudge({ judge: o.judge });
       const rows = await checkReplay({ pipeline: cliPipeline(), n: o.n, sample: DEFAULT_SAMPLE }, judge, o.judge, o.record, suite, prompts);
       if (o.out) writeResult(o.out, { replay_check: { prompts, n: o.n, judge: o.judge, rows } });
       process.stdout.write(JSON.stringify(rows, null, o.json ? undefined : 2) + "\n");

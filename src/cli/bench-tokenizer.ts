@@ -7,7 +7,7 @@ import { DEFAULT_TOKENIZER } from "../models/paths.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { benchTokenizer } from "../tokenizer/bench.js";
 import { progressCallback } from "./progress.js";
-import { intOption } from "./options.js";
+import { intOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 
 export function addTokenizerBench(bench: Command): void {
@@ -19,7 +19,7 @@ export function addTokenizerBench(bench: Command): void {
     .option("--out <file>", "also write the figures with their provenance (e.g. results/tokenizer.json)")
     .option("--tokenizer <file>", "tokenizer weights", DEFAULT_TOKENIZER)
     .addOption(new Option("--images <n>", "images in all (spread evenly over the prompts)").default(2000).argParser(intOption))
-    .addOption(new Option("--seed <n>", "random seed of the scenes").default(0).argParser(intOption))
+    .addOption(new Option("--seed <n>", "random seed of the scenes").default(0).argParser(seedOption))
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench tokenizer --json --out results/tokenizer.json")
     .action((o: { json?: boolean; quiet?: boolean; out?: string; tokenizer: string; images: number; seed: number }) => {
       if (o.images < 1) throw new UserError("--images must be at least 1");

@@ -4,11 +4,9 @@ import { Command, Option } from "commander";
 import { DEFAULT_TAU } from "../align/pairs.js";
 import { RANK_TEMPERATURE, type RankResult, RankSettingsError, rankData } from "../align/rank.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
-import { EMBEDDED_JUDGES, type EmbeddedJudgeName, loadEmbeddedJudge } from "../judges/embedded.js";
-import type { Judge } from "../judges/judge.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
-import { makeJudge } from "./judge.js";
-import { intOption, numberOption } from "./options.js";
+import { cliJudge } from "./judge.js";
+import { cfgOption, intOption, numberOption, seedOption, temperatureOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -30,28 +28,11 @@ export interface DataRankCliOptions {
   json?: boolean;
 }
 
-/** A judge by name: the embedded ones ('zero-shot', 'fine-tuned') or one of `imagecot judge`'s. */
-export function judgeByName(name: string): Judge {
-  if (Object.hasOwn(EMBEDDED_JUDGES, name)) {
-    try {
-      return loadEmbeddedJudge(name as EmbeddedJudgeName);
-    } catch (e) {
-      throw new UserError(e instanceof Error ? e.message : String(e), 1);
-    }
-  }
-  try {
-    return makeJudge({ judge: name });
-  } catch (e) {
-    if (e instanceof UserError) throw new UserError(`${e.message}, ${Object.keys(EMBEDDED_JUDGES).join(", ")}`);
-    throw e;
-  }
-}
-
 export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult> {
   if (o.samplesPerPrompt < 2) throw new UserError("--samples-per-prompt must be at least 2 to make a pair");
   if (o.pairsPerPrompt < 1) throw new UserError("--pairs-per-prompt must be at least 1");
   if (o.prompts < 1) throw new UserError("--prompts must be at least 1");
-  const judge = o.judge ? judgeByName(o.judge) : undefined;
+  const judge = o.judge ? cliJudge({ judge: o.judge }) : undefined;
   const pipeline = cliPipeline(o.generator, o.tokenizer);
   const bar = progressBar(o.prompts, "rank", !o.quiet && !o.json);
   try {
@@ -86,10 +67,10 @@ export function registerDataRank(data: Command): void {
     .addOption(new Option("--prompts <n>", "training prompts").default(1000).argParser(intOption))
     .addOption(new Option("--samples-per-prompt <k>", "images sampled per prompt").default(8).argParser(intOption))
     .addOption(new Option("--pairs-per-prompt <n>", "yes/no pairs per prompt at most").default(2).argParser(intOption))
-    .addOption(new Option("--temperature <x>", "softmax temperature of the token draws (high, for diversity)").default(RANK_TEMPERATURE).argParser(numberOption))
+    .addOption(new Option("--temperature <x>", "softmax temperature of the token draws (high, for diversity)").default(RANK_TEMPERATURE).argParser(temperatureOption))
     .addOption(new Option("--steps <n>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
-    .addOption(new Option("--cfg <g>", "classifier-free guidance").default(DEFAULT_SAMPLE.cfg).argParser(numberOption))
-    .addOption(new Option("--seed <n>", "seed of the prompts and the paths").default(1).argParser(intOption))
+    .addOption(new Option("--cfg <g>", "classifier-free guidance").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
+    .addOption(new Option("--seed <n>", "seed of the prompts and the paths").default(1).argParser(seedOption))
     .option("--generator <file>", "generator weights", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
     .option("--judge <name>", "also score every image with this judge (outcome question) and write pairs-guided.jsonl for reward-guided DPO")

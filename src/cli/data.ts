@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectPaths } from "../judges/collect.js";
 import { registerDataRank } from "./data-rank.js";
-import { intOption } from "./options.js";
+import { intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -50,7 +50,7 @@ export function registerData(program: Command): void {
     .addOption(new Option("--prompts <n>", "training prompts").default(400).argParser(intOption))
     .addOption(new Option("--paths-per-prompt <n>", "paths per prompt").default(8).argParser(intOption))
     .addOption(new Option("--chunk <n>", "prompts per file").default(10).argParser(intOption))
-    .addOption(new Option("--seed <n>", "seed of prompts and paths").default(1).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of prompts and paths").default(1).argParser(seedOption))
     .option("--generator <file>", "generator weights (default: the shipped ones)")
     .option("--json", "print what was written as one JSON object (no progress bar)")
     .option("--quiet", "no progress bar; print nothing on success")

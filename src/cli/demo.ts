@@ -8,7 +8,6 @@ import type { PromptMeta } from "../geneval/types.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectionPrompts } from "../judges/collect.js";
-import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { Judge } from "../judges/judge.js";
 import { parsePrompt } from "../judges/observe.js";
 import { type DemoPrompt, type DemoReportInput, type DemoRound, demoHtml } from "../report/demo.js";
@@ -20,8 +19,9 @@ import { strategyByName } from "../strategies/index.js";
 import { MAX_ROUNDS } from "../strategies/parm-plus.js";
 import { UnknownWordError, encodeText } from "../tokenizer/text.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { JUDGES, makeJudge } from "./judge.js";
-import { intOption } from "./options.js";
+import { cliJudge } from "./judge.js";
+import { JUDGES, UnknownJudgeError } from "../judges/registry.js";
+import { intOption, pathsOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -239,18 +239,10 @@ interface DemoCliOptions {
 /** Checks the options, loads the models and runs the demo with a progress bar. */
 export async function demoCommand(given: readonly string[], o: DemoCliOptions): Promise<DemoOutput> {
   if (o.n < 1 || o.steps < 1 || o.prompts < 1) throw new UserError("--n, --steps and --prompts must be at least 1");
-  if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(`unknown judge '${o.judge}': valid judges are ${Object.keys(JUDGES).join(", ")}`);
+  if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(new UnknownJudgeError(o.judge).message);
   const prompts = demoPrompts(given, o.prompts, o.seed);
   const pipeline = cliPipeline(o.generator, o.tokenizer, o.corrector);
-  const judge = (() => {
-    try {
-      return makeJudge({ judge: o.judge });
-    } catch (e) {
-      // a known embedded judge that cannot load is missing weights: a failure, not a usage error
-      if (e instanceof UserError && Object.hasOwn(EMBEDDED_JUDGES, o.judge)) throw new UserError(e.message, 1);
-      throw e;
-    }
-  })();
+  const judge = cliJudge({ judge: o.judge });
   if (!judge.reflect) throw new UserError(`${STRATEGY} needs a reflecting judge; '${o.judge}' is not one`);
   const maxText = pipeline.generator.config.maxText;
   for (const p of prompts) {
@@ -286,9 +278,9 @@ export function registerDemo(program: Command): void {
     .argument("[prompts...]", 'prompts of the shapes world (default: --prompts training prompts, never test ones), e.g. "a photo of two red circles"')
     .option("--out <dir>", "output folder: DIR/index.html, DIR/NN/chosen.png, DIR/NN/round-R.png, DIR/NN/trace.json", "runs/demo")
     .addOption(new Option("--prompts <k>", "prompts to draw when none are given").default(3).argParser(intOption))
-    .addOption(new Option("--n <paths>", "paths per round (N)").default(8).argParser(intOption))
+    .addOption(new Option("--n <paths>", "paths per round (N)").default(8).argParser(pathsOption))
     .addOption(new Option("--steps <T>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
-    .addOption(new Option("--seed <n>", "seed of the drawn prompts and the paths (prompt i is seeded seed + i)").default(0).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of the drawn prompts and the paths (prompt i is seeded seed + i)").default(0).argParser(seedOption))
     .addOption(new Option("--judge <name>", `reflecting judge: ${Object.keys(JUDGES).join(", ")} (openai reads IMAGECOT_JUDGE_BASE_URL, IMAGECOT_JUDGE_MODEL)`).default("fine-tuned"))
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")

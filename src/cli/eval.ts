@@ -19,14 +19,16 @@ import {
   scoreImage,
   summarizeRows,
   writeEvalOutputs,
+  type ImageInput,
   type ResultRow,
 } from "../geneval/score.js";
 import type { Detection } from "../geneval/types.js";
 import { detect } from "../shapes/detector.js";
 import { readPng } from "../shapes/image.js";
 import { userInput } from "./geneval.js";
-import { JUDGES, makeJudge } from "./judge.js";
-import { intOption, numberOption } from "./options.js";
+import { cliJudge } from "./judge.js";
+import { JUDGES } from "../judges/registry.js";
+import { cfgOption, intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -89,6 +91,19 @@ function report(rows: ResultRow[], opts: EvalOptions, summaryPath: string | unde
   process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : formatSummaryTable(summary) + "\n");
 }
 
+/**
+ * GenEval's own verdicts in its results.jsonl: their score (as its summary_scores.py computes
+ * it), and how often our verdict from its detections agrees (colour checks cannot: GenEval
+ * keeps no colours), on stderr.
+ */
+function reportGenEvalVerdicts(images: readonly ImageInput[], rows: readonly ResultRow[], json?: boolean): void {
+  const theirs = summarizeRows(rows.map((r, i) => ({ ...r, correct: images[i].reported ?? false })));
+  const colourless = rows.flatMap((r, i) => (images[i].metadata.include.some((inc) => inc.color !== undefined) ? [] : [{ r, i }]));
+  const agree = colourless.filter(({ r, i }) => r.correct === images[i].reported).length;
+  const out = { geneval_reported: theirs, agreement_without_colour_checks: colourless.length > 0 ? agree / colourless.length : null };
+  process.stderr.write(json ? JSON.stringify(out) + "\n" : `GenEval's own verdicts: overall ${theirs.overall.toFixed(4)}; ours agree on ${agree}/${colourless.length} images without a colour check\n`);
+}
+
 /** --suite: generate with a strategy into GenEval's layout (resumable), then score it. */
 async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
@@ -96,7 +111,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const genDir =
     opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}${opts.replay ? "-replay" : ""}`);
   const pipeline = cliPipeline(opts.generator, opts.tokenizer); // its batcher: the prompts in flight share forward passes
-  const judge = opts.judge ? makeJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
+  const judge = opts.judge ? cliJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
   const bar = progressBar(prompts.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
   const { summary, rows } = await (async () => {
@@ -160,8 +175,8 @@ export function registerEval(program: Command): void {
     .addOption(new Option("--images-per-prompt <k>", "with --suite: images per prompt").default(4).argParser(intOption))
     .addOption(new Option("--n <paths>", "with --suite: paths per image (N) for strategies that choose").default(20).argParser(intOption))
     .addOption(new Option("--steps <T>", "with --suite: decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
-    .addOption(new Option("--cfg <g>", "with --suite: guidance scale").default(DEFAULT_SAMPLE.cfg).argParser(numberOption))
-    .addOption(new Option("--seed <n>", "with --suite: random seed").default(0).argParser(intOption))
+    .addOption(new Option("--cfg <g>", "with --suite: guidance scale").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
+    .addOption(new Option("--seed <n>", "with --suite: random seed").default(0).argParser(seedOption))
     .option("--gen-dir <dir>", "with --suite: where images go (default runs/eval/<strategy>-n<N>-k<K>-s<seed>; rerun to resume)")
     .option("--generator <file>", "with --suite: generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
@@ -179,7 +194,9 @@ export function registerEval(program: Command): void {
       if (opts.suite !== undefined) return evalSuite(opts.suite, opts);
       if (opts.detections !== undefined) {
         const file = opts.detections;
-        const rows = userInput(() => readDetectionsFile(file)).map(scoreImage);
+        const images = userInput(() => readDetectionsFile(file));
+        const rows = images.map(scoreImage);
+        if (images.some((im) => im.reported !== undefined)) reportGenEvalVerdicts(images, rows, opts.json);
         report(rows, opts, opts.out);
         return;
       }

@@ -6,7 +6,7 @@ import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { writePng } from "../shapes/image.js";
 import { UnknownWordError } from "../tokenizer/text.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { intOption, numberOption } from "./options.js";
+import { cfgOption, intOption, pathsOption, seedOption, temperatureOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -72,11 +72,11 @@ export function registerGenerate(program: Command): void {
     .description("generate an image step by step, writing every step's intermediate image")
     .argument("<prompt>", 'a prompt of the shapes world, e.g. "a photo of two red circles"')
     .requiredOption("--out <dir>", "output folder")
-    .addOption(new Option("--n <paths>", "paths decoded together").default(1).argParser(intOption))
+    .addOption(new Option("--n <paths>", "paths decoded together").default(1).argParser(pathsOption))
     .addOption(new Option("--steps <T>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
-    .addOption(new Option("--cfg <g>", "classifier-free guidance scale").default(DEFAULT_SAMPLE.cfg).argParser(numberOption))
-    .addOption(new Option("--temperature <t>", "sampling temperature").default(DEFAULT_SAMPLE.temperature).argParser(numberOption))
-    .addOption(new Option("--seed <n>", "random seed").default(0).argParser(intOption))
+    .addOption(new Option("--cfg <g>", "classifier-free guidance scale").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
+    .addOption(new Option("--temperature <t>", "sampling temperature").default(DEFAULT_SAMPLE.temperature).argParser(temperatureOption))
+    .addOption(new Option("--seed <n>", "random seed").default(0).argParser(seedOption))
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .option("--json", "print the result as JSON")

@@ -1,7 +1,7 @@
 // `imagecot geneval stats|suite`: GenEval prompt files, read and made by GenEval's own procedure.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
-import { InputError } from "../geneval/errors.js";
+import { InputError } from "../util/errors.js";
 import { metadataStats, readMetadataFile, writeMetadataFile } from "../geneval/metadata.js";
 import { generateSuite } from "../geneval/suite.js";
 import { TAGS } from "../geneval/types.js";
@@ -12,7 +12,7 @@ export function userInput<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof InputError) throw new UserError(e.message, 1);
+    if (e instanceof InputError) throw new UserError(e.message);
     throw e;
   }
 }
@@ -40,7 +40,7 @@ export function registerGeneval(program: Command): void {
   geneval
     .command("stats")
     .description("count the prompts of a GenEval metadata JSONL, per tag (validating every line)")
-    .argument("<file>", "metadata JSONL, e.g. ../shared/geneval/evaluation_metadata.jsonl")
+    .argument("<file>", "metadata JSONL, e.g. suites/geneval/evaluation_metadata.jsonl")
     .option("--json", "print one JSON object")
     .addHelpText("after", "\nExit codes: 0 valid, 1 unreadable or invalid file (the message names the line), 2 bad arguments.\n\nExample:\n  imagecot geneval stats suites/geneval-shapes.jsonl --json")
     .action((file: string, opts: { json?: boolean }) => {
@@ -57,7 +57,7 @@ export function registerGeneval(program: Command): void {
     .command("suite")
     .description("generate a prompt suite by GenEval's procedure (create_prompts.py) over any classes")
     .option("--classes <list>", "comma-separated class names, e.g. circle,square,triangle")
-    .option("--classes-file <file>", "class names one per line, e.g. ../shared/geneval/object_names.txt")
+    .option("--classes-file <file>", "class names one per line, e.g. suites/geneval/object_names.txt")
     .requiredOption("--seed <n>", "random seed", nonNegativeInt("seed", 2 ** 32 - 1))
     .option("-n, --num-prompts <n>", "prompts drawn per tag besides single_object, before de-duplication", nonNegativeInt("--num-prompts"), 100)
     .requiredOption("--out <file>", "metadata JSONL to write")

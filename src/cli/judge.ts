@@ -2,8 +2,8 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { QUESTIONS, type Judge, type Question } from "../judges/judge.js";
-import { EMBEDDED_JUDGES, loadEmbeddedJudge } from "../judges/embedded.js";
-import { JudgeError, OpenAIJudge, openAIJudgeConfigFromEnv } from "../judges/openai.js";
+import { JudgeError } from "../judges/openai.js";
+import { JUDGES, type JudgeSelection, UnknownJudgeError, isEmbeddedJudge, makeJudge } from "../judges/registry.js";
 import { readPng, type RGBImage } from "../shapes/image.js";
 import { UserError } from "./run.js";
 
@@ -26,34 +26,16 @@ export interface JudgeResult {
   reason?: string | null;
 }
 
-/** What selects and configures a judge (also used by `eval --judge`). */
-export type JudgeSelection = Pick<JudgeCommandOptions, "judge" | "baseUrl" | "model" | "apiKey">;
-
-type JudgeFactory = (o: JudgeSelection, env: NodeJS.ProcessEnv) => Judge;
-
-/** The judges `--judge` can name. */
-export const JUDGES: Readonly<Record<string, JudgeFactory>> = Object.freeze({
-  "zero-shot": () => embedded("zero-shot"),
-  "fine-tuned": () => embedded("fine-tuned"),
-  openai: (o, env) => new OpenAIJudge(openAIJudgeConfigFromEnv(o, env)),
-});
-
-function embedded(name: keyof typeof EMBEDDED_JUDGES): Judge {
+/**
+ * The selected judge for a command: an unknown name or bad server settings exit 2, a missing
+ * embedded weights file exits 1 (a failure of the installation, not of usage).
+ */
+export function cliJudge(o: JudgeSelection, env: NodeJS.ProcessEnv = process.env): Judge {
   try {
-    return loadEmbeddedJudge(name);
+    return makeJudge(o, env);
   } catch (e) {
-    throw new UserError((e as Error).message, 1); // a missing file is a failure of the installation, not of usage
-  }
-}
-
-export function makeJudge(o: JudgeSelection, env: NodeJS.ProcessEnv = process.env): Judge {
-  if (!Object.hasOwn(JUDGES, o.judge)) {
-    throw new UserError(`unknown judge '${o.judge}': valid judges are ${Object.keys(JUDGES).join(", ")}`);
-  }
-  try {
-    return JUDGES[o.judge](o, env);
-  } catch (e) {
-    if (e instanceof JudgeError) throw new UserError(e.message);
+    if (e instanceof UnknownJudgeError || e instanceof JudgeError) throw new UserError(e.message);
+    if (isEmbeddedJudge(o.judge)) throw new UserError((e as Error).message, 1);
     throw e;
   }
 }
@@ -76,7 +58,7 @@ export async function judgeImage(imagePath: string, o: JudgeCommandOptions, env:
   if (o.reflect && question !== "outcome") throw new UserError("--reflect asks the outcome question; drop --question or set it to outcome");
   if (o.prompt.trim() === "") throw new UserError("--prompt is empty");
   const image = readImage(imagePath);
-  const judge = makeJudge(o, env);
+  const judge = cliJudge(o, env);
   try {
     if (o.reflect) {
       if (!judge.reflect) throw new UserError(`the ${judge.name} judge cannot reflect`);

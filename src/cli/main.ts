@@ -18,7 +18,8 @@ import { runCli } from "./run.js";
 const program = new Command()
   .name("imagecot")
   .description("Verify and reinforce image generation step by step (ORM, PRM, PARM, PARM++, DPO).")
-  .version("0.1.0");
+  .version("0.1.0")
+  .option("--verbose", "print the stack trace of a failure (also DEBUG=1)");
 
 registerBench(program);
 registerData(program);

@@ -12,3 +12,35 @@ export function numberOption(value: string): number {
   if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
   return n;
 }
+
+/** Seeds are 32-bit: larger ones lose precision in the per-path seeds derived from them. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+export function seedOption(value: string): number {
+  const n = intOption(value);
+  if (n > MAX_SEED) throw new InvalidArgumentError(`expected a seed in [0, 2^32), got '${value}'`);
+  return n;
+}
+
+/** A temperature: softmax divides by it, so it must be above 0. */
+export function temperatureOption(value: string): number {
+  const n = numberOption(value);
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a temperature above 0, got '${value}'`);
+  return n;
+}
+
+/** A guidance scale: (1 + g) cond - g uncond, meaningful for g >= 0. */
+export function cfgOption(value: string): number {
+  const n = numberOption(value);
+  if (n < 0) throw new InvalidArgumentError(`expected a guidance scale of at least 0, got '${value}'`);
+  return n;
+}
+
+/** Paths per image: at least 1 and at most MAX_PATHS, so a typo cannot exhaust memory. */
+export const MAX_PATHS = 1024;
+
+export function pathsOption(value: string): number {
+  const n = intOption(value);
+  if (n < 1 || n > MAX_PATHS) throw new InvalidArgumentError(`expected a number of paths in [1, ${MAX_PATHS}], got '${value}'`);
+  return n;
+}

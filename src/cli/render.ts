@@ -4,7 +4,7 @@ import { readMetadataFile } from "../geneval/metadata.js";
 import { renderSuite } from "../shapes/ground-truth.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { userInput } from "./geneval.js";
-import { intOption } from "./options.js";
+import { intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 
@@ -25,7 +25,7 @@ export function registerRender(program: Command): void {
     .requiredOption("--suite <file>", "metadata JSONL over the shapes world, e.g. suites/geneval-shapes.jsonl")
     .addOption(new Option("--images-per-prompt <k>", "images per prompt").default(4).argParser(intOption))
     .requiredOption("--out <dir>", "output folder: DIR/00000/metadata.jsonl, DIR/00000/samples/0000.png, ...")
-    .addOption(new Option("--seed <n>", "random seed of the layouts").default(0).argParser(intOption))
+    .addOption(new Option("--seed <n>", "random seed of the layouts").default(0).argParser(seedOption))
     .addOption(new Option("--size <px>", "image side in pixels").default(64).argParser(intOption))
     .option("--json", "print what was written as one JSON object (no progress bar)")
     .option("--quiet", "no progress bar; print nothing on success")

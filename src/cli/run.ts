@@ -1,5 +1,6 @@
 // The one error handler: a clear message on stderr and a meaningful exit code.
 import { Command, CommanderError } from "commander";
+import { InputError } from "../util/errors.js";
 
 /** A user-facing error: printed without a stack trace, exit code 2 (usage) or 1 (failure). */
 export class UserError extends Error {
@@ -36,12 +37,15 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (e instanceof UserError) {
+    if (e instanceof UserError || e instanceof InputError) {
       process.stderr.write(`imagecot: ${e.message}\n`);
-      process.exitCode = e.exitCode;
+      process.exitCode = e instanceof UserError ? e.exitCode : 2;
       return;
     }
-    process.stderr.write(`imagecot: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    // anything else is a failure (I/O, a bug): one line, the trace only when asked for
+    const verbose = argv.includes("--verbose") || !!process.env.DEBUG;
+    const text = e instanceof Error ? (verbose ? e.stack ?? e.message : `${e.message} (rerun with --verbose or DEBUG=1 for the trace)`) : String(e);
+    process.stderr.write(`imagecot: ${text}\n`);
     process.exitCode = 1;
   }
 }

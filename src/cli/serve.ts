@@ -4,7 +4,7 @@ import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_LIMITS } from "../server/context.js";
-import { JUDGES, type JudgeSelection, makeJudge } from "./judge.js";
+import { JUDGES, type JudgeSelection, UnknownJudgeError, makeJudge } from "../judges/registry.js";
 import { intOption } from "./options.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -45,7 +45,7 @@ function loadJudges(preferred: string, sel: Omit<JudgeSelection, "judge">, env: 
 }
 
 export async function serve(o: ServeOptions): Promise<void> {
-  if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(`unknown judge '${o.judge}': valid judges are ${Object.keys(JUDGES).join(", ")}`);
+  if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(new UnknownJudgeError(o.judge).message);
   if (o.maxN < 1 || o.steps < 1) throw new UserError("--max-n and --steps must be at least 1");
   const pipeline = cliPipeline(o.generator, o.tokenizer);
   const { judges, unavailable } = loadJudges(o.judge, { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey });

@@ -9,8 +9,8 @@ import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import type { LogEntry } from "../train/log.js";
 import { fromRoot } from "../util/root.js";
-import { judgeByName } from "./data-rank.js";
-import { intOption, numberOption } from "./options.js";
+import { cliJudge } from "./judge.js";
+import { intOption, numberOption, seedOption, temperatureOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 
@@ -45,7 +45,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   if (o.rewardGuided && !o.judge) throw new UserError("--reward-guided needs --judge NAME (the judge whose scores choose and weight the pairs)");
   if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
   if (o.batch < 1) throw new UserError("--batch must be at least 1");
-  const judge = o.rewardGuided ? judgeByName(o.judge!) : undefined;
+  const judge = o.rewardGuided ? cliJudge({ judge: o.judge! }) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null;
   let barRound = 0;
   try {
@@ -123,14 +123,14 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
         .argParser(numberOption),
     )
     .addOption(new Option("--beta <x>", "DPO beta").default(DPO_DEFAULTS.beta).argParser(numberOption))
-    .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")
     .option("--judge <name>", "the judge of --reward-guided (fine-tuned, zero-shot, openai)")
     .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
     .addOption(new Option("--prompts <n>", "ranked rounds: training prompts").default(1000).argParser(intOption))
     .addOption(new Option("--samples-per-prompt <k>", "ranked rounds: images per prompt").default(8).argParser(intOption))
     .addOption(new Option("--pairs-per-prompt <n>", "ranked rounds: pairs per prompt at most").default(2).argParser(intOption))
-    .addOption(new Option("--temperature <x>", "ranked rounds: token draw temperature").default(RANK_TEMPERATURE).argParser(numberOption))
+    .addOption(new Option("--temperature <x>", "ranked rounds: token draw temperature").default(RANK_TEMPERATURE).argParser(temperatureOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop once this many DPO steps are done (rounds counted one after another); rerun to go on").argParser(intOption))
     .option("--quiet", "no progress bar, no stage lines (the JSON log lines stay)")
     .option("--json", "when done, print the rounds' summaries as one JSON object on stdout (no progress bar)")

@@ -11,7 +11,7 @@ import { gridSize } from "../tokenizer/vq.js";
 import { loadVQ } from "../models/load.js";
 import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import type { LogEntry } from "../train/log.js";
-import { intOption, numberOption } from "./options.js";
+import { intOption, numberOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
@@ -60,20 +60,19 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--batch <n>", "images per step").default(DEFAULT_TRAIN_VQ.batch).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(DEFAULT_TRAIN_VQ.lr).argParser(numberOption))
     .option("--channels <list>", "conv widths per resolution", DEFAULT_TRAIN_VQ.config.channels.join(","))
-    .option("--levels <list>", "FSQ levels per latent dimension (codes: their product, plus the flat-background token)", DEFAULT_TRAIN_VQ.config.levels.join(","))
+    .addOption(new Option("--codes <n>", "learned codes (token ids: these plus the flat-background token)").default(DEFAULT_TRAIN_VQ.config.codes).argParser(intOption))
     .option("--init <file>", "start from these tokenizer weights (tensors of the same name and shape)")
-    .addOption(new Option("--seed <n>", "seed of data and init").default(DEFAULT_TRAIN_VQ.seed).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of data and init").default(DEFAULT_TRAIN_VQ.seed).argParser(seedOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .option("--quiet", "no progress bar and no log lines")
-    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; levels: string; init?: string; seed: number; stopAt?: number; results: string; quiet?: boolean }) => {
+    .action((o: { runDir: string; out: string; steps: number; batch: number; lr: number; channels: string; codes: number; init?: string; seed: number; stopAt?: number; results: string; quiet?: boolean }) => {
       const channels = o.channels.split(",").map(Number);
-      const levels = o.levels.split(",").map(Number);
-      if (levels.some((l) => !Number.isInteger(l) || l < 2)) throw new UserError("--levels must be integers of at least 2, e.g. 8,5,5,5");
+      if (o.codes < 2) throw new UserError("--codes must be at least 2");
       return withProgress(o.steps, "train tokenizer", o.quiet, (onLog) =>
         trainVQ({
           ...DEFAULT_TRAIN_VQ,
           ...o,
-          config: { ...DEFAULT_TRAIN_VQ.config, channels, levels },
+          config: { ...DEFAULT_TRAIN_VQ.config, channels, codes: o.codes },
           onLog,
         }),
       );
@@ -92,7 +91,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--d-model <n>", "width").default(DEFAULT_GENERATOR.dModel).argParser(intOption))
     .addOption(new Option("--layers <n>", "transformer blocks").default(DEFAULT_GENERATOR.layers).argParser(intOption))
     .addOption(new Option("--heads <n>", "attention heads").default(DEFAULT_GENERATOR.heads).argParser(intOption))
-    .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(seedOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .addOption(new Option("--cache-rows <n>", "tokenized training renders to cache and draw from (0: render every step)").default(262_144).argParser(intOption))
     .option("--cache <file>", "the token cache (default RUN-DIR/tokens.safetensors; rebuilt identically from the seed if missing)")
@@ -162,7 +161,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--steps <n>", "training steps").default(3000).argParser(intOption))
     .addOption(new Option("--batch <n>", "examples per step").default(64).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(5e-4).argParser(numberOption))
-    .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(seedOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .addHelpText("after", "\nExamples:\n  imagecot train judge --kind zero-shot\n  imagecot train judge --kind fine-tuned --data runs/paths-11,runs/paths-12")
     .option("--quiet", "no progress bar and no log lines")
@@ -180,7 +179,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--steps <n>", "training steps (even ones correct, odd ones generate)").default(800).argParser(intOption))
     .addOption(new Option("--batch <n>", "rows per step").default(48).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(3e-4).argParser(numberOption))
-    .addOption(new Option("--seed <n>", "seed of data and masks").default(1).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of data and masks").default(1).argParser(seedOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .addHelpText("after", "\nExample:\n  imagecot train self-correct --data runs/paths-11,runs/paths-12")
     .option("--quiet", "no progress bar and no log lines")

@@ -1,11 +1,13 @@
 // The prompt segment of the generator's input: word ids padded to a fixed length; the
 // unconditional half of classifier-free guidance gets [NULL] in place of the prompt.
 import { UnknownWordError, encodeText, specialId, words } from "../tokenizer/text.js";
+import { InputError } from "../util/errors.js";
 
 /** Prompt ids padded with [PAD] to `length`; null gives the unconditional row. */
 export function promptIds(prompt: string | null, length: number): number[] {
+  if (prompt !== null && prompt.trim() === "") throw new InputError("the prompt is empty");
   const ids = prompt === null ? [specialId("[NULL]")] : encodeText(prompt);
-  if (ids.length > length) throw new Error(`prompt "${prompt}" has ${ids.length} words; the model reads at most ${length}`);
+  if (ids.length > length) throw new InputError(`prompt "${prompt}" has ${ids.length} words; the model reads at most ${length}`);
   return [...ids, ...Array(length - ids.length).fill(specialId("[PAD]"))];
 }
 

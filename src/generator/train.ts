@@ -96,7 +96,8 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
     dataMs += performance.now() - d0;
     const B = b.tokens.length;
     const rows = (r: number[][] | undefined, width: number) => (r ? tensor(r.flat(), [B, width], "int64") : undefined);
-    opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 10, warmupSteps: 300, totalSteps: o.steps });
+    // warmup: 300 steps, or a tenth of a short run (the scaling probe's)
+    opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 10, warmupSteps: Math.min(300, Math.ceil(o.steps / 10)), totalSteps: o.steps });
     sum += tidy(() => {
       const { input, target } = maskTokens(b.tokens, model.maskId, L);
       const logits = model.forward({ text: rows(b.text, o.config.maxText)!, image: input, reason: rows(b.reason, o.config.maxReason), previous: rows(b.previous, L) });

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
-
-// One error type for bad input to the GenEval module (a file, a line, a class list): its message
-// already says where and what, so the CLI prints it as is, without a stack.
-export class InputError extends Error {}
+// Reading the GenEval module's input files: every failure an InputError naming the file.
+import { InputError } from "../util/errors.js";
 
 /** Reads a text file and parses it, naming the file in any input error. */
 export function parseInputFile<T>(path: string, parse: (text: string) => T): T {

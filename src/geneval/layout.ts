@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
-import { InputError } from "./errors.js";
+import { InputError } from "../util/errors.js";
 import { formatMetadata, parseMetadata, type MetadataOptions } from "./metadata.js";
 import type { PromptMeta } from "./types.js";
 

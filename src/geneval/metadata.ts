@@ -2,7 +2,8 @@
 // valid choices) and writing in the exact bytes of GenEval's own file (Python json.dumps style).
 import { writeFileAtomic } from "../util/atomic.js";
 import { pyJsonDumps } from "../util/pyjson.js";
-import { InputError, parseInputFile } from "./errors.js";
+import { parseInputFile } from "./errors.js";
+import { InputError } from "../util/errors.js";
 import { COLORS, RELATIONS, TAGS, type Color, type Exclude, type Include, type PromptMeta, type Relation, type Tag } from "./types.js";
 
 export interface MetadataOptions {

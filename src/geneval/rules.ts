@@ -28,8 +28,12 @@ export function keptDetections(detections: readonly Detection[], tag: Tag): Map<
     if (list) list.push(d);
     else byClass.set(d.class, [d]);
   }
-  // Array.prototype.sort is stable: equal confidences keep detector order (numpy's argsort leaves it unspecified).
-  for (const [cls, list] of byClass) byClass.set(cls, list.sort((a, b) => b.confidence - a.confidence).slice(0, MAX_OBJECTS));
+  // GenEval: np.argsort(conf)[::-1]. numpy sorts small arrays (<= 16) by insertion, stably, so after
+  // the reversal equal confidences come in reverse detector order: the later detection first.
+  for (const [cls, list] of byClass) {
+    const order = list.map((d, i) => ({ d, i })).sort((x, y) => y.d.confidence - x.d.confidence || y.i - x.i);
+    byClass.set(cls, order.map((x) => x.d).slice(0, MAX_OBJECTS));
+  }
   return byClass;
 }
 
@@ -44,7 +48,8 @@ export function relativePosition(a: Box, b: Box): Relation[] {
   const dims = [Math.abs(a[2] - a[0]) + Math.abs(b[2] - b[0]), Math.abs(a[3] - a[1]) + Math.abs(b[3] - b[1])];
   const revised = offset.map((o, i) => Math.max(Math.abs(o) - POSITION_THRESHOLD * dims[i], 0) * Math.sign(o));
   if (revised.every((r) => Math.abs(r) < 1e-3)) return [];
-  const norm = Math.hypot(offset[0], offset[1]);
+  // np.linalg.norm: sqrt(x*x + y*y); Math.hypot differs from it by an ulp often enough to flip a verdict at exactly 0.5
+  const norm = Math.sqrt(offset[0] * offset[0] + offset[1] * offset[1]);
   const [dx, dy] = [revised[0] / norm, revised[1] / norm];
   const holds: Record<Relation, boolean> = { "left of": dx < -0.5, "right of": dx > 0.5, above: dy < -0.5, below: dy > 0.5 };
   return RELATIONS.filter((r) => holds[r]);
@@ -64,7 +69,10 @@ export function evaluateImage(meta: PromptMeta, detections: readonly Detection[]
       matched = false;
       reasons.push(`expected ${req.class}>=${req.count}, found ${found.length}`);
     } else {
-      if (req.color !== undefined) {
+      if (req.color !== undefined && found.some((d) => d.color === undefined)) {
+        matched = false;
+        reasons.push(`expected ${req.color} ${req.class}>=${req.count}, but the detections carry no colour to check`);
+      } else if (req.color !== undefined) {
         // Only the `count` most confident objects are checked: a less confident one cannot rescue the image.
         const colors = found.map((d) => d.color);
         const k = colors.filter((c) => c === req.color).length;

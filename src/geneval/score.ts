@@ -3,7 +3,7 @@
 import { dirname, join, relative } from "node:path";
 import { writeResult } from "../eval/provenance.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { InputError } from "./errors.js";
+import { InputError } from "../util/errors.js";
 import { listPromptFolders } from "./layout.js";
 import { evaluateImage } from "./rules.js";
 import { summarize, type Summary } from "./summary.js";
@@ -16,6 +16,8 @@ export interface ImageInput {
   filename: string | null;
   metadata: PromptMeta;
   detections: Detection[];
+  /** the verdict the file itself reports (GenEval's results.jsonl), to compare with ours */
+  reported?: boolean;
 }
 
 /** One line of results.jsonl. */

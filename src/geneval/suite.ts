@@ -2,7 +2,7 @@
 // its templates, article and plural rules, number words, tag order and de-duplication. Draws come
 // from our own seeded PRNG, so the procedure is GenEval's but the random stream is not numpy's.
 import { mulberry32, randInt, sampleDistinct, type Rng } from "../util/prng.js";
-import { InputError } from "./errors.js";
+import { InputError } from "../util/errors.js";
 import { formatMetadata } from "./metadata.js";
 import { COLORS, RELATIONS, type Color, type PromptMeta, type Relation } from "./types.js";
 

@@ -38,5 +38,6 @@ export interface Detection {
   class: string;
   box: Box;
   confidence: number;
-  color: Color;
+  /** absent when the detector gives none (GenEval's own results.jsonl, say): a colour check then fails, saying so */
+  color?: Color;
 }

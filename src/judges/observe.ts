@@ -35,7 +35,7 @@ export function observe(meta: PromptMeta, detections: readonly Detection[]): Obs
   const found = mentionOrder(meta).map((i) => kept.get(meta.include[i].class) ?? []);
   return {
     counts: found.map((f) => Math.min(f.length, MAX_OBSERVED_COUNT)),
-    colors: found.map((f) => (f.length > 0 ? COLORS.indexOf(f[0].color) : NO_COLOR)),
+    colors: found.map((f) => (f.length > 0 && f[0].color !== undefined ? COLORS.indexOf(f[0].color) : NO_COLOR)),
     relations: found.length === 2 && found[0].length > 0 && found[1].length > 0 ? ((r) => RELATIONS.map((x) => r.includes(x)))(relativePosition(found[0][0].box, found[1][0].box)) : null,
   };
 }

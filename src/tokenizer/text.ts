@@ -2,6 +2,7 @@
 // GenEval-style reasons). A word outside it is an error naming the word, never a silent <unk>.
 import { NUMBER_WORDS } from "../geneval/suite.js";
 import { WORLD_VOCABULARY } from "../shapes/world.js";
+import { InputError } from "../util/errors.js";
 
 /** Special tokens; [NULL] stands in for the prompt in the unconditional half of CFG. */
 export const SPECIAL = ["[PAD]", "[NULL]", "[PROMPT]", "[REASON]", "[PREV]", "[IMAGE]"] as const;
@@ -33,7 +34,7 @@ export function words(text: string): string[] {
   return text.toLowerCase().match(/>=|[<,;.]|[^\s<>=,;.]+/g) ?? [];
 }
 
-export class UnknownWordError extends Error {
+export class UnknownWordError extends InputError {
   constructor(readonly word: string, readonly text: string) {
     super(`unknown word '${word}' in "${text}" (the embedded model knows the shapes world's words: ${VOCAB.filter((w) => !w.startsWith("[")).slice(0, 40).join(", ")}, ...)`);
   }

@@ -26,7 +26,7 @@ export interface TrainVQOptions {
   results?: string;
   /** Stop after this step, checkpointed, without finishing (a time-boxed part of a run); rerun to go on. */
   stopAt?: number;
-  logEvery: number;
+  reviveEvery: number; // steps between revivals of unused codes (first 80% of training), and between log lines
   /** start from these weights: every tensor of the same name and shape is copied (a changed quantiser keeps the conv trunk) */
   init?: string;
   onLog?: (entry: LogEntry) => void;
@@ -40,7 +40,7 @@ export const DEFAULT_TRAIN_VQ: Omit<TrainVQOptions, "runDir" | "out"> = {
   config: DEFAULT_VQ,
   objectWeight: 8,
   checkpointEvery: 200,
-  logEvery: 100,
+  reviveEvery: 100,
 };
 
 export function trainVQ(o: TrainVQOptions): VQAutoencoder {
@@ -53,7 +53,7 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
   const resumed = loadCheckpoint(ckpt, model, opt);
   const start = resumed?.step ?? 0;
   const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
-  const usage = new Uint32Array(model.codebookSize);
+  const usage = new Uint32Array(model.codebookSize); // the flat token last
   let sums = { loss: 0, recon: 0 };
   let t0 = performance.now();
   for (let step = start; step < Math.min(o.steps, o.stopAt ?? o.steps); step++) {
@@ -70,15 +70,17 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
     });
     for (const t of tokens) usage[t]++;
     sums = { loss: sums.loss + loss, recon: sums.recon + recon };
-    if ((step + 1) % o.logEvery === 0) {
+    if ((step + 1) % o.reviveEvery === 0) {
+      const dead = [...usage.keys()].filter((k) => k !== model.flatId && usage[k] === 0);
+      if (step < o.steps * 0.8) tidy(() => model.reviveCodes(dead, imagesToTensor(images)));
       const entry: LogEntry = {
         step: step + 1,
-        loss: sums.loss / o.logEvery,
-        recon: sums.recon / o.logEvery,
+        loss: sums.loss / o.reviveEvery,
+        recon: sums.recon / o.reviveEvery,
         lr: opt.lr,
-        codes_used: usage.filter((n) => n > 0).length,
+        codes_used: o.config.codes - dead.length,
         flat_share: usage[model.flatId] / usage.reduce((a, b) => a + b, 0),
-        sec_per_step: (performance.now() - t0) / 1000 / o.logEvery,
+        sec_per_step: (performance.now() - t0) / 1000 / o.reviveEvery,
       };
       log.append(entry);
       o.onLog?.(entry);

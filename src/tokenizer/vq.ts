@@ -1,31 +1,36 @@
-// The image tokenizer: a small conv autoencoder with finite scalar quantisation (FSQ, Mentzer et
-// al. 2023) that maps a 64x64 RGB image to a grid of discrete tokens and back, plus one reserved
-// token for a patch of flat background.
+// The image tokenizer: a small VQ autoencoder (VQ-VAE with an l2-normalised codebook, as in
+// ViT-VQGAN) that maps a 64x64 RGB image to a grid of discrete tokens and back, plus one
+// reserved token for a patch of flat background.
 //
 // Why the flat token: the encoder's receptive field spans the whole image and GroupNorm
-// normalises over it, so a background patch's latent drifts with the shapes elsewhere and a
-// learned quantiser spreads the background over hundreds of interchangeable codes (666 in the
-// first tokenizer), which the generator then has to guess. A patch whose pixels are all the
-// background gets one token, decoded through a learned vector; every other code carries shapes.
-import { Conv2d, F, GroupNorm, Module, ModuleList, type Tensor, noGrad, tensor, tidy, where, zeros } from "../torch/index.js";
+// normalises over it, so a background patch's latent drifts with the shapes elsewhere, and the
+// first tokenizer spread the background over 666 interchangeable codes (dead-code revival kept
+// moving codes there, since 73% of latents are background), which the generator then had to
+// guess. A patch whose pixels are all the background now gets one token, decoded through a
+// learned vector, and revival draws only from latents of patches with a shape in them, so every
+// learned code carries shapes. (Finite scalar quantisation was tried first, and lost too much:
+// results/tokenizer-attempt-fsq.json.)
+import { Conv2d, F, GroupNorm, Module, ModuleList, type Tensor, noGrad, randn, tensor, tidy, where, zeros } from "../torch/index.js";
 import { BACKGROUND } from "../shapes/world.js";
 
 export interface VQConfig {
   imageSize: number; // pixels per side of the input image
   channels: number[]; // conv widths at full resolution and after each 2x downsample
-  levels: number[]; // FSQ: quantisation levels per latent dimension; codes = their product
+  codes: number; // learned codes; token ids are these plus the flat-background token
+  codeDim: number; // width of a code vector (small dims keep the codebook well used)
+  beta: number; // commitment weight: pulls encoder outputs towards their codes
 }
 
-export const DEFAULT_VQ: VQConfig = { imageSize: 64, channels: [16, 32, 64, 128], levels: [8, 5, 5, 5] };
+export const DEFAULT_VQ: VQConfig = { imageSize: 64, channels: [16, 32, 64, 128], codes: 1024, codeDim: 32, beta: 0.25 };
 
 /** Side of the token grid: one 2x downsample per step between channel widths. */
 export function gridSize(c: VQConfig): number {
   return c.imageSize / 2 ** (c.channels.length - 1);
 }
 
-/** Token ids: the FSQ lattice's points, then the flat-background token. */
+/** Token ids: the learned codes, then the flat-background token. */
 export function codebookSize(c: VQConfig): number {
-  return c.levels.reduce((a, b) => a * b, 1) + 1;
+  return c.codes + 1;
 }
 
 /** A pixel of the background in model units ([-1, 1]); a patch is flat when every channel is within FLAT_TOLERANCE of it. */
@@ -71,7 +76,7 @@ class Encoder extends Module {
     this.stem = this.module("stem", new Conv2d(3, ch[0], 3, { padding: 1 }));
     this.downs = this.module("downs", new ModuleList(ch.slice(1).map((w, i) => new Conv2d(ch[i], w, 4, { stride: 2, padding: 1 }))));
     this.blocks = this.module("blocks", new ModuleList(ch.slice(1).map((w) => new ResBlock(w))));
-    this.out = this.module("out", new Conv2d(ch[ch.length - 1], c.levels.length, 1));
+    this.out = this.module("out", new Conv2d(ch[ch.length - 1], c.codeDim, 1));
   }
   forward(x: Tensor): Tensor {
     let h = this.stem.forward(x).silu(); // (B, C0, S, S)
@@ -90,7 +95,7 @@ class Decoder extends Module {
   constructor(c: VQConfig) {
     super();
     const ch = [...c.channels].reverse();
-    this.inp = this.module("inp", new Conv2d(c.levels.length, ch[0], 3, { padding: 1 }));
+    this.inp = this.module("inp", new Conv2d(c.codeDim, ch[0], 3, { padding: 1 }));
     this.blocks = this.module("blocks", new ModuleList(ch.slice(0, -1).map((w) => new ResBlock(w))));
     // nearest upsampling then a conv: no checkerboard artefacts of transposed convs
     this.ups = this.module("ups", new ModuleList(ch.slice(1).map((w, i) => new Conv2d(ch[i], w, 3, { padding: 1 }))));
@@ -110,107 +115,109 @@ class Decoder extends Module {
 export interface VQOutput {
   recon: Tensor; // (B, 3, S, S)
   tokens: Tensor; // (B, G, G) int64
-  loss: Tensor; // reconstruction (FSQ has no codebook or commitment loss)
+  loss: Tensor; // reconstruction + codebook + commitment
   reconLoss: Tensor;
 }
 
 export class VQAutoencoder extends Module {
   readonly encoder;
   readonly decoder;
-  readonly flatCode: Tensor; // (d): the decoder's input for the flat-background token
-  private readonly fsq: { levels: number[]; half: number[]; offset: number[]; shift: number[]; centre: number[]; basis: number[] };
+  readonly codebook: Tensor; // (codes, D), compared after l2 normalisation
+  readonly flatCode: Tensor; // (D): the decoder's input for the flat-background token
 
   constructor(readonly config: VQConfig) {
     super();
     this.encoder = this.module("encoder", new Encoder(config));
     this.decoder = this.module("decoder", new Decoder(config));
-    const L = config.levels;
-    this.flatCode = this.param("flat_code", zeros([L.length]));
-    // FSQ's bound: z -> tanh(z + shift) * half - offset rounds to exactly L values per dimension
-    const half = L.map((l) => ((l - 1) * (1 - 1e-3)) / 2);
-    const offset = L.map((l) => (l % 2 === 0 ? 0.5 : 0));
-    this.fsq = {
-      levels: L,
-      half,
-      offset,
-      shift: offset.map((o, i) => Math.atanh(o / half[i])),
-      centre: L.map((l) => Math.floor(l / 2)), // lattice value + centre = digit in [0, L)
-      basis: L.map((_, i) => L.slice(0, i).reduce((a, b) => a * b, 1)), // mixed-radix place values
-    };
+    this.codebook = this.param("codebook", noGrad(() => tidy(() => randn([config.codes, config.codeDim]))));
+    this.flatCode = this.param("flat_code", zeros([config.codeDim]));
   }
 
   get grid(): number {
     return gridSize(this.config);
   }
 
+  /** Token ids in all: the learned codes and the flat token. */
   get codebookSize(): number {
     return codebookSize(this.config);
   }
 
   /** The id of the flat-background token (the last one). */
   get flatId(): number {
-    return this.codebookSize - 1;
+    return this.config.codes;
   }
 
-  /** A per-dimension constant as a (d) tensor, broadcast over (..., d). */
-  private vec(v: number[]): Tensor {
-    return tensor(v, [v.length]);
+  private normalisedCodebook(): Tensor {
+    return this.codebook.div(this.codebook.pow(2).sum([1], true).sqrt().add(1e-6));
   }
 
-  /** Encoder output bounded per dimension so that rounding gives exactly L values: (B, G, G, d). */
-  private bounded(images: Tensor): Tensor {
-    const z = this.encoder.forward(images).permute([0, 2, 3, 1]); // (B, G, G, d)
-    return z.add(this.vec(this.fsq.shift)).tanh().mul(this.vec(this.fsq.half)).sub(this.vec(this.fsq.offset));
+  /** Encoder output, l2-normalised per position: (B, G, G, D). */
+  private latents(images: Tensor): Tensor {
+    const z = this.encoder.forward(images).permute([0, 2, 3, 1]); // (B, G, G, D)
+    return z.div(z.pow(2).sum([-1], true).sqrt().add(1e-6));
   }
 
-  /** Lattice values (B, G, G, d) -> decoder input, each dimension scaled to about [-1, 1]. */
-  private scale(q: Tensor): Tensor {
-    return q.div(this.vec(this.fsq.centre));
-  }
-
-  /** Rounded lattice values (B, G, G, d) -> token ids (B, G, G) int64. */
-  private ids(q: Tensor): Tensor {
-    return q.add(this.vec(this.fsq.centre)).mul(this.vec(this.fsq.basis)).sum([-1]).round().to("int64");
-  }
-
-  /** Token ids (B, G, G) -> decoder input (B, d, G, G), the flat token through its learned vector. */
-  private embed(tokens: Tensor): Tensor {
-    const lattice = tokens.clamp(0, this.flatId - 1).to("float32").unsqueeze(-1); // (B, G, G, 1)
-    const digits = lattice.div(this.vec(this.fsq.basis)).floor().remainder(this.vec(this.fsq.levels)); // (B, G, G, d)
-    const q = this.scale(digits.sub(this.vec(this.fsq.centre)));
-    return where(tokens.eq(this.flatId).unsqueeze(-1), this.flatCode, q).permute([0, 3, 1, 2]);
+  /** Nearest code by cosine similarity. z (..., D) -> indices (...) */
+  private nearest(z: Tensor, book: Tensor): Tensor {
+    return z.matmul(book.transpose(0, 1)).argmax(-1);
   }
 
   /** images (B, 3, S, S) in [-1, 1] -> tokens (B, G, G) int64 */
   encode(images: Tensor): Tensor {
     return tidy(() =>
-      noGrad(() => {
-        const ids = this.ids(this.bounded(images).round());
-        return where(flatPatches(images, this.grid), this.flatId, ids);
-      }),
+      noGrad(() => where(flatPatches(images, this.grid), this.flatId, this.nearest(this.latents(images), this.normalisedCodebook()))),
     );
   }
 
   /** tokens (B, G, G) int64 -> images (B, 3, S, S), clamped to [-1, 1] */
   decode(tokens: Tensor): Tensor {
-    return tidy(() => this.decoder.forward(this.embed(tokens)).clamp(-1, 1));
+    return tidy(() => {
+      const flat = tokens.eq(this.flatId).unsqueeze(-1); // (B, G, G, 1)
+      const zq = F.embedding(this.normalisedCodebook(), tokens.clamp(0, this.flatId - 1)); // (B, G, G, D)
+      return this.decoder.forward(where(flat, this.flatCode, zq).permute([0, 3, 1, 2])).clamp(-1, 1);
+    });
   }
 
   /**
-   * Training forward: straight-through rounding, flat patches through the flat code, and a
-   * reconstruction loss weighted towards object pixels (objects are a small part of each image).
+   * Training forward: straight-through quantisation, codebook and commitment losses on patches
+   * with a shape, flat patches through the flat code, and a reconstruction loss weighted towards
+   * object pixels (objects are a small part of each image).
    */
   forward(images: Tensor, pixelWeight?: Tensor): VQOutput {
     return tidy(() => {
-      const z = this.bounded(images); // (B, G, G, d)
-      const q = z.add(noGrad(() => z.round().sub(z))); // straight-through: rounded forward, identity backward
-      const flat = flatPatches(images, this.grid);
-      const tokens = noGrad(() => where(flat, this.flatId, this.ids(q.detach())));
-      const zq = where(flat.unsqueeze(-1), this.flatCode, this.scale(q)).permute([0, 3, 1, 2]);
-      const recon = this.decoder.forward(zq);
+      const z = this.latents(images); // (B, G, G, D)
+      const book = this.normalisedCodebook();
+      const flat = flatPatches(images, this.grid); // (B, G, G)
+      const tokens = noGrad(() => where(flat, this.flatId, this.nearest(z, book)));
+      const zq = F.embedding(book, tokens.clamp(0, this.flatId - 1)); // (B, G, G, D)
+      const shaped = flat.logicalNot().unsqueeze(-1).to("float32"); // (B, G, G, 1): where the codebook is used
+      const n = shaped.sum().mul(this.config.codeDim).add(1);
+      const codebookLoss = zq.sub(z.detach()).pow(2).mul(shaped).sum().div(n);
+      const commitLoss = z.sub(zq.detach()).pow(2).mul(shaped).sum().div(n);
+      const zst = z.add(zq.sub(z).detach()); // straight-through gradient to the encoder
+      const zin = where(flat.unsqueeze(-1), this.flatCode, zst).permute([0, 3, 1, 2]);
+      const recon = this.decoder.forward(zin);
       const err = recon.sub(images).pow(2);
       const reconLoss = pixelWeight ? err.mul(pixelWeight).sum().div(pixelWeight.sum().mul(3)) : err.mean();
-      return { recon, tokens, loss: reconLoss, reconLoss };
+      const loss = reconLoss.add(codebookLoss).add(commitLoss.mul(this.config.beta));
+      return { recon, tokens, loss, reconLoss };
     });
+  }
+
+  /** Moves the given codes onto encoder outputs of patches with a shape: revives codes that no input uses. */
+  reviveCodes(dead: number[], images: Tensor): void {
+    if (dead.length === 0) return;
+    noGrad(() =>
+      tidy(() => {
+        const shaped = flatPatches(images, this.grid).logicalNot().reshape([-1]); // (N)
+        const z = this.latents(images).reshape([-1, this.config.codeDim]); // (N, D)
+        const rows = shaped.nonzero().reshape([-1]).toArray();
+        if (rows.length === 0) return;
+        dead.forEach((code, i) => {
+          const src = z.select(0, rows[(i * 7919) % rows.length]);
+          this.codebook.select(0, code).copy_(src);
+        });
+      }),
+    );
   }
 }

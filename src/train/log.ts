@@ -20,7 +20,9 @@ export class TrainLog {
   }
 }
 
+/** The entries of a run's log; none when nothing was logged yet. */
 export function readTrainLog(path: string): LogEntry[] {
+  if (!existsSync(path)) return [];
   return readFileSync(path, "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")

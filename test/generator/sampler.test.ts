@@ -107,7 +107,7 @@ test("a saved state resumes exactly, and branches from it are independent copies
 });
 
 test("generate() decodes every path and counts NFE with both CFG halves", async () => {
-  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], levels: [3, 5] }).eval();
+  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }).eval();
   let steps = 0;
   const out = await generate({ generator: model, tokenizer }, "a photo of a star", { ...opts, n: 2, seed: 3, onStep: (_r, images) => {
     steps++;
@@ -143,7 +143,7 @@ test("CFG: scale 0 is the conditional logits, one forward per path; guidance mix
 });
 
 test("paths of several prompts and images sharing forward passes give the same images as alone", async () => {
-  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], levels: [3, 5] }).eval();
+  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }).eval();
   const prompts = ["a photo of a star", "a photo of two red circles", "a photo of a blue square left of a ring"];
   const alone: Awaited<ReturnType<typeof generate>>[] = [];
   for (const [i, prompt] of prompts.entries()) alone.push(await generate({ generator: model, tokenizer }, prompt, { ...opts, n: 3, seed: i }));

@@ -37,7 +37,7 @@ describe("detections JSONL", () => {
     const good = row(singleObjectPrompt("circle"), [circle]);
     const bad = (line: string) => () => parseDetectionsJsonl([good, line].join("\n"));
     assert.throws(bad(row(singleObjectPrompt("circle"), [{ ...circle, color: "violet" }])), {
-      message: "unknown colour \"violet\" in detections[0].color (valid: red, orange, yellow, green, blue, purple, pink, brown, black, white) on line 2",
+      message: "unknown colour \"violet\" in detections[0].color (valid: red, orange, yellow, green, blue, purple, pink, brown, black, white; or leave it out) on line 2",
     });
     assert.throws(bad(row(singleObjectPrompt("circle"), [{ ...circle, box: [0, 0, 1] }])), /^Error: detections\[0\]\.box must be \[x0, y0, x1, y1\].* on line 2$/);
     assert.throws(bad(row({ ...singleObjectPrompt("circle"), tag: "shapes" } as unknown as PromptMeta, [])), /^Error: unknown tag 'shapes' on line 2/);
@@ -46,5 +46,28 @@ describe("detections JSONL", () => {
     assert.throws(bad(row(singleObjectPrompt("circle"), [], { prompt_index: 0 })), /prompt_index must be given on every row or on none on line 2/);
     assert.throws(bad(row({ ...singleObjectPrompt("circle"), include: [{ class: "circle", count: 2 }] }, [])), /metadata differs from line 1, which has the same prompt on line 2/);
     assert.throws(() => parseDetectionsJsonl("\n"), /no rows/);
+  });
+});
+
+describe("GenEval's own results.jsonl", () => {
+  const row = (meta: object, details: object, correct: boolean) =>
+    JSON.stringify({ filename: "out/00000/samples/0000.png", tag: (meta as { tag: string }).tag, prompt: (meta as { prompt: string }).prompt, correct, reason: "", metadata: JSON.stringify(meta), details: JSON.stringify(details) });
+  const two = { tag: "two_object", include: [{ class: "clock", count: 1 }, { class: "cat", count: 1 }], prompt: "a photo of a clock and a cat" };
+  const red = { tag: "colors", include: [{ class: "clock", count: 1, color: "red" }], prompt: "a photo of a red clock" };
+
+  it("reads its rows: metadata and details are JSON strings, detections carry no colour, its verdict is kept", () => {
+    const images = parseDetectionsJsonl([row(two, { clock: [[1, 2, 30, 40, 0.98]], cat: [[50, 50, 60, 60, 0.9]] }, true), row(red, { clock: [[0, 0, 9, 9, 0.99]] }, true)].join("\n"));
+    assert.equal(images.length, 2);
+    assert.deepEqual(images[0].detections[0], { class: "clock", box: [1, 2, 30, 40], confidence: 0.98 });
+    assert.equal(images[0].reported, true);
+    assert.equal(scoreImage(images[0]).correct, true);
+    const colours = scoreImage(images[1]);
+    assert.equal(colours.correct, false);
+    assert.deepEqual(colours.reasons, ["expected red clock>=1, but the detections carry no colour to check"]);
+  });
+
+  it("names the line and field of a malformed row", () => {
+    assert.throws(() => parseDetectionsJsonl(JSON.stringify({ metadata: "{}", details: "[1" })), /details is not valid JSON.*line 1/);
+    assert.throws(() => parseDetectionsJsonl(row(two, { clock: [[1, 2, 3]] }, true)), /details\.clock\[0\] must be \[x0, y0, x1, y1, confidence\] on line 1/);
   });
 });

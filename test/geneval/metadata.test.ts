@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { InputError } from "../../src/geneval/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { formatMetadata, formatMetadataJsonl, metadataStats, parseMetadataJsonl, readMetadataFile } from "../../src/geneval/metadata.js";
 import { pyJsonDumps } from "../../src/util/pyjson.js";
 import { METADATA_FILE, OBJECT_NAMES_FILE } from "./fixtures.js";

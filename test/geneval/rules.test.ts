@@ -227,3 +227,17 @@ describe("position", () => {
     assert.throws(() => evaluateImage(meta, [det("circle", A)]), /not an earlier include/);
   });
 });
+
+it("GenEval parity: equal confidences put the later detection first (numpy's argsort, reversed)", () => {
+  const first = det("circle", [0, 0, 10, 10], 0.9, "red");
+  const later = det("circle", [20, 0, 30, 10], 0.9, "blue");
+  assert.deepEqual(keptDetections([first, later], "colors").get("circle"), [later, first]);
+  const meta = { tag: "colors" as const, include: [{ class: "circle", count: 1, color: "blue" as const }], prompt: "a photo of a blue circle" };
+  assert.equal(evaluateImage(meta, [first, later]).correct, true, "the later, blue one is the one checked");
+});
+
+it("GenEval parity: the position rule divides by sqrt(x*x + y*y), not Math.hypot", () => {
+  // offset (1, sqrt(3)): hypot gives exactly 2 (dx = 0.5, not beyond), numpy's norm 1.9999999999999998 (dx just beyond 0.5)
+  const y = Math.sqrt(3);
+  assert.deepEqual(relativePosition([1, y, 1, y], [0, 0, 0, 0]), ["right of", "below"]);
+});

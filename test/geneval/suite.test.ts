@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { InputError } from "../../src/geneval/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { formatMetadata, metadataStats, parseMetadataJsonl } from "../../src/geneval/metadata.js";
 import {
   colorAttrPrompt,

@@ -19,7 +19,7 @@ test("pixels round-trip through tensors exactly", () => {
 
 test("encode gives a token grid, decode an image; training lowers the reconstruction loss", () => {
   manualSeed(2);
-  const vq = new VQAutoencoder({ imageSize: 16, channels: [8, 16, 16], levels: [5, 6] });
+  const vq = new VQAutoencoder({ imageSize: 16, channels: [8, 16, 16], codes: 30, codeDim: 8, beta: 0.25 });
   assert.equal(vq.grid, 4);
   assert.equal(vq.codebookSize, 31);
   const imgs = [4, 6, 8, 10, 12].map((cx) => renderScene(scene(cx)));
@@ -62,7 +62,7 @@ test("background measure: only tokens whose 3x3-patch neighbourhood is pure back
 
 test("flat background patches encode to the flat token, and decode as one learned vector", () => {
   manualSeed(3);
-  const vq = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], levels: [3, 5] });
+  const vq = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 });
   const imgs = [renderScene(scene(4)), renderScene({ size: 16, objects: [] })];
   const tokens = tidy(() => vq.encode(imagesToTensor(imgs)).toArray());
   assert.deepEqual(tokens.slice(16), new Array(16).fill(vq.flatId)); // the empty image: all flat

@@ -35,7 +35,7 @@ test("masking: at least one position per row, targets only where masked", () =>
 
 test("generator training: stopped and rerun, it matches an uninterrupted run", () => {
   manualSeed(0);
-  const vq = new VQAutoencoder({ imageSize: 64, channels: [8, 8, 8, 8], levels: [3, 5] }).eval();
+  const vq = new VQAutoencoder({ imageSize: 64, channels: [8, 8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }).eval();
   const dir = mkdtempSync(join(tmpdir(), "imagecot-gen-"));
   const o = {
     steps: 4, batch: 2, lr: 1e-3, weightDecay: 0.05, seed: 2, condDropout: 0.5, checkpointEvery: 2, logEvery: 2,
@@ -56,7 +56,7 @@ test("generator training: stopped and rerun, it matches an uninterrupted run", (
 
 test("a tiny generator trained for a few dozen steps: its loss falls", () => {
   manualSeed(1);
-  const vq = new VQAutoencoder({ imageSize: 64, channels: [8, 8, 8, 8], levels: [3, 5] }).eval();
+  const vq = new VQAutoencoder({ imageSize: 64, channels: [8, 8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }).eval();
   const dir = mkdtempSync(join(tmpdir(), "imagecot-genloss-"));
   const m = trainGenerator(
     {

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { DEFAULT_TRAIN_VQ, trainVQ } from "../../src/tokenizer/train-vq.js";
 import { readTrainLog } from "../../src/train/log.js";
 
-const tiny = { ...DEFAULT_TRAIN_VQ, config: { imageSize: 64, channels: [8, 8, 8], levels: [3, 5] }, batch: 2, steps: 6, logEvery: 2, checkpointEvery: 2 };
+const tiny = { ...DEFAULT_TRAIN_VQ, config: { imageSize: 64, channels: [8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }, batch: 2, steps: 6, reviveEvery: 2, checkpointEvery: 2 };
 
 test("tokenizer training: stopped at step 4 and rerun, it matches an uninterrupted run", () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-resume-"));

@@ -1,0 +1,87 @@
+// Bad values are caught where they enter: option parsers, prompts, image headers, and the one
+// error handler that turns input errors into one line and exit 2, never a stack trace.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { deflateSync } from "node:zlib";
+import { Command } from "commander";
+import { cfgOption, pathsOption, seedOption, temperatureOption } from "../../src/cli/options.js";
+import { runCli } from "../../src/cli/run.js";
+import { promptIds } from "../../src/generator/prompt.js";
+import { decodePng, encodePng, pngSize } from "../../src/shapes/image.js";
+import { InputError } from "../../src/util/errors.js";
+
+test("seeds are 32-bit, temperatures above 0, guidance at least 0, paths bounded", () => {
+  assert.equal(seedOption(String(2 ** 32 - 1)), 2 ** 32 - 1);
+  assert.throws(() => seedOption(String(2 ** 32)), /\[0, 2\^32\)/);
+  assert.throws(() => seedOption("9000000000000"), /\[0, 2\^32\)/);
+  assert.throws(() => temperatureOption("0"), /above 0/);
+  assert.throws(() => temperatureOption("-1"), /above 0/);
+  assert.equal(temperatureOption("0.5"), 0.5);
+  assert.throws(() => cfgOption("-5"), /at least 0/);
+  assert.equal(cfgOption("0"), 0);
+  assert.throws(() => pathsOption("0"), /\[1, 1024\]/);
+  assert.throws(() => pathsOption("100000"), /\[1, 1024\]/);
+});
+
+test("an empty or over-long prompt is an input error", () => {
+  assert.throws(() => promptIds("", 16), InputError);
+  assert.throws(() => promptIds("   ", 16), /empty/);
+  const long = "a photo of " + Array(14).fill("red").join(" ") + " circle";
+  assert.throws(() => promptIds(long, 16), (e: unknown) => e instanceof InputError && /at most 16/.test((e as Error).message));
+});
+
+/** A PNG whose header declares w x h but whose data is one zlib-compressed row: tiny, never decodable. */
+function lyingPng(w: number, h: number): Uint8Array {
+  const real = encodePng({ width: 1, height: 1, data: new Uint8Array(3) });
+  const out = Buffer.from(real);
+  out.writeUInt32BE(w, 16);
+  out.writeUInt32BE(h, 20);
+  return out;
+}
+
+test("image dimensions are checked from the PNG header before decoding", () => {
+  assert.deepEqual(pngSize(lyingPng(20000, 20000)), { width: 20000, height: 20000 });
+  const t0 = performance.now();
+  assert.throws(() => decodePng(lyingPng(20000, 20000)), /20000x20000 pixels is over the limit/);
+  assert.ok(performance.now() - t0 < 1000, "refused without decoding");
+  assert.throws(() => decodePng(lyingPng(64, 64), 32 * 32), /over the limit of 1024/);
+  assert.throws(() => decodePng(new Uint8Array([1, 2, 3])), (e: unknown) => e instanceof InputError && /not a PNG/.test((e as Error).message));
+  assert.throws(() => decodePng(Buffer.concat([Buffer.from(lyingPng(2, 2)).subarray(0, 33), deflateSync(Buffer.alloc(3))])), InputError);
+});
+
+async function run(action: () => void, argv: string[] = []): Promise<{ code: number; err: string }> {
+  const p = new Command().name("t");
+  p.option("--verbose");
+  p.command("sub").action(action);
+  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  const write = process.stderr.write.bind(process.stderr);
+  let err = "";
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  const saved = process.exitCode;
+  try {
+    process.exitCode = 0;
+    await runCli(p, ["node", "t", ...argv, "sub"]);
+    return { code: Number(process.exitCode ?? 0), err };
+  } finally {
+    process.stderr.write = write;
+    process.exitCode = saved;
+  }
+}
+
+test("input errors exit 2 with one line; failures exit 1 with one line, the trace only with --verbose", async () => {
+  const bad = await run(() => {
+    throw new InputError("prompt is empty");
+  });
+  assert.equal(bad.code, 2);
+  assert.equal(bad.err, "imagecot: prompt is empty\n");
+  const fail = await run(() => {
+    throw new Error("disk full");
+  });
+  assert.equal(fail.code, 1);
+  assert.equal(fail.err.trim().split("\n").length, 1);
+  assert.match(fail.err, /disk full \(rerun with --verbose/);
+  const verbose = await run(() => {
+    throw new Error("disk full");
+  }, ["--verbose"]);
+  assert.match(verbose.err, /\n\s+at /, "the stack trace");
+});
