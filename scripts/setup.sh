@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 missing=()
-for pkg in libtorch-dev libopenblas0-pthread g++ make python3 chromium; do
+for pkg in libtorch-dev libopenblas0-pthread g++ make python3 chromium fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

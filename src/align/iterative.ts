@@ -13,7 +13,7 @@
 // round whose weights exist is done. The same command rerun after a kill continues.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { loadGenerator, loadPipeline } from "../models/load.js";

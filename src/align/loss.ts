@@ -2,9 +2,8 @@
 // in the manner of TRL's DPO trainer: a sequence log-probability over the masked positions,
 // and the sigmoid loss of (policy chosen, policy rejected, reference chosen, reference rejected).
 import { F, type Tensor, tidy } from "../torch/index.js";
+import { IGNORE } from "../generator/masking.js";
 
-/** Targets are this where a position was not masked (the convention of maskTokens). */
-export const IGNORE = -100;
 
 /**
  * log p(x) of each row over its masked positions: sum over positions with a target of

@@ -1,6 +1,6 @@
 // `imagecot bench detector`: the shapes detector's gates on the test suite (see src/shapes/detector-bench.ts).
 import { Command, Option } from "commander";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { benchDetector } from "../shapes/detector-bench.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";

@@ -1,7 +1,7 @@
 // `imagecot bench engine`: speed and memory of the tensor engine (bench/engine.ts).
 import { Command, Option } from "commander";
 import { runEngineBench } from "../../bench/engine.js";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { progressCallback } from "./progress.js";
 import { intOption } from "./options.js";
 

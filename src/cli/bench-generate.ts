@@ -1,7 +1,7 @@
 // `imagecot bench generate`: sampling speed and efficiency of the shipped generator.
 import { Command, Option } from "commander";
 import { benchGenerate } from "../../bench/generate.js";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { progressCallback } from "./progress.js";

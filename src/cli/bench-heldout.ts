@@ -1,7 +1,7 @@
 // `imagecot bench heldout`: the detector's yes rate of a generator on held-out training prompts
 // (never the test suite): what model sizes, training length and hyper-parameters are chosen on.
 import { Command, Option } from "commander";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { heldOutYesRate } from "../eval/heldout.js";
 import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { progressCallback } from "./progress.js";

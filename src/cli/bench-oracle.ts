@@ -1,7 +1,7 @@
 // `imagecot bench oracle`: the ceiling of choosing among N recorded paths (analysis only).
 import { Command } from "commander";
 import { oracleOfRecording } from "../../bench/oracle.js";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { cliPipeline } from "./pipeline.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";

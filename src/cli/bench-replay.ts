@@ -1,7 +1,7 @@
 // `imagecot bench replay`: replayed strategies against live runs on the real model.
 import { Command, Option } from "commander";
 import { checkReplay } from "../../bench/replay.js";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { cliPipeline } from "./pipeline.js";

@@ -1,6 +1,6 @@
 // `imagecot bench tokenizer`: does encode-then-decode keep the detector's verdict (>= 99.5%), and is pure background one code (<= 4 codes, <= 0.2 nats)?
 import { Command, Option } from "commander";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { loadVQ } from "../models/load.js";
 import { DEFAULT_TOKENIZER } from "../models/paths.js";

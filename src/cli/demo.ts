@@ -9,7 +9,7 @@ import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectionPrompts } from "../judges/collect.js";
 import type { Judge } from "../judges/judge.js";
-import { parsePrompt } from "../judges/observe.js";
+import { parsePrompt } from "../geneval/observe.js";
 import { type DemoPrompt, type DemoReportInput, type DemoRound, demoHtml } from "../report/demo.js";
 import type { ParmPath } from "../report/samples.js";
 import { detect } from "../shapes/detector.js";

@@ -2,7 +2,7 @@
 // detector) or for detections made by any external detector.
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { REPLAYABLE, type ReplayableStrategy, replayStrategy } from "../eval/replay.js";
 import { evaluateSuite, suiteConcurrency } from "../eval/run-suite.js";
 import { readMetadataFile } from "../geneval/metadata.js";

@@ -4,13 +4,12 @@
 // each chart beside it as SVG and PNG files.
 import { existsSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
-import { provenance } from "../eval/provenance.js";
+import { provenance } from "../util/provenance.js";
 import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
 import { reportHtml } from "../report/html.js";
 import { reportCharts } from "../report/report-charts.js";
 import { readResultsDir } from "../report/results.js";
-import { withMetadata } from "../report/svg.js";
-import { encodePng } from "../shapes/image.js";
+import { withMetadata } from "../charts/svg.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
 
@@ -49,7 +48,7 @@ export function writeReport(dir: string, o: Pick<ReportOptions, "out"> & Partial
   const write = (file: string, data: string | Uint8Array) => (writeFileAtomic(file, data), file);
   const written = charts.flatMap((c) => [
     ...(formats === "png" ? [] : [write(`${stem}-${c.name}.svg`, withMetadata(c.svg, made) + "\n")]),
-    ...(formats === "svg" ? [] : [write(`${stem}-${c.name}.png`, encodePng(c.png()))]),
+    ...(formats === "svg" ? [] : [write(`${stem}-${c.name}.png`, c.png())]),
   ]);
   return { report: o.out, charts: written, rows: rows.map((r) => r.label) };
 }

@@ -1,7 +1,7 @@
 // `imagecot results table`: the README's table from evaluation files, paired with the baseline.
 import { Command } from "commander";
 import { type EvalFile, readEvalFile, resultsTable, rowLabel, versusBaseline } from "../eval/table.js";
-import { provenance } from "../eval/provenance.js";
+import { provenance } from "../util/provenance.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
 

@@ -2,7 +2,7 @@
 // image) groups from collected paths, alternating with plain renders (see generator/self-correct.ts).
 import { loadGenerator, loadVQ } from "../models/load.js";
 import { readCollected } from "../judges/collect.js";
-import { correctionBatch, correctionGroups } from "../generator/self-correct.js";
+import { correctionBatch, correctionGroups } from "../align/self-correct.js";
 import { renderBatch, trainGenerator } from "../generator/train.js";
 import type { LogEntry } from "../train/log.js";
 import { UserError } from "./run.js";

@@ -74,16 +74,19 @@ export function buildTokenCache(vq: VQAutoencoder, o: BuildCacheOptions): TokenC
     c.tokens.set(have.tokens);
   }
   const saveEvery = o.saveEvery ?? 100;
-  for (let k = Math.ceil(c.rows / chunk); c.rows < o.rows; k++) {
+  // row r is sample r % chunk of chunk floor(r / chunk), whatever run wrote it
+  for (let k = Math.floor(c.rows / chunk); c.rows < o.rows; k++) {
     o.onProgress?.(c.rows, o.rows);
     const { metas, images } = trainingBatch(o.seed, k, chunk, vq.config.imageSize);
     const ids = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([chunk, L]).data() as BigInt64Array));
-    const n = Math.min(chunk, o.rows - c.rows);
-    for (let i = 0; i < n; i++) {
-      c.text.set(promptIds(metas[i].prompt, o.maxText), (c.rows + i) * o.maxText);
-      for (let j = 0; j < L; j++) c.tokens[(c.rows + i) * L + j] = Number(ids[i * L + j]);
+    const from = c.rows - k * chunk;
+    const to = Math.min(chunk, o.rows - k * chunk);
+    for (let i = from; i < to; i++) {
+      const r = k * chunk + i;
+      c.text.set(promptIds(metas[i].prompt, o.maxText), r * o.maxText);
+      for (let j = 0; j < L; j++) c.tokens[r * L + j] = Number(ids[i * L + j]);
     }
-    c.rows += n;
+    c.rows = k * chunk + to;
     if (k % saveEvery === saveEvery - 1 || c.rows === o.rows) writeCache(o.path, c, meta);
   }
   o.onProgress?.(c.rows, o.rows);

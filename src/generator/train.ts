@@ -3,15 +3,16 @@
 // masked positions, and prompt dropout for classifier-free guidance. Resumable.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { AdamW, F, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, rand, tensor, tidy, where } from "../torch/index.js";
+import { AdamW, F, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
 import { mulberry32 } from "../util/prng.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
-import { writeLossCurve } from "../report/loss-curve.js";
+import { writeLossCurve } from "../train/loss-curve.js";
 import { copyWeights, loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
+import { IGNORE, maskTokens } from "./masking.js";
 import { type GeneratorConfig, MaskedGenerator } from "./model.js";
 import { promptIds } from "./prompt.js";
 
@@ -60,22 +61,6 @@ export function renderBatch(o: Pick<TrainGeneratorOptions, "seed" | "batch" | "c
   };
 }
 
-/**
- * Masks each row with its own ratio cos(pi/2 u), u ~ U(0, 1), at least one position:
- * returns the input ids (mask id where masked) and targets (-100 where not masked).
- */
-export function maskTokens(tokens: number[][], maskId: number, L: number) {
-  return tidy(() => {
-    const B = tokens.length;
-    const ids = tensor(tokens.flat(), [B, L], "int64");
-    const ratio = rand([B, 1]).mul(Math.PI / 2).cos(); // (B, 1)
-    const count = ratio.mul(L).clamp(1, L).floor(); // positions to mask per row
-    const rank = rand([B, L]).argsort(1).argsort(1); // a random rank per position
-    const masked = rank.lt(count); // (B, L)
-    return { input: where(masked, maskId, ids), target: where(masked, ids, -100) };
-  });
-}
-
 export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): MaskedGenerator {
   mkdirSync(o.runDir, { recursive: true });
   const ckpt = join(o.runDir, "checkpoint.safetensors");
@@ -101,7 +86,7 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
     sum += tidy(() => {
       const { input, target } = maskTokens(b.tokens, model.maskId, L);
       const logits = model.forward({ text: rows(b.text, o.config.maxText)!, image: input, reason: rows(b.reason, o.config.maxReason), previous: rows(b.previous, L) });
-      const loss = F.crossEntropy(logits.reshape([-1, o.config.codebookSize]), target.reshape([-1]), { ignoreIndex: -100 });
+      const loss = F.crossEntropy(logits.reshape([-1, o.config.codebookSize]), target.reshape([-1]), { ignoreIndex: IGNORE });
       opt.zeroGrad();
       loss.backward();
       clipGradNorm(model.parameters(), 1);

@@ -1,7 +1,7 @@
 // Scoring a set of images, whoever detected their objects: per-image verdicts (the results JSONL),
 // the summary, and a GenEval layout folder scored through any detector function.
 import { dirname, join, relative } from "node:path";
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { InputError } from "../util/errors.js";
 import { listPromptFolders } from "./layout.js";

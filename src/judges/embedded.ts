@@ -13,7 +13,7 @@ import { fromRoot } from "../util/root.js";
 import { QUESTION_ID } from "./examples.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
-import { type Observation, UNSPECIFIED_REASON, describeMismatch, parsePrompt } from "./observe.js";
+import { type Observation, UNSPECIFIED_REASON, describeMismatch, parsePrompt } from "../geneval/observe.js";
 import { judgeInput, questionItems } from "./train.js";
 
 export const EMBEDDED_JUDGES = {

@@ -13,7 +13,7 @@ import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-promp
 import { type Rng, randInt } from "../util/prng.js";
 import type { Question } from "./judge.js";
 import type { CollectedPrompt } from "./collect.js";
-import { type Observation, observe } from "./observe.js";
+import { type Observation, observe } from "../geneval/observe.js";
 
 export const QUESTION_ID: Readonly<Record<Question, number>> = { outcome: 0, process: 1, clarity: 2, potential: 3 };
 

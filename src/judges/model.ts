@@ -4,7 +4,7 @@
 // how many, which colour; and where the first lies relative to the second).
 import { RELATIONS } from "../geneval/types.js";
 import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, cat, tidy } from "../torch/index.js";
-import { MAX_OBSERVED_COUNT, NO_COLOR } from "./observe.js";
+import { MAX_OBSERVED_COUNT, NO_COLOR } from "../geneval/observe.js";
 
 export interface JudgeNetConfig {
   textVocab: number;

@@ -9,7 +9,7 @@ import type { RGBImage } from "../shapes/image.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { AdamW, F, type Tensor, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
-import { writeLossCurve } from "../report/loss-curve.js";
+import { writeLossCurve } from "../train/loss-curve.js";
 import { copyWeights, loadCheckpoint, loadWeights, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { type LogEntry, TrainLog } from "../train/log.js";
 import { writeTrainingSummary } from "../train/summary.js";

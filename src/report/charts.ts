@@ -6,9 +6,9 @@
 import type { Tag } from "../geneval/types.js";
 import type { PairsLine } from "./dpo.js";
 import { paperRowFor } from "./paper.js";
-import { niceTicks } from "./plot.js";
+import { niceTicks } from "../charts/ticks.js";
 import { methodOf, type ResultsRow } from "./results.js";
-import { acc, color, esc, f1, svgDoc, text } from "./svg.js";
+import { acc, color, esc, f1, svgDoc, text } from "../charts/svg.js";
 
 export const GROUPS: { key: Tag | "overall"; label: string }[] = [
   { key: "single_object", label: "single" },

@@ -5,7 +5,7 @@
 import { MAX_ROUNDS } from "../strategies/parm-plus.js";
 import { htmlPage } from "./html.js";
 import { type FrameVerdict, type ParmPath, figureHtml, parmSummary } from "./samples.js";
-import { acc, esc } from "./svg.js";
+import { acc, esc } from "../charts/svg.js";
 
 export interface DemoRound {
   round: number;

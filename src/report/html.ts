@@ -5,7 +5,7 @@ import { TAGS } from "../geneval/types.js";
 import { PAPER_ROWS, paperRowFor } from "./paper.js";
 import { methodOf, type ResultsRow } from "./results.js";
 import { sampleGridHtml } from "./samples.js";
-import { acc, esc } from "./svg.js";
+import { acc, esc } from "../charts/svg.js";
 
 const TAG_HEADS = ["single", "two", "count", "colors", "pos", "attr"];
 const cells = (xs: (number | undefined)[]) => xs.map((x) => `<td>${x === undefined ? "-" : acc(x)}</td>`).join("");

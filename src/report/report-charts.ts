@@ -1,8 +1,7 @@
 // The evaluation report's charts in order, each as SVG (inline in the HTML, and a file) and as
-// a PNG file, both drawn from the same computed data.
-import type { RGBImage } from "../shapes/image.js";
+// a PNG file rasterised from that SVG.
+import { svgToPng } from "../charts/raster.js";
 import { DPO_PAIRS_TITLE, accuracyNfeSvg, dpoPairsSvg, tagBarsSvg } from "./charts.js";
-import { accuracyNfePng, dpoPairsPng, tagBarsPng } from "./charts-png.js";
 import type { PairsLine } from "./dpo.js";
 import type { ResultsRow } from "./results.js";
 
@@ -11,16 +10,14 @@ export interface ReportChart {
   name: string;
   heading: string;
   svg: string;
-  /** drawn only when asked for: the report may be written without PNGs */
-  png: () => RGBImage;
+  /** PNG bytes, rasterised only when asked for: the report may be written without PNGs */
+  png: () => Uint8Array;
 }
 
 /** By tag, against NFE, and against DPO pairs when the folder has DPO runs (`dpo` not null). */
 export function reportCharts(rows: readonly ResultsRow[], dpo: readonly PairsLine[] | null): ReportChart[] {
-  const charts: ReportChart[] = [
-    { name: "by-tag", heading: "Accuracy by tag", svg: tagBarsSvg(rows), png: () => tagBarsPng(rows) },
-    { name: "accuracy-nfe", heading: "Accuracy against generator cost", svg: accuracyNfeSvg(rows), png: () => accuracyNfePng(rows) },
-  ];
-  if (dpo) charts.push({ name: "dpo-pairs", heading: DPO_PAIRS_TITLE, svg: dpoPairsSvg(dpo), png: () => dpoPairsPng(dpo) });
+  const chart = (name: string, heading: string, svg: string): ReportChart => ({ name, heading, svg, png: () => svgToPng(svg) });
+  const charts = [chart("by-tag", "Accuracy by tag", tagBarsSvg(rows)), chart("accuracy-nfe", "Accuracy against generator cost", accuracyNfeSvg(rows))];
+  if (dpo) charts.push(chart("dpo-pairs", DPO_PAIRS_TITLE, dpoPairsSvg(dpo)));
   return charts;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type RejectedSidecar, readRejected } from "../eval/rejected.js";
 import { listPromptFolders, promptDir } from "../geneval/layout.js";
 import type { ResultsRow } from "./results.js";
-import { acc, esc } from "./svg.js";
+import { acc, esc } from "../charts/svg.js";
 
 export interface SamplePrompt {
   index: number;

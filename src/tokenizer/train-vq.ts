@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { AdamW, clipGradNorm, cosineWithWarmup, manualSeed, tidy } from "../torch/index.js";
-import { writeLossCurve } from "../report/loss-curve.js";
+import { writeLossCurve } from "../train/loss-curve.js";
 import { copyMatchingWeights, loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
 import { writeTrainingSummary } from "../train/summary.js";

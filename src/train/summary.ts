@@ -1,5 +1,5 @@
 // What a finished training run leaves in results/: how it was made and how it went.
-import { writeResult } from "../eval/provenance.js";
+import { writeResult } from "../util/provenance.js";
 import type { Module } from "../torch/index.js";
 import { readTrainLog } from "./log.js";
 

@@ -1,7 +1,8 @@
 // The DPO loss and the sequence log-probability on tiny tensors: values and gradients by hand.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { IGNORE, dpoLoss, sequenceLogProb } from "../../src/align/loss.js";
+import { dpoLoss, sequenceLogProb } from "../../src/align/loss.js";
+import { IGNORE } from "../../src/generator/masking.js";
 import { gradcheck, liveTensors, manualSeed, randn, tensor, tidy } from "../../src/torch/index.js";
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
-import { correctionBatch, correctionGroups } from "../../src/generator/self-correct.js";
+import { correctionBatch, correctionGroups } from "../../src/align/self-correct.js";
 import { EXTRA_ROLLOUTS, collectPaths, collectionPrompts, readCollected } from "../../src/judges/collect.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
 import { tinyPipeline } from "../fixtures/tiny.js";

@@ -8,10 +8,11 @@ import { after, before, describe, it } from "node:test";
 import { PNG } from "pngjs";
 import { writeReport } from "../../src/cli/report.js";
 import { type DpoRun, dpoPairsLines, readDpoRuns } from "../../src/report/dpo.js";
-import { rgb } from "../../src/report/plot.js";
 import { readResultsDir } from "../../src/report/results.js";
-import { color } from "../../src/report/svg.js";
+import { color } from "../../src/charts/svg.js";
 
+/** "#1f77b4" as [31, 119, 180] */
+const rgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
 const by_tag = { single_object: 0.9, two_object: 0.4, counting: 0.3, colors: 0.8, position: 0.1, color_attr: 0.2 };
 
 describe("GenEval score against DPO training pairs", () => {

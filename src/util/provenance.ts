@@ -1,7 +1,7 @@
 // Every results file says how it was made: the exact command, the commit, the date, the machine.
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem, type as osType, release } from "node:os";
-import { writeFileAtomic } from "../util/atomic.js";
+import { writeFileAtomic } from "./atomic.js";
 
 export interface Provenance {
   command: string;

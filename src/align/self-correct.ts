@@ -6,15 +6,15 @@
 // renders so that the fine-tuned generator still generates from the prompt alone.
 import type { PromptMeta } from "../geneval/types.js";
 import type { CollectedPrompt } from "../judges/collect.js";
-import { UNSPECIFIED_REASON, describeMismatch, observe } from "../judges/observe.js";
+import { UNSPECIFIED_REASON, describeMismatch, observe } from "../geneval/observe.js";
 import { renderScene } from "../shapes/render.js";
 import { sampleScene, sceneRng } from "../shapes/scene.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { noGrad, tidy } from "../torch/index.js";
 import { mulberry32, randInt } from "../util/prng.js";
-import { promptIds, reasonIds } from "./prompt.js";
-import type { GeneratorBatch } from "./train.js";
+import { promptIds, reasonIds } from "../generator/prompt.js";
+import type { GeneratorBatch } from "../generator/train.js";
 
 export interface CorrectionGroup {
   meta: PromptMeta;

@@ -3,9 +3,9 @@
 // them: how many of each class, the colour of the most confident one, and where the first
 // object lies relative to the second. Detections make the training targets (training prompts
 // only); at inference the judge predicts the observation from pixels and never sees them.
-import { keptDetections, relativePosition } from "../geneval/rules.js";
-import { makePlural, numberWord, withArticle } from "../geneval/suite.js";
-import { COLORS, RELATIONS, type Color, type Detection, type Include, type PromptMeta, type Relation } from "../geneval/types.js";
+import { keptDetections, relativePosition } from "./rules.js";
+import { makePlural, numberWord, withArticle } from "./suite.js";
+import { COLORS, RELATIONS, type Color, type Detection, type Include, type PromptMeta, type Relation } from "./types.js";
 
 /** The reason given when an image fails but no named object's count, colour or place explains it. */
 export const UNSPECIFIED_REASON = "the image does not match the prompt";

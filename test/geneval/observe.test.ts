@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
 import { evaluateImage } from "../../src/geneval/rules.js";
 import type { Detection, PromptMeta } from "../../src/geneval/types.js";
-import { describeMismatch, observe, parsePrompt } from "../../src/judges/observe.js";
+import { describeMismatch, observe, parsePrompt } from "../../src/geneval/observe.js";
 import { nearMissKinds, sampleNearMiss, sampleScene, sceneDetections, sceneRng } from "../../src/shapes/scene.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../../src/shapes/train-prompts.js";
 import { encodeText } from "../../src/tokenizer/text.js";
