@@ -229,6 +229,8 @@ interface DemoCliOptions {
   steps: number;
   seed: number;
   judge: string;
+  baseUrl?: string;
+  model?: string;
   generator?: string;
   tokenizer?: string;
   corrector?: string;
@@ -242,7 +244,7 @@ export async function demoCommand(given: readonly string[], o: DemoCliOptions): 
   if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(new UnknownJudgeError(o.judge).message);
   const prompts = demoPrompts(given, o.prompts, o.seed);
   const pipeline = cliPipeline(o.generator, o.tokenizer, o.corrector);
-  const judge = cliJudge({ judge: o.judge });
+  const judge = cliJudge({ judge: o.judge, baseUrl: o.baseUrl, model: o.model });
   if (!judge.reflect) throw new UserError(`${STRATEGY} needs a reflecting judge; '${o.judge}' is not one`);
   const maxText = pipeline.generator.config.maxText;
   for (const p of prompts) {
@@ -281,7 +283,9 @@ export function registerDemo(program: Command): void {
     .addOption(new Option("--n <paths>", "paths per round (N)").default(8).argParser(pathsOption))
     .addOption(new Option("--steps <T>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of the drawn prompts and the paths (prompt i is seeded seed + i)").default(0).argParser(seedOption))
-    .addOption(new Option("--judge <name>", `reflecting judge: ${Object.keys(JUDGES).join(", ")} (openai reads IMAGECOT_JUDGE_BASE_URL, IMAGECOT_JUDGE_MODEL)`).default("fine-tuned"))
+    .addOption(new Option("--judge <name>", `reflecting judge: ${Object.keys(JUDGES).join(", ")}`).default("fine-tuned"))
+    .option("--base-url <url>", "with --judge openai: the OpenAI-compatible API root (else IMAGECOT_JUDGE_BASE_URL)")
+    .option("--model <name>", "with --judge openai: the model name (else IMAGECOT_JUDGE_MODEL)")
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .option("--corrector <file>", "self-correction generator weights (default: models/generator-sc.safetensors when present)")

@@ -27,6 +27,9 @@ import { detect } from "../shapes/detector.js";
 import { readPng } from "../shapes/image.js";
 import { userInput } from "./geneval.js";
 import { cliJudge } from "./judge.js";
+import { type SuiteSettings, claimFolder, fileHash, settingsTag } from "../eval/fingerprint.js";
+import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
+import { tokenizerId } from "../tokenizer/id.js";
 import { JUDGES } from "../judges/registry.js";
 import { cfgOption, intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
@@ -52,6 +55,7 @@ interface EvalOptions {
   cfg: number;
   seed: number;
   genDir?: string;
+  restart?: boolean;
   generator?: string;
   tokenizer?: string;
   judge?: string;
@@ -108,9 +112,24 @@ function reportGenEvalVerdicts(images: readonly ImageInput[], rows: readonly Res
 async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
   const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
-  const genDir =
-    opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}${opts.replay ? "-replay" : ""}`);
   const pipeline = cliPipeline(opts.generator, opts.tokenizer); // its batcher: the prompts in flight share forward passes
+  const fingerprint: SuiteSettings = {
+    generator: fileHash(opts.generator ?? DEFAULT_GENERATOR_WEIGHTS)!,
+    tokenizer: tokenizerId(pipeline.tokenizer),
+    corrector: pipeline.corrector ? fileHash(DEFAULT_CORRECTOR_WEIGHTS) : null,
+    suite: fileHash(suiteFile)!,
+    strategy: opts.strategy,
+    judge: opts.judge ? [opts.judge, opts.baseUrl, opts.model].filter(Boolean).join(" ") : null,
+    replay: opts.replay !== undefined,
+    n: opts.n,
+    images_per_prompt: opts.imagesPerPrompt,
+    steps: opts.steps,
+    cfg: opts.cfg,
+    seed: opts.seed,
+  };
+  // the default folder is named for the settings, so other settings never land in it
+  const genDir = opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}-${settingsTag(fingerprint)}`);
+  claimFolder(genDir, fingerprint, opts.restart);
   const judge = opts.judge ? cliJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
   const bar = progressBar(prompts.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
@@ -177,7 +196,8 @@ export function registerEval(program: Command): void {
     .addOption(new Option("--steps <T>", "with --suite: decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--cfg <g>", "with --suite: guidance scale").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
     .addOption(new Option("--seed <n>", "with --suite: random seed").default(0).argParser(seedOption))
-    .option("--gen-dir <dir>", "with --suite: where images go (default runs/eval/<strategy>-n<N>-k<K>-s<seed>; rerun to resume)")
+    .option("--gen-dir <dir>", "with --suite: where images go (default runs/eval/<strategy>-n<N>-k<K>-s<seed>-<settings hash>; rerun to resume; other settings are refused)")
+    .option("--restart", "with --suite: delete what --gen-dir holds and start over")
     .option("--generator <file>", "with --suite: generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
     .addOption(new Option("--every <k>", "with --suite: only every k-th prompt (0, k, 2k, ...), seeds unchanged, so a costly strategy runs on a paired subset").default(1).argParser(intOption))

@@ -1,15 +1,19 @@
-// `imagecot generate PROMPT --out DIR`: decode N paths step by step and write every step's image.
+// `imagecot generate PROMPT --out DIR`: decode N paths step by step and write every step's image;
+// with --strategy (and --judge), write the image the strategy chose and its trace.
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { generate } from "../generator/pipeline.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { writePng } from "../shapes/image.js";
-import { UnknownWordError } from "../tokenizer/text.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { cfgOption, intOption, pathsOption, seedOption, temperatureOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
+import { cliJudge } from "./judge.js";
+import { JUDGES } from "../judges/registry.js";
+import { STRATEGIES } from "../strategies/index.js";
+import { runStrategy } from "../strategies/run.js";
 
 interface GenerateCliOptions {
   out: string;
@@ -20,8 +24,37 @@ interface GenerateCliOptions {
   seed: number;
   generator?: string;
   tokenizer?: string;
+  strategy: string;
+  judge?: string;
+  baseUrl?: string;
+  model?: string;
   json?: boolean;
   quiet?: boolean;
+}
+
+/**
+ * --strategy: DIR/final.png (the chosen image) and DIR/trace.json (the strategy's trace, its
+ * cost, and every event of the generation without its images).
+ */
+async function runChosen(prompt: string, o: GenerateCliOptions) {
+  const strategy = STRATEGIES[o.strategy];
+  if (!strategy) throw new UserError(`unknown strategy '${o.strategy}': valid strategies are ${Object.keys(STRATEGIES).join(", ")}`);
+  const judge = o.judge ? cliJudge({ judge: o.judge, baseUrl: o.baseUrl, model: o.model }) : undefined;
+  if (strategy.name !== "none" && !judge) throw new UserError(`--strategy ${o.strategy} needs --judge`);
+  const pipeline = cliPipeline(o.generator, o.tokenizer);
+  const events: unknown[] = [];
+  const [r] = await runStrategy(pipeline, prompt, {
+    strategy: o.strategy,
+    judge,
+    n: o.n,
+    seeds: [o.seed],
+    sample: { steps: o.steps, cfg: o.cfg, temperature: o.temperature },
+    onEvent: (e) => void events.push("image" in e ? { ...e, image: undefined } : e.type === "step" ? { ...e, paths: e.paths.map(({ image: _, ...p }) => p) } : e),
+  });
+  writePng(join(o.out, "final.png"), r.image);
+  const trace = { prompt, strategy: o.strategy, judge: o.judge ?? null, options: { n: o.n, steps: o.steps, cfg: o.cfg, temperature: o.temperature, seed: o.seed }, nfe: r.nfe, judge_calls: r.judgeCalls, trace: r.trace, events };
+  writeFileAtomic(join(o.out, "trace.json"), JSON.stringify(trace) + "\n");
+  return { out: o.out, final: join(o.out, "final.png"), strategy: o.strategy, nfe: r.nfe, judge_calls: r.judgeCalls };
 }
 
 /** Writes DIR/final.png (path 0), DIR/path-PP/step-SS.png and final.png per path, DIR/trace.json. */
@@ -47,9 +80,6 @@ export async function runGenerate(prompt: string, o: GenerateCliOptions) {
         bar.update(results[0].step + 1);
       },
     });
-  } catch (e) {
-    if (e instanceof UnknownWordError) throw new UserError(e.message, 2);
-    throw e;
   } finally {
     bar.stop();
   }
@@ -79,11 +109,20 @@ export function registerGenerate(program: Command): void {
     .addOption(new Option("--seed <n>", "random seed").default(0).argParser(seedOption))
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
+    .addOption(new Option("--strategy <name>", `how the image is chosen: ${Object.keys(STRATEGIES).join(", ")}; other than none, writes the chosen image and its trace`).default("none"))
+    .option("--judge <name>", `the verifier of a judging strategy: ${Object.keys(JUDGES).join(", ")}`)
+    .option("--base-url <url>", "with --judge openai: the OpenAI-compatible API root")
+    .option("--model <name>", "with --judge openai: the model name")
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress bar")
     .addHelpText("after", '\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments (an unknown word, --n or --steps below 1).\n\nExample:\n  imagecot generate "a photo of two red circles" --out runs/two-red --n 4 --seed 1')
     .action(async (prompt: string, o: GenerateCliOptions) => {
       if (o.n < 1 || o.steps < 1) throw new UserError("--n and --steps must be at least 1");
+      if (o.strategy !== "none" || o.judge) {
+        const r = await runChosen(prompt, o);
+        process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `wrote ${r.final} (chosen by ${r.strategy}, ${r.nfe} NFE, ${r.judge_calls} judge calls) and its trace to ${r.out}\n`);
+        return;
+      }
       const r = await runGenerate(prompt, o);
       process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `wrote ${r.final} and ${o.steps} steps of ${r.paths} path(s) to ${r.out}\n`);
     });

@@ -5,6 +5,7 @@ import { QUESTIONS, type Judge, type Question } from "../judges/judge.js";
 import { JudgeError } from "../judges/openai.js";
 import { JUDGES, type JudgeSelection, UnknownJudgeError, isEmbeddedJudge, makeJudge } from "../judges/registry.js";
 import { readPng, type RGBImage } from "../shapes/image.js";
+import { intOption } from "./options.js";
 import { UserError } from "./run.js";
 
 export interface JudgeCommandOptions {
@@ -12,6 +13,8 @@ export interface JudgeCommandOptions {
   /** one of QUESTIONS; checked here so that a wrong one gets the list of valid ones */
   question: string;
   reflect?: boolean;
+  step?: number;
+  steps?: number; // with step: the decoding steps in all (default 18)
   /** a name in JUDGES */
   judge: string;
   baseUrl?: string;
@@ -57,6 +60,10 @@ export async function judgeImage(imagePath: string, o: JudgeCommandOptions, env:
   const question = o.question as Question;
   if (o.reflect && question !== "outcome") throw new UserError("--reflect asks the outcome question; drop --question or set it to outcome");
   if (o.prompt.trim() === "") throw new UserError("--prompt is empty");
+  const stepped = question === "process" || question === "clarity" || question === "potential";
+  if (o.step !== undefined && !stepped) throw new UserError(`--step is for intermediate images (process, clarity, potential), not '${question}'`);
+  const steps = o.steps ?? 18;
+  if (o.step !== undefined && o.step >= steps) throw new UserError(`--step ${o.step} is past the last step (--steps ${steps} counts from 0 to ${steps - 1})`);
   const image = readImage(imagePath);
   const judge = cliJudge(o, env);
   try {
@@ -64,7 +71,7 @@ export async function judgeImage(imagePath: string, o: JudgeCommandOptions, env:
       if (!judge.reflect) throw new UserError(`the ${judge.name} judge cannot reflect`);
       return await judge.reflect(o.prompt, image);
     }
-    const [verdict] = await judge.judge([{ question, prompt: o.prompt, image }]);
+    const [verdict] = await judge.judge([{ question, prompt: o.prompt, image, ...(o.step !== undefined ? { step: o.step, steps } : {}) }]);
     return { pYes: verdict.pYes };
   } catch (e) {
     if (e instanceof JudgeError) throw new UserError(e.message, 1);
@@ -88,6 +95,8 @@ export function registerJudge(program: Command): void {
     .requiredOption("--prompt <text>", "the prompt the image was generated from")
     .addOption(new Option("--question <q>", `question to ask: ${QUESTIONS.join(", ")}`).default("outcome"))
     .option("--reflect", "also ask what is wrong when the answer is no (PARM++ reflection; outcome question)")
+    .addOption(new Option("--step <t>", "process, clarity, potential: the step just done (0-based) whose image this is").argParser(intOption))
+    .addOption(new Option("--steps <T>", "with --step: the decoding steps in all").default(18).argParser(intOption))
     .addOption(new Option("--judge <name>", `judge: ${Object.keys(JUDGES).join(", ")}`).default("fine-tuned"))
     .option("--base-url <url>", "OpenAI-compatible API root, e.g. http://127.0.0.1:8000/v1 (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")
     .option("--model <name>", "model name on that server (else IMAGECOT_JUDGE_MODEL)")

@@ -1,13 +1,12 @@
 // `imagecot serve`: the web page and the HTTP API on localhost (port 8080 unless told otherwise).
 import { Command, Option } from "commander";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
-import type { Judge } from "../judges/judge.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_LIMITS } from "../server/context.js";
-import { JUDGES, type JudgeSelection, UnknownJudgeError, makeJudge } from "../judges/registry.js";
+import { WorkerExecutor } from "../server/worker-executor.js";
+import { JUDGES, UnknownJudgeError } from "../judges/registry.js";
 import { intOption } from "./options.js";
 import { UserError } from "./run.js";
-import { cliPipeline } from "./pipeline.js";
 
 interface ServeOptions {
   port: number;
@@ -17,6 +16,8 @@ interface ServeOptions {
   steps: number;
   maxN: number;
   maxQueue: number;
+  maxImagePixels: number;
+  allowedHosts?: string;
   generator?: string;
   tokenizer?: string;
   baseUrl?: string;
@@ -26,36 +27,31 @@ interface ServeOptions {
   quiet?: boolean;
 }
 
-/**
- * Every judge `--judge` can name, loaded now, `preferred` first (the default for requests that
- * name none); one that cannot load is kept with the reason, for a clear error when asked for.
- */
-function loadJudges(preferred: string, sel: Omit<JudgeSelection, "judge">, env: NodeJS.ProcessEnv = process.env) {
-  const judges: Record<string, Judge> = {};
-  const unavailable: Record<string, string> = {};
-  const names = Object.keys(JUDGES).sort((a, b) => Number(b === preferred) - Number(a === preferred));
-  for (const name of names) {
-    try {
-      judges[name] = makeJudge({ ...sel, judge: name }, env);
-    } catch (e) {
-      unavailable[name] = (e as Error).message;
-    }
-  }
-  return { judges, unavailable };
+/** Host header values a local server answers: its address and port under the names a browser uses. */
+function localHosts(host: string, port: number): string[] | null {
+  if (!["127.0.0.1", "localhost", "::1"].includes(host)) return null; // reachable from elsewhere: any name
+  return ["127.0.0.1", "localhost", "[::1]"].map((h) => `${h}:${port}`);
 }
 
 export async function serve(o: ServeOptions): Promise<void> {
   if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(new UnknownJudgeError(o.judge).message);
   if (o.maxN < 1 || o.steps < 1) throw new UserError("--max-n and --steps must be at least 1");
-  const pipeline = cliPipeline(o.generator, o.tokenizer);
-  const { judges, unavailable } = loadJudges(o.judge, { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey });
+  // the models load and run in a worker thread: the request thread stays free for health checks and 429s
+  const executor = await (async () => {
+    try {
+      return await WorkerExecutor.start({ generator: o.generator, tokenizer: o.tokenizer, steps: o.steps, judge: o.judge, judgeSettings: { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey } });
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+  })();
+  const info = executor.info();
+  const judges = info.judges.filter((j) => j.available).map((j) => j.name);
+  const unavailable = Object.fromEntries(info.judges.filter((j) => !j.available).map((j) => [j.name, j.reason]));
+  const allowedHosts = o.allowedHosts ? o.allowedHosts.split(",").map((h) => h.trim().toLowerCase()) : localHosts(o.host, o.port);
   const app = buildApp({
-    pipeline,
-    sample: { ...DEFAULT_SAMPLE, steps: o.steps },
-    judges,
-    unavailableJudges: unavailable,
+    executor,
     resultsDir: o.results,
-    limits: { maxN: o.maxN, queuedJobs: o.maxQueue },
+    limits: { maxN: o.maxN, queuedJobs: o.maxQueue, maxImagePixels: o.maxImagePixels, allowedHosts },
     logger: { level: o.quiet ? "fatal" : "error" },
   });
   try {
@@ -66,9 +62,9 @@ export async function serve(o: ServeOptions): Promise<void> {
     throw new UserError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`, 1);
   }
   const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${o.port}/`;
-  if (o.json) process.stdout.write(JSON.stringify({ url, judges: Object.keys(judges), unavailable }) + "\n");
+  if (o.json) process.stdout.write(JSON.stringify({ url, judges, unavailable }) + "\n");
   else if (!o.quiet) {
-    process.stdout.write(`imagecot: serving ${url} (Ctrl-C to stop)\n  judges: ${Object.keys(judges).join(", ") || "none"}\n`);
+    process.stdout.write(`imagecot: serving ${url} (Ctrl-C to stop)\n  judges: ${judges.join(", ") || "none"}\n`);
     for (const [name, why] of Object.entries(unavailable)) process.stdout.write(`  unavailable: ${name}: ${why}\n`);
   }
   // close gracefully: running jobs stop at their next event, then the process ends by itself
@@ -86,6 +82,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--steps <T>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--max-n <paths>", "largest N a request may ask for").default(DEFAULT_LIMITS.maxN).argParser(intOption))
     .addOption(new Option("--max-queue <jobs>", "jobs that may wait while one runs; more get 429").default(DEFAULT_LIMITS.queuedJobs).argParser(intOption))
+    .addOption(new Option("--max-image-pixels <n>", "pixels an uploaded image may declare (checked from its header before decoding)").default(DEFAULT_LIMITS.maxImagePixels).argParser(intOption))
+    .option("--allowed-hosts <list>", "Host header values to answer, comma-separated (default: the local names of --host:--port when it is local, else any)")
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .option("--base-url <url>", "for the openai judge: API root (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")

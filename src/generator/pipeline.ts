@@ -5,7 +5,7 @@ import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { noGrad, tensor, tidy } from "../torch/index.js";
 import type { MaskedGenerator } from "./model.js";
 import { promptIds, reasonIds } from "./prompt.js";
-import { type Conditioning, DEFAULT_SAMPLE, PathBatch, type SampleOptions, type StepBatcher, type StepResult } from "./sampler.js";
+import { type Conditioning, DEFAULT_SAMPLE, PathBatch, type SampleOptions, type StepResult, type StepRunner } from "./sampler.js";
 
 export interface Pipeline {
   generator: MaskedGenerator;
@@ -13,7 +13,7 @@ export interface Pipeline {
   /** the generator fine-tuned for self-correction (PARM++ regenerations); absent: the generator itself */
   corrector?: MaskedGenerator;
   /** shares forward passes between the paths of concurrent generations (other prompts and images) */
-  batcher?: StepBatcher;
+  batcher?: StepRunner;
 }
 
 /** The seed of path i of a generation seeded with `seed`: every path has its own stream. */

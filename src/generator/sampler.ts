@@ -56,6 +56,12 @@ export interface StepRows {
   previous?: Int32Array; // (B, imageTokens)
 }
 
+/** What runs a PathBatch's step: a StepBatcher shares the pass with other batches. */
+export interface StepRunner {
+  readonly maxRows: number;
+  step(batch: PathBatch, rows: StepRows): Promise<StepResult[]>;
+}
+
 /**
  * A batch of live decoding paths, each with its conditioning (by default the batch's). step()
  * advances every live path by one step; truncate() drops paths (their remaining steps are never
@@ -72,7 +78,7 @@ export class PathBatch {
     readonly model: MaskedGenerator,
     private readonly cond: Conditioning,
     readonly options: SampleOptions = DEFAULT_SAMPLE,
-    private readonly batcher?: StepBatcher,
+    private readonly batcher?: StepRunner,
   ) {}
 
   /** Starts a fresh, fully masked path with its own stream. */
@@ -231,7 +237,7 @@ export const DEFAULT_MAX_ROWS = 160;
  * loop turns (the concurrent prompts and images of a suite) joins one forward pass of at most
  * `maxRows` sequences (each CFG half counts). A batch's paths stay in one pass.
  */
-export class StepBatcher {
+export class StepBatcher implements StepRunner {
   private queue: { batch: PathBatch; rows: StepRows; resolve: (r: StepResult[]) => void; reject: (e: unknown) => void }[] = [];
   private scheduled = false;
   /** forward passes run and sequences in them, to see how full the passes are */

@@ -2,6 +2,7 @@
 // (generate, judge, health, results) and a clean close that stops running jobs.
 import Fastify, { type FastifyInstance } from "fastify";
 import { STRATEGIES } from "../strategies/index.js";
+import { InputError } from "../util/errors.js";
 import { fromRoot } from "../util/root.js";
 import { type ServerOptions, makeContext } from "./context.js";
 import { registerDashboard } from "./dashboard.js";
@@ -27,6 +28,27 @@ function formatSchemaErrors(errors: readonly SchemaError[], dataVar: string): Er
   return new Error(lines.join("; "));
 }
 
+/**
+ * Headers a browser should see on every answer (no sniffing, no framing, no referrer, a strict
+ * content policy for the page's own files), and requests for other hosts refused (a page on
+ * another site cannot reach this server through DNS rebinding).
+ */
+function guard(app: FastifyInstance, allowedHosts: string[] | null): void {
+  app.addHook("onRequest", async (request, reply) => {
+    if (allowedHosts && !allowedHosts.includes((request.headers.host ?? "").toLowerCase())) {
+      await reply.code(421).send({ statusCode: 421, error: "Misdirected Request", message: `this server answers for ${allowedHosts.join(", ")}, not '${request.headers.host ?? ""}'` });
+    }
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("x-frame-options", "DENY");
+    reply.header("referrer-policy", "no-referrer");
+    reply.header("cross-origin-opener-policy", "same-origin");
+    reply.header("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+    return payload;
+  });
+}
+
 export function buildApp(options: ServerOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -38,15 +60,19 @@ export function buildApp(options: ServerOptions): FastifyInstance {
   // before in-flight requests are awaited: running jobs stop at their next event, so close ends
   app.addHook("preClose", async () => closing.abort(new Error("the server is shutting down")));
   const ctx = makeContext(options, closing.signal);
+  app.addHook("onClose", async () => ctx.executor.close());
+  // bad input found deep in a job (an unknown word, an over-long prompt) is the client's: 400, not 500
+  app.setErrorHandler(async (error, _request, reply) => {
+    if (error instanceof InputError) return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: error.message });
+    throw error;
+  });
+  guard(app, ctx.limits.allowedHosts);
 
   app.get("/v1/health", async () => ({
     status: "ok",
     strategies: Object.values(STRATEGIES).map((s) => ({ name: s.name, description: s.description })),
-    judges: [
-      ...Object.entries(options.judges).map(([name, j]) => ({ name, available: true, reflects: j.reflect !== undefined })),
-      ...Object.entries(options.unavailableJudges ?? {}).map(([name, reason]) => ({ name, available: false, reason })),
-    ],
-    steps: options.sample.steps,
+    judges: ctx.info.judges,
+    steps: ctx.info.steps,
     limits: ctx.limits,
     queue: ctx.queue.stats(),
   }));

@@ -1,9 +1,7 @@
-// What every route shares: the model, the judges, the limits, the job queue, and the signal
-// that tells running jobs the server is closing.
+// What every route shares: the executor (which runs the models), the limits, the job queue,
+// and the signal that tells running jobs the server is closing.
 import type { FastifyReply } from "fastify";
-import type { Pipeline } from "../generator/pipeline.js";
-import type { SampleOptions } from "../generator/sampler.js";
-import type { Judge } from "../judges/judge.js";
+import { type Compute, type Executor, type ExecutorInfo, LocalExecutor } from "./executor.js";
 import { JobQueue, QueueFullError } from "./queue.js";
 
 export interface Limits {
@@ -15,17 +13,18 @@ export interface Limits {
   concurrentJobs: number;
   /** jobs allowed to wait; one more is refused with 429 */
   queuedJobs: number;
+  /** pixels an uploaded image may declare in its header (checked before decoding) */
+  maxImagePixels: number;
+  /** Host header values accepted (a guard against DNS rebinding); null: any */
+  allowedHosts: string[] | null;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxPromptChars: 200, maxN: 32, concurrentJobs: 1, queuedJobs: 4 };
+export const DEFAULT_LIMITS: Limits = { maxPromptChars: 200, maxN: 32, concurrentJobs: 1, queuedJobs: 4, maxImagePixels: 1024 * 1024, allowedHosts: null };
 
-export interface ServerOptions {
-  pipeline: Pipeline;
-  sample: SampleOptions;
-  /** the judges requests can name; the first is used when a request names none */
-  judges: Readonly<Record<string, Judge>>;
-  /** judges that could not be loaded, with why: a request naming one gets that as a 400 */
-  unavailableJudges?: Readonly<Record<string, string>>;
+/** The models to run here (an in-thread LocalExecutor), or an executor of one's own (the compute worker). */
+export type ServerCompute = Compute | { executor: Executor };
+
+export type ServerOptions = ServerCompute & {
   /** where the dashboard reads results files */
   resultsDir: string;
   /** the page's files (default: web/ at the package root) */
@@ -33,10 +32,12 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** fastify's logger option */
   logger?: boolean | { level: string };
-}
+};
 
 export interface ServerContext {
   options: ServerOptions;
+  executor: Executor;
+  info: ExecutorInfo;
   limits: Limits;
   queue: JobQueue;
   /** aborted when the server closes */
@@ -46,12 +47,16 @@ export interface ServerContext {
 
 export function makeContext(options: ServerOptions, closing: AbortSignal): ServerContext {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const executor = "executor" in options ? options.executor : new LocalExecutor(options);
+  const info = executor.info();
   return {
     options,
+    executor,
+    info,
     limits,
     queue: new JobQueue(limits.concurrentJobs, limits.queuedJobs),
     closing,
-    judgeNames: [...Object.keys(options.judges), ...Object.keys(options.unavailableJudges ?? {})],
+    judgeNames: info.judges.map((j) => j.name),
   };
 }
 
@@ -60,13 +65,12 @@ export function httpError(statusCode: number, message: string): Error & { status
   return Object.assign(new Error(message), { statusCode });
 }
 
-/** The judge a request names, the default one when it names none, or a clear 400. */
-export function resolveJudge(ctx: ServerContext, name: string | undefined): { name: string; judge: Judge } | null {
-  const chosen = name ?? Object.keys(ctx.options.judges)[0];
-  if (chosen === undefined) return null;
-  const why = ctx.options.unavailableJudges?.[chosen];
-  if (why !== undefined) throw httpError(400, `judge '${chosen}' is unavailable: ${why}`);
-  return { name: chosen, judge: ctx.options.judges[chosen] };
+/** The judge a request names, the default one when it names none (null: none loaded), or a clear 400. */
+export function resolveJudge(ctx: ServerContext, name: string | undefined): { name: string; reflects: boolean } | null {
+  const j = name === undefined ? ctx.info.judges.find((x) => x.available) : ctx.info.judges.find((x) => x.name === name);
+  if (!j) return null;
+  if (!j.available) throw httpError(400, `judge '${j.name}' is unavailable: ${j.reason}`);
+  return { name: j.name, reflects: j.reflects ?? false };
 }
 
 /** Aborted when the client goes away before its answer is complete, or the server closes. */

@@ -36,29 +36,27 @@ function bodySchema(ctx: ServerContext) {
   } as const;
 }
 
-function readImage(base64: string): RGBImage {
+/** The PNG, its size checked from its header before it is decoded (a small file can declare a huge image). */
+function readImage(base64: string, maxPixels: number): RGBImage {
   try {
-    return decodePng(Buffer.from(base64, "base64"));
+    return decodePng(Buffer.from(base64, "base64"), maxPixels);
   } catch (e) {
-    throw httpError(400, `body.image is not a base64 PNG (${(e as Error).message})`);
+    throw httpError(400, `body.image is not a usable base64 PNG (${(e as Error).message})`);
   }
 }
 
 export function registerJudge(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: JudgeBody }>("/v1/judge", { schema: { body: bodySchema(ctx) } }, async (request, reply) => {
     const b = request.body;
-    const image = readImage(b.image);
+    const image = readImage(b.image, ctx.limits.maxImagePixels);
     const chosen = resolveJudge(ctx, b.judge);
     if (!chosen) throw httpError(400, "no judge is available on this server");
-    const { judge, name } = chosen;
-    const reflect = judge.reflect?.bind(judge);
-    if (b.reflect && !reflect) throw httpError(400, `the ${name} judge cannot reflect`);
+    if (b.reflect && !chosen.reflects) throw httpError(400, `the ${chosen.name} judge cannot reflect`);
     if (b.reflect && b.question !== "outcome") throw httpError(400, "reflect asks the outcome question; drop question or set it to outcome");
+    if (b.step !== undefined && b.steps !== undefined && b.step >= b.steps) throw httpError(400, `body.step ${b.step} is past the last step of ${b.steps}`);
     refuseWhenFull(ctx, reply);
-    return ctx.queue.run(async () => {
-      if (reflect && b.reflect) return { judge: name, ...(await reflect(b.prompt, image)) };
-      const [v] = await judge.judge([{ question: b.question, prompt: b.prompt, image, step: b.step, steps: b.steps }]);
-      return { judge: name, pYes: v.pYes };
-    }, requestSignal(ctx, reply));
+    const signal = requestSignal(ctx, reply);
+    const job = { prompt: b.prompt, image, question: b.question, reflect: b.reflect ?? false, judge: chosen.name, step: b.step, steps: b.steps };
+    return ctx.queue.run(() => ctx.executor.judge(job, signal), signal);
   });
 }

@@ -34,7 +34,7 @@ class PixelJudge implements Judge {
   }
 }
 
-for (const cut of [0, 0.5365, 2]) {
+for (const cut of [0, 0.5462, 2]) {
   test(`replayed none, best-of-n and parm equal live runs (potential cut-off ${cut})`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "replay-"));
     const judge = new PixelJudge(cut);
@@ -57,7 +57,7 @@ for (const cut of [0, 0.5365, 2]) {
         const cuts = live.map((l) => (l.trace.paths as { cutAfter: number | null }[]).filter((p) => p.cutAfter !== null).length);
         // the three cut-offs cover: nothing cut, some cut, everything cut (the fallback)
         if (cut === 0) assert.ok(cuts.every((k) => k === 0));
-        if (cut === 0.5365) assert.ok(cuts.some((k) => k > 0 && k < N), `cuts ${cuts}`);
+        if (cut === 0.5462) assert.ok(cuts.some((k) => k > 0 && k < N), `cuts ${cuts}`);
         if (cut === 2) assert.ok(live.every((l) => l.trace.via === "fallback"));
       }
     }

@@ -214,7 +214,7 @@ describe("POST /v1/judge", () => {
   it("answers bad input with a clear 400", async () => {
     const a = app();
     const cases: [object, RegExp][] = [
-      [{ prompt: PROMPT, image: "bm90IGEgcG5n" }, /body\.image is not a base64 PNG/],
+      [{ prompt: PROMPT, image: "bm90IGEgcG5n" }, /body\.image is not a usable base64 PNG \(not a PNG/],
       [{ prompt: PROMPT, image: png, question: "beauty" }, /body\.question must be equal to one of the allowed values: outcome, process, clarity, potential/],
       [{ prompt: PROMPT, image: png, reflect: true, judge: "plain" }, /the plain judge cannot reflect/],
       [{ prompt: PROMPT, image: png, reflect: true, question: "clarity" }, /reflect asks the outcome question/],

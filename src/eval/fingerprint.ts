@@ -1,0 +1,56 @@
+// What made the images of a suite folder: the generator and tokenizer (by content), the suite
+// (by content), the strategy and its judge, N, images per prompt, steps, guidance and seed. A
+// folder records it on first use; resuming into it with other settings is refused, so images
+// of two settings never mix. (--every picks prompts, whose images do not depend on it.)
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../util/atomic.js";
+import { InputError } from "../util/errors.js";
+
+export interface SuiteSettings {
+  generator: string; // sha256 of the weights file, 16 hex digits
+  tokenizer: string;
+  corrector: string | null;
+  suite: string;
+  strategy: string;
+  judge: string | null; // name, and for a server its URL and model
+  replay: boolean;
+  n: number;
+  images_per_prompt: number;
+  steps: number;
+  cfg: number;
+  seed: number;
+}
+
+export const SETTINGS_FILE = "settings.json";
+
+/** sha256 of a file's bytes, 16 hex digits (null when there is no file). */
+export function fileHash(path: string | null | undefined): string | null {
+  if (!path || !existsSync(path)) return null;
+  return createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16);
+}
+
+/** A short name for the settings, for default folder names. */
+export function settingsTag(s: SuiteSettings): string {
+  return createHash("sha256").update(JSON.stringify(s)).digest("hex").slice(0, 8);
+}
+
+/**
+ * Claims `dir` for these settings: records them in a new or empty folder, accepts the same
+ * ones, and refuses others (InputError) unless `restart`, which deletes the folder first.
+ */
+export function claimFolder(dir: string, s: SuiteSettings, restart = false): void {
+  const file = join(dir, SETTINGS_FILE);
+  if (restart) rmSync(dir, { recursive: true, force: true });
+  if (existsSync(file)) {
+    const had = JSON.parse(readFileSync(file, "utf8")) as SuiteSettings;
+    const differ = (Object.keys(s) as (keyof SuiteSettings)[]).filter((k) => JSON.stringify(had[k]) !== JSON.stringify(s[k]));
+    if (differ.length > 0)
+      throw new InputError(
+        `${dir} holds images made with other settings (${differ.map((k) => `${k}: ${JSON.stringify(had[k])}, now ${JSON.stringify(s[k])}`).join("; ")}); give another --gen-dir, or --restart to delete them and start over`,
+      );
+    return;
+  }
+  writeFileAtomic(file, JSON.stringify(s, null, 2) + "\n");
+}

@@ -1,0 +1,78 @@
+// The compute worker: a worker thread that loads the models and runs the server's jobs through
+// a LocalExecutor, so that generation and judging never block the request thread. It speaks to
+// WorkerExecutor by messages: jobs in; events, results and errors out; cancellations in.
+import { parentPort, workerData } from "node:worker_threads";
+import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import type { Judge } from "../judges/judge.js";
+import { JUDGES, type JudgeSelection, makeJudge } from "../judges/registry.js";
+import { loadPipeline } from "../models/load.js";
+import { InputError } from "../util/errors.js";
+import { type GenerateJob, type JudgeJob, LocalExecutor } from "./executor.js";
+
+/** What the worker loads: model files, decoding steps, and the judges' settings. */
+export interface WorkerConfig {
+  generator?: string;
+  tokenizer?: string;
+  corrector?: string;
+  steps: number;
+  /** the default judge, loaded first */
+  judge: string;
+  judgeSettings: Omit<JudgeSelection, "judge">;
+}
+
+export type WorkerRequest =
+  | { type: "check"; id: number; job: GenerateJob }
+  | { type: "generate"; id: number; job: GenerateJob; stream: boolean }
+  | { type: "judge"; id: number; job: JudgeJob }
+  | { type: "cancel"; id: number };
+
+/**
+ * Every judge a name can select, loaded now, `preferred` first (the default for requests that
+ * name none); one that cannot load is kept with the reason, for a clear error when asked for.
+ */
+export function loadJudges(preferred: string, sel: Omit<JudgeSelection, "judge">, env: NodeJS.ProcessEnv = process.env) {
+  const judges: Record<string, Judge> = {};
+  const unavailable: Record<string, string> = {};
+  const names = Object.keys(JUDGES).sort((a, b) => Number(b === preferred) - Number(a === preferred));
+  for (const name of names) {
+    try {
+      judges[name] = makeJudge({ ...sel, judge: name }, env);
+    } catch (e) {
+      unavailable[name] = (e as Error).message;
+    }
+  }
+  return { judges, unavailable };
+}
+
+function start(port: NonNullable<typeof parentPort>, config: WorkerConfig): void {
+  let executor: LocalExecutor;
+  try {
+    const { judges, unavailable } = loadJudges(config.judge, config.judgeSettings);
+    executor = new LocalExecutor({ pipeline: loadPipeline(config.generator, config.tokenizer, config.corrector), sample: { ...DEFAULT_SAMPLE, steps: config.steps }, judges, unavailableJudges: unavailable });
+  } catch (e) {
+    port.postMessage({ type: "failed", message: (e as Error).message });
+    return;
+  }
+  port.postMessage({ type: "ready", info: executor.info() });
+  const running = new Map<number, AbortController>();
+  port.on("message", async (m: WorkerRequest) => {
+    if (m.type === "cancel") return running.get(m.id)?.abort(new Error("the client disconnected"));
+    const abort = new AbortController();
+    running.set(m.id, abort);
+    try {
+      const value =
+        m.type === "check"
+          ? await executor.check(m.job)
+          : m.type === "judge"
+            ? await executor.judge(m.job, abort.signal)
+            : await executor.generate(m.job, m.stream ? (event) => port.postMessage({ type: "event", id: m.id, event }) : undefined, abort.signal);
+      port.postMessage({ type: "done", id: m.id, value });
+    } catch (e) {
+      port.postMessage({ type: "error", id: m.id, message: (e as Error).message, statusCode: e instanceof InputError ? 400 : undefined });
+    } finally {
+      running.delete(m.id);
+    }
+  });
+}
+
+if (parentPort) start(parentPort, workerData as WorkerConfig);
