@@ -9,6 +9,7 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
+import { chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -96,10 +97,10 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
   let nfe = 0;
   const cut: { id: number; step: number; pYes: number }[] = [];
   const paths = Array.from({ length: n }, (_, i) => {
-    const clear = v.clarity![i].findIndex((c) => c >= 0.5);
+    const clear = v.clarity![i].findIndex(isClear);
     judgeCalls += clear < 0 ? T - 1 : clear + 1;
     const potential = clear < 0 ? null : { step: clear, pYes: v.potential![i][clear] };
-    const cutAfter = potential && potential.pYes < 0.5 ? clear : null;
+    const cutAfter = potential && isCut(potential.pYes) ? clear : null;
     if (potential) judgeCalls++;
     if (cutAfter !== null) cut.push({ id: i, step: cutAfter, pYes: potential!.pYes });
     nfe += (cutAfter === null ? T : cutAfter + 1) * perStep;
@@ -108,12 +109,10 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
   const survivors = paths.filter((p) => p.cutAfter === null).map((p) => p.id);
   if (survivors.length > 0) {
     judgeCalls += survivors.length;
-    const k = survivors[argmax(survivors.map((id) => v.outcome![id]))];
+    const k = chooseSurvivor(survivors.map((id) => ({ id, outcome: v.outcome![id] }))).id;
     return { path: k, nfe, judgeCalls, trace: { strategy, n, paths, outcome: survivors.map((id) => v.outcome![id]), chosen: k, via: "survivors" }, ends: paths };
   }
-  // live PARM meets cut paths step by step, in path order within a step
-  cut.sort((a, b) => a.step - b.step || a.id - b.id);
-  const best = cut[argmax(cut.map((c) => c.pYes))];
+  const best = fallbackPath(cut);
   nfe += (T - best.step - 1) * perStep;
   return { path: best.id, nfe, judgeCalls, trace: { strategy, n, paths, chosen: best.id, via: "fallback" }, ends: paths };
 }

@@ -7,7 +7,8 @@ import type { RGBImage } from "../shapes/image.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { type Conditioning, PathBatch, type PathState, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
-import { argmax, rejectedPaths, requireJudge } from "./common.js";
+import { rejectedPaths, requireJudge } from "./common.js";
+import { chooseSurvivor, fallbackPath, isClear, isCut } from "./parm-rule.js";
 import { type EventSink, emitChosen, emitStep, emitVerdicts } from "./events.js";
 import type { RejectedPath, Strategy, StrategyResult } from "./strategy.js";
 
@@ -68,7 +69,7 @@ export async function runParm(
     await emitVerdicts(onEvent, "clarity", pending.map((r) => ({ path: r.path, step: r.step })), clarity);
     const clear = pending.flatMap((r, k) => {
       traces[r.path].clarity.push({ step: r.step, pYes: clarity[k].pYes });
-      return clarity[k].pYes >= 0.5 ? [{ r, image: images[k] }] : [];
+      return isClear(clarity[k].pYes) ? [{ r, image: images[k] }] : [];
     });
     if (clear.length === 0) continue;
     const potential = await judge.judge(clear.map(({ r, image }) => ({ question: "potential" as const, prompt, image, step: r.step, steps: T })));
@@ -77,7 +78,7 @@ export async function runParm(
     const drop: number[] = [];
     clear.forEach(({ r }, k) => {
       traces[r.path].potential = { step: r.step, pYes: potential[k].pYes };
-      if (potential[k].pYes < 0.5) {
+      if (isCut(potential[k].pYes)) {
         traces[r.path].cutAfter = r.step;
         cut.push({ state: batch.save(r.path), pYes: potential[k].pYes });
         drop.push(r.path);
@@ -95,14 +96,14 @@ export async function runParm(
     judgeCalls += outcome.length;
     survivors.forEach((id, k) => (traces[id].outcome = outcome[k].pYes));
     await emitVerdicts(onEvent, "outcome", survivors.map((path) => ({ path, step: null })), outcome);
-    const k = argmax(outcome.map((v) => v.pYes));
+    const k = chooseSurvivor(outcome.map((v, i) => ({ i, outcome: v.pYes }))).i;
     await emitChosen(onEvent, survivors[k], images[k], "survivors");
     const final = (id: number) => images[survivors.indexOf(id)];
     const rejected = rejectedPaths(traces, survivors[k], (id) => traces[id].outcome!, (ids) => ids.map(final));
     return { image: images[k], tokens: tokens[k], nfe: batch.nfe, judgeCalls, paths: traces, chosen: survivors[k], via: "survivors", rejected };
   }
   // every path was cut: finish the one whose potential answer had the lowest P(no)
-  const best = cut[argmax(cut.map((c) => c.pYes))].state;
+  const best = fallbackPath(cut.map((c) => ({ id: c.state.id, step: c.state.step, pYes: c.pYes, state: c.state }))).state;
   const rescue = new PathBatch(p.generator, cond, sample, p.batcher);
   rescue.resume(best);
   while (!rescue.done()) await emitStep(onEvent, p.tokenizer, await rescue.step());

@@ -1,0 +1,26 @@
+// PARM's decision, one pure rule for the live strategy (./parm.ts) and for its replay from
+// recorded verdicts (eval/replay.ts): when a path is clear enough to judge, when its potential
+// cuts it, which survivor is chosen, and which cut path is finished when none survives.
+import { argmax } from "./common.js";
+
+/** A path is judged for potential at its first step whose clarity P(yes) reaches this. */
+export const CLEAR_AT = 0.5;
+/** A path whose potential P(yes) is below this is cut at that step. */
+export const KEEP_FROM = 0.5;
+
+export const isClear = (clarity: number): boolean => clarity >= CLEAR_AT;
+export const isCut = (potential: number): boolean => potential < KEEP_FROM;
+
+/** The survivor with the best outcome score (the first of equals). */
+export function chooseSurvivor<T extends { outcome: number }>(survivors: readonly T[]): T {
+  return survivors[argmax(survivors.map((s) => s.outcome))];
+}
+
+/**
+ * No survivor: the cut path with the highest potential P(yes) (the lowest P(no)) is finished.
+ * Equals go to the one cut first, then to the lower path id, as live PARM meets them.
+ */
+export function fallbackPath<T extends { id: number; step: number; pYes: number }>(cut: readonly T[]): T {
+  const order = [...cut].sort((a, b) => a.step - b.step || a.id - b.id);
+  return order[argmax(order.map((c) => c.pYes))];
+}
