@@ -1,37 +1,6 @@
 #!/usr/bin/env node
-// The entry only assembles commands; each command lives in its own file.
-import { Command } from "commander";
-import { registerBench } from "./bench.js";
-import { registerData } from "./data.js";
-import { registerDemo } from "./demo.js";
-import { registerEval } from "./eval.js";
-import { registerGenerate } from "./generate.js";
-import { registerGeneval } from "./geneval.js";
-import { registerJudge } from "./judge.js";
-import { registerRender } from "./render.js";
-import { registerReport } from "./report.js";
-import { registerResults } from "./results.js";
-import { registerServe } from "./serve.js";
-import { registerTrain } from "./train.js";
+// The entry only runs the command tree (./program.ts); each command lives in its own file.
+import { buildProgram } from "./program.js";
 import { runCli } from "./run.js";
 
-const program = new Command()
-  .name("imagecot")
-  .description("Verify and reinforce image generation step by step (ORM, PRM, PARM, PARM++, DPO).")
-  .version("0.1.0")
-  .option("--verbose", "print the stack trace of a failure (also DEBUG=1)");
-
-registerBench(program);
-registerData(program);
-registerDemo(program);
-registerGenerate(program);
-registerGeneval(program);
-registerJudge(program);
-registerEval(program);
-registerRender(program);
-registerReport(program);
-registerResults(program);
-registerServe(program);
-registerTrain(program);
-
-await runCli(program, process.argv);
+await runCli(buildProgram(), process.argv);

@@ -52,6 +52,13 @@ describe("imagecot judge", () => {
     assert.equal(body.messages[0].content[0].text, PAPER_PROMPTS.potential(PROMPT));
   });
 
+  it("passes --step and --steps with a question about an intermediate image", async () => {
+    const r = await judgeImage(png, opts({ question: "clarity", step: 4, steps: 12 }), env);
+    assert.ok(Math.abs(r.pYes - 0.4) < 1e-12);
+    const body = server.requests.at(-1)!.body as { messages: { content: { text?: string }[] }[] };
+    assert.equal(body.messages[0].content[0].text, PAPER_PROMPTS.clarity(PROMPT));
+  });
+
   it("reflects with --reflect", async () => {
     const r = await judgeImage(png, opts({ reflect: true }), env);
     assert.ok(Math.abs(r.pYes - 0.4) < 1e-12);
@@ -61,6 +68,8 @@ describe("imagecot judge", () => {
   it("rejects bad input with clear errors", async () => {
     await rejectsWith(judgeImage(png, opts({ question: "beauty" }), env), /^unknown question 'beauty': valid questions are outcome, process, clarity, potential$/);
     await rejectsWith(judgeImage(png, opts({ question: "clarity", reflect: true }), env), /--reflect asks the outcome question/);
+    await rejectsWith(judgeImage(png, opts({ question: "outcome", step: 3 }), env), /--step is for intermediate images/);
+    await rejectsWith(judgeImage(png, opts({ question: "clarity", step: 18 }), env), /--step 18 is past the last step/);
     await rejectsWith(judgeImage(join(dir, "nope.png"), opts(), env), /^image not found: .*nope\.png$/);
     await rejectsWith(judgeImage(join(dir, "not.png"), opts(), env), /^cannot read '.*not\.png' as PNG/);
     await rejectsWith(judgeImage(png, opts({ judge: "gpt" }), env), /^unknown judge 'gpt': valid judges are zero-shot, fine-tuned, openai$/);
@@ -81,7 +90,7 @@ describe("imagecot judge", () => {
     registerJudge(program);
     const judge = program.commands.find((c) => c.name() === "judge");
     assert.ok(judge);
-    assert.deepEqual(judge.options.map((o) => o.long), ["--prompt", "--question", "--reflect", "--judge", "--base-url", "--model", "--api-key", "--json"]);
+    assert.deepEqual(judge.options.map((o) => o.long), ["--prompt", "--question", "--reflect", "--step", "--steps", "--judge", "--base-url", "--model", "--api-key", "--json"]);
     await assert.rejects(program.parseAsync(["judge", png], { from: "user" }), /required option '--prompt <text>' not specified/);
   });
 });

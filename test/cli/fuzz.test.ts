@@ -1,0 +1,127 @@
+// Property tests over what users and clients send: random bodies to the API, random arguments
+// and files to the CLI. Whatever comes in: no 500, no stack trace, exit 0, 1 or 2 with one line,
+// and no partial file left behind.
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import fc from "fast-check";
+import { buildProgram } from "../../src/cli/program.js";
+import { runCli } from "../../src/cli/run.js";
+import { buildApp } from "../../src/server/app.js";
+import { createImage, encodePng } from "../../src/shapes/image.js";
+import { PROMPT, ScriptedJudge, serverOptions } from "../server/fixtures.js";
+
+const dir = mkdtempSync(join(tmpdir(), "imagecot-fuzz-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const png = encodePng(createImage(16, 16)).toString("base64");
+const huge = (() => {
+  const b = Buffer.from(encodePng(createImage(1, 1)));
+  b.writeUInt32BE(30000, 16);
+  b.writeUInt32BE(30000, 20);
+  return b.toString("base64");
+})();
+/** Values that are often wrong in the ways people get them wrong, and sometimes right. */
+const value = fc.oneof(
+  fc.integer({ min: -3, max: 40 }),
+  fc.constantFrom(0, 1, 2 ** 31, 2 ** 32, 9e12, -1, 0.5, Number.MAX_SAFE_INTEGER),
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom("", " ", "NaN", "1e309", "-0", "0x10", "null"),
+  fc.boolean(),
+  fc.constant(null),
+  fc.jsonValue({ maxDepth: 2 }),
+);
+const prompt = fc.oneof(fc.constantFrom(PROMPT, "a photo of a zebra", "", "   ", "a photo of " + "red ".repeat(20) + "circle"), fc.string({ maxLength: 40 }), value);
+
+describe("the API under random bodies", () => {
+  const app = buildApp(serverOptions(new ScriptedJudge(1)));
+  after(() => app.close());
+
+  it("POST /v1/generate and /v1/judge answer 200 or a clear 4xx, never a 500", async () => {
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ prompt, strategy: fc.oneof(fc.constantFrom("none", "parm", "best-of-n", "parm++", "beam"), value), n: value, seed: value, judge: fc.oneof(fc.constantFrom("scripted", "plain", "broken", "gpt"), value) }, { requiredKeys: [] }),
+        fc.record({ prompt, image: fc.oneof(fc.constant(png), fc.constant(huge), fc.base64String({ maxLength: 64 }), value), question: fc.oneof(fc.constantFrom("outcome", "clarity", "potential", "beauty"), value), reflect: value, step: value, steps: value }, { requiredKeys: [] }),
+        async (gen, judge) => {
+          for (const [url, payload] of [["/v1/generate", { ...gen, stream: false }], ["/v1/judge", judge]] as const) {
+            const r = await app.inject({ method: "POST", url, payload });
+            seen.add(r.statusCode);
+            assert.ok([200, 400, 415].includes(r.statusCode), `${url} ${JSON.stringify(payload).slice(0, 200)} -> ${r.statusCode} ${r.body.slice(0, 200)}`);
+            if (r.statusCode !== 200) {
+              const body = r.json() as { message: string };
+              assert.equal(typeof body.message, "string");
+              assert.doesNotMatch(body.message, /\n\s+at /, "no stack trace");
+            }
+          }
+        },
+      ),
+      { numRuns: 120, seed: 7 },
+    );
+    assert.ok(seen.has(200) && seen.has(400), `both answers were exercised: ${[...seen]}`);
+  });
+});
+
+async function cli(args: string[]): Promise<{ code: number; err: string }> {
+  const write = process.stderr.write.bind(process.stderr);
+  const out = process.stdout.write.bind(process.stdout);
+  let err = "";
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  const saved = process.exitCode;
+  try {
+    process.exitCode = 0;
+    const program = buildProgram();
+    program.configureOutput({ writeErr: (s) => void (err += s), writeOut: () => {} });
+    await runCli(program, ["node", "imagecot", ...args]);
+    return { code: Number(process.exitCode ?? 0), err };
+  } finally {
+    process.stderr.write = write;
+    process.stdout.write = out;
+    process.exitCode = saved;
+  }
+}
+
+function assertClean(r: { code: number; err: string }, args: string[], out?: string): void {
+  const what = JSON.stringify(args).slice(0, 300);
+  assert.ok([0, 1, 2].includes(r.code), `${what}: exit ${r.code}`);
+  assert.doesNotMatch(r.err, /\n\s+at /, `${what}: a stack trace: ${r.err.slice(0, 300)}`);
+  if (r.code !== 0) assert.ok(r.err.trim().split("\n").length <= 2, `${what}: one line (commander may add a hint): ${r.err}`);
+  if (out) assert.deepEqual(readdirSync(out).filter((f) => f.endsWith(".tmp")), [], `${what}: a partial file`);
+}
+
+describe("the CLI under random arguments and files", () => {
+  it("generate: bad values exit 2, missing weights exit 1, never a trace", async () => {
+    const opt = fc.oneof(fc.constantFrom("3", "0", "-1", "abc", "", "1e3", "4294967296", "0.5", "100000"), fc.string({ maxLength: 6 }));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.constantFrom(PROMPT, "", "a photo of a zebra"), fc.string({ maxLength: 30 })), opt, opt, opt, opt, opt, async (p, n, seed, steps, cfg, temp) => {
+        const out = mkdtempSync(join(dir, "gen-"));
+        const args = ["generate", p, "--out", out, "--n", n, "--seed", seed, "--steps", steps, "--cfg", cfg, "--temperature", temp, "--generator", join(dir, "none.safetensors"), "--quiet"];
+        assertClean(await cli(args), args, out);
+      }),
+      { numRuns: 80, seed: 11 },
+    );
+  });
+
+  it("eval --detections: any file content is scored or refused in one line", async () => {
+    const row = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+      fc.record({ metadata: fc.oneof(fc.constant({ tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" }), fc.jsonValue({ maxDepth: 2 })), detections: fc.oneof(fc.constant([{ class: "circle", box: [0, 0, 9, 9], confidence: 0.9 }]), fc.jsonValue({ maxDepth: 2 })) }).map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 30 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 4 }), async (rows) => {
+        const file = join(dir, "dets.jsonl");
+        writeFileSync(file, rows.join("\n"));
+        const out = mkdtempSync(join(dir, "eval-"));
+        const args = ["eval", "--detections", file, "--json", "--out", join(out, "summary.json")];
+        const r = await cli(args);
+        assertClean(r, args, out);
+        assert.notEqual(r.code, 1, `${JSON.stringify(rows).slice(0, 300)}: bad content is the user's (2), not a failure: ${r.err}`);
+      }),
+      { numRuns: 150, seed: 13 },
+    );
+  });
+});
