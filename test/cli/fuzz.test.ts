@@ -33,6 +33,8 @@ const value = fc.oneof(
   fc.constant(null),
   fc.jsonValue({ maxDepth: 2 }),
 );
+/** The right value three times in four, else something else. */
+const often = <T>(right: T, other: fc.Arbitrary<unknown>) => fc.oneof({ weight: 3, arbitrary: fc.constant(right) }, { weight: 1, arbitrary: other });
 const prompt = fc.oneof(fc.constantFrom(PROMPT, "a photo of a zebra", "", "   ", "a photo of " + "red ".repeat(20) + "circle"), fc.string({ maxLength: 40 }), value);
 
 describe("the API under random bodies", () => {
@@ -43,8 +45,28 @@ describe("the API under random bodies", () => {
     const seen = new Set<number>();
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ prompt, strategy: fc.oneof(fc.constantFrom("none", "parm", "best-of-n", "parm++", "beam"), value), n: value, seed: value, judge: fc.oneof(fc.constantFrom("scripted", "plain", "broken", "gpt"), value) }, { requiredKeys: [] }),
-        fc.record({ prompt, image: fc.oneof(fc.constant(png), fc.constant(huge), fc.base64String({ maxLength: 64 }), value), question: fc.oneof(fc.constantFrom("outcome", "clarity", "potential", "beauty"), value), reflect: value, step: value, steps: value }, { requiredKeys: [] }),
+        // each field is usually right, so that whole valid requests come up too
+        fc.record(
+          {
+            prompt: often(PROMPT, prompt),
+            strategy: often("none", fc.oneof(fc.constantFrom("parm", "best-of-n", "parm++", "beam"), value)),
+            n: often(2, value),
+            seed: often(1, value),
+            judge: often("scripted", fc.oneof(fc.constantFrom("plain", "broken", "gpt"), value)),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.record(
+          {
+            prompt: often(PROMPT, prompt),
+            image: often(png, fc.oneof(fc.constant(huge), fc.base64String({ maxLength: 64 }), value)),
+            question: often("outcome", fc.oneof(fc.constantFrom("clarity", "potential", "beauty"), value)),
+            reflect: often(false, value),
+            step: value,
+            steps: value,
+          },
+          { requiredKeys: ["prompt", "image"] },
+        ),
         async (gen, judge) => {
           for (const [url, payload] of [["/v1/generate", { ...gen, stream: false }], ["/v1/judge", judge]] as const) {
             const r = await app.inject({ method: "POST", url, payload });
