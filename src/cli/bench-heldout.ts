@@ -2,7 +2,8 @@
 // (never the test suite): what model sizes, training length and hyper-parameters are chosen on.
 import { Command, Option } from "commander";
 import { writeResult } from "../util/provenance.js";
-import { heldOutYesRate } from "../eval/heldout.js";
+import { heldOutLoss, heldOutYesRate } from "../eval/heldout.js";
+import type { PromptSplit } from "../shapes/train-prompts.js";
 import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { progressCallback } from "./progress.js";
 import { intOption, seedOption, temperatureOption } from "./options.js";
@@ -18,19 +19,22 @@ export function addHeldOutBench(bench: Command): void {
     .option("--out <file>", "also write the figures with their provenance")
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
-    .addOption(new Option("--prompts <n>", "held-out prompts drawn").default(200).argParser(intOption))
+    .addOption(new Option("--split <name>", "heldout: prompt strings no training loop sees; train: trained ones").choices(["heldout", "train"]).default("heldout"))
+    .addOption(new Option("--prompts <n>", "prompts drawn for the yes rate").default(200).argParser(intOption))
+    .addOption(new Option("--loss-prompts <n>", "renders of the split's prompts for the masked-token loss (0: none)").default(512).argParser(intOption))
     .addOption(new Option("--images <n>", "images per prompt").default(2).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of the prompt draw and the paths").default(0).argParser(seedOption))
     .addOption(new Option("--temperature <x>", "sampling temperature").default(DEFAULT_SAMPLE.temperature).argParser(temperatureOption))
     .addOption(new Option("--max-rows <n>", "sequences per forward pass at most").default(DEFAULT_MAX_ROWS).argParser(intOption))
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench heldout --generator runs/probe-s/generator.safetensors --prompts 200 --json")
-    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; generator?: string; tokenizer?: string; prompts: number; images: number; seed: number; temperature: number; maxRows: number }) => {
+    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; generator?: string; tokenizer?: string; split: PromptSplit; prompts: number; lossPrompts: number; images: number; seed: number; temperature: number; maxRows: number }) => {
       if (o.prompts < 1 || o.images < 1 || o.maxRows < 1) throw new UserError("--prompts, --images and --max-rows must be at least 1");
       const pipeline = cliPipeline(o.generator, o.tokenizer);
       const bar = progressCallback("bench heldout", !o.json && !o.quiet);
       let result;
       try {
-        result = await heldOutYesRate(pipeline, { ...o, sample: { ...DEFAULT_SAMPLE, temperature: o.temperature }, onProgress: bar.onProgress });
+        const rate = await heldOutYesRate(pipeline, { ...o, sample: { ...DEFAULT_SAMPLE, temperature: o.temperature }, onProgress: bar.onProgress });
+        result = o.lossPrompts > 0 ? { ...rate, masked_token_loss: heldOutLoss(pipeline, o.lossPrompts, o.seed, o.split), loss_prompts: o.lossPrompts } : rate;
       } finally {
         bar.stop();
       }

@@ -67,7 +67,8 @@ export function buildTokenCache(vq: VQAutoencoder, o: BuildCacheOptions): TokenC
   const tok = tokenizerId(vq);
   const meta = { tokenizer: tok, seed: String(o.seed), max_text: String(o.maxText), chunk: String(chunk) };
   const have = readCache(o.path, { tokenizer: tok, seed: o.seed, maxText: o.maxText });
-  if (have && have.rows >= o.rows) return have;
+  // a longer cache serves a shorter run: its first rows are the same rows
+  if (have && have.rows >= o.rows) return { ...have, rows: o.rows, text: have.text.subarray(0, o.rows * o.maxText), tokens: have.tokens.subarray(0, o.rows * L) };
   const c: TokenCache = { rows: have?.rows ?? 0, maxText: o.maxText, imageTokens: L, text: new Int32Array(o.rows * o.maxText), tokens: new Int32Array(o.rows * L) };
   if (have) {
     c.text.set(have.text);

@@ -108,8 +108,12 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
       writeLossCurve(join(o.runDir, "log.jsonl"), ["loss"], "generator", join(o.runDir, "loss.png"));
     }
   }
-  if ((o.stopAt ?? o.steps) < o.steps) return model;
-  saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed), ...(o.kind ? { kind: o.kind } : {}), ...(o.init ? { init: o.init } : {}) });
-  if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed });
+  // a time-boxed part of a run also leaves its current weights and summary, marked unfinished:
+  // what ships while a long run goes on
+  const done = Math.min(o.steps, o.stopAt ?? o.steps);
+  if (done <= start) return model;
+  const finished = done === o.steps;
+  saveWeights(o.out, model, o.config, { steps: String(o.steps), step: String(done), finished: String(finished), seed: String(o.seed), ...(o.kind ? { kind: o.kind } : {}), ...(o.init ? { init: o.init } : {}) });
+  if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, finished });
   return model;
 }
