@@ -46,7 +46,7 @@ interface EvalOptions {
   json?: boolean;
   quiet?: boolean;
   out?: string;
-  results?: string;
+  rows?: string;
   suite?: string;
   strategy: string;
   imagesPerPrompt: number;
@@ -68,7 +68,7 @@ interface EvalOptions {
 
 const DETECTIONS_HELP = `
 Layout (DIR): DIR/00000/metadata.jsonl (one line of GenEval metadata), DIR/00000/samples/0000.png, ...
-Writes DIR/summary.json (or --out) and results.jsonl beside it (or --results): one row per image
+Writes DIR/summary.json (or --out) and results.jsonl beside it (or --rows): one row per image
 {prompt_index, sample_index, filename, tag, prompt, correct, reasons, detections}.
 
 --detections FILE.jsonl: one row per image, scored by the same rules:
@@ -88,7 +88,7 @@ chosen path; each other path's judge score, cut step and detector verdict).
 function report(rows: ResultRow[], opts: EvalOptions, summaryPath: string | undefined): void {
   const summary = userInput(() => summarizeRows(rows));
   if (summaryPath !== undefined) {
-    const resultsPath = opts.results ?? defaultResultsPath(summaryPath);
+    const resultsPath = opts.rows ?? defaultResultsPath(summaryPath);
     writeEvalOutputs(summaryPath, resultsPath, rows, summary);
     if (!opts.json) process.stderr.write(`wrote ${summaryPath} and ${resultsPath}\n`);
   }
@@ -150,7 +150,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
       bar.stop();
     }
   })();
-  const resultsPath = opts.results ?? join(genDir, "results.jsonl");
+  const resultsPath = opts.rows ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
   const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generator ?? "models/generator.safetensors" };
   const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
@@ -188,7 +188,7 @@ export function registerEval(program: Command): void {
     .option("--detections <file>", "score this detections JSONL instead of a folder (format below)")
     .option("--json", "print the summary as one JSON object")
     .option("--out <file>", "summary JSON to write (default DIR/summary.json)")
-    .option("--results <file>", "per-image results JSONL to write (default results.jsonl beside the summary)")
+    .option("--rows <file>", "per-image verdicts (JSONL) to write (default results.jsonl beside the summary)")
     .option("--suite <file>", "generate images for this suite with --strategy, then score them")
     .option("--strategy <name>", `with --suite: ${Object.keys(STRATEGIES).join(", ")}`, "none")
     .addOption(new Option("--images-per-prompt <k>", "with --suite: images per prompt").default(4).argParser(intOption))

@@ -11,7 +11,7 @@ import { UserError } from "./run.js";
 interface ServeOptions {
   port: number;
   host: string;
-  results: string;
+  resultsDir: string;
   judge: string;
   steps: number;
   maxN: number;
@@ -50,7 +50,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   const allowedHosts = o.allowedHosts ? o.allowedHosts.split(",").map((h) => h.trim().toLowerCase()) : localHosts(o.host, o.port);
   const app = buildApp({
     executor,
-    resultsDir: o.results,
+    resultsDir: o.resultsDir,
     limits: { maxN: o.maxN, queuedJobs: o.maxQueue, maxImagePixels: o.maxImagePixels, allowedHosts },
     logger: { level: o.quiet ? "fatal" : "error" },
   });
@@ -77,7 +77,7 @@ export function registerServe(program: Command): void {
     .description("serve the web page (watch generations step by step, see evaluations) and the HTTP API")
     .addOption(new Option("--port <n>", "port to listen on").default(8080).argParser(intOption))
     .option("--host <address>", "address to listen on (0.0.0.0 to be reachable from other machines)", "127.0.0.1")
-    .option("--results <dir>", "results folder the dashboard reads", "results")
+    .option("--results-dir <dir>", "results folder the dashboard reads", "results")
     .addOption(new Option("--judge <name>", `default judge for requests that name none: ${Object.keys(JUDGES).join(", ")}`).default("fine-tuned"))
     .addOption(new Option("--steps <T>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--max-n <paths>", "largest N a request may ask for").default(DEFAULT_LIMITS.maxN).argParser(intOption))
