@@ -7,16 +7,14 @@
 // gradient clipping at 1. The reference's log-probabilities cannot be computed once ahead (as
 // TRL can precompute them): the masks are drawn afresh every step, so they are computed once
 // per step, under noGrad, on the same masked rows as the policy's. Resumable: checkpoint and
-// log in runDir, a step's masks fixed by its number, the pairs' order by the seed.
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+// log in runDir (../train/harness.ts), a step's masks fixed by its number, the pairs' order by the seed.
 import type { MaskedGenerator } from "../generator/model.js";
 import { promptIds } from "../generator/prompt.js";
 import { maskTokens } from "../generator/masking.js";
-import { writeLossCurve } from "../train/loss-curve.js";
-import { AdamW, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
-import { loadCheckpoint, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
-import { type LogEntry, TrainLog, readTrainLog } from "../train/log.js";
+import { AdamW, noGrad, tensor } from "../torch/index.js";
+import { saveWeights } from "../train/checkpoint.js";
+import { runTraining } from "../train/harness.js";
+import type { LogEntry } from "../train/log.js";
 import { mulberry32, sampleDistinct } from "../util/prng.js";
 import { dpoLoss, sequenceLogProb } from "./loss.js";
 import type { Pair } from "./pairs.js";
@@ -83,31 +81,28 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
   for (const p of pairs)
     if (p.chosen_tokens.length !== L || p.rejected_tokens.length !== L)
       throw new Error(`pair of prompt ${p.prompt_index} has ${p.chosen_tokens.length} tokens; the generator makes ${L}`);
-  mkdirSync(o.runDir, { recursive: true });
-  const ckpt = join(o.runDir, "checkpoint.safetensors");
-  const logPath = join(o.runDir, "log.jsonl");
   const steps = dpoSteps(pairs.length, o);
   policy.eval();
   reference.eval().requiresGrad(false);
   const opt = new AdamW(policy.namedParameters(), { lr: o.lr, weightDecay: o.weightDecay });
-  const state = loadCheckpoint(ckpt, policy, opt);
-  if (state && (state.pairs !== pairs.length || state.steps !== steps))
-    throw new Error(`${ckpt} is of a run with ${state.pairs} pairs and ${state.steps} steps, not ${pairs.length} and ${steps}: use another run folder`);
-  const start = state?.step ?? 0;
-  const log = new TrainLog(logPath, start);
-  const schedule = { lr: o.lr, minLr: 0, warmupSteps: Math.max(1, Math.round(o.warmup * steps)), totalSteps: steps };
   const perms = new Map<number, number[]>();
-  const end = Math.min(steps, o.stopAt ?? steps);
-  const acc = { loss: 0, plain: 0, accuracy: 0, margin: 0, chosen: 0, rejected: 0, n: 0 };
-  let t0 = performance.now();
-  for (let step = start; step < end; step++) {
-    manualSeed(o.seed * 1_000_003 + step); // the masks of a step are fixed by its number
-    const batch = batchIndices(step, o.batch, pairs.length, o.seed, perms).map((i) => pairs[i]);
-    const B = batch.length;
-    const rows = [...batch.map((p) => p.chosen_tokens), ...batch.map((p) => p.rejected_tokens)]; // 2B rows: chosen then rejected
-    const text = batch.map((p) => promptIds(p.prompt, c.maxText));
-    opt.lr = cosineWithWarmup(step, schedule);
-    const m = tidy(() => {
+  const run = runTraining({
+    runDir: o.runDir,
+    model: policy,
+    optimizer: opt,
+    steps,
+    stopAt: o.stopAt,
+    seed: o.seed,
+    // TRL's: a warmup share of the steps, cosine to 0
+    schedule: { lr: o.lr, minLr: 0, warmupSteps: Math.max(1, Math.round(o.warmup * steps)), totalSteps: steps },
+    logEvery: o.logEvery,
+    checkpointEvery: o.checkpointEvery,
+    state: { pairs: pairs.length, steps },
+    data: (step) => batchIndices(step, o.batch, pairs.length, o.seed, perms).map((i) => pairs[i]),
+    loss: (batch) => {
+      const B = batch.length;
+      const rows = [...batch.map((p) => p.chosen_tokens), ...batch.map((p) => p.rejected_tokens)]; // 2B rows: chosen then rejected
+      const text = batch.map((p) => promptIds(p.prompt, c.maxText));
       const { input, target } = maskTokens(rows, policy.maskId, L); // (2B, L) each, independent ratios per row
       const txt = tensor([...text, ...text].flat(), [2 * B, c.maxText], "int64");
       const ref = noGrad(() => sequenceLogProb(reference.forward({ text: txt, image: input }), target)); // (2B)
@@ -118,52 +113,22 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
         o.beta,
         weights,
       );
-      opt.zeroGrad();
-      out.loss.backward();
-      clipGradNorm(policy.parameters(), 1);
-      opt.step();
       return {
-        loss: out.loss.item(),
-        // reward-guided runs: the plain DPO loss of the same batch, comparable with a plain run's
-        plain: weights ? out.margins.logSigmoid().neg().mean().item() : out.loss.item(),
-        accuracy: out.margins.gt(0).to("float32").mean().item(),
-        margin: out.margins.mean().item(),
-        chosen: out.rewardsChosen.mean().item(),
-        rejected: out.rewardsRejected.mean().item(),
+        loss: out.loss,
+        metrics: {
+          // reward-guided runs: the plain DPO loss of the same batch, comparable with a plain run's
+          ...(o.weighted ? { loss_unweighted: out.margins.logSigmoid().neg().mean().item() } : {}),
+          accuracy: out.margins.gt(0).to("float32").mean().item(),
+          margin: out.margins.mean().item(),
+          reward_chosen: out.rewardsChosen.mean().item(),
+          reward_rejected: out.rewardsRejected.mean().item(),
+        },
       };
-    });
-    acc.loss += m.loss;
-    acc.plain += m.plain;
-    acc.accuracy += m.accuracy;
-    acc.margin += m.margin;
-    acc.chosen += m.chosen;
-    acc.rejected += m.rejected;
-    acc.n++;
-    if ((step + 1) % o.logEvery === 0 || step + 1 === steps) {
-      const n = acc.n;
-      const entry: LogEntry = {
-        step: step + 1,
-        loss: acc.loss / n,
-        ...(o.weighted ? { loss_unweighted: acc.plain / n } : {}),
-        accuracy: acc.accuracy / n,
-        margin: acc.margin / n,
-        reward_chosen: acc.chosen / n,
-        reward_rejected: acc.rejected / n,
-        lr: opt.lr,
-        sec_per_step: (performance.now() - t0) / 1000 / n,
-      };
-      log.append(entry);
-      o.onLog?.(entry);
-      Object.assign(acc, { loss: 0, plain: 0, accuracy: 0, margin: 0, chosen: 0, rejected: 0, n: 0 });
-      t0 = performance.now();
-    }
-    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === steps || step + 1 === o.stopAt) {
-      saveCheckpoint(ckpt, policy, opt, { step: step + 1, pairs: pairs.length, steps });
-      // a log-scale curve needs a positive loss (pairs all weighted 0 give none)
-      if (readTrainLog(logPath).some((e) => e.loss > 0)) writeLossCurve(logPath, ["loss"], "DPO", join(o.runDir, "loss.png"));
-    }
-  }
-  if (end < steps) return { finished: false, steps };
+    },
+    curve: { metrics: ["loss"], title: "DPO" },
+    onLog: o.onLog,
+  });
+  if (!run.finished) return { finished: false, steps };
   saveWeights(o.out, policy, c, {
     ...o.metadata,
     method: o.weighted ? "reward-guided dpo" : "dpo",

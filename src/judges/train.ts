@@ -1,17 +1,17 @@
 // Trains an embedded judge: binary cross-entropy on the yes/no answer, plus the reflection
 // heads (counts and colours per mentioned object, relations) where the example knows them.
-// Resumable; a held-out split is scored at the end so the summary says how well it judges.
-import { mkdirSync } from "node:fs";
+// Resumable (../train/harness.ts); a held-out split is scored at the end so the summary says
+// how well it judges.
 import { join } from "node:path";
 import { promptIds } from "../generator/prompt.js";
 import { decodeTokens } from "../generator/pipeline.js";
 import type { RGBImage } from "../shapes/image.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
-import { AdamW, F, type Tensor, clipGradNorm, cosineWithWarmup, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
-import { writeLossCurve } from "../train/loss-curve.js";
-import { copyWeights, loadCheckpoint, loadWeights, saveCheckpoint, saveWeights } from "../train/checkpoint.js";
-import { type LogEntry, TrainLog } from "../train/log.js";
+import { AdamW, F, type Tensor, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
+import { copyWeights, loadWeights, saveWeights } from "../train/checkpoint.js";
+import { defaultSchedule, runTraining } from "../train/harness.js";
+import type { LogEntry } from "../train/log.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
 import type { Question } from "./judge.js";
@@ -117,48 +117,33 @@ export function scoreHeldOut(net: JudgeNet, examples: readonly Example[], vq: VQ
 }
 
 export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): JudgeNet {
-  mkdirSync(o.runDir, { recursive: true });
-  const ckpt = join(o.runDir, "checkpoint.safetensors");
   manualSeed(o.seed);
   const net = new JudgeNet(o.config);
   if (o.init) copyWeights(net, o.init);
   const opt = new AdamW(net.namedParameters(), { lr: o.lr, betas: [0.9, 0.98], weightDecay: 0.05 });
-  const start = loadCheckpoint(ckpt, net, opt)?.step ?? 0;
-  const log = new TrainLog(join(o.runDir, "log.jsonl"), start);
-  let sum = 0;
-  let right = 0;
-  let seen = 0;
-  let t0 = performance.now();
-  const end = Math.min(o.steps, o.stopAt ?? o.steps);
-  for (let step = start; step < end; step++) {
-    manualSeed(o.seed * 1_000_003 + step);
-    const examples = o.examples(step);
-    const images = examplePixels(examples, vq);
-    opt.lr = cosineWithWarmup(step, { lr: o.lr, minLr: o.lr / 20, warmupSteps: Math.min(200, o.steps / 10), totalSteps: o.steps });
-    tidy(() => {
+  const run = runTraining({
+    runDir: o.runDir,
+    model: net,
+    optimizer: opt,
+    steps: o.steps,
+    stopAt: o.stopAt,
+    seed: o.seed,
+    schedule: defaultSchedule(o.lr, o.steps),
+    logEvery: o.logEvery,
+    checkpointEvery: o.checkpointEvery,
+    data: (step) => {
+      const examples = o.examples(step);
+      return { examples, images: examplePixels(examples, vq) };
+    },
+    loss: ({ examples, images }) => {
       const { loss, answer } = batchLoss(net, examples, images);
-      opt.zeroGrad();
-      loss.backward();
-      clipGradNorm(net.parameters(), 1);
-      opt.step();
-      sum += loss.item();
       const a = answer.toArray();
-      right += examples.filter((e, i) => a[i] >= 0 === e.yes).length;
-      seen += examples.length;
-    });
-    if ((step + 1) % o.logEvery === 0) {
-      const entry = { step: step + 1, loss: sum / o.logEvery, accuracy: right / seen, lr: opt.lr, sec_per_step: (performance.now() - t0) / 1000 / o.logEvery };
-      log.append(entry);
-      o.onLog?.(entry);
-      sum = right = seen = 0;
-      t0 = performance.now();
-    }
-    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === end) {
-      saveCheckpoint(ckpt, net, opt, { step: step + 1 });
-      writeLossCurve(join(o.runDir, "log.jsonl"), ["loss"], `judge (${o.kind})`, join(o.runDir, "loss.png"));
-    }
-  }
-  if (end < o.steps) return net;
+      return { loss, metrics: { accuracy: examples.filter((e, i) => a[i] >= 0 === e.yes).length / examples.length } };
+    },
+    curve: { metrics: ["loss"], title: `judge (${o.kind})` },
+    onLog: o.onLog,
+  });
+  if (!run.finished) return net;
   net.eval();
   saveWeights(o.out, net, o.config, { kind: o.kind, steps: String(o.steps), seed: String(o.seed), ...(o.init ? { init: o.init } : {}) });
   if (o.results) {

@@ -124,7 +124,7 @@ test("DPO stopped part-way and rerun ends where an uninterrupted run does", () =
   trainDpo(base(join(dir, "b"), { epochs: 2 }), c, ref, data);
   assert.deepEqual(weightsOf(c), weightsOf(a));
   assert.deepEqual(readTrainLog(join(dir, "b", "run", "log.jsonl")).map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.throws(() => trainDpo(base(join(dir, "b"), { epochs: 2 }), model(), ref, pairs(12)), /run with 16 pairs/);
+  assert.throws(() => trainDpo(base(join(dir, "b"), { epochs: 2 }), model(), ref, pairs(12)), /another run \(pairs 16, this run 12\)/);
   [a, c, ref].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
 });

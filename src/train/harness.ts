@@ -1,0 +1,104 @@
+// The one training harness: every loop (tokenizer, generator, judge, DPO) gives it a model, an
+// optimiser, its data and its loss, and it does the rest the same way: per-step reseeding, the
+// learning-rate schedule, gradient clipping, averaged log lines with the time per step and the
+// model's share of it, checkpoints that resume exactly (and refuse another run's), the loss
+// curve, and stopping at a given step to go on later.
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { type CosineSchedule, type Module, type Optimizer, type Tensor, clipGradNorm, cosineWithWarmup, manualSeed, tidy } from "../torch/index.js";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { writeLossCurve } from "./loss-curve.js";
+import { type LogEntry, TrainLog, readTrainLog } from "./log.js";
+
+/** The schedule most loops use: warmup over 300 steps (a tenth of a short run), cosine to a tenth of the peak. */
+export function defaultSchedule(lr: number, steps: number): CosineSchedule {
+  return { lr, minLr: lr / 10, warmupSteps: Math.min(300, Math.ceil(steps / 10)), totalSteps: steps };
+}
+
+export interface HarnessOptions<D> {
+  runDir: string;
+  model: Module;
+  optimizer: Optimizer;
+  steps: number;
+  /** stop after this step, checkpointed, without finishing; rerun to go on */
+  stopAt?: number;
+  /** the global random stream is reseeded at every step from (seed, step): masks and dropout of a step are fixed by its number */
+  seed: number;
+  schedule: CosineSchedule;
+  logEvery: number;
+  checkpointEvery: number;
+  /** the step's rows (timed apart from the model: the summary's model_share) */
+  data: (step: number) => D;
+  /** the loss of the step's rows (in a tidy scope) and the figures to average into the log */
+  loss: (data: D, step: number) => { loss: Tensor; metrics?: Record<string, number> };
+  /** more figures for a log line, computed when it is written (and whatever the loop does then) */
+  onLogLine?: (step: number) => Record<string, number>;
+  /** what else the checkpoint records; a checkpoint with other values is another run's and is refused */
+  state?: Record<string, unknown>;
+  curve: { metrics: string[]; title: string };
+  onLog?: (entry: LogEntry) => void;
+}
+
+export interface HarnessResult {
+  start: number; // the step the run resumed from
+  done: number; // the step it stopped after
+  finished: boolean;
+}
+
+export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
+  mkdirSync(o.runDir, { recursive: true });
+  const ckpt = join(o.runDir, "checkpoint.safetensors");
+  const logPath = join(o.runDir, "log.jsonl");
+  const saved = loadCheckpoint(ckpt, o.model, o.optimizer);
+  for (const [k, v] of Object.entries(o.state ?? {}))
+    if (saved && JSON.stringify(saved[k]) !== JSON.stringify(v))
+      throw new Error(`${ckpt} is of another run (${k} ${JSON.stringify(saved[k])}, this run ${JSON.stringify(v)}): use another run folder`);
+  const start = saved?.step ?? 0;
+  const log = new TrainLog(logPath, start);
+  const end = Math.min(o.steps, o.stopAt ?? o.steps);
+  const sums = new Map<string, number>();
+  let n = 0;
+  let dataMs = 0;
+  let t0 = performance.now();
+  for (let step = start; step < end; step++) {
+    manualSeed(o.seed * 1_000_003 + step);
+    const d0 = performance.now();
+    const data = o.data(step);
+    dataMs += performance.now() - d0;
+    o.optimizer.lr = cosineWithWarmup(step, o.schedule);
+    const metrics = tidy(() => {
+      const { loss, metrics: more } = o.loss(data, step);
+      o.optimizer.zeroGrad();
+      loss.backward();
+      clipGradNorm(o.model.parameters(), 1);
+      o.optimizer.step();
+      return { loss: loss.item(), ...more };
+    });
+    for (const [k, v] of Object.entries(metrics)) sums.set(k, (sums.get(k) ?? 0) + v);
+    n++;
+    if ((step + 1) % o.logEvery === 0 || step + 1 === o.steps) {
+      const ms = performance.now() - t0;
+      const entry: LogEntry = {
+        step: step + 1,
+        ...Object.fromEntries([...sums].map(([k, v]) => [k, v / n])),
+        ...o.onLogLine?.(step),
+        lr: o.optimizer.lr,
+        sec_per_step: ms / 1000 / n,
+        // the part of a step spent in the model (forward, backward, optimiser), not in making its data
+        model_share: 1 - dataMs / ms,
+      };
+      log.append(entry);
+      o.onLog?.(entry);
+      sums.clear();
+      n = 0;
+      dataMs = 0;
+      t0 = performance.now();
+    }
+    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === end) {
+      saveCheckpoint(ckpt, o.model, o.optimizer, { ...o.state, step: step + 1 });
+      // a log-scale curve needs positive values (a DPO run whose pairs all weigh 0 has none)
+      if (readTrainLog(logPath).some((e) => e[o.curve.metrics[0]] > 0)) writeLossCurve(logPath, o.curve.metrics, o.curve.title, join(o.runDir, "loss.png"));
+    }
+  }
+  return { start, done: Math.max(start, end), finished: end === o.steps };
+}
