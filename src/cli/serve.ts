@@ -29,14 +29,17 @@ interface ServeOptions {
 
 /** Host header values a local server answers: its address and port under the names a browser uses. */
 function localHosts(host: string, port: number): string[] | null {
-  if (!["127.0.0.1", "localhost", "::1"].includes(host)) return null; // reachable from elsewhere: any name
-  return ["127.0.0.1", "localhost", "[::1]"].map((h) => `${h}:${port}`);
+  // reachable from elsewhere, or a port chosen by the system: any name
+  if (!["127.0.0.1", "localhost", "::1"].includes(host) || port === 0) return null;
+  const names = ["127.0.0.1", "localhost", "[::1]"];
+  // browsers leave the port out of Host when it is the default one
+  return [...names.map((h) => `${h}:${port}`), ...(port === 80 ? names : [])];
 }
 
 export async function serve(o: ServeOptions): Promise<void> {
   if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(new UnknownJudgeError(o.judge).message);
   if (o.maxN < 1 || o.steps < 1) throw new UserError("--max-n and --steps must be at least 1");
-  // the models load and run in a worker thread: the request thread stays free for health checks and 429s
+  // the models load and run in a child process: the server's thread stays free for health checks and 429s
   const executor = await (async () => {
     try {
       return await WorkerExecutor.start({ generator: o.generator, tokenizer: o.tokenizer, steps: o.steps, judge: o.judge, judgeSettings: { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey } });

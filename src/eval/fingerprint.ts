@@ -3,7 +3,7 @@
 // folder records it on first use; resuming into it with other settings is refused, so images
 // of two settings never mix. (--every picks prompts, whose images do not depend on it.)
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
 import { InputError } from "../util/errors.js";
@@ -42,6 +42,9 @@ export function settingsTag(s: SuiteSettings): string {
  */
 export function claimFolder(dir: string, s: SuiteSettings, restart = false): void {
   const file = join(dir, SETTINGS_FILE);
+  const holdsOther = existsSync(dir) && !existsSync(file) && readdirSync(dir).length > 0;
+  // only a suite folder (or an empty one) is ever deleted or claimed: never a folder of other files
+  if (holdsOther) throw new InputError(`${dir} is not empty and was not made by 'eval --suite' (no ${SETTINGS_FILE}): give another --gen-dir`);
   if (restart) rmSync(dir, { recursive: true, force: true });
   if (existsSync(file)) {
     const had = JSON.parse(readFileSync(file, "utf8")) as SuiteSettings;

@@ -176,6 +176,7 @@ export class PathBatch {
    */
   finish(logits: Tensor): StepResult[] {
     const active = this.active();
+    if (logits.size(0) !== active.length) throw new Error(`a step's logits are for ${logits.size(0)} paths, but ${active.length} are live (paths changed between asking for the step and its pass)`);
     const { cfg, temperature, confidenceTemperature, steps: T } = this.options;
     this.nfe += (cfg === 0 ? 1 : 2) * active.length;
     const L = this.model.config.imageTokens;
@@ -295,24 +296,29 @@ export class StepBatcher implements StepRunner {
       reason: cat2((r) => r.reason),
       previous: cat2((r) => r.previous),
     };
-    try {
-      const results = noGrad(() =>
-        tidy(() => {
-          const logits = guidedLogits(model, rows, g); // (B, L, K)
-          let off = 0;
-          return chunk.map((c) => {
-            const r = c.batch.finish(logits.slice(0, off, off + c.rows.B));
-            off += c.rows.B;
-            return r;
-          });
-        }),
-      );
-      this.passes++;
-      this.sequences += rows.B * (g === 0 ? 1 : 2);
-      chunk.forEach((c, i) => c.resolve(results[i]));
-    } catch (e) {
-      for (const c of chunk) c.reject(e);
-    }
+    noGrad(() =>
+      tidy(() => {
+        let logits: Tensor;
+        try {
+          logits = guidedLogits(model, rows, g); // (B, L, K)
+        } catch (e) {
+          for (const c of chunk) c.reject(e); // nothing advanced
+          return;
+        }
+        this.passes++;
+        this.sequences += rows.B * (g === 0 ? 1 : 2);
+        // each batch advances and settles on its own: one batch's failure is not another's
+        let off = 0;
+        for (const c of chunk) {
+          try {
+            c.resolve(c.batch.finish(logits.slice(0, off, off + c.rows.B)));
+          } catch (e) {
+            c.reject(e);
+          }
+          off += c.rows.B;
+        }
+      }),
+    );
   }
 }
 

@@ -31,13 +31,14 @@ export interface BuildCacheOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function readCache(path: string, expect: { tokenizer: string; seed: number; maxText: number }): TokenCache | null {
+function readCache(path: string, expect: { tokenizer: string; seed: number; maxText: number; chunk: number }): TokenCache | null {
   if (!existsSync(path)) return null;
   const { tensors, metadata } = loadSafetensors(path);
   try {
-    if (metadata.tokenizer !== expect.tokenizer || Number(metadata.seed) !== expect.seed || Number(metadata.max_text) !== expect.maxText)
+    const same = metadata.tokenizer === expect.tokenizer && Number(metadata.seed) === expect.seed && Number(metadata.max_text) === expect.maxText && Number(metadata.chunk) === expect.chunk;
+    if (!same)
       throw new Error(
-        `${path} was made with tokenizer ${metadata.tokenizer}, seed ${metadata.seed}, max_text ${metadata.max_text}; this run has ${expect.tokenizer}, ${expect.seed}, ${expect.maxText} (delete it or give another --cache)`,
+        `${path} was made with tokenizer ${metadata.tokenizer}, seed ${metadata.seed}, max_text ${metadata.max_text}, chunk ${metadata.chunk}; this run has ${expect.tokenizer}, ${expect.seed}, ${expect.maxText}, ${expect.chunk} (delete it or give another --cache)`,
       );
     const text = tensors.get("text")!;
     const tokens = tensors.get("tokens")!;
@@ -66,7 +67,7 @@ export function buildTokenCache(vq: VQAutoencoder, o: BuildCacheOptions): TokenC
   const L = vq.grid ** 2;
   const tok = tokenizerId(vq);
   const meta = { tokenizer: tok, seed: String(o.seed), max_text: String(o.maxText), chunk: String(chunk) };
-  const have = readCache(o.path, { tokenizer: tok, seed: o.seed, maxText: o.maxText });
+  const have = readCache(o.path, { tokenizer: tok, seed: o.seed, maxText: o.maxText, chunk });
   // a longer cache serves a shorter run: its first rows are the same rows
   if (have && have.rows >= o.rows) return { ...have, rows: o.rows, text: have.text.subarray(0, o.rows * o.maxText), tokens: have.tokens.subarray(0, o.rows * L) };
   const c: TokenCache = { rows: have?.rows ?? 0, maxText: o.maxText, imageTokens: L, text: new Int32Array(o.rows * o.maxText), tokens: new Int32Array(o.rows * L) };

@@ -77,6 +77,8 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
     schedule: defaultSchedule(o.lr, o.steps),
     logEvery: o.logEvery,
     checkpointEvery: o.checkpointEvery,
+    // resuming a folder with another tokenizer, batch, learning rate, seed or length is refused
+    state: { tokenizer: o.config.tokenizer ?? null, batch: o.batch, lr: o.lr, seed: o.seed, steps: o.steps },
     data: (step) => (o.batches ? o.batches(step) : renderBatch(o, vq, step)),
     loss: (b) => {
       const B = b.tokens.length;
@@ -88,8 +90,7 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
     onLog: o.onLog,
   });
   // a time-boxed part of a run also leaves its current weights and summary, marked unfinished:
-  // what ships while a long run goes on
-  if (run.done <= run.start) return model;
+  // what ships while a long run goes on (a rerun at the step reached writes them again)
   saveWeights(o.out, model, o.config, { steps: String(o.steps), step: String(run.done), finished: String(run.finished), seed: String(o.seed), ...(o.kind ? { kind: o.kind } : {}), ...(o.init ? { init: o.init } : {}) });
   if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, finished: run.finished });
   return model;

@@ -10,7 +10,7 @@ import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { AdamW, F, type Tensor, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
 import { copyWeights, loadWeights, saveWeights } from "../train/checkpoint.js";
-import { defaultSchedule, runTraining } from "../train/harness.js";
+import { runTraining } from "../train/harness.js";
 import type { LogEntry } from "../train/log.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
@@ -128,7 +128,7 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
     steps: o.steps,
     stopAt: o.stopAt,
     seed: o.seed,
-    schedule: defaultSchedule(o.lr, o.steps),
+    schedule: { lr: o.lr, minLr: o.lr / 20, warmupSteps: Math.min(200, o.steps / 10), totalSteps: o.steps }, // the shipped judges'
     logEvery: o.logEvery,
     checkpointEvery: o.checkpointEvery,
     data: (step) => {

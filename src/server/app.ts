@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { STRATEGIES } from "../strategies/index.js";
 import { InputError } from "../util/errors.js";
 import { fromRoot } from "../util/root.js";
-import { type ServerOptions, makeContext } from "./context.js";
+import { SECURITY_HEADERS, type ServerOptions, makeContext } from "./context.js";
 import { registerDashboard } from "./dashboard.js";
 import { registerGenerate } from "./generate.js";
 import { registerJudge } from "./judge.js";
@@ -40,11 +40,7 @@ function guard(app: FastifyInstance, allowedHosts: string[] | null): void {
     }
   });
   app.addHook("onSend", async (_request, reply, payload) => {
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("x-frame-options", "DENY");
-    reply.header("referrer-policy", "no-referrer");
-    reply.header("cross-origin-opener-policy", "same-origin");
-    reply.header("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+    reply.headers(SECURITY_HEADERS);
     return payload;
   });
 }
@@ -68,8 +64,8 @@ export function buildApp(options: ServerOptions): FastifyInstance {
   });
   guard(app, ctx.limits.allowedHosts);
 
-  app.get("/v1/health", async () => ({
-    status: "ok",
+  app.get("/v1/health", async (_request, reply) => ({
+    status: ctx.executor.alive() ? "ok" : (reply.code(503), "the compute worker stopped; restart the server"),
     strategies: Object.values(STRATEGIES).map((s) => ({ name: s.name, description: s.description })),
     judges: ctx.info.judges,
     steps: ctx.info.steps,

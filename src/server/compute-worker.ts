@@ -1,7 +1,7 @@
-// The compute worker: a worker thread that loads the models and runs the server's jobs through
-// a LocalExecutor, so that generation and judging never block the request thread. It speaks to
-// WorkerExecutor by messages: jobs in; events, results and errors out; cancellations in.
-import { parentPort, workerData } from "node:worker_threads";
+// The compute worker: a child process that loads the models and runs the server's jobs through
+// a LocalExecutor, so that generation and judging never block the server's thread (and a crash
+// in native code takes down only the worker). It speaks to WorkerExecutor by IPC messages: its
+// configuration and jobs in; events, results and errors out; cancellations in.
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { JUDGES, type JudgeSelection, makeJudge } from "../judges/registry.js";
@@ -44,7 +44,13 @@ export function loadJudges(preferred: string, sel: Omit<JudgeSelection, "judge">
   return { judges, unavailable };
 }
 
-function start(port: NonNullable<typeof parentPort>, config: WorkerConfig): void {
+/** The parent's end of the IPC channel. */
+interface Port {
+  postMessage(m: unknown): void;
+  on(event: "message", f: (m: WorkerRequest) => void): void;
+}
+
+function start(port: Port, config: WorkerConfig): void {
   let executor: LocalExecutor;
   try {
     const { judges, unavailable } = loadJudges(config.judge, config.judgeSettings);
@@ -75,4 +81,10 @@ function start(port: NonNullable<typeof parentPort>, config: WorkerConfig): void
   });
 }
 
-if (parentPort) start(parentPort, workerData as WorkerConfig);
+// started by WorkerExecutor: the first message is the configuration, every later one a job
+if (process.send) {
+  const send = process.send.bind(process);
+  const port: Port = { postMessage: (m) => void send(m), on: (_e, f) => void process.on("message", (m) => f(m as WorkerRequest)) };
+  process.once("message", (config) => start(port, config as WorkerConfig));
+  process.once("disconnect", () => process.exit(0)); // the server is gone
+}

@@ -19,6 +19,15 @@ export interface Limits {
   allowedHosts: string[] | null;
 }
 
+/** Headers every answer carries: no sniffing, no framing, no referrer, a content policy for the page's own files. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+};
+
 export const DEFAULT_LIMITS: Limits = { maxPromptChars: 200, maxN: 32, concurrentJobs: 1, queuedJobs: 4, maxImagePixels: 1024 * 1024, allowedHosts: null };
 
 /** The models to run here (an in-thread LocalExecutor), or an executor of one's own (the compute worker). */

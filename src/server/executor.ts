@@ -63,6 +63,8 @@ export interface Executor {
   check(job: GenerateJob): Promise<string | null>;
   generate(job: GenerateJob, onEvent: EventSink | undefined, signal: AbortSignal): Promise<GenerateResult>;
   judge(job: JudgeJob, signal: AbortSignal): Promise<JudgeAnswer>;
+  /** False once it can run nothing more (its worker died): health says so, jobs get a 503. */
+  alive(): boolean;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,10 @@ export class LocalExecutor implements Executor {
     }
     const [v] = await judge.judge([{ question: job.question, prompt: job.prompt, image: job.image, step: job.step, steps: job.steps }]);
     return { judge: job.judge, pYes: v.pYes };
+  }
+
+  alive(): boolean {
+    return true;
   }
 
   async close(): Promise<void> {}

@@ -6,7 +6,7 @@ import { promptIds } from "../generator/prompt.js";
 import type { EventSink } from "../strategies/events.js";
 import { STRATEGIES } from "../strategies/index.js";
 import type { GenerateJob } from "./executor.js";
-import { type ServerContext, httpError, refuseWhenFull, requestSignal, resolveJudge } from "./context.js";
+import { SECURITY_HEADERS, type ServerContext, httpError, refuseWhenFull, requestSignal, resolveJudge } from "./context.js";
 import { EventStream } from "./sse.js";
 
 export interface GenerateBody {
@@ -60,6 +60,8 @@ export function registerGenerate(app: FastifyInstance, ctx: ServerContext): void
     refuseWhenFull(ctx, reply);
     if (!stream) return ctx.queue.run(() => ctx.executor.generate(job, undefined, signal), signal);
 
+    // a hijacked reply skips fastify's hooks: the stream gets the security headers here
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(k, v);
     reply.hijack();
     const events = new EventStream(reply.raw);
     const before = ctx.queue.stats();

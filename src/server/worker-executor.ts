@@ -1,7 +1,7 @@
-// An Executor whose work runs in the compute worker (./compute-worker.ts): the request thread
-// only posts jobs and relays their events, so health checks and 429s answer at once, and a job
-// whose client leaves is cancelled in the worker at its next step.
-import { Worker } from "node:worker_threads";
+// An Executor whose work runs in the compute worker (./compute-worker.ts), a child process: the
+// server's thread only posts jobs and relays their events, so health checks and 429s answer at
+// once, and a job whose client leaves is cancelled in the worker at its next step.
+import { type ChildProcess, fork } from "node:child_process";
 import type { EventSink, StrategyEvent } from "../strategies/events.js";
 import type { WorkerConfig, WorkerRequest } from "./compute-worker.js";
 import type { Executor, ExecutorInfo, GenerateJob, GenerateResult, JudgeAnswer, JudgeJob } from "./executor.js";
@@ -21,25 +21,30 @@ interface Pending {
 export class WorkerExecutor implements Executor {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** set once the worker is gone: every later job fails at once instead of waiting for ever */
+  private dead: Error | null = null;
 
   private constructor(
-    private readonly worker: Worker,
+    private readonly worker: ChildProcess,
     private readonly described: ExecutorInfo,
   ) {
     worker.on("message", (m: Reply) => this.receive(m));
     worker.on("error", (e) => this.failAll(e));
-    worker.on("exit", (code) => this.failAll(new Error(`the compute worker exited (code ${code})`)));
+    worker.on("exit", (code, signal) => this.failAll(new Error(`the compute worker exited (${signal ?? `code ${code}`})`)));
   }
 
   /** Starts the worker and waits until its models are loaded; a load failure rejects with its message. */
   static async start(config: WorkerConfig): Promise<WorkerExecutor> {
-    const worker = new Worker(new URL("./compute-worker.js", import.meta.url), { workerData: config });
+    // "advanced" serialisation: images travel as typed arrays, not as JSON
+    const worker = fork(new URL("./compute-worker.js", import.meta.url), [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    worker.send(config);
     const first = await new Promise<{ type: "ready"; info: ExecutorInfo } | { type: "failed"; message: string }>((resolve, reject) => {
-      worker.once("message", resolve);
+      worker.once("message", resolve as (m: unknown) => void);
       worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the compute worker exited while loading (code ${code})`)));
     });
     if (first.type === "failed") {
-      await worker.terminate();
+      worker.kill();
       throw new Error(first.message);
     }
     return new WorkerExecutor(worker, first.info);
@@ -49,12 +54,22 @@ export class WorkerExecutor implements Executor {
     return this.described;
   }
 
+  /** Whether the worker still runs (health reports it). */
+  alive(): boolean {
+    return this.dead === null;
+  }
+
   private receive(m: Reply): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === "event") {
       const sink = p.onEvent;
-      if (sink) p.events = p.events.then(() => sink(m.event)).catch(() => this.cancel(m.id)); // a failing sink: nobody listens any more
+      if (!sink) return;
+      // a failing sink: nobody listens any more; later events are dropped and the job cancelled once
+      p.events = p.events.then(() => sink(m.event)).catch(() => {
+        p.onEvent = undefined;
+        this.cancel(m.id);
+      });
       return;
     }
     this.pending.delete(m.id);
@@ -62,21 +77,26 @@ export class WorkerExecutor implements Executor {
   }
 
   private failAll(e: unknown): void {
-    for (const p of this.pending.values()) p.reject(e);
+    this.dead ??= Object.assign(new Error(`the compute worker stopped (${(e as Error).message}); restart the server`), { statusCode: 503 });
+    for (const p of this.pending.values()) p.reject(this.dead);
     this.pending.clear();
   }
 
   private cancel(id: number): void {
-    this.worker.postMessage({ type: "cancel", id } satisfies WorkerRequest);
+    if (!this.dead) this.worker.send({ type: "cancel", id } satisfies WorkerRequest);
   }
 
   private request<T>(message: JobMessage, signal?: AbortSignal, onEvent?: EventSink): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      if (this.dead) return reject(this.dead);
       if (signal?.aborted) return reject(signal.reason);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent, events: Promise.resolve() });
-      signal?.addEventListener("abort", () => this.cancel(id), { once: true });
-      this.worker.postMessage({ ...message, id } as WorkerRequest);
+      const onAbort = () => this.cancel(id);
+      // the listener goes when the job settles, so finished requests' signals are not kept alive
+      const settle = <A>(f: (a: A) => void) => (a: A) => (signal?.removeEventListener("abort", onAbort), f(a));
+      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), onEvent, events: Promise.resolve() });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.worker.send({ ...message, id } as WorkerRequest);
     });
   }
 
@@ -93,6 +113,9 @@ export class WorkerExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await this.worker.terminate();
+    if (this.worker.exitCode !== null || this.worker.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.worker.once("exit", resolve));
+    this.worker.kill();
+    await exited;
   }
 }

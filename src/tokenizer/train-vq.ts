@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { AdamW, manualSeed, tidy } from "../torch/index.js";
 import { copyMatchingWeights, saveWeights } from "../train/checkpoint.js";
 import { type TrainingBatch, trainingBatch } from "../train/data.js";
-import { defaultSchedule, runTraining } from "../train/harness.js";
+import { runTraining } from "../train/harness.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import type { LogEntry } from "../train/log.js";
 import { imagesToTensor, objectPixelWeight } from "./pixels.js";
@@ -56,7 +56,7 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
     steps: o.steps,
     stopAt: o.stopAt,
     seed: o.seed,
-    schedule: defaultSchedule(o.lr, o.steps),
+    schedule: { lr: o.lr, minLr: o.lr / 20, warmupSteps: 200, totalSteps: o.steps }, // the shipped tokenizer's
     logEvery: o.reviveEvery,
     checkpointEvery: o.checkpointEvery,
     data: (step) => (last = trainingBatch(o.seed, step, o.batch, o.config.imageSize)),

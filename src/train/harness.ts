@@ -10,7 +10,7 @@ import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeLossCurve } from "./loss-curve.js";
 import { type LogEntry, TrainLog, readTrainLog } from "./log.js";
 
-/** The schedule most loops use: warmup over 300 steps (a tenth of a short run), cosine to a tenth of the peak. */
+/** The generator's schedule (the tokenizer, judge and DPO loops keep the ones their shipped models were trained with): warmup over 300 steps (a tenth of a short run), cosine to a tenth of the peak. */
 export function defaultSchedule(lr: number, steps: number): CosineSchedule {
   return { lr, minLr: lr / 10, warmupSteps: Math.min(300, Math.ceil(steps / 10)), totalSteps: steps };
 }
@@ -50,8 +50,9 @@ export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
   const ckpt = join(o.runDir, "checkpoint.safetensors");
   const logPath = join(o.runDir, "log.jsonl");
   const saved = loadCheckpoint(ckpt, o.model, o.optimizer);
+  // (a checkpoint written before a key was recorded is not refused for lacking it)
   for (const [k, v] of Object.entries(o.state ?? {}))
-    if (saved && JSON.stringify(saved[k]) !== JSON.stringify(v))
+    if (saved && k in saved && JSON.stringify(saved[k]) !== JSON.stringify(v))
       throw new Error(`${ckpt} is of another run (${k} ${JSON.stringify(saved[k])}, this run ${JSON.stringify(v)}): use another run folder`);
   const start = saved?.step ?? 0;
   const log = new TrainLog(logPath, start);

@@ -26,6 +26,13 @@ test("a folder resumes with its own settings and refuses others; --restart delet
   assert.throws(() => claimFolder(dir, base), /n: 8, now 20/);
 });
 
+test("a folder of other files is never claimed, so --restart never deletes it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-fp-"));
+  writeFileSync(join(dir, "notes.txt"), "mine");
+  assert.throws(() => claimFolder(dir, base, true), /not empty and was not made by 'eval --suite'/);
+  assert.ok(existsSync(join(dir, "notes.txt")));
+});
+
 test("default folder names differ with the settings", () => {
   assert.equal(settingsTag(base), settingsTag({ ...base }));
   assert.notEqual(settingsTag(base), settingsTag({ ...base, generator: "b2" }));

@@ -109,6 +109,18 @@ describe("the compute worker keeps the request thread free", () => {
     assert.deepEqual(done.map((r) => r.status), [200, 200, 200]);
   });
 
+  it("a dead worker: health says so and jobs fail at once with 503, never hang", async () => {
+    const { url, executor } = await started(6);
+    await executor.close(); // as if the worker had crashed
+    const health = await fetch(`${url}/v1/health`);
+    assert.equal(health.status, 503);
+    const t0 = performance.now();
+    const r = await post(url, { prompt: PROMPT, strategy: "none", n: 1, seed: 1 });
+    assert.equal(r.status, 503);
+    assert.match(((await r.json()) as { message: string }).message, /compute worker stopped/);
+    assert.ok(performance.now() - t0 < 1000);
+  });
+
   it("a client that hangs up has its job cancelled in the worker", async () => {
     const { url } = await started(4000);
     const body = JSON.stringify({ prompt: PROMPT, strategy: "none", n: 64, seed: 5 });

@@ -31,7 +31,7 @@ test("a cache built in two runs equals one built at once, and holds the tokenize
   assert.deepEqual(Array.from(whole.tokens.subarray(17 * 64, 18 * 64)), tokens);
   assert.deepEqual(Array.from(whole.text.subarray(17 * 16, 18 * 16)), promptIds(metas[1].prompt, 16));
   // reading it back gives the same rows
-  const again = buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16 });
+  const again = buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16, chunk: 16 });
   assert.deepEqual(Array.from(again.tokens), Array.from(whole.tokens));
 });
 
@@ -48,7 +48,11 @@ test("a step's rows are a pure function of (seed, step), with the prompt dropped
 test("a cache made with another tokenizer or seed is refused with a clear error", () => {
   manualSeed(6);
   const other = new VQAutoencoder({ imageSize: 64, channels: [8, 8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }).eval();
-  assert.throws(() => buildTokenCache(other, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16 }), /was made with tokenizer [0-9a-f]{16}.*delete it or give another --cache/);
-  assert.throws(() => buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 4, maxText: 16 }), /seed 3/);
+  assert.throws(() => buildTokenCache(other, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16, chunk: 16 }), /was made with tokenizer [0-9a-f]{16}.*delete it or give another --cache/);
+  assert.throws(() => buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 4, maxText: 16, chunk: 16 }), /seed 3/);
   other.dispose();
+});
+
+test("a cache made in chunks of another size is refused: its rows would not line up", () => {
+  assert.throws(() => buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16, chunk: 32 }), /chunk 16; this run has .*, 32/);
 });
