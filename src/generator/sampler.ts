@@ -230,8 +230,11 @@ export function guidedLogits(model: MaskedGenerator, r: StepRows, g: number): Te
   return guide(out.slice(0, 0, r.B), out.slice(0, r.B), g);
 }
 
-/** Sequences per shared forward pass at most: where batching stopped paying (results/generate.json). */
-export const DEFAULT_MAX_ROWS = 160;
+/**
+ * Sequences per shared forward pass at most: where batching stopped paying on the 2-core
+ * machine (results/generate.json: 80 rows beat 160 and 240 in seconds per image).
+ */
+export const DEFAULT_MAX_ROWS = 80;
 
 /**
  * Shares forward passes between PathBatches: every batch that asks for a step before the event
