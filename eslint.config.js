@@ -25,6 +25,11 @@ export default tseslint.config(
     },
   })),
   {
+    // example programs and scripts run by node
+    files: ["**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
     // build helpers run by node-gyp as CommonJS scripts
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly", console: "readonly" } },

@@ -4,7 +4,7 @@
 //   mkdir -p runs/old && git show b951f39:models/tokenizer.safetensors > runs/old/tokenizer.safetensors
 //   git show b951f39:models/generator.safetensors > runs/old/generator-raw.safetensors
 //   node scripts/first-generator-for-bench.mjs   # -> runs/old/tokenizer-v1.safetensors, generator-v1.safetensors
-import { loadSafetensors, saveSafetensors, zeros, tidy } from "../dist/src/torch/index.js";
+import { loadSafetensors, saveSafetensors, zeros } from "../dist/src/torch/index.js";
 import { VQAutoencoder } from "../dist/src/tokenizer/vq.js";
 import { tokenizerId } from "../dist/src/tokenizer/id.js";
 const tok = loadSafetensors("runs/old/tokenizer.safetensors");
