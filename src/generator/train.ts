@@ -8,7 +8,7 @@ import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { copyWeights, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
-import { defaultSchedule, runTraining } from "../train/harness.js";
+import { defaultSchedule, runSettings, runTraining } from "../train/harness.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import type { LogEntry } from "../train/log.js";
 import { IGNORE, maskTokens } from "./masking.js";
@@ -68,15 +68,11 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
   const L = o.config.imageTokens;
   const rows = (r: number[][] | undefined, B: number, width: number) => (r ? tensor(r.flat(), [B, width], "int64") : undefined);
   const run = runTraining({
-    runDir: o.runDir,
+    ...runSettings(o),
     model,
     optimizer: opt,
-    steps: o.steps,
-    stopAt: o.stopAt,
-    seed: o.seed,
     schedule: defaultSchedule(o.lr, o.steps),
     logEvery: o.logEvery,
-    checkpointEvery: o.checkpointEvery,
     // resuming a folder with another tokenizer, batch, learning rate, seed or length is refused
     state: { tokenizer: o.config.tokenizer ?? null, batch: o.batch, lr: o.lr, seed: o.seed, steps: o.steps },
     data: (step) => (o.batches ? o.batches(step) : renderBatch(o, vq, step)),
@@ -87,7 +83,6 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
       return { loss: F.crossEntropy(logits.reshape([-1, o.config.codebookSize]), target.reshape([-1]), { ignoreIndex: IGNORE }) };
     },
     curve: { metrics: ["loss"], title: "generator" },
-    onLog: o.onLog,
   });
   // a time-boxed part of a run also leaves its current weights and summary, marked unfinished:
   // what ships while a long run goes on (a rerun at the step reached writes them again)

@@ -10,7 +10,7 @@ import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { AdamW, F, type Tensor, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
 import { copyWeights, loadWeights, saveWeights } from "../train/checkpoint.js";
-import { runTraining } from "../train/harness.js";
+import { runSettings, runTraining } from "../train/harness.js";
 import type { LogEntry } from "../train/log.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
@@ -122,15 +122,11 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
   if (o.init) copyWeights(net, o.init);
   const opt = new AdamW(net.namedParameters(), { lr: o.lr, betas: [0.9, 0.98], weightDecay: 0.05 });
   const run = runTraining({
-    runDir: o.runDir,
+    ...runSettings(o),
     model: net,
     optimizer: opt,
-    steps: o.steps,
-    stopAt: o.stopAt,
-    seed: o.seed,
     schedule: { lr: o.lr, minLr: o.lr / 20, warmupSteps: Math.min(200, o.steps / 10), totalSteps: o.steps }, // the shipped judges'
     logEvery: o.logEvery,
-    checkpointEvery: o.checkpointEvery,
     data: (step) => {
       const examples = o.examples(step);
       return { examples, images: examplePixels(examples, vq) };
@@ -141,7 +137,6 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
       return { loss, metrics: { accuracy: examples.filter((e, i) => a[i] >= 0 === e.yes).length / examples.length } };
     },
     curve: { metrics: ["loss"], title: `judge (${o.kind})` },
-    onLog: o.onLog,
   });
   if (!run.finished) return net;
   net.eval();

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { AdamW, manualSeed, tidy } from "../torch/index.js";
 import { copyMatchingWeights, saveWeights } from "../train/checkpoint.js";
 import { type TrainingBatch, trainingBatch } from "../train/data.js";
-import { runTraining } from "../train/harness.js";
+import { runSettings, runTraining } from "../train/harness.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import type { LogEntry } from "../train/log.js";
 import { imagesToTensor, objectPixelWeight } from "./pixels.js";
@@ -50,15 +50,11 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
   const usage = new Uint32Array(model.codebookSize); // the flat token last
   let last: TrainingBatch | null = null;
   const run = runTraining({
-    runDir: o.runDir,
+    ...runSettings(o),
     model,
     optimizer: opt,
-    steps: o.steps,
-    stopAt: o.stopAt,
-    seed: o.seed,
     schedule: { lr: o.lr, minLr: o.lr / 20, warmupSteps: 200, totalSteps: o.steps }, // the shipped tokenizer's
     logEvery: o.reviveEvery,
-    checkpointEvery: o.checkpointEvery,
     data: (step) => (last = trainingBatch(o.seed, step, o.batch, o.config.imageSize)),
     loss: ({ images }) => {
       const out = model.forward(imagesToTensor(images), objectPixelWeight(images, o.objectWeight));
@@ -74,7 +70,6 @@ export function trainVQ(o: TrainVQOptions): VQAutoencoder {
       return figures;
     },
     curve: { metrics: ["loss", "recon"], title: "VQ tokenizer" },
-    onLog: o.onLog,
   });
   if (!run.finished) return model;
   saveWeights(o.out, model, o.config, { steps: String(o.steps), seed: String(o.seed), ...(o.init ? { init: o.init } : {}) });

@@ -39,6 +39,13 @@ export interface HarnessOptions<D> {
   onLog?: (entry: LogEntry) => void;
 }
 
+/** What a loop's options and the harness share, taken as they are. */
+export type RunSettings = Pick<HarnessOptions<unknown>, "runDir" | "steps" | "stopAt" | "seed" | "checkpointEvery" | "onLog">;
+
+export function runSettings(o: RunSettings): RunSettings {
+  return { runDir: o.runDir, steps: o.steps, stopAt: o.stopAt, seed: o.seed, checkpointEvery: o.checkpointEvery, onLog: o.onLog };
+}
+
 export interface HarnessResult {
   start: number; // the step the run resumed from
   done: number; // the step it stopped after
