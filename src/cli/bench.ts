@@ -5,6 +5,7 @@ import { addEngineBench } from "./bench-engine.js";
 import { addGenerateBench } from "./bench-generate.js";
 import { addHeldOutBench } from "./bench-heldout.js";
 import { addOracleBench } from "./bench-oracle.js";
+import { addReasonsBench } from "./bench-reasons.js";
 import { addReplayBench } from "./bench-replay.js";
 import { addTokenizerBench } from "./bench-tokenizer.js";
 
@@ -17,4 +18,5 @@ export function registerBench(program: Command): void {
   addHeldOutBench(bench);
   addReplayBench(bench);
   addOracleBench(bench);
+  addReasonsBench(bench);
 }

@@ -1,17 +1,15 @@
 // `imagecot train judge`: the data and settings of the two embedded judges.
-import { evaluateImage } from "../geneval/rules.js";
-import { decodeTokens } from "../generator/pipeline.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
-import { type CollectedPrompt, readCollected } from "../judges/collect.js";
-import { DEFAULT_MIX, type Example, cleanExamples, pathExample } from "../judges/examples.js";
-import { DEFAULT_JUDGE_NET } from "../judges/model.js";
+import type { RGBImage } from "../shapes/image.js";
+import { readCollected, splitCollected } from "../judges/collect.js";
+import { DEFAULT_MIX, type Example, cleanExamples, mixedPrompts, pathExample, rankingGroup } from "../judges/examples.js";
+import { DEFAULT_JUDGE_NET, type JudgeNetConfig } from "../judges/model.js";
 import { trainJudge } from "../judges/train.js";
 import { loadVQ } from "../models/load.js";
-import { detect } from "../shapes/detector.js";
 import { VOCAB } from "../tokenizer/text.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import type { LogEntry } from "../train/log.js";
-import { mulberry32 } from "../util/prng.js";
+import { type Rng, mulberry32 } from "../util/prng.js";
 import { fromRoot } from "../util/root.js";
 import { UserError } from "./run.js";
 
@@ -28,65 +26,91 @@ export interface TrainJudgeCliOptions {
   seed: number;
   stopAt?: number;
   init?: string;
-  clarityAgreement: number;
+  channels?: string;
+  dModel?: number;
+  layers?: number;
+  roundTrip: number;
+  group: number;
 }
 
-/** Held-out prompts: one in ten, by position in the collection (prompts differ across collections). */
-const isHeldOut = (i: number) => i % 10 === 9;
+/**
+ * Zero-shot examples: clean renders, a share of them passed through the tokenizer (still no
+ * generator output: what a perfect generator would draw, with the tokenizer's blur).
+ */
+function zeroShotExamples(seed: number, step: number, batch: number, size: number, vq: VQAutoencoder | null, share: number): Example[] {
+  const examples = cleanExamples(seed, step, batch, size);
+  if (!vq || share <= 0) return examples;
+  const rng = mulberry32((seed * 31 + step) >>> 0);
+  const through = examples.flatMap((_, i) => (rng() < share ? [i] : []));
+  const images = vq.reconstruct(through.map((i) => examples[i].image as RGBImage));
+  through.forEach((i, k) => (examples[i] = { ...examples[i], image: images[k] }));
+  return examples;
+}
 
 /**
- * The first step whose intermediate image the detector reads as it reads the final, for at
- * least `agreement` of the paths sampled, balanced over finals that are right and wrong (most
- * finals are wrong, so plain agreement is high from the first blurry step): from there on,
- * steps are labelled "clear".
+ * A fine-tuning batch: half groups of one prompt's paths (outcome and potential in turn, for the
+ * ranking term), half single examples of the four questions.
  */
-export function clearFromStep(data: readonly CollectedPrompt[], vq: VQAutoencoder, steps: number, agreement: number, sample = 300): { step: number; agreement: number[] } {
-  const paths = data.slice(0, sample).map((p) => ({ meta: p.meta, path: p.paths[0] }));
-  const rates = Array.from({ length: steps }, (_, s) => {
-    const images = decodeTokens(vq, paths.map((p) => Int32Array.from(p.path.predictions[s])));
-    const same = paths.map((p, k) => evaluateImage(p.meta, detect(images[k])).correct === p.path.correct);
-    const rate = (correct: boolean) => {
-      const idx = paths.flatMap((p, k) => (p.path.correct === correct ? [k] : []));
-      return idx.filter((k) => same[k]).length / Math.max(1, idx.length);
-    };
-    return (rate(true) + rate(false)) / 2;
-  });
-  return { step: rates.findIndex((r) => r >= agreement), agreement: rates.map((r) => Math.round(r * 1000) / 1000) };
+function fineTuneBatch(train: Parameters<typeof pathExample>[0], mixed: Parameters<typeof rankingGroup>[0], rng: Rng, batch: number, group: number, T: number): Example[] {
+  const out: Example[] = [];
+  for (let g = 0; out.length < batch / 2; g++) out.push(...rankingGroup(mixed, rng, g % 2 === 0 ? "outcome" : "potential", Math.min(group, batch / 2 - out.length), T, g));
+  while (out.length < batch) out.push(pathExample(train, rng, { steps: T, mix: DEFAULT_MIX }));
+  return out;
 }
 
 export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) => void): void {
   const runDir = o.runDir ?? `runs/judge-${o.kind}`;
   const out = o.out ?? fromRoot("models", `judge-${o.kind}.safetensors`);
   const results = o.results ?? `results/train-judge-${o.kind}.json`;
-  const config = { ...DEFAULT_JUDGE_NET, textVocab: VOCAB.length, maxText: 16 };
+  const channels = o.channels ? o.channels.split(",").map(Number) : DEFAULT_JUDGE_NET.channels;
+  if (channels.some((c) => !Number.isInteger(c) || c < 8 || c % 8 !== 0)) throw new UserError(`--channels must be widths divisible by 8 (GroupNorm's groups), got ${o.channels}`);
+  if (o.group < 2) throw new UserError("--group must be at least 2 (a ranking needs a pair)");
+  const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, textVocab: VOCAB.length, maxText: 16 };
   const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, onLog };
   if (o.kind === "zero-shot") {
-    const heldOut = Array.from({ length: 16 }, (_, s) => cleanExamples(o.seed + 7777, s, 64, config.imageSize)).flat();
-    trainJudge({ ...common, examples: (step) => cleanExamples(o.seed, step, o.batch, config.imageSize), heldOut }, null);
+    const vq = o.roundTrip > 0 ? loadVQ(o.tokenizer) : null;
+    // held out: clean renders of another seed (the gate is on clean renders)
+    const heldOut = Array.from({ length: 32 }, (_, s) => cleanExamples(o.seed + 7777, s, 64, config.imageSize)).flat();
+    trainJudge(
+      { ...common, examples: (step) => zeroShotExamples(o.seed, step, o.batch, config.imageSize, vq, o.roundTrip), heldOut, notes: { round_trip_share: o.roundTrip } },
+      null,
+    );
     return;
   }
   if (!o.data) throw new UserError("--kind fine-tuned needs --data (folders written by 'imagecot data paths')");
   const all = readCollected(o.data.split(","));
   if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
-  const train = all.filter((_, i) => !isHeldOut(i));
-  const held = all.filter((_, i) => isHeldOut(i));
+  if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${o.data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
+  const { train, heldOut: held } = splitCollected(all);
+  const mixed = mixedPrompts(train);
+  if (mixed.length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
   const vq = loadVQ(o.tokenizer);
   const T = DEFAULT_SAMPLE.steps;
-  const clear = clearFromStep(train, vq, T, o.clarityAgreement);
-  if (clear.step < 0) throw new UserError(`no step reaches ${o.clarityAgreement} agreement with the final: ${clear.agreement.join(", ")}`);
-  process.stderr.write(`clarity: steps >= ${clear.step} are clear (balanced detector agreement with the final by step: ${clear.agreement.join(", ")})\n`);
-  const ex = { steps: T, clearFrom: clear.step, mix: DEFAULT_MIX };
+  if (all.some((p) => p.paths.some((q) => q.predictions.length !== T))) throw new UserError(`${o.data} holds paths of other than ${T} steps`);
   const rng = mulberry32(o.seed + 99);
-  const heldOut: Example[] = Array.from({ length: 2048 }, () => pathExample(held, rng, ex));
+  // held out: every mixed prompt's paths as one outcome group and one potential group, plus single examples
+  const heldMixed = mixedPrompts(held);
+  const heldOut: Example[] = [
+    ...heldMixed.flatMap((p, g) => rankingGroup([p], rng, "outcome", p.paths.length, T, 2 * g)),
+    ...heldMixed.flatMap((p, g) => rankingGroup([p], rng, "potential", p.paths.length, T, 2 * g + 1)),
+    ...Array.from({ length: 2048 }, () => pathExample(held, rng, { steps: T, mix: DEFAULT_MIX })),
+  ];
   trainJudge(
     {
       ...common,
-      examples: (step) => {
-        const r = mulberry32(o.seed * 1_000_003 + step);
-        return Array.from({ length: o.batch }, () => pathExample(train, r, ex));
-      },
+      config: { ...config, imageSize: vq.config.imageSize }, // it judges the tokenizer's images
+      examples: (step) => fineTuneBatch(train, mixed, mulberry32(o.seed * 1_000_003 + step), o.batch, o.group, T),
       heldOut,
-      notes: { clarity_agreement: o.clarityAgreement, clear_from_step: clear.step, clarity_agreement_by_step: clear.agreement, train_prompts: train.length, held_out_prompts: held.length, mix: DEFAULT_MIX },
+      notes: {
+        clarity: "per path: steps from the first one whose prediction the detector reads as it reads the path's final",
+        train_prompts: train.length,
+        train_paths: train.reduce((n, p) => n + p.paths.length, 0),
+        mixed_train_prompts: mixed.length,
+        held_out_prompts: held.length,
+        mixed_held_out_prompts: heldMixed.length,
+        ranking_group: o.group,
+        mix: DEFAULT_MIX,
+      },
     },
     vq,
   );

@@ -150,11 +150,11 @@ export function registerTrain(program: Command): void {
     .option("--data <dirs>", "fine-tuned: comma-separated folders from 'imagecot data paths'")
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .option("--init <file>", "start from these judge weights (e.g. the zero-shot judge's, to fine-tune it)")
-    .addOption(
-      new Option("--clarity-agreement <x>", "fine-tuned: steps are 'clear' from the first one the detector reads like the final on this share of paths (balanced)")
-        .default(0.8)
-        .argParser(numberOption),
-    )
+    .option("--channels <list>", "conv widths, one stride-2 stage each: 3 stages see an 8x8 grid of patches, 2 a 16x16 one (default 32,64,128)")
+    .addOption(new Option("--d-model <n>", "transformer width (default 128)").argParser(intOption))
+    .addOption(new Option("--layers <n>", "transformer blocks (default 2)").argParser(intOption))
+    .addOption(new Option("--round-trip <share>", "zero-shot: share of training renders passed through the tokenizer").default(0.5).argParser(numberOption))
+    .addOption(new Option("--group <n>", "fine-tuned: paths of one prompt per ranking group").default(8).argParser(intOption))
     .option("--run-dir <dir>", "checkpoint and log folder (default runs/judge-KIND)")
     .option("--out <file>", "final weights (default models/judge-KIND.safetensors)")
     .option("--results <file>", "summary with held-out accuracy (default results/train-judge-KIND.json)")

@@ -2,6 +2,8 @@
 // test prompt), every step's prediction kept, the final labelled by the detector, and
 // Math-Shepherd rollouts: from one step of each path, 3 more completions with fresh streams;
 // with the path's own ending that makes 4, and the step is "yes" if any of them ends correct.
+// Each path also gets its clarity label from its own images (clarity.ts): the first step from
+// which the detector reads every step's prediction as it reads the final.
 // Written in chunks of prompts, each file atomic, so a killed run resumes where it stopped.
 import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +15,7 @@ import { PathBatch, type PathState, type SampleOptions } from "../generator/samp
 import { detect } from "../shapes/detector.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { clearFrom, readingKey } from "./clarity.js";
 import { mulberry32, randInt } from "../util/prng.js";
 
 /** Completions per Math-Shepherd step besides the path's own ending. */
@@ -27,6 +30,8 @@ export interface CollectedPath {
   detections: Detection[];
   /** Math-Shepherd: the step after which the rollouts started, and whether each ended correct */
   rollout: { step: number; correct: boolean[] };
+  /** the first step from which the detector reads every prediction of this path as it reads the final */
+  clearFrom: number;
 }
 
 export interface CollectedPrompt {
@@ -70,6 +75,11 @@ async function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, p
   }
   const finals = batch.live().map((id) => batch.tokens(id));
   const detections = decodeTokens(p.tokenizer, finals).map(detect);
+  // per path, the detector's reading of every intermediate prediction (the last one is the final)
+  const clear = predictions.map((preds, i) => {
+    const readings = decodeTokens(p.tokenizer, preds.slice(0, T - 1).map((x) => Int32Array.from(x))).map((img) => readingKey(meta, detect(img)));
+    return clearFrom([...readings, readingKey(meta, detections[i])]);
+  });
   // rollouts, batched by the step they start from
   const rolloutCorrect: boolean[][] = Array.from({ length: o.pathsPerPrompt }, () => []);
   for (const step of new Set(rolloutStep)) {
@@ -92,6 +102,7 @@ async function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, p
       correct: evaluateImage(meta, detections[i]).correct,
       detections: detections[i],
       rollout: { step: rolloutStep[i], correct: rolloutCorrect[i] },
+      clearFrom: clear[i],
     })),
   };
 }
@@ -111,6 +122,15 @@ export async function collectPaths(p: Pipeline, o: CollectOptions): Promise<void
     }
     o.onProgress?.(Math.min((c + 1) * o.chunk, o.prompts), o.prompts);
   }
+}
+
+/**
+ * The judges' split of a collection: one prompt in ten, by position, is held out of judge
+ * training (prompts differ across collections); held-out figures and reasons are measured on it.
+ */
+export function splitCollected(all: readonly CollectedPrompt[]): { train: CollectedPrompt[]; heldOut: CollectedPrompt[] } {
+  const held = (i: number) => i % 10 === 9;
+  return { train: all.filter((_, i) => !held(i)), heldOut: all.filter((_, i) => held(i)) };
 }
 
 /** Every collected prompt under the given folders. */

@@ -1,18 +1,19 @@
 // Training examples of the embedded judges. Zero-shot: clean renders of training prompts with a
 // matching scene, a near miss, or another prompt's scene - it never sees a generator output.
 // Fine-tuned: the generator's own paths for training prompts (collect.ts), labelled as
-// METHOD.md says: outcome = the final's correctness; process = Math-Shepherd; clarity = by
-// step; potential = the path's final correctness, asked at clear steps.
+// METHOD.md says: outcome = the final's correctness; process = Math-Shepherd; clarity = from
+// the path's own images (clarity.ts); potential = the path's final correctness, asked at the
+// path's clear steps. Groups of one prompt's paths, right and wrong, carry the ranking term.
 import { readMetadataFile } from "../geneval/metadata.js";
 import { evaluateImage } from "../geneval/rules.js";
 import type { PromptMeta } from "../geneval/types.js";
 import type { RGBImage } from "../shapes/image.js";
 import { renderScene } from "../shapes/render.js";
-import { nearMissKinds, sampleNearMiss, sampleScene, sceneDetections, sceneRng } from "../shapes/scene.js";
+import { type NearMissKind, nearMissKinds, sampleNearMiss, sampleScene, sceneDetections, sceneRng } from "../shapes/scene.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
 import { type Rng, randInt } from "../util/prng.js";
 import type { Question } from "./judge.js";
-import type { CollectedPrompt } from "./collect.js";
+import type { CollectedPath, CollectedPrompt } from "./collect.js";
 import { type Observation, observe } from "../geneval/observe.js";
 
 export const QUESTION_ID: Readonly<Record<Question, number>> = { outcome: 0, process: 1, clarity: 2, potential: 3 };
@@ -33,6 +34,10 @@ export interface Example {
   yes: boolean;
   /** reflection targets, when known */
   obs: Observation | null;
+  /** examples of one group (paths of one prompt, one question) are ranked against each other */
+  group?: number;
+  /** what a clean-render example shows: the prompt's scene, a near miss of a kind, or another prompt's scene */
+  kind?: "match" | NearMissKind | "other";
 }
 
 let sampler: ReturnType<typeof createTrainPromptSampler> | null = null;
@@ -45,34 +50,37 @@ export function cleanExamples(seed: number, step: number, batch: number, size: n
     const meta = sampler!.sample(rng);
     const u = rng();
     let scene;
-    if (u < 0.5) scene = sampleScene(meta, rng, { size });
+    let kind: Example["kind"];
+    if (u < 0.5) [scene, kind] = [sampleScene(meta, rng, { size }), "match"];
     else if (u < 0.85) {
       const kinds = nearMissKinds(meta);
-      scene = sampleNearMiss(meta, kinds[randInt(rng, kinds.length)], rng, { size }).scene;
-    } else scene = sampleScene(sampler!.sample(rng), rng, { size }); // another prompt's scene
+      kind = kinds[randInt(rng, kinds.length)];
+      scene = sampleNearMiss(meta, kind, rng, { size }).scene;
+    } else [scene, kind] = [sampleScene(sampler!.sample(rng), rng, { size }), "other"]; // another prompt's scene
     const detections = sceneDetections(scene);
-    return { meta, image: renderScene(scene), question: "outcome", yes: evaluateImage(meta, detections).correct, obs: observe(meta, detections) };
+    return { meta, image: renderScene(scene), question: "outcome", yes: evaluateImage(meta, detections).correct, obs: observe(meta, detections), kind };
   });
 }
 
 /** How the collected paths are turned into labelled examples. */
 export interface PathExampleOptions {
   steps: number;
-  /** intermediate images from this step on are "clear" */
-  clearFrom: number;
-  /** share of each question in a batch */
+  /** share of each question among single examples */
   mix: Readonly<Record<Question, number>>;
 }
 
-export const DEFAULT_MIX: Readonly<Record<Question, number>> = { outcome: 0.35, process: 0.2, clarity: 0.15, potential: 0.3 };
+export const DEFAULT_MIX: Readonly<Record<Question, number>> = { outcome: 0.25, process: 0.25, clarity: 0.25, potential: 0.25 };
 
-/** One fine-tuning example drawn from the collected paths. */
-export function pathExample(data: readonly CollectedPrompt[], rng: Rng, o: PathExampleOptions): Example {
-  const { meta, paths } = data[randInt(rng, data.length)];
-  const path = paths[randInt(rng, paths.length)];
-  const T = o.steps;
-  let u = rng();
-  const question = (Object.keys(o.mix) as Question[]).find((q) => (u -= o.mix[q]) < 0) ?? "outcome";
+/**
+ * The step at which PARM would ask a path's potential: its first clear step, moved a little
+ * either way so a judge that calls a step clear early or late still answers well; never the
+ * final step (potential is asked of intermediate images).
+ */
+function potentialStep(path: CollectedPath, T: number, rng: Rng): number {
+  return Math.max(0, Math.min(T - 2, path.clearFrom - 1 + randInt(rng, 3)));
+}
+
+function labelled(meta: PromptMeta, path: CollectedPath, question: Question, T: number, rng: Rng): Example {
   switch (question) {
     case "outcome":
       return { meta, image: path.predictions[T - 1], question, yes: path.correct, obs: observe(meta, path.detections) };
@@ -81,13 +89,44 @@ export function pathExample(data: readonly CollectedPrompt[], rng: Rng, o: PathE
       return { meta, image: path.predictions[s], question, step: s, steps: T, yes: path.correct || path.rollout.correct.some(Boolean), obs: null };
     }
     case "clarity": {
+      // the step is not an input of the clarity question: the answer must come from the image
       const s = randInt(rng, T - 1);
-      return { meta, image: path.predictions[s], question, step: s, steps: T, yes: s >= o.clearFrom, obs: null };
+      return { meta, image: path.predictions[s], question, yes: s >= path.clearFrom, obs: null };
     }
     case "potential": {
-      // asked at a path's first clear step; a little earlier too, so a judge that calls a step clear early still answers well
-      const s = Math.max(0, o.clearFrom - 2) + randInt(rng, T - 1 - Math.max(0, o.clearFrom - 2));
+      const s = potentialStep(path, T, rng);
       return { meta, image: path.predictions[s], question, step: s, steps: T, yes: path.correct, obs: null };
     }
   }
+}
+
+/** One fine-tuning example drawn from the collected paths. */
+export function pathExample(data: readonly CollectedPrompt[], rng: Rng, o: PathExampleOptions): Example {
+  const { meta, paths } = data[randInt(rng, data.length)];
+  const path = paths[randInt(rng, paths.length)];
+  let u = rng();
+  const question = (Object.keys(o.mix) as Question[]).find((q) => (u -= o.mix[q]) < 0) ?? "outcome";
+  return labelled(meta, path, question, o.steps, rng);
+}
+
+/** The prompts whose paths end both right and wrong: the only ones a ranking term learns from. */
+export function mixedPrompts(data: readonly CollectedPrompt[]): CollectedPrompt[] {
+  return data.filter((d) => d.paths.some((p) => p.correct) && d.paths.some((p) => !p.correct));
+}
+
+/**
+ * A group of `size` paths of one mixed prompt, half right and half wrong where the prompt has
+ * them, all asked `question` (outcome on the finals, potential at each path's own clear step).
+ */
+export function rankingGroup(mixed: readonly CollectedPrompt[], rng: Rng, question: "outcome" | "potential", size: number, T: number, group: number): Example[] {
+  const { meta, paths } = mixed[randInt(rng, mixed.length)];
+  const pick = (xs: CollectedPath[], k: number) => {
+    const left = xs.slice();
+    return Array.from({ length: Math.min(k, left.length) }, () => left.splice(randInt(rng, left.length), 1)[0]);
+  };
+  const right = paths.filter((p) => p.correct);
+  const wrong = paths.filter((p) => !p.correct);
+  const r = pick(right, Math.max(1, Math.min(right.length, size - Math.min(wrong.length, Math.floor(size / 2)))));
+  const w = pick(wrong, size - r.length);
+  return [...r, ...w].map((path) => ({ ...labelled(meta, path, question, T, rng), group }));
 }

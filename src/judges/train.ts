@@ -1,5 +1,7 @@
-// Trains an embedded judge: binary cross-entropy on the yes/no answer, plus the reflection
-// heads (counts and colours per mentioned object, relations) where the example knows them.
+// Trains an embedded judge: binary cross-entropy on the yes/no answer, a Bradley-Terry ranking
+// term over each group of one prompt's paths (so it learns to order paths, not to sort
+// prompts), plus the reflection heads (counts and colours per mentioned object, relations)
+// where the example knows them.
 // Resumable (../train/harness.ts); a held-out split is scored at the end so the summary says
 // how well it judges.
 import { join } from "node:path";
@@ -16,6 +18,8 @@ import { writeTrainingSummary } from "../train/summary.js";
 import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
 import type { Question } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig, SLOTS } from "./model.js";
+import { pairwiseAccuracy, pairwiseRankingLoss } from "./ranking.js";
+import { expectedCalibrationError } from "./calibration.js";
 
 export interface TrainJudgeOptions {
   kind: string; // what the weights are (zero-shot, fine-tuned): stored in their metadata
@@ -62,9 +66,15 @@ export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { 
   };
 }
 
-/** Network inputs of questions; as the zero-shot judge asks them: every question as the outcome question about the image. */
+/**
+ * Network inputs of questions; as the zero-shot judge asks them: every question as the outcome
+ * question about the image. Clarity is asked without the step, so its answer can only come from
+ * the image.
+ */
 export function questionItems(xs: readonly { prompt: string; question: Question; step?: number; steps?: number }[], zeroShot = false) {
-  return xs.map((x) => (zeroShot ? { prompt: x.prompt, question: QUESTION_ID.outcome } : { prompt: x.prompt, question: QUESTION_ID[x.question], step: x.step, steps: x.steps }));
+  return xs.map((x) =>
+    zeroShot ? { prompt: x.prompt, question: QUESTION_ID.outcome } : x.question === "clarity" ? { prompt: x.prompt, question: QUESTION_ID.clarity } : { prompt: x.prompt, question: QUESTION_ID[x.question], step: x.step, steps: x.steps },
+  );
 }
 
 function asItems(examples: readonly Example[], zeroShot = false) {
@@ -77,6 +87,9 @@ function batchLoss(net: JudgeNet, examples: readonly Example[], images: RGBImage
   const out = net.forward(judgeInput(net, images, asItems(examples)));
   const yes = tensor(examples.map((e) => (e.yes ? 1 : 0)), [B]);
   let loss = F.bceWithLogits(out.yes, yes);
+  // examples without a group are their own group of one: they form no pair
+  const ranking = pairwiseRankingLoss(out.yes, examples.map((e, i) => e.group ?? -1 - i), examples.map((e) => e.yes));
+  if (ranking) loss = loss.add(ranking);
   const slot = (f: (o: NonNullable<Example["obs"]>, s: number) => number) =>
     examples.flatMap((e) => Array.from({ length: SLOTS }, (_, s) => (e.obs && s < e.obs.counts.length ? f(e.obs, s) : -100)));
   const counts = slot((o, s) => o.counts[s]);
@@ -98,22 +111,52 @@ export interface HeldOutScore {
   examples: number;
   share_yes: number;
   accuracy: number;
+  /** how often a right example of a group scores above a wrong one (groups of one prompt's paths) */
+  ranking?: { accuracy: number; pairs: number };
+  /** on the outcome question: expected calibration error of P(yes) over 10 bins */
+  ece?: number;
 }
 
-/** Accuracy of the yes/no answer (P(yes) >= 0.5) per question on held-out examples. */
-export function scoreHeldOut(net: JudgeNet, examples: readonly Example[], vq: VQAutoencoder | null, zeroShot = false): HeldOutScore[] {
+export interface HeldOutReport {
+  by_question: HeldOutScore[];
+  /** clean renders: accuracy on each kind (the prompt's scene, each near-miss kind, another prompt's scene) */
+  by_kind?: Record<string, { examples: number; accuracy: number }>;
+  /** clean renders: the mean of the accuracies on matching and on non-matching scenes */
+  balanced_accuracy?: number;
+}
+
+/** P(yes) of every example, in batches. */
+export function answerExamples(net: JudgeNet, examples: readonly Example[], vq: VQAutoencoder | null, zeroShot = false): number[] {
   const pYes: number[] = [];
   for (let i = 0; i < examples.length; i += 128) {
     const part = examples.slice(i, i + 128);
     const images = examplePixels(part, vq);
     pYes.push(...noGrad(() => tidy(() => net.forward(judgeInput(net, images, asItems(part, zeroShot))).yes.sigmoid().toArray())));
   }
+  return pYes;
+}
+
+/** Accuracy (P(yes) >= 0.5) per question, ranking within groups, calibration, and per kind of clean render. */
+export function scoreHeldOut(net: JudgeNet, examples: readonly Example[], vq: VQAutoencoder | null, zeroShot = false): HeldOutReport {
+  const pYes = answerExamples(net, examples, vq, zeroShot);
+  const right = (i: number) => pYes[i] >= 0.5 === examples[i].yes;
+  const accuracy = (idx: number[]) => idx.filter(right).length / Math.max(1, idx.length);
   const questions = [...new Set(examples.map((e) => e.question))];
-  return questions.map((q) => {
+  const by_question = questions.map((q): HeldOutScore => {
     const idx = examples.flatMap((e, i) => (e.question === q ? [i] : []));
-    const right = idx.filter((i) => pYes[i] >= 0.5 === examples[i].yes).length;
-    return { question: q, examples: idx.length, share_yes: idx.filter((i) => examples[i].yes).length / idx.length, accuracy: right / idx.length };
+    const grouped = idx.filter((i) => examples[i].group !== undefined);
+    const ranking = pairwiseAccuracy(grouped.map((i) => pYes[i]), grouped.map((i) => examples[i].group!), grouped.map((i) => examples[i].yes));
+    const ece = q === "outcome" ? expectedCalibrationError(idx.map((i) => pYes[i]), idx.map((i) => examples[i].yes)).ece : undefined;
+    return { question: q, examples: idx.length, share_yes: idx.filter((i) => examples[i].yes).length / idx.length, accuracy: accuracy(idx), ...(ranking ? { ranking } : {}), ...(ece !== undefined ? { ece } : {}) };
   });
+  const kinds = [...new Set(examples.flatMap((e) => (e.kind ? [e.kind] : [])))].sort();
+  if (kinds.length === 0) return { by_question };
+  const of = (f: (e: Example) => boolean) => examples.flatMap((e, i) => (f(e) ? [i] : []));
+  return {
+    by_question,
+    by_kind: Object.fromEntries(kinds.map((k) => [k, { examples: of((e) => e.kind === k).length, accuracy: accuracy(of((e) => e.kind === k)) }])),
+    balanced_accuracy: (accuracy(of((e) => e.yes)) + accuracy(of((e) => !e.yes))) / 2,
+  };
 }
 
 export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): JudgeNet {

@@ -12,6 +12,8 @@
 // results/tokenizer-attempt-fsq.json.)
 import { Conv2d, F, GroupNorm, Module, ModuleList, type Tensor, noGrad, randn, tensor, tidy, where, zeros } from "../torch/index.js";
 import { BACKGROUND } from "../shapes/world.js";
+import type { RGBImage } from "../shapes/image.js";
+import { imagesToTensor, tensorToImages } from "./pixels.js";
 
 export interface VQConfig {
   imageSize: number; // pixels per side of the input image
@@ -176,6 +178,11 @@ export class VQAutoencoder extends Module {
       const zq = F.embedding(this.normalisedCodebook(), tokens.clamp(0, this.flatId - 1)); // (B, G, G, D)
       return this.decoder.forward(where(flat, this.flatCode, zq).permute([0, 3, 1, 2])).clamp(-1, 1);
     });
+  }
+
+  /** Images through the tokenizer and back: what the generator's images look like at best. */
+  reconstruct(images: RGBImage[]): RGBImage[] {
+    return images.length === 0 ? [] : noGrad(() => tidy(() => tensorToImages(this.decode(this.encode(imagesToTensor(images))))));
   }
 
   /**

@@ -33,6 +33,7 @@ test("collected paths keep every step, label finals, carry Math-Shepherd rollout
       assert.equal(path.correct, false, "an untrained model draws no shapes the detector accepts");
       assert.equal(path.rollout.correct.length, EXTRA_ROLLOUTS);
       assert.ok(path.rollout.step >= 0 && path.rollout.step < T - 1);
+      assert.ok(Number.isInteger(path.clearFrom) && path.clearFrom >= 0 && path.clearFrom <= T - 1, "a clarity label from the path's own images");
     }
   }
   const first = join(dir, "chunk-00000.json");

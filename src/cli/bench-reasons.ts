@@ -1,0 +1,36 @@
+// `imagecot bench reasons`: the reflecting judge's reasons against the detector's, on the failing
+// finals of collected prompts the judges never trained on (the collection's held-out tenth).
+import { Command, Option } from "commander";
+import { decodeTokens } from "../generator/pipeline.js";
+import { readCollected, splitCollected } from "../judges/collect.js";
+import { reasonAgreement } from "../judges/reasons.js";
+import { loadVQ } from "../models/load.js";
+import { DEFAULT_TOKENIZER } from "../models/paths.js";
+import { writeResult } from "../util/provenance.js";
+import { cliJudge } from "./judge.js";
+import { intOption } from "./options.js";
+import { UserError } from "./run.js";
+
+export function addReasonsBench(bench: Command): void {
+  bench
+    .command("reasons")
+    .description("how often the reflecting judge's reason for a failing final is the detector's, on held-out collected prompts")
+    .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths'")
+    .option("--judge <name>", "reflecting judge", "fine-tuned")
+    .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
+    .addOption(new Option("--max <n>", "failing finals at most").default(2000).argParser(intOption))
+    .option("--json", "print the figures as one JSON line")
+    .option("--out <file>", "also write them with their provenance (e.g. results/reasons.json)")
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench reasons --data runs/paths-v2 --judge fine-tuned --out results/reasons.json")
+    .action(async (o: { data: string; judge: string; tokenizer: string; max: number; json?: boolean; out?: string }) => {
+      const { heldOut } = splitCollected(readCollected(o.data.split(",")));
+      const failing = heldOut.flatMap((p) => p.paths.filter((q) => !q.correct).map((q) => ({ meta: p.meta, path: q }))).slice(0, o.max);
+      if (failing.length === 0) throw new UserError(`no failing finals among the held-out prompts of ${o.data}`);
+      const vq = loadVQ(o.tokenizer);
+      const images = decodeTokens(vq, failing.map((f) => Int32Array.from(f.path.predictions.at(-1)!)));
+      const judge = cliJudge({ judge: o.judge });
+      const result = await reasonAgreement(judge, failing.map((f, k) => ({ meta: f.meta, image: images[k], detections: f.path.detections })));
+      if (o.out) writeResult(o.out, { reasons: { data: o.data, judge: o.judge, ...result } });
+      process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
+    });
+}

@@ -1,0 +1,36 @@
+// The reasons check: a reflecting judge's reason against the detector's, counted word for word.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Detection, PromptMeta } from "../../src/geneval/types.js";
+import type { Judge } from "../../src/judges/judge.js";
+import { detectorReason, reasonAgreement } from "../../src/judges/reasons.js";
+import { createImage } from "../../src/shapes/image.js";
+
+const two: PromptMeta = { tag: "counting", include: [{ class: "circle", count: 2 }], exclude: [{ class: "circle", count: 3 }], prompt: "a photo of two circles" };
+const red: PromptMeta = { tag: "colors", include: [{ class: "star", count: 1, color: "red" }], prompt: "a photo of a red star" };
+const det = (cls: string, color: Detection["color"], x = 5): Detection => ({ class: cls, box: [x, 5, x + 10, 15], confidence: 0.99, color });
+
+test("the detector's reason names what GenEval's rules find wrong", () => {
+  assert.equal(detectorReason(two, [det("circle", "red")]), "expected two circles , found one");
+  assert.equal(detectorReason(red, [det("star", "blue")]), "expected a red star , found a blue star");
+});
+
+test("agreement counts reasons equal word for word, per tag, and keeps disagreements to read", async () => {
+  const said = new Map([
+    ["a photo of two circles", "expected two circles , found one"],
+    ["a photo of a red star", "expected a red star , found a green star"],
+  ]);
+  const judge: Judge = { name: "stub", judge: async () => [], reflect: async (prompt) => ({ pYes: 0.2, reason: said.get(prompt)! }) };
+  const image = createImage(8, 8);
+  const r = await reasonAgreement(judge, [
+    { meta: two, image, detections: [det("circle", "red")] },
+    { meta: two, image, detections: [det("circle", "red"), det("circle", "red", 30), det("circle", "red", 45)] }, // three: the judge said one
+    { meta: red, image, detections: [det("star", "blue")] },
+  ]);
+  assert.equal(r.finals, 3);
+  assert.equal(r.agreement, 1 / 3);
+  assert.equal(r.said_no, 1);
+  assert.deepEqual(r.by_tag, { colors: { finals: 1, agreement: 0 }, counting: { finals: 2, agreement: 0.5 } });
+  assert.deepEqual(r.examples[0], { prompt: "a photo of two circles", judge: "expected two circles , found one", detector: "expected two circles , found three" });
+  await assert.rejects(reasonAgreement({ name: "plain", judge: async () => [] }, [{ meta: two, image, detections: [] }]), /does not reflect/);
+});

@@ -1,0 +1,67 @@
+// The fine-tuned judge's training end to end on hand-made collected paths: groups for the
+// ranking term, per-path clarity, and held-out ranking and calibration in the summary.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { trainJudgeCommand } from "../../src/cli/train-judge.js";
+import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
+import type { CollectedPrompt } from "../../src/judges/collect.js";
+import { collectionPrompts } from "../../src/judges/collect.js";
+import { saveWeights } from "../../src/train/checkpoint.js";
+import type { HeldOutScore } from "../../src/judges/train.js";
+import { tinyPipeline, VQ_CONFIG } from "../fixtures/tiny.js";
+
+test("fine-tuned judge: trains on groups of a prompt's paths and reports held-out ranking and calibration", () => {
+  const dir = mkdtempSync(join(tmpdir(), "judge-ft-"));
+  const { tokenizer } = tinyPipeline();
+  saveWeights(join(dir, "vq.safetensors"), tokenizer, VQ_CONFIG);
+  const T = DEFAULT_SAMPLE.steps;
+  // 20 prompts of 4 paths: paths 0 and 1 right, 2 and 3 wrong; the grids differ by path
+  const prompts: CollectedPrompt[] = collectionPrompts(3, 20).map((meta, i) => ({
+    meta,
+    paths: [0, 1, 2, 3].map((k) => ({
+      path: k,
+      seed: k,
+      predictions: Array.from({ length: T }, (_, t) => Array.from({ length: 16 }, (_, j) => (i + k * 3 + t + j) % 16)),
+      correct: k < 2,
+      detections: [],
+      rollout: { step: 3, correct: [false, k === 2, false] },
+      clearFrom: 5 + k,
+    })),
+  }));
+  mkdirSync(join(dir, "paths"));
+  writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts }));
+  const results = join(dir, "summary.json");
+  trainJudgeCommand(
+    { kind: "fine-tuned", data: join(dir, "paths"), tokenizer: join(dir, "vq.safetensors"), runDir: join(dir, "run"), out: join(dir, "judge.safetensors"), results, steps: 4, batch: 16, lr: 1e-3, seed: 1, channels: "8,8", dModel: 16, layers: 1, roundTrip: 0, group: 4 },
+    () => {},
+  );
+  const summary = JSON.parse(readFileSync(results, "utf8")).training.settings;
+  assert.equal(summary.train_prompts, 18);
+  assert.equal(summary.held_out_prompts, 2);
+  assert.equal(summary.mixed_train_prompts, 18);
+  const byQ = Object.fromEntries((summary.held_out.by_question as HeldOutScore[]).map((q) => [q.question, q]));
+  for (const q of ["outcome", "potential"]) {
+    // each held-out prompt gives one group per question: 2 right x 2 wrong = 4 pairs
+    assert.equal(byQ[q].ranking!.pairs, 8, q);
+    assert.ok(byQ[q].ranking!.accuracy >= 0 && byQ[q].ranking!.accuracy <= 1);
+  }
+  assert.ok(byQ.outcome.ece! >= 0 && byQ.outcome.ece! <= 1);
+  assert.equal(byQ.clarity.ranking, undefined, "clarity examples are not grouped");
+});
+
+test("fine-tuned judge: refuses data without a right and a wrong path for any prompt", () => {
+  const dir = mkdtempSync(join(tmpdir(), "judge-ft-"));
+  const { tokenizer } = tinyPipeline();
+  saveWeights(join(dir, "vq.safetensors"), tokenizer, VQ_CONFIG);
+  const T = DEFAULT_SAMPLE.steps;
+  const prompts = collectionPrompts(3, 3).map((meta) => ({ meta, paths: [0, 1].map((k) => ({ path: k, seed: k, predictions: Array.from({ length: T }, () => Array(16).fill(0)), correct: false, detections: [], rollout: { step: 1, correct: [false] }, clearFrom: 2 })) }));
+  mkdirSync(join(dir, "paths"));
+  writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts }));
+  assert.throws(
+    () => trainJudgeCommand({ kind: "fine-tuned", data: join(dir, "paths"), tokenizer: join(dir, "vq.safetensors"), steps: 2, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4 }, () => {}),
+    /nothing to rank/,
+  );
+});
