@@ -31,6 +31,7 @@ export interface TrainJudgeCliOptions {
   layers?: number;
   roundTrip: number;
   group: number;
+  validateEvery?: number;
 }
 
 /**
@@ -65,8 +66,9 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   const channels = o.channels ? o.channels.split(",").map(Number) : DEFAULT_JUDGE_NET.channels;
   if (channels.some((c) => !Number.isInteger(c) || c < 8 || c % 8 !== 0)) throw new UserError(`--channels must be widths divisible by 8 (GroupNorm's groups), got ${o.channels}`);
   if (o.group < 2) throw new UserError("--group must be at least 2 (a ranking needs a pair)");
+  if (o.validateEvery !== undefined && (o.validateEvery < 50 || o.validateEvery % 50 !== 0)) throw new UserError("--validate-every must be a multiple of the log interval, 50");
   const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, textVocab: VOCAB.length, maxText: 16 };
-  const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, onLog };
+  const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, validateEvery: o.validateEvery, onLog };
   if (o.kind === "zero-shot") {
     const vq = o.roundTrip > 0 ? loadVQ(o.tokenizer) : null;
     // held out: clean renders of another seed (the gate is on clean renders)

@@ -155,6 +155,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--layers <n>", "transformer blocks (default 2)").argParser(intOption))
     .addOption(new Option("--round-trip <share>", "zero-shot: share of training renders passed through the tokenizer").default(0.5).argParser(numberOption))
     .addOption(new Option("--group <n>", "fine-tuned: paths of one prompt per ranking group").default(8).argParser(intOption))
+    .addOption(new Option("--validate-every <n>", "score the held-out examples into the log every this many steps (a multiple of 50): when held-out ranking stops improving").argParser(intOption))
     .option("--run-dir <dir>", "checkpoint and log folder (default runs/judge-KIND)")
     .option("--out <file>", "final weights (default models/judge-KIND.safetensors)")
     .option("--results <file>", "summary with held-out accuracy (default results/train-judge-KIND.json)")

@@ -43,6 +43,19 @@ export interface TrainJudgeOptions {
   init?: string;
   /** how the data was labelled, for the summary */
   notes?: object;
+  /** score the held-out examples every this many steps (a multiple of logEvery) into the log: when to stop */
+  validateEvery?: number;
+}
+
+/** The held-out figures a log line carries: accuracy, and ranking where the examples are grouped. */
+function validationLine(report: HeldOutReport): Record<string, number> {
+  const line: Record<string, number> = {};
+  for (const q of report.by_question) {
+    line[`val_${q.question}_accuracy`] = q.accuracy;
+    if (q.ranking) line[`val_${q.question}_ranking`] = q.ranking.accuracy;
+  }
+  if (report.balanced_accuracy !== undefined) line.val_balanced_accuracy = report.balanced_accuracy;
+  return line;
 }
 
 /** Pixels for every example, decoding token grids with the tokenizer. */
@@ -178,6 +191,13 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
       const { loss, answer } = batchLoss(net, examples, images);
       const a = answer.toArray();
       return { loss, metrics: { accuracy: examples.filter((e, i) => a[i] >= 0 === e.yes).length / examples.length } };
+    },
+    onLogLine: (step) => {
+      if (!o.validateEvery || (step + 1) % o.validateEvery !== 0) return {};
+      net.eval();
+      const line = validationLine(scoreHeldOut(net, o.heldOut, vq));
+      net.train();
+      return line;
     },
     curve: { metrics: ["loss"], title: `judge (${o.kind})` },
   });

@@ -11,6 +11,7 @@ import type { CollectedPrompt } from "../../src/judges/collect.js";
 import { collectionPrompts } from "../../src/judges/collect.js";
 import { saveWeights } from "../../src/train/checkpoint.js";
 import type { HeldOutScore } from "../../src/judges/train.js";
+import { readTrainLog } from "../../src/train/log.js";
 import { tinyPipeline, VQ_CONFIG } from "../fixtures/tiny.js";
 
 test("fine-tuned judge: trains on groups of a prompt's paths and reports held-out ranking and calibration", () => {
@@ -35,10 +36,12 @@ test("fine-tuned judge: trains on groups of a prompt's paths and reports held-ou
   writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts }));
   const results = join(dir, "summary.json");
   trainJudgeCommand(
-    { kind: "fine-tuned", data: join(dir, "paths"), tokenizer: join(dir, "vq.safetensors"), runDir: join(dir, "run"), out: join(dir, "judge.safetensors"), results, steps: 4, batch: 16, lr: 1e-3, seed: 1, channels: "8,8", dModel: 16, layers: 1, roundTrip: 0, group: 4 },
+    { kind: "fine-tuned", data: join(dir, "paths"), tokenizer: join(dir, "vq.safetensors"), runDir: join(dir, "run"), out: join(dir, "judge.safetensors"), results, steps: 50, batch: 8, lr: 1e-3, seed: 1, channels: "8,8", dModel: 16, layers: 1, roundTrip: 0, group: 4, validateEvery: 50 },
     () => {},
   );
   const summary = JSON.parse(readFileSync(results, "utf8")).training.settings;
+  const last = readTrainLog(join(dir, "run", "log.jsonl")).at(-1)!;
+  assert.ok(last.val_outcome_ranking >= 0 && last.val_potential_ranking <= 1, "held-out ranking is in the log");
   assert.equal(summary.train_prompts, 18);
   assert.equal(summary.held_out_prompts, 2);
   assert.equal(summary.mixed_train_prompts, 18);
