@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
 import { addEngineBench } from "./bench-engine.js";
+import { addFrontierBench } from "./bench-frontier.js";
 import { addGenerateBench } from "./bench-generate.js";
 import { addHeldOutBench } from "./bench-heldout.js";
 import { addOracleBench } from "./bench-oracle.js";
@@ -17,4 +18,5 @@ export function registerBench(program: Command): void {
   addHeldOutBench(bench);
   addReplayBench(bench);
   addOracleBench(bench);
+  addFrontierBench(bench);
 }
