@@ -2,14 +2,12 @@
 // at least one path ends correct by the detector (what a perfect ORM would reach). Analysis
 // only: no strategy or judge reads the detector.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { prediction, readRecording } from "../src/eval/replay.js";
+import { finalsCorrect } from "../src/eval/finals.js";
+import { readRecording, recordingFile, verdictsFile } from "../src/eval/replay.js";
 import { sampleSeed } from "../src/eval/run-suite.js";
-import { evaluateImage } from "../src/geneval/rules.js";
 import { type ScoredImage, summarize } from "../src/geneval/summary.js";
 import { TAGS, type PromptMeta } from "../src/geneval/types.js";
-import { decodeTokens, type Pipeline } from "../src/generator/pipeline.js";
-import { detect } from "../src/shapes/detector.js";
+import type { Pipeline } from "../src/generator/pipeline.js";
 
 export interface OracleResult {
   paths: number;
@@ -30,12 +28,12 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
   let correctPaths = 0;
   let n = 0;
   suite.forEach((meta, i) => {
-    const r = readRecording(join(dir, `${sampleSeed(0, i, 0)}.bin`));
+    const r = readRecording(recordingFile(dir, sampleSeed(0, i, 0)));
     n = r.n;
-    const ok = decodeTokens(p.tokenizer, Array.from({ length: r.n }, (_, k) => prediction(r, k, r.steps - 1))).map((img) => evaluateImage(meta, detect(img)).correct);
+    const ok = finalsCorrect(p, r, meta);
     correctPaths += ok.filter(Boolean).length;
     for (const [j, byTag] of ranked) {
-      const file = join(dir, `${sampleSeed(0, i, 0)}.${j}.json`);
+      const file = verdictsFile(dir, sampleSeed(0, i, 0), j);
       const outcome = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { outcome?: number[] }).outcome : undefined;
       if (!outcome) continue;
       const [won, pairs] = byTag.get(meta.tag) ?? [0, 0];

@@ -73,6 +73,7 @@ async function loadDashboard() {
   $("dash-results").innerHTML = d.rows.length ? d.html.results : "<p class=\"muted\">no strategy results yet</p>";
   $("dash-bytag").innerHTML = d.html.byTag;
   $("dash-nfe").innerHTML = d.html.accuracyNfe;
+  $("dash-frontier").innerHTML = d.html.frontier;
   $("dash-dpo").innerHTML = d.html.dpoPairs;
   $("dash-paper").innerHTML = d.html.paper;
 }

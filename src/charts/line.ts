@@ -1,12 +1,14 @@
 // A line chart as SVG: titled axes (linear or log), grid, series with an optional marker per
 // point, and a legend below. Loss curves use it; so can any chart of numbers against numbers.
-import { color, f1, svgDoc, text } from "./svg.js";
+import { color, esc, f1, svgDoc, text } from "./svg.js";
 import { logTicks, niceTicks, tickLabel } from "./ticks.js";
 
 export interface LineSeries {
   name: string;
   points: [number, number][];
   color?: string; // default: the palette by series index
+  dashed?: boolean; // a reference line (a ceiling, a target) rather than a measured method
+  tips?: string[]; // with markers: each point's hover text, by index into points
 }
 
 export interface LineChart {
@@ -52,11 +54,12 @@ export function lineChartSvg(c: LineChart): string {
   out.push(text(14, (top + bottom) / 2, c.yLabel, `text-anchor="middle" transform="rotate(-90 14 ${f1((top + bottom) / 2)})"`));
   c.series.forEach((s, i) => {
     const col = s.color ?? color(i);
-    const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!c.logX || x > 0) && (!c.logY || y > 0));
-    if (ok.length > 0) out.push(`<polyline fill="none" stroke="${col}" stroke-width="1.5" points="${ok.map(([x, y]) => `${f1(X(x))},${f1(Y(y))}`).join(" ")}"/>`);
-    if (c.markers) for (const [x, y] of ok) out.push(`<circle cx="${f1(X(x))}" cy="${f1(Y(y))}" r="3" fill="${col}"/>`);
+    const dash = s.dashed ? ' stroke-dasharray="6 4"' : "";
+    const ok = s.points.flatMap(([x, y], k) => (Number.isFinite(x) && Number.isFinite(y) && (!c.logX || x > 0) && (!c.logY || y > 0) ? [{ x, y, tip: s.tips?.[k] }] : []));
+    if (ok.length > 0) out.push(`<polyline fill="none" stroke="${col}" stroke-width="1.5"${dash} points="${ok.map(({ x, y }) => `${f1(X(x))},${f1(Y(y))}`).join(" ")}"/>`);
+    if (c.markers) for (const { x, y, tip } of ok) out.push(`<circle cx="${f1(X(x))}" cy="${f1(Y(y))}" r="3" fill="${col}">${tip === undefined ? "" : `<title>${esc(tip)}</title>`}</circle>`);
     const ly = H - legendH + 4 + 16 * i;
-    out.push(`<line x1="${left}" x2="${left + 18}" y1="${ly + 8}" y2="${ly + 8}" stroke="${col}" stroke-width="2"/>`);
+    out.push(`<line x1="${left}" x2="${left + 18}" y1="${ly + 8}" y2="${ly + 8}" stroke="${col}" stroke-width="2"${dash}/>`);
     out.push(text(left + 24, ly + 12, s.name));
   });
   return svgDoc(W, H, c.title, out);

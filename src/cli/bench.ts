@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
 import { addEngineBench } from "./bench-engine.js";
+import { addFrontierBench } from "./bench-frontier.js";
 import { addGenerateBench } from "./bench-generate.js";
 import { addHeldOutBench } from "./bench-heldout.js";
 import { addOracleBench } from "./bench-oracle.js";
@@ -19,4 +20,5 @@ export function registerBench(program: Command): void {
   addReplayBench(bench);
   addOracleBench(bench);
   addReasonsBench(bench);
+  addFrontierBench(bench);
 }

@@ -44,3 +44,8 @@ export function pathsOption(value: string): number {
   if (n < 1 || n > MAX_PATHS) throw new InvalidArgumentError(`expected a number of paths in [1, ${MAX_PATHS}], got '${value}'`);
   return n;
 }
+
+/** A comma-separated list of path counts (each as --n takes one), ascending, without repeats. */
+export function pathsListOption(value: string): number[] {
+  return [...new Set(value.split(",").map((x) => pathsOption(x.trim())))].sort((a, b) => a - b);
+}

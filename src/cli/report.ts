@@ -1,12 +1,13 @@
 // `imagecot report RESULTS --out report.html`: one self-contained HTML report of every strategy
-// row in a results folder (tables, per-tag bars, accuracy against NFE, accuracy against DPO
-// training pairs when the folder has DPO runs, sample grids of chosen and rejected paths), and
-// each chart beside it as SVG and PNG files.
+// row in a results folder (tables, per-tag bars, accuracy against NFE, the compute frontier
+// when the folder has one, accuracy against DPO training pairs when it has DPO runs, sample
+// grids of chosen and rejected paths), and each chart beside it as SVG and PNG files.
 import { existsSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
 import { provenance } from "../util/provenance.js";
 import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
 import { reportHtml } from "../report/html.js";
+import { readFrontiers } from "../report/frontier.js";
 import { reportCharts } from "../report/report-charts.js";
 import { readResultsDir } from "../report/results.js";
 import { withMetadata } from "../charts/svg.js";
@@ -29,18 +30,18 @@ export interface ReportOutput {
   rows: string[];
 }
 
-/** Writes OUT and, per chart, OUT's stem + -NAME.svg and/or .png (-by-tag, -accuracy-nfe, -dpo-pairs). */
+/** Writes OUT and, per chart, OUT's stem + -NAME.svg and/or .png (-by-tag, -accuracy-nfe, -frontier, -dpo-pairs). */
 export function writeReport(dir: string, o: Pick<ReportOptions, "out"> & Partial<Pick<ReportOptions, "charts">>, date = new Date().toISOString()): ReportOutput {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`not a folder: ${dir}`);
-  const { rows, dpo } = (() => {
+  const { rows, dpo, frontiers } = (() => {
     try {
-      return { rows: readResultsDir(dir), dpo: readDpoRuns(dir) };
+      return { rows: readResultsDir(dir), dpo: readDpoRuns(dir), frontiers: readFrontiers(dir) };
     } catch (e) {
       throw new UserError((e as Error).message, 1);
     }
   })();
   if (rows.length === 0) throw new UserError(`no strategy results in ${dir} (write some with 'imagecot eval --suite FILE --strategy NAME --out ${dir}/NAME.json')`);
-  const charts = reportCharts(rows, dpo.length > 0 ? dpoPairsLines(dpo, rows) : null);
+  const charts = reportCharts(rows, dpo.length > 0 ? dpoPairsLines(dpo, rows) : null, frontiers);
   const formats = o.charts ?? "both";
   const stem = o.out.replace(/\.html?$/i, "");
   const made = provenance();
@@ -72,6 +73,9 @@ each prompt's first image where the evaluation kept them (greyed where the judge
 Charts, each written as OUT-NAME.svg and OUT-NAME.png (--charts svg or png for one of the two):
   by-tag         accuracy per GenEval tag and overall, every row, the paper's value marked
   accuracy-nfe   overall accuracy against NFE per image (log scale)
+  frontier       only when DIR has 'imagecot bench frontier --out' files (results/frontier.json):
+                 best-of-N and PARM at several N from one recording, overall score against NFE
+                 per image (log scale), the detector's oracle dashed; one chart a file
   dpo-pairs      only when DIR has 'imagecot train dpo --results' files: overall accuracy against
                  the preference pairs trained on so far, one line per DPO run and evaluation
                  setting, from the evaluation of the run's starting weights (0 pairs) through

@@ -74,6 +74,27 @@ export async function completeVerdicts(
   return v;
 }
 
+/** Where a judge's verdicts on the recording of one generation seed are kept. */
+export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
+
+/** completeVerdicts, cached beside the recording: what the file lacks is asked and kept. */
+export async function cachedVerdicts(
+  dir: string,
+  seed: number,
+  judgeName: string,
+  r: Recording,
+  p: Pipeline,
+  judge: Judge,
+  prompt: string,
+  need: readonly (keyof RecordedVerdicts)[],
+): Promise<RecordedVerdicts> {
+  const vfile = verdictsFile(dir, seed, judgeName);
+  const known = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts) : {};
+  const v = await completeVerdicts(r, p, judge, prompt, known, need);
+  if (JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify(v) + "\n");
+  return v;
+}
+
 export interface ReplayChoice {
   path: number;
   nfe: number;
@@ -119,7 +140,11 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
 
 export const REPLAYABLE = ["none", "best-of-n", "parm"] as const;
 export type ReplayableStrategy = (typeof REPLAYABLE)[number];
-const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { none: [], "best-of-n": ["outcome"], parm: ["clarity", "potential", "outcome"] };
+/** The verdicts each strategy reads: parm's are every question a replay asks. */
+export const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { none: [], "best-of-n": ["outcome"], parm: ["clarity", "potential", "outcome"] };
+
+/** Where the recording of one generation seed is kept. */
+export const recordingFile = (dir: string, seed: number): string => join(dir, `${seed}.bin`);
 
 function writeRecording(file: string, r: Recording): void {
   const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, tokens: r.tokens }) + "\n");
@@ -157,16 +182,13 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
       mkdirSync(dir, { recursive: true });
       const out: StrategyResult[] = [];
       // the seeds' missing recordings decode concurrently: with a batcher, in shared passes
-      const recordings = await Promise.all(seeds.map((seed) => recorded(join(dir, `${seed}.bin`), ctx, prompt, seed)));
+      const recordings = await Promise.all(seeds.map((seed) => recorded(recordingFile(dir, seed), ctx, prompt, seed)));
       for (const [k, seed] of seeds.entries()) {
         const r = recordings[k];
         let v: RecordedVerdicts = {};
         if (NEEDS[name].length > 0) {
           if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);
-          const vfile = join(dir, `${seed}.${judgeName}.json`);
-          const known = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts) : {};
-          v = await completeVerdicts(r, ctx.pipeline, ctx.judge, prompt, known, NEEDS[name]);
-          if (JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify(v) + "\n");
+          v = await cachedVerdicts(dir, seed, judgeName, r, ctx.pipeline, ctx.judge, prompt, NEEDS[name]);
         }
         const c = replayChoice(name, r.n, r.steps, ctx.sample.cfg === 0 ? 1 : 2, v);
         const final = (id: number) => prediction(r, id, r.steps - 1);

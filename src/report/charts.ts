@@ -1,10 +1,12 @@
 // The evaluation charts as SVG, shared by `imagecot report` and the page's dashboard: per-tag
 // accuracy bars of every row (with the paper's value for the same method marked on each bar),
-// accuracy against generator cost (NFE per image, log axis) and, for the report, accuracy
-// against DPO training pairs. What they plot is computed here once; ./charts-png.ts draws the
+// accuracy against generator cost (NFE per image, log axis), the compute frontier of one
+// recording and, for the report, accuracy against DPO training pairs. What they plot is computed here once; ./charts-png.ts draws the
 // same as PNG.
 import type { Tag } from "../geneval/types.js";
 import type { PairsLine } from "./dpo.js";
+import type { FrontierCurve, FrontierFile } from "./frontier.js";
+import { lineChartSvg } from "../charts/line.js";
 import { paperRowFor } from "./paper.js";
 import { niceTicks } from "../charts/ticks.js";
 import { methodOf, type ResultsRow } from "./results.js";
@@ -172,4 +174,26 @@ export function dpoPairsSvg(lines: readonly PairsLine[]): string {
     out.push(text(left + 16, ly, l.name));
   });
   return svgDoc(width, height, title, out);
+}
+
+/** The compute frontier of one `bench frontier` file: best-of-N and PARM against NFE, the detector's oracle dashed above. */
+export function frontierSvg(f: FrontierFile): string {
+  const points = (c: FrontierCurve): [number, number][] => c.map((p) => [p.nfe_per_image, p.overall]);
+  const ns = (c: FrontierCurve) => `N = ${c.map((p) => p.n).join(", ")}`;
+  const tips = (name: string, c: FrontierCurve) => c.map((p) => `${name}, N=${p.n}: ${acc(p.overall)} at ${Math.round(p.nfe_per_image)} NFE`);
+  const verdict = f.parmAtOrAbove === null ? "" : `; at or above best-of-N at every NFE budget: ${f.parmAtOrAbove ? "yes" : "no"}`;
+  return lineChartSvg({
+    title: `Compute frontier (${f.label}, judge ${f.judge})`,
+    xLabel: "NFE per image (generator forward passes, each CFG half counted; log scale)",
+    yLabel: "GenEval overall",
+    logX: true,
+    yRange: [0, 1],
+    markers: true,
+    width: 720,
+    series: [
+      { name: `best-of-N (ORM), ${ns(f.best_of_n)}`, points: points(f.best_of_n), color: color(0), tips: tips("best-of-N", f.best_of_n) },
+      { name: `PARM, ${ns(f.parm)}${verdict}`, points: points(f.parm), color: color(1), tips: tips("PARM", f.parm) },
+      { name: "oracle: the detector picks a correct path among the N when there is one (best-of-N's NFE)", points: points(f.oracle), color: "#555", dashed: true, tips: tips("oracle", f.oracle) },
+    ],
+  });
 }

@@ -3,8 +3,9 @@
 // made by the same code as `imagecot report`, so the page and the report never disagree.
 import { existsSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { accuracyNfeSvg, dpoPairsSvg, tagBarsSvg } from "../report/charts.js";
+import { accuracyNfeSvg, dpoPairsSvg, frontierSvg, tagBarsSvg } from "../report/charts.js";
 import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
+import { readFrontiers } from "../report/frontier.js";
 import { paperTableHtml, resultsTableHtml } from "../report/html.js";
 import { PAPER_ROWS } from "../report/paper.js";
 import { readResultsDir } from "../report/results.js";
@@ -15,10 +16,18 @@ export function registerDashboard(app: FastifyInstance, ctx: ServerContext): voi
     const dir = ctx.options.resultsDir;
     const rows = existsSync(dir) ? readResultsDir(dir) : [];
     const dpo = existsSync(dir) ? readDpoRuns(dir) : [];
+    const frontiers = existsSync(dir) ? readFrontiers(dir) : [];
     return {
       rows,
       paper: PAPER_ROWS,
-      html: { results: resultsTableHtml(rows), paper: paperTableHtml(), byTag: tagBarsSvg(rows), accuracyNfe: accuracyNfeSvg(rows), dpoPairs: dpo.length > 0 ? dpoPairsSvg(dpoPairsLines(dpo, rows)) : "" },
+      html: {
+        results: resultsTableHtml(rows),
+        paper: paperTableHtml(),
+        byTag: tagBarsSvg(rows),
+        accuracyNfe: accuracyNfeSvg(rows),
+        frontier: frontiers.map(frontierSvg).join("\n"), // one chart a `bench frontier` file; none: ""
+        dpoPairs: dpo.length > 0 ? dpoPairsSvg(dpoPairsLines(dpo, rows)) : "",
+      },
     };
   });
 }

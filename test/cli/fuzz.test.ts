@@ -7,10 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { buildProgram } from "../../src/cli/program.js";
-import { runCli } from "../../src/cli/run.js";
 import { buildApp } from "../../src/server/app.js";
 import { createImage, encodePng } from "../../src/shapes/image.js";
+import { cli } from "../fixtures/cli.js";
 import { PROMPT, ScriptedJudge, serverOptions } from "../server/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "imagecot-fuzz-"));
@@ -85,26 +84,6 @@ describe("the API under random bodies", () => {
     assert.ok(seen.has(200) && seen.has(400), `both answers were exercised: ${[...seen]}`);
   });
 });
-
-async function cli(args: string[]): Promise<{ code: number; err: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  const out = process.stdout.write.bind(process.stdout);
-  let err = "";
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  const saved = process.exitCode;
-  try {
-    process.exitCode = 0;
-    const program = buildProgram();
-    program.configureOutput({ writeErr: (s) => void (err += s), writeOut: () => {} });
-    await runCli(program, ["node", "imagecot", ...args]);
-    return { code: Number(process.exitCode ?? 0), err };
-  } finally {
-    process.stderr.write = write;
-    process.stdout.write = out;
-    process.exitCode = saved;
-  }
-}
 
 function assertClean(r: { code: number; err: string }, args: string[], out?: string): void {
   const what = JSON.stringify(args).slice(0, 300);

@@ -253,6 +253,13 @@ describe("the page and the dashboard data", () => {
       assert.match(d.html.accuracyNfe, /<circle/);
       assert.match(d.html.results, /parm \(fine-tuned\), N=20/);
       assert.equal(d.html.dpoPairs, "", "no DPO runs: no pairs chart");
+      assert.equal(d.html.frontier, "", "no frontier file: no frontier chart");
+      // `bench frontier --out results/frontier.json`: its chart appears
+      const curve = (...pts: [number, number][]) => pts.map(([nfe, overall], i) => ({ n: 2 ** i, nfe_per_image: nfe, overall }));
+      writeFileSync(join(dir, "frontier.json"), JSON.stringify({ frontier: { judge: "fine-tuned", best_of_n: curve([36, 0.3], [72, 0.35]), parm: curve([36, 0.3], [50, 0.37]), oracle: curve([36, 0.3], [72, 0.5]) } }));
+      const withFrontier = (await a.inject({ method: "GET", url: "/v1/results" })).json();
+      assert.match(withFrontier.html.frontier, /^<svg[\s\S]*Compute frontier \(frontier, judge fine-tuned\)/);
+      assert.deepEqual(withFrontier.rows.map((r: { label: string }) => r.label), ["parm"], "a frontier is not a strategy row");
       // a DPO run and the evaluations of its start and its result: the pairs chart appears
       const none = (overall: number, generator: string) => ({ overall, by_tag, nfe_per_image: 36, judge_calls_per_image: 0, settings: { strategy: "none", judge: null, n: 20, images_per_prompt: 4, generator } });
       writeFileSync(join(dir, "base.json"), JSON.stringify(none(0.3, "models/generator.safetensors")));

@@ -19,6 +19,8 @@ test("generating from the page grows the tree and shows the final image", { skip
   const results = mkdtempSync(join(tmpdir(), "imagecot-page-"));
   const by_tag = { single_object: 0.9, two_object: 0.4, counting: 0.3, colors: 0.8, position: 0.1, color_attr: 0.2 };
   writeFileSync(join(results, "parm.json"), JSON.stringify({ overall: 0.45, by_tag, nfe_per_image: 500, settings: { strategy: "parm", judge: "scripted", n: 20 } }));
+  const curve = (...pts: [number, number][]) => pts.map(([nfe, overall], i) => ({ n: 2 ** i, nfe_per_image: nfe, overall }));
+  writeFileSync(join(results, "frontier.json"), JSON.stringify({ frontier: { judge: "scripted", best_of_n: curve([36, 0.3], [72, 0.35]), parm: curve([36, 0.3], [50, 0.37]), oracle: curve([36, 0.3], [72, 0.5]) } }));
   const app = buildApp(serverOptions(new ScriptedJudge(1), { resultsDir: results }));
   await app.listen({ port: 0, host: "127.0.0.1" });
   const browser = await chromium.launch({ executablePath: CHROMIUM });
@@ -55,6 +57,7 @@ test("generating from the page grows the tree and shows the final image", { skip
 
     await page.click("nav button[data-view='dashboard']");
     await page.waitForSelector("#dash-bytag svg");
+    assert.match((await page.textContent("#dash-frontier svg"))!, /Compute frontier/, "the frontier chart in the Evaluation tab");
     assert.match((await page.textContent("#dash-results"))!, /parm \(scripted\), N=20/);
     assert.ok((await page.locator("#dash-paper tr").count()) > 10, "the paper's rows");
     await page.screenshot({ path: join(dir, "dashboard.png"), fullPage: true });
