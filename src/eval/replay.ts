@@ -5,6 +5,7 @@
 // calls it would have spent live. test/eval/replay.test.ts compares replays with live runs.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { embeddedPipeline } from "../generator/embedded-steps.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
@@ -137,10 +138,10 @@ export function readRecording(file: string): Recording {
 }
 
 /** The recording of one generation seed; recorded (and kept) when missing or made with another N or T. */
-async function recorded(file: string, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
+async function recorded(file: string, p: Pipeline, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
   const kept = existsSync(file) ? readRecording(file) : null;
   if (kept && kept.n === ctx.n && kept.steps === ctx.sample.steps) return kept;
-  const r = await recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
+  const r = await recordPaths(p, prompt, seed, ctx.n, ctx.sample);
   writeRecording(file, r);
   return r;
 }
@@ -154,10 +155,11 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
     name,
     description: `${name}, replayed from recorded paths in ${dir}`,
     async run(ctx, prompt, seeds) {
+      const pipeline = embeddedPipeline(ctx.generator, "replay");
       mkdirSync(dir, { recursive: true });
       const out: StrategyResult[] = [];
       // the seeds' missing recordings decode concurrently: with a batcher, in shared passes
-      const recordings = await Promise.all(seeds.map((seed) => recorded(join(dir, `${seed}.bin`), ctx, prompt, seed)));
+      const recordings = await Promise.all(seeds.map((seed) => recorded(join(dir, `${seed}.bin`), pipeline, ctx, prompt, seed)));
       for (const [k, seed] of seeds.entries()) {
         const r = recordings[k];
         let v: RecordedVerdicts = {};
@@ -165,15 +167,15 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
           if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);
           const vfile = join(dir, `${seed}.${judgeName}.json`);
           const known = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts) : {};
-          v = await completeVerdicts(r, ctx.pipeline, ctx.judge, prompt, known, NEEDS[name]);
+          v = await completeVerdicts(r, pipeline, ctx.judge, prompt, known, NEEDS[name]);
           if (JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify(v) + "\n");
         }
         const c = replayChoice(name, r.n, r.steps, ctx.sample.cfg === 0 ? 1 : 2, v);
         const final = (id: number) => prediction(r, id, r.steps - 1);
         const tokens = final(c.path);
         // the paths live decoding would have finished have their final image in the recording
-        const selection = c.ends ? { chosen: c.path, rejected: rejectedPaths(c.ends, c.path, (id) => v.outcome![id], (ids) => decodeTokens(ctx.pipeline.tokenizer, ids.map(final))) } : undefined;
-        out.push({ image: decodeTokens(ctx.pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true }, selection });
+        const selection = c.ends ? { chosen: c.path, rejected: rejectedPaths(c.ends, c.path, (id) => v.outcome![id], (ids) => decodeTokens(pipeline.tokenizer, ids.map(final))) } : undefined;
+        out.push({ image: decodeTokens(pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true }, selection });
       }
       return out;
     },
