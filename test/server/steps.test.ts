@@ -19,6 +19,7 @@ import type { ServerOptions } from "../../src/server/context.js";
 import { WorkerExecutor } from "../../src/server/worker-executor.js";
 import { encodePng } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyResult } from "../../src/strategies/index.js";
+import { liveTensors } from "../../src/torch/index.js";
 import { InputError } from "../../src/util/errors.js";
 import { saveTiny } from "../align/tiny.js";
 import { PROMPT, ScriptedJudge, TINY_SAMPLE, serverOptions, tinyPipeline } from "./fixtures.js";
@@ -96,8 +97,11 @@ describe("strategies over HTTP against the embedded step server", () => {
     remote.results.forEach((r, i) => assert.deepEqual(Array.from(r.tokens!), Array.from(here.results[i].tokens!)));
   });
 
-  it("every session is closed once the strategy is done", async () => {
+  it("every session is closed once the strategy is done, and no tensor outlives it", async () => {
+    const before = liveTensors();
     await run("parm++", new HttpStepGenerator(await url));
+    await run("step-best-of-n", local);
+    assert.equal(liveTensors(), before, "steps, decoding and the server's sessions free what they make");
     const health = (await served.inject({ method: "GET", url: "/v1/health" })).json();
     assert.equal(health.stepSessions, 0);
     assert.equal(health.generator, "embedded");
