@@ -1,4 +1,5 @@
 // `imagecot serve`: the web page and the HTTP API on localhost (port 8080 unless told otherwise).
+import type { AddressInfo } from "node:net";
 import { Command, Option } from "commander";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { buildApp } from "../server/app.js";
@@ -76,7 +77,9 @@ export async function serve(o: ServeOptions): Promise<void> {
     if (code === "EADDRINUSE") throw new UserError(`port ${o.port} on ${o.host} is in use (choose another with --port)`, 1);
     throw new UserError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`, 1);
   }
-  const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${o.port}/`;
+  // the port listened on: the one chosen by the system for --port 0
+  const port = (app.server.address() as AddressInfo).port;
+  const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}/`;
   if (o.json) process.stdout.write(JSON.stringify({ url, generator: info.generator, judges, unavailable }) + "\n");
   else if (!o.quiet) {
     process.stdout.write(`imagecot: serving ${url} (Ctrl-C to stop)\n  generator: ${info.generator}\n  judges: ${judges.join(", ") || "none"}\n`);
