@@ -105,9 +105,7 @@ export async function closing<T>(current: () => StepSession, fn: () => Promise<T
   try {
     out = await fn();
   } catch (e) {
-    await current()
-      .close()
-      .catch(() => undefined);
+    await current().close().catch(() => undefined);
     throw e;
   }
   await current().close();
@@ -117,10 +115,7 @@ export async function closing<T>(current: () => StepSession, fn: () => Promise<T
 /** Runs `fn` on a fresh session and closes it however `fn` ends. */
 export async function withSession<T>(g: StepGenerator, prompt: string, o: OpenOptions, fn: (s: StepSession) => Promise<T>): Promise<T> {
   const s = await g.open(prompt, o);
-  return closing(
-    () => s,
-    () => fn(s),
-  );
+  return closing(() => s, () => fn(s));
 }
 
 /** The generator with every session it opens bound to `signal` (a job that stops when its client leaves). */
