@@ -3,7 +3,8 @@
 // decode concurrently, their paths sharing forward passes of at most `maxRows` sequences, as
 // the suite loops do.
 import type { MaskedGenerator } from "../src/generator/model.js";
-import { type Pipeline, generate } from "../src/generator/pipeline.js";
+import { generate } from "../src/generator/generate.js";
+import type { Pipeline } from "../src/generator/pipeline.js";
 import { DEFAULT_SAMPLE, StepBatcher } from "../src/generator/sampler.js";
 import { matmulGflops } from "./engine.js";
 

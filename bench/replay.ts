@@ -27,7 +27,7 @@ export async function checkReplay(ctx: StrategyContext, judge: Judge, judgeName:
       row.live_seconds += (performance.now() - t0) / 1000;
       const [replayed] = await replayStrategy(name, recordDir, judgeName).run({ ...ctx, judge }, suite[p].prompt, seeds);
       row.images++;
-      if (live.tokens.every((t, i) => t === replayed.tokens[i])) row.same_image++;
+      if (live.tokens!.every((t, i) => t === replayed.tokens![i])) row.same_image++; // embedded runs: tokens always
       if (live.nfe === replayed.nfe) row.same_nfe++;
       if (live.judgeCalls === replayed.judgeCalls) row.same_judge_calls++;
     }

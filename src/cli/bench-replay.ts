@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { checkReplay } from "../../bench/replay.js";
 import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
+import { EmbeddedStepGenerator } from "../generator/embedded-steps.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { cliPipeline } from "./pipeline.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
@@ -26,7 +27,7 @@ export function addReplayBench(bench: Command): void {
       const suite = readMetadataFile(TEST_SUITE_FILE);
       const prompts = Array.from({ length: o.prompts }, (_, i) => Math.floor((i * suite.length) / o.prompts));
       const judge = cliJudge({ judge: o.judge });
-      const rows = await checkReplay({ pipeline: cliPipeline(), n: o.n, sample: DEFAULT_SAMPLE }, judge, o.judge, o.record, suite, prompts);
+      const rows = await checkReplay({ generator: new EmbeddedStepGenerator(cliPipeline()), n: o.n, sample: DEFAULT_SAMPLE }, judge, o.judge, o.record, suite, prompts);
       if (o.out) writeResult(o.out, { replay_check: { prompts, n: o.n, judge: o.judge, rows } });
       process.stdout.write(JSON.stringify(rows, null, o.json ? undefined : 2) + "\n");
     });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { evaluateImage } from "../geneval/rules.js";
 import type { PromptMeta } from "../geneval/types.js";
+import { EmbeddedStepGenerator, stepGenerator } from "../generator/embedded-steps.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectionPrompts } from "../judges/collect.js";
@@ -24,7 +25,8 @@ import { JUDGES, UnknownJudgeError } from "../judges/registry.js";
 import { intOption, pathsOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
-import { cliPipeline } from "./pipeline.js";
+import type { StepGenerator } from "../generator/step-generator.js";
+import { GENERATOR_URL_HELP, type GeneratorFlags, cliGenerator } from "./pipeline.js";
 
 const STRATEGY = "parm++";
 
@@ -119,7 +121,8 @@ const pad = (i: number) => String(i).padStart(2, "0");
  * Runs PARM++ on each prompt and writes OUT/NN/chosen.png, OUT/NN/round-R.png (each round's
  * chosen image), OUT/NN/trace.json and the report OUT/index.html. Prompt i is seeded seed + i.
  */
-export async function runDemo(pipeline: Pipeline, judge: Judge, o: DemoRunOptions): Promise<DemoOutput> {
+export async function runDemo(models: Pipeline | StepGenerator, judge: Judge, o: DemoRunOptions): Promise<DemoOutput> {
+  const generator = stepGenerator(models);
   const strategy = strategyByName(STRATEGY);
   const started = Date.now();
   const sample = { ...DEFAULT_SAMPLE, steps: o.steps };
@@ -129,7 +132,7 @@ export async function runDemo(pipeline: Pipeline, judge: Judge, o: DemoRunOption
   for (const [i, spec] of o.prompts.entries()) {
     const t0 = Date.now();
     const rec = recorder((round, step) => o.onProgress?.({ prompt: i, prompts: total, round, step, steps: o.steps, done: false }));
-    const [r] = await strategy.run({ pipeline, judge, n: o.n, sample, onEvent: rec.sink }, spec.prompt, [o.seed + i]);
+    const [r] = await strategy.run({ generator, judge, n: o.n, sample, onEvent: rec.sink }, spec.prompt, [o.seed + i]);
     const traced = r.trace.rounds as TraceRound[];
     if (traced.length !== rec.rounds.length || rec.rounds.some((x) => x.png === null)) {
       throw new Error(`the ${STRATEGY} trace and its events disagree: ${traced.length} rounds traced, ${rec.rounds.length} begun, ${rec.rounds.filter((x) => x.png).length} with a chosen image`);
@@ -187,10 +190,15 @@ export async function runDemo(pipeline: Pipeline, judge: Judge, o: DemoRunOption
     o.onProgress?.({ prompt: i, prompts: total, round: rounds.length - 1, step: o.steps - 1, steps: o.steps, done: true });
   }
   const seconds = (Date.now() - started) / 1000;
-  const settings = { strategy: STRATEGY, judge: o.judgeName, n: o.n, steps: o.steps, seed: o.seed, corrector: pipeline.corrector !== undefined };
+  const settings = { strategy: STRATEGY, judge: o.judgeName, n: o.n, steps: o.steps, seed: o.seed, corrector: correctorOf(generator) };
   const report = join(o.out, "index.html");
   writeFileAtomic(report, demoHtml({ ...settings, date: o.date ?? new Date().toISOString(), seconds, prompts: shown }));
   return { out: o.out, report, ...settings, seconds, prompts: outputs };
+}
+
+/** What regenerations ran on: the self-correction fine-tune (true) or the base generator (false), or an outside step server (its URL). */
+function correctorOf(g: StepGenerator): boolean | string {
+  return g instanceof EmbeddedStepGenerator ? g.pipeline.corrector !== undefined : g.name;
 }
 
 /**
@@ -222,7 +230,7 @@ export function demoPrompts(given: readonly string[], count: number, seed: numbe
     .map((meta) => ({ prompt: meta.prompt, meta }));
 }
 
-interface DemoCliOptions {
+interface DemoCliOptions extends GeneratorFlags {
   out: string;
   prompts: number;
   n: number;
@@ -231,9 +239,6 @@ interface DemoCliOptions {
   judge: string;
   baseUrl?: string;
   model?: string;
-  generator?: string;
-  tokenizer?: string;
-  corrector?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -243,12 +248,15 @@ export async function demoCommand(given: readonly string[], o: DemoCliOptions): 
   if (o.n < 1 || o.steps < 1 || o.prompts < 1) throw new UserError("--n, --steps and --prompts must be at least 1");
   if (!Object.hasOwn(JUDGES, o.judge)) throw new UserError(new UnknownJudgeError(o.judge).message);
   const prompts = demoPrompts(given, o.prompts, o.seed);
-  const pipeline = cliPipeline(o.generator, o.tokenizer, o.corrector);
   const judge = cliJudge({ judge: o.judge, baseUrl: o.baseUrl, model: o.model });
   if (!judge.reflect) throw new UserError(`${STRATEGY} needs a reflecting judge; '${o.judge}' is not one`);
-  const maxText = pipeline.generator.config.maxText;
-  for (const p of prompts) {
-    if (encodeText(p.prompt).length > maxText) throw new UserError(`prompt "${p.prompt}" is too long: the model reads at most ${maxText} words`);
+  const generator = await cliGenerator(o);
+  // a step server reads prompts itself, and refuses what it cannot (exit 2)
+  if (generator instanceof EmbeddedStepGenerator) {
+    const maxText = generator.pipeline.generator.config.maxText;
+    for (const p of prompts) {
+      if (encodeText(p.prompt).length > maxText) throw new UserError(`prompt "${p.prompt}" is too long: the model reads at most ${maxText} words`);
+    }
   }
   // counted in decoding steps with every prompt's budget at its most rounds, so the ETA is an
   // upper bound; a prompt whose image passes reflection early jumps to its budget's end
@@ -259,7 +267,7 @@ export async function demoCommand(given: readonly string[], o: DemoCliOptions): 
     bar.update(at, `prompt ${p.prompt + 1}/${p.prompts} ${p.done ? "done" : `round ${p.round} step ${p.step + 1}/${p.steps}`}`);
   };
   try {
-    return await runDemo(pipeline, judge, { out: o.out, prompts, n: o.n, steps: o.steps, seed: o.seed, judgeName: o.judge, onProgress });
+    return await runDemo(generator, judge, { out: o.out, prompts, n: o.n, steps: o.steps, seed: o.seed, judgeName: o.judge, onProgress });
   } finally {
     bar.stop();
   }
@@ -289,6 +297,7 @@ export function registerDemo(program: Command): void {
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .option("--corrector <file>", "self-correction generator weights (default: models/generator-sc.safetensors when present)")
+    .option("--generator-url <url>", `${GENERATOR_URL_HELP}; corrections go to it too`)
     .option("--json", "print what was written as one JSON object")
     .option("--quiet", "no progress bar; print nothing on success")
     .addHelpText(

@@ -34,14 +34,16 @@ import { JUDGES } from "../judges/registry.js";
 import { cfgOption, intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
-import { cliPipeline } from "./pipeline.js";
+import { EmbeddedStepGenerator } from "../generator/embedded-steps.js";
+import type { StepGenerator } from "../generator/step-generator.js";
+import { GENERATOR_URL_HELP, type GeneratorFlags, cliGenerator } from "./pipeline.js";
 
 /** The project's detector on one PNG file: the only place eval touches pixels. */
 function detectPng(path: string): Detection[] {
   return detect(readPng(path));
 }
 
-interface EvalOptions {
+interface EvalOptions extends GeneratorFlags {
   detections?: string;
   json?: boolean;
   quiet?: boolean;
@@ -56,8 +58,6 @@ interface EvalOptions {
   seed: number;
   genDir?: string;
   restart?: boolean;
-  generator?: string;
-  tokenizer?: string;
   judge?: string;
   baseUrl?: string;
   model?: string;
@@ -111,12 +111,12 @@ function reportGenEvalVerdicts(images: readonly ImageInput[], rows: readonly Res
 /** --suite: generate with a strategy into GenEval's layout (resumable), then score it. */
 async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
+  if (opts.replay && opts.generatorUrl) throw new UserError("--replay records the embedded generator's tokens: it cannot run with --generator-url");
   const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
-  const pipeline = cliPipeline(opts.generator, opts.tokenizer); // its batcher: the prompts in flight share forward passes
+  // embedded: its batcher lets the prompts in flight share forward passes (a step server shares its own)
+  const generator = await cliGenerator(opts);
   const fingerprint: SuiteSettings = {
-    generator: fileHash(opts.generator ?? DEFAULT_GENERATOR_WEIGHTS)!,
-    tokenizer: tokenizerId(pipeline.tokenizer),
-    corrector: pipeline.corrector ? fileHash(DEFAULT_CORRECTOR_WEIGHTS) : null,
+    ...generatorFingerprint(generator, opts.generator),
     suite: fileHash(suiteFile)!,
     strategy: opts.strategy,
     judge: opts.judge ? [opts.judge, opts.baseUrl, opts.model].filter(Boolean).join(" ") : null,
@@ -138,7 +138,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
       return await evaluateSuite({
         suite,
         strategy,
-        ctx: { pipeline, judge, n: opts.n, sample: { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg } },
+        ctx: { generator, judge, n: opts.n, sample: { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg } },
         imagesPerPrompt: opts.imagesPerPrompt,
         seed: opts.seed,
         out: genDir,
@@ -152,11 +152,21 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.rows ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generator ?? "models/generator.safetensors" };
+  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors" };
   const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
   writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
   if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
   process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : `${formatSummaryTable(summary)}\nNFE per image    ${summary.nfe_per_image}\n`);
+}
+
+/** What made the images: the weights by content, or the URL of the step server that made them (its weights are its own). */
+function generatorFingerprint(g: StepGenerator, weights: string | undefined): Pick<SuiteSettings, "generator" | "tokenizer" | "corrector"> {
+  if (!(g instanceof EmbeddedStepGenerator)) return { generator: g.name, tokenizer: null, corrector: null };
+  return {
+    generator: fileHash(weights ?? DEFAULT_GENERATOR_WEIGHTS)!,
+    tokenizer: tokenizerId(g.pipeline.tokenizer),
+    corrector: g.pipeline.corrector ? fileHash(DEFAULT_CORRECTOR_WEIGHTS) : null,
+  };
 }
 
 /** "0"/"1" per image of the prompts run, in (prompt, sample) order: what paired comparisons between runs need. */
@@ -200,6 +210,7 @@ export function registerEval(program: Command): void {
     .option("--restart", "with --suite: delete what --gen-dir holds and start over")
     .option("--generator <file>", "with --suite: generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "with --suite: tokenizer weights (default: the shipped model)")
+    .option("--generator-url <url>", `with --suite: ${GENERATOR_URL_HELP}; the settings fingerprint records the URL`)
     .addOption(new Option("--every <k>", "with --suite: only every k-th prompt (0, k, 2k, ...), seeds unchanged, so a costly strategy runs on a paired subset").default(1).argParser(intOption))
     .option("--replay <dir>", `with --suite: replay ${REPLAYABLE.join(", ")} from N recorded paths per image kept in DIR (recorded when missing; shared across strategies and judges)`)
     .option("--judge <name>", `with --suite: the verifier of judging strategies (${Object.keys(JUDGES).join(", ")})`)

@@ -2,28 +2,27 @@
 // with --strategy (and --judge), write the image the strategy chose and its trace.
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { generate } from "../generator/pipeline.js";
+import { generatePaths } from "../generator/generate.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import type { StepGenerator } from "../generator/step-generator.js";
 import { writePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { cfgOption, intOption, pathsOption, seedOption, temperatureOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
-import { cliPipeline } from "./pipeline.js";
+import { GENERATOR_URL_HELP, type GeneratorFlags, cliGenerator } from "./pipeline.js";
 import { cliJudge } from "./judge.js";
 import { JUDGES } from "../judges/registry.js";
 import { STRATEGIES } from "../strategies/index.js";
 import { runStrategy } from "../strategies/run.js";
 
-interface GenerateCliOptions {
+interface GenerateCliOptions extends GeneratorFlags {
   out: string;
   n: number;
   steps: number;
   cfg: number;
   temperature: number;
   seed: number;
-  generator?: string;
-  tokenizer?: string;
   strategy: string;
   judge?: string;
   baseUrl?: string;
@@ -41,9 +40,9 @@ async function runChosen(prompt: string, o: GenerateCliOptions) {
   if (!strategy) throw new UserError(`unknown strategy '${o.strategy}': valid strategies are ${Object.keys(STRATEGIES).join(", ")}`);
   const judge = o.judge ? cliJudge({ judge: o.judge, baseUrl: o.baseUrl, model: o.model }) : undefined;
   if (strategy.name !== "none" && !judge) throw new UserError(`--strategy ${o.strategy} needs --judge`);
-  const pipeline = cliPipeline(o.generator, o.tokenizer);
+  const generator = await cliGenerator(o);
   const events: unknown[] = [];
-  const [r] = await runStrategy(pipeline, prompt, {
+  const [r] = await runStrategy(generator, prompt, {
     strategy: o.strategy,
     judge,
     n: o.n,
@@ -52,23 +51,23 @@ async function runChosen(prompt: string, o: GenerateCliOptions) {
     onEvent: (e) => void events.push("image" in e ? { ...e, image: undefined } : e.type === "step" ? { ...e, paths: e.paths.map(({ image: _, ...p }) => p) } : e),
   });
   writePng(join(o.out, "final.png"), r.image);
-  const trace = { prompt, strategy: o.strategy, judge: o.judge ?? null, options: { n: o.n, steps: o.steps, cfg: o.cfg, temperature: o.temperature, seed: o.seed }, nfe: r.nfe, judge_calls: r.judgeCalls, trace: r.trace, events };
+  const trace = { prompt, strategy: o.strategy, judge: o.judge ?? null, generator: generator.name, options: { n: o.n, steps: o.steps, cfg: o.cfg, temperature: o.temperature, seed: o.seed }, nfe: r.nfe, judge_calls: r.judgeCalls, trace: r.trace, events };
   writeFileAtomic(join(o.out, "trace.json"), JSON.stringify(trace) + "\n");
   return { out: o.out, final: join(o.out, "final.png"), strategy: o.strategy, nfe: r.nfe, judge_calls: r.judgeCalls };
 }
 
 /** Writes DIR/final.png (path 0), DIR/path-PP/step-SS.png and final.png per path, DIR/trace.json. */
 export async function runGenerate(prompt: string, o: GenerateCliOptions) {
-  const pipeline = cliPipeline(o.generator, o.tokenizer);
+  const generator: StepGenerator = await cliGenerator(o);
   const bar = progressBar(o.steps, "generate", !o.json && !o.quiet);
   const steps: { step: number; paths: { path: number; masked: number; file: string }[] }[] = [];
   let result;
   try {
-    result = await generate(pipeline, prompt, {
+    result = await generatePaths(generator, prompt, {
       ...DEFAULT_SAMPLE,
       ...o,
-      onStep: (results, images) => {
-        const imgs = images();
+      onStep: async (results, images) => {
+        const imgs = await images();
         steps.push({
           step: results[0].step,
           paths: results.map((r, i) => {
@@ -87,9 +86,11 @@ export async function runGenerate(prompt: string, o: GenerateCliOptions) {
   writePng(join(o.out, "final.png"), result.paths[0].image);
   const trace = {
     prompt,
+    generator: generator.name,
     options: { n: o.n, steps: o.steps, cfg: o.cfg, temperature: o.temperature, seed: o.seed },
     nfe: result.nfe,
-    paths: result.paths.map((p) => ({ id: p.id, seed: p.seed, tokens: Array.from(p.tokens) })),
+    // a step server that sends no tokens leaves them out
+    paths: result.paths.map((p) => ({ id: p.id, seed: p.seed, ...(p.tokens ? { tokens: Array.from(p.tokens) } : {}) })),
     steps,
   };
   writeFileAtomic(join(o.out, "trace.json"), JSON.stringify(trace) + "\n");
@@ -109,13 +110,17 @@ export function registerGenerate(program: Command): void {
     .addOption(new Option("--seed <n>", "random seed").default(0).argParser(seedOption))
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
+    .option("--generator-url <url>", GENERATOR_URL_HELP)
     .addOption(new Option("--strategy <name>", `how the image is chosen: ${Object.keys(STRATEGIES).join(", ")}; other than none, writes the chosen image and its trace`).default("none"))
     .option("--judge <name>", `the verifier of a judging strategy: ${Object.keys(JUDGES).join(", ")}`)
     .option("--base-url <url>", "with --judge openai: the OpenAI-compatible API root")
     .option("--model <name>", "with --judge openai: the model name")
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress bar")
-    .addHelpText("after", '\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments (an unknown word, --n or --steps below 1).\n\nExample:\n  imagecot generate "a photo of two red circles" --out runs/two-red --n 4 --seed 1')
+    .addHelpText(
+      "after",
+      '\nExit codes: 0 written, 1 failure (missing weights, a step server that fails or is not there), 2 bad arguments (an unknown word, --n or --steps below 1).\n\nExamples:\n  imagecot generate "a photo of two red circles" --out runs/two-red --n 4 --seed 1\n  imagecot generate "a photo of two red circles" --out runs/remote --strategy parm --judge fine-tuned --n 8 --generator-url http://127.0.0.1:9000',
+    )
     .action(async (prompt: string, o: GenerateCliOptions) => {
       if (o.n < 1 || o.steps < 1) throw new UserError("--n and --steps must be at least 1");
       if (o.strategy !== "none" || o.judge) {

@@ -1,5 +1,6 @@
 // The one error handler: a clear message on stderr and a meaningful exit code.
 import { Command, CommanderError } from "commander";
+import { StepProtocolError } from "../generator/http-step-generator.js";
 import { InputError } from "../util/errors.js";
 
 /** A user-facing error: printed without a stack trace, exit code 2 (usage) or 1 (failure). */
@@ -40,6 +41,12 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     if (e instanceof UserError || e instanceof InputError) {
       process.stderr.write(`imagecot: ${e.message}\n`);
       process.exitCode = e instanceof UserError ? e.exitCode : 2;
+      return;
+    }
+    // a step server that failed mid-run: its message says what happened; a failure, exit 1
+    if (e instanceof StepProtocolError) {
+      process.stderr.write(`imagecot: ${e.message}\n`);
+      process.exitCode = 1;
       return;
     }
     // anything else is a failure (I/O, a bug): one line, the trace only when asked for

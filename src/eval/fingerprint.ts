@@ -1,4 +1,5 @@
-// What made the images of a suite folder: the generator and tokenizer (by content), the suite
+// What made the images of a suite folder: the generator and tokenizer (by content, or the URL of
+// the step server that made them), the suite
 // (by content), the strategy and its judge, N, images per prompt, steps, guidance and seed. A
 // folder records it on first use; resuming into it with other settings is refused, so images
 // of two settings never mix. (--every picks prompts, whose images do not depend on it.)
@@ -9,8 +10,8 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { InputError } from "../util/errors.js";
 
 export interface SuiteSettings {
-  generator: string; // sha256 of the weights file, 16 hex digits
-  tokenizer: string;
+  generator: string; // sha256 of the weights file, 16 hex digits; or the URL of an outside step server
+  tokenizer: string | null; // null: the step server's own
   corrector: string | null;
   suite: string;
   strategy: string;

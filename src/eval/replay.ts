@@ -5,6 +5,7 @@
 // calls it would have spent live. test/eval/replay.test.ts compares replays with live runs.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { embeddedPipeline } from "../generator/embedded-steps.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
@@ -162,10 +163,10 @@ export function readRecording(file: string): Recording {
 }
 
 /** The recording of one generation seed; recorded (and kept) when missing or made with another N or T. */
-async function recorded(file: string, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
+async function recorded(file: string, p: Pipeline, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
   const kept = existsSync(file) ? readRecording(file) : null;
   if (kept && kept.n === ctx.n && kept.steps === ctx.sample.steps) return kept;
-  const r = await recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
+  const r = await recordPaths(p, prompt, seed, ctx.n, ctx.sample);
   writeRecording(file, r);
   return r;
 }
@@ -179,23 +180,24 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
     name,
     description: `${name}, replayed from recorded paths in ${dir}`,
     async run(ctx, prompt, seeds) {
+      const pipeline = embeddedPipeline(ctx.generator, "replay");
       mkdirSync(dir, { recursive: true });
       const out: StrategyResult[] = [];
       // the seeds' missing recordings decode concurrently: with a batcher, in shared passes
-      const recordings = await Promise.all(seeds.map((seed) => recorded(recordingFile(dir, seed), ctx, prompt, seed)));
+      const recordings = await Promise.all(seeds.map((seed) => recorded(recordingFile(dir, seed), pipeline, ctx, prompt, seed)));
       for (const [k, seed] of seeds.entries()) {
         const r = recordings[k];
         let v: RecordedVerdicts = {};
         if (NEEDS[name].length > 0) {
           if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);
-          v = await cachedVerdicts(dir, seed, judgeName, r, ctx.pipeline, ctx.judge, prompt, NEEDS[name]);
+          v = await cachedVerdicts(dir, seed, judgeName, r, pipeline, ctx.judge, prompt, NEEDS[name]);
         }
         const c = replayChoice(name, r.n, r.steps, ctx.sample.cfg === 0 ? 1 : 2, v);
         const final = (id: number) => prediction(r, id, r.steps - 1);
         const tokens = final(c.path);
         // the paths live decoding would have finished have their final image in the recording
-        const selection = c.ends ? { chosen: c.path, rejected: rejectedPaths(c.ends, c.path, (id) => v.outcome![id], (ids) => decodeTokens(ctx.pipeline.tokenizer, ids.map(final))) } : undefined;
-        out.push({ image: decodeTokens(ctx.pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true }, selection });
+        const selection = c.ends ? { chosen: c.path, rejected: rejectedPaths(c.ends, c.path, (id) => v.outcome![id], (ids) => decodeTokens(pipeline.tokenizer, ids.map(final))) } : undefined;
+        out.push({ image: decodeTokens(pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true }, selection });
       }
       return out;
     },

@@ -1,11 +1,13 @@
-// Prompt in, images out: the generator and its tokenizer together, N paths decoded as one batch.
+// The embedded models together: the generator, its tokenizer, the self-correction fine-tune and
+// the batcher that shares forward passes; the prompt's conditioning and decoding of token grids.
 import type { RGBImage } from "../shapes/image.js";
 import { tensorToImages } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { noGrad, tensor, tidy } from "../torch/index.js";
 import type { MaskedGenerator } from "./model.js";
 import { promptIds, reasonIds } from "./prompt.js";
-import { type Conditioning, DEFAULT_SAMPLE, PathBatch, type SampleOptions, type StepResult, type StepRunner } from "./sampler.js";
+import type { Conditioning, StepRunner } from "./sampler.js";
+import { pathSeed } from "./step-generator.js";
 
 export interface Pipeline {
   generator: MaskedGenerator;
@@ -16,10 +18,8 @@ export interface Pipeline {
   batcher?: StepRunner;
 }
 
-/** The seed of path i of a generation seeded with `seed`: every path has its own stream. */
-export function pathSeed(seed: number, path: number): number {
-  return seed * 1009 + path;
-}
+// the seeds of paths belong to the step protocol: every generator derives them alike
+export { pathSeed };
 
 /** The prompt's conditioning; with a reason and a previous attempt's tokens for self-correction. */
 export function conditioning(generator: MaskedGenerator, prompt: string, correction?: { reason: string; previous: Int32Array }): Conditioning {
@@ -40,34 +40,4 @@ function concatGrids(grids: Int32Array[]): Int32Array {
   const out = new Int32Array(grids.length * grids[0].length);
   grids.forEach((a, i) => out.set(a, i * a.length));
   return out;
-}
-
-export interface GenerateOptions extends SampleOptions {
-  n: number; // paths
-  seed: number;
-  /** Called after every step with that step's results; images() decodes the predictions on demand. */
-  onStep?: (results: StepResult[], images: () => RGBImage[]) => void;
-}
-
-export interface GeneratedPath {
-  id: number;
-  seed: number;
-  tokens: Int32Array;
-  image: RGBImage;
-}
-
-/** Decodes n full paths for one prompt (the `none` strategy runs this with n = 1). */
-export async function generate(p: Pipeline, prompt: string, o: GenerateOptions): Promise<{ paths: GeneratedPath[]; nfe: number }> {
-  const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), { ...DEFAULT_SAMPLE, ...o }, p.batcher);
-  for (let i = 0; i < o.n; i++) batch.start(i, pathSeed(o.seed, i));
-  while (!batch.done()) {
-    const results = await batch.step();
-    o.onStep?.(results, () => decodeTokens(p.tokenizer, results.map((r) => r.prediction)));
-  }
-  const ids = batch.live();
-  const images = decodeTokens(p.tokenizer, ids.map((id) => batch.tokens(id)));
-  return {
-    paths: ids.map((id, i) => ({ id, seed: pathSeed(o.seed, id), tokens: batch.tokens(id), image: images[i] })),
-    nfe: batch.nfe,
-  };
 }

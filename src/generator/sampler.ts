@@ -135,6 +135,11 @@ export class PathBatch {
     return this.find(id).state.tokens;
   }
 
+  /** Steps a live path has done. */
+  stepOf(id: number): number {
+    return this.find(id).state.step;
+  }
+
   private find(id: number) {
     const p = this.paths.find((q) => q.state.id === id);
     if (!p) throw new Error(`path ${id} is not live`);

@@ -3,7 +3,7 @@
 import { encodePng, type RGBImage } from "../shapes/image.js";
 import { PAPER_PROMPTS, REFLECT_PROMPT, type Judge, type JudgeRequest, type Reflection, type Verdict } from "./judge.js";
 import { createLimiter, type Limiter } from "./limit.js";
-import { withRetry } from "./retry.js";
+import { parseRetryAfter, withRetry } from "../util/retry.js";
 
 export interface OpenAIJudgeConfig {
   /** the API root, e.g. http://127.0.0.1:8000/v1; requests go to {baseUrl}/chat/completions */
@@ -94,15 +94,6 @@ function reasonFrom(text: string): string | null {
   const reason = text.trim();
   const word = reason.toLowerCase().replace(/^["']+/, "").replace(/[.!"']+$/, "");
   return reason === "" || word === "correct" ? null : reason;
-}
-
-/** Retry-After as ms: delay-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === "") return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export class OpenAIJudge implements Judge {

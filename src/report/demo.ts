@@ -42,8 +42,8 @@ export interface DemoReportInput {
   n: number;
   steps: number;
   seed: number;
-  /** true: regenerations ran on the self-correction generator */
-  corrector: boolean;
+  /** true: regenerations ran on the self-correction generator; a URL: on the step server there */
+  corrector: boolean | string;
   date: string;
   seconds: number;
   prompts: readonly DemoPrompt[];
@@ -93,7 +93,8 @@ ${figureHtml(p.png, p.prompt, p.detector, caption, ["large"])}
 <p>${p.rounds.length - 1} correction round(s); NFE ${p.nfe}, ${p.judgeCalls} judge calls, ${secs(p.seconds)}. Image <code>${esc(p.image)}</code>, trace <code>${esc(p.trace)}</code>.</p>
 ${roundsTable(p)}`;
   });
-  const corrector = d.corrector ? "the self-correction generator" : "the base generator (no self-correction weights were found)";
+  const corrector =
+    typeof d.corrector === "string" ? `the step server at ${d.corrector}` : d.corrector ? "the self-correction generator" : "the base generator (no self-correction weights were found)";
   return htmlPage(
     "imagecot demo",
     `<p>${d.prompts.length} prompt(s), strategy <b>${esc(d.strategy)}</b> with the ${esc(d.judge)} judge, N=${d.n} paths of ${d.steps} steps, seed ${d.seed}; regenerations on ${esc(corrector)}. ${esc(d.date)}, ${secs(d.seconds)} in all.</p>

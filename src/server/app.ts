@@ -1,5 +1,5 @@
 // The HTTP app, built apart from `listen` so tests run it in-process: the page, the API
-// (generate, judge, health, results) and a clean close that stops running jobs.
+// (generate, judge, health, results, the step protocol) and a clean close that stops running jobs.
 import Fastify, { type FastifyInstance } from "fastify";
 import { STRATEGIES } from "../strategies/index.js";
 import { InputError } from "../util/errors.js";
@@ -8,6 +8,7 @@ import { SECURITY_HEADERS, type ServerOptions, makeContext } from "./context.js"
 import { registerDashboard } from "./dashboard.js";
 import { registerGenerate } from "./generate.js";
 import { registerJudge } from "./judge.js";
+import { registerSteps } from "./steps.js";
 import { registerWeb } from "./web.js";
 
 interface SchemaError {
@@ -56,7 +57,10 @@ export function buildApp(options: ServerOptions): FastifyInstance {
   // before in-flight requests are awaited: running jobs stop at their next event, so close ends
   app.addHook("preClose", async () => closing.abort(new Error("the server is shutting down")));
   const ctx = makeContext(options, closing.signal);
-  app.addHook("onClose", async () => ctx.executor.close());
+  app.addHook("onClose", async () => {
+    ctx.sessions.dispose();
+    await ctx.executor.close();
+  });
   // bad input found deep in a job (an unknown word, an over-long prompt) is the client's: 400, not 500
   app.setErrorHandler(async (error, _request, reply) => {
     if (error instanceof InputError) return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: error.message });
@@ -68,12 +72,15 @@ export function buildApp(options: ServerOptions): FastifyInstance {
     status: ctx.executor.alive() ? "ok" : (reply.code(503), "the compute worker stopped; restart the server"),
     strategies: Object.values(STRATEGIES).map((s) => ({ name: s.name, description: s.description })),
     judges: ctx.info.judges,
+    generator: ctx.info.generator,
     steps: ctx.info.steps,
     limits: ctx.limits,
     queue: ctx.queue.stats(),
+    stepSessions: ctx.sessions.count,
   }));
   registerGenerate(app, ctx);
   registerJudge(app, ctx);
+  registerSteps(app, ctx);
   registerDashboard(app, ctx);
   registerWeb(app, options.webDir ?? fromRoot("web"));
   return app;

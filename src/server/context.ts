@@ -2,7 +2,9 @@
 // and the signal that tells running jobs the server is closing.
 import type { FastifyReply } from "fastify";
 import { type Compute, type Executor, type ExecutorInfo, LocalExecutor } from "./executor.js";
+import { httpError } from "./http-error.js";
 import { JobQueue, QueueFullError } from "./queue.js";
+import { StepSessions } from "./step-sessions.js";
 
 export interface Limits {
   /** characters in a prompt */
@@ -17,6 +19,10 @@ export interface Limits {
   maxImagePixels: number;
   /** Host header values accepted (a guard against DNS rebinding); null: any */
   allowedHosts: string[] | null;
+  /** step protocol sessions open at once; one more is refused with 429 */
+  maxSessions: number;
+  /** a step session unused this long is closed */
+  sessionIdleSeconds: number;
 }
 
 /** Headers every answer carries: no sniffing, no framing, no referrer, a content policy for the page's own files. */
@@ -28,7 +34,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
 };
 
-export const DEFAULT_LIMITS: Limits = { maxPromptChars: 200, maxN: 32, concurrentJobs: 1, queuedJobs: 4, maxImagePixels: 1024 * 1024, allowedHosts: null };
+export const DEFAULT_LIMITS: Limits = { maxPromptChars: 200, maxN: 32, concurrentJobs: 1, queuedJobs: 4, maxImagePixels: 1024 * 1024, allowedHosts: null, maxSessions: 16, sessionIdleSeconds: 120 };
 
 /** The models to run here (an in-thread LocalExecutor), or an executor of one's own (the compute worker). */
 export type ServerCompute = Compute | { executor: Executor };
@@ -49,6 +55,8 @@ export interface ServerContext {
   info: ExecutorInfo;
   limits: Limits;
   queue: JobQueue;
+  /** the step protocol's open sessions */
+  sessions: StepSessions;
   /** aborted when the server closes */
   closing: AbortSignal;
   judgeNames: string[];
@@ -64,14 +72,10 @@ export function makeContext(options: ServerOptions, closing: AbortSignal): Serve
     info,
     limits,
     queue: new JobQueue(limits.concurrentJobs, limits.queuedJobs),
+    sessions: new StepSessions(executor, limits),
     closing,
     judgeNames: info.judges.map((j) => j.name),
   };
-}
-
-/** An error fastify answers with this status and message. */
-export function httpError(statusCode: number, message: string): Error & { statusCode: number } {
-  return Object.assign(new Error(message), { statusCode });
 }
 
 /** The judge a request names, the default one when it names none (null: none loaded), or a clear 400. */

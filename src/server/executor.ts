@@ -1,14 +1,17 @@
-// Where the server's generations and judge calls run. The routes only validate, queue and
-// stream; an Executor does the work: LocalExecutor in the calling thread (tests, and inside the
-// compute worker), WorkerExecutor (./worker-executor.ts) in a worker thread, so the request
-// thread stays free to answer health checks and 429s at once.
+// Where the server's generations, judge calls and step sessions run. The routes only validate,
+// queue and stream; an Executor does the work: LocalExecutor in the calling thread (tests, and
+// inside the compute worker), WorkerExecutor (./worker-executor.ts) in a child process, so the
+// request thread stays free to answer health checks and 429s at once.
+import { EmbeddedStepGenerator } from "../generator/embedded-steps.js";
 import { promptIds } from "../generator/prompt.js";
 import type { Pipeline } from "../generator/pipeline.js";
-import { type PathBatch, type SampleOptions, StepBatcher, type StepRows, type StepRunner } from "../generator/sampler.js";
+import { type SampleOptions, StepBatcher } from "../generator/sampler.js";
+import { type StepGenerator, withSignal } from "../generator/step-generator.js";
 import type { Judge, Question, Reflection } from "../judges/judge.js";
 import type { RGBImage } from "../shapes/image.js";
 import { pngBase64, type EventSink, type StrategyEvent } from "../strategies/events.js";
 import { STRATEGIES } from "../strategies/index.js";
+import { type StepCall, StepHost } from "./step-host.js";
 
 export interface GenerateJob {
   prompt: string;
@@ -52,7 +55,12 @@ export interface JudgeInfo {
 }
 
 export interface ExecutorInfo {
-  maxText: number; // prompt words the generator reads
+  /** "embedded", or the URL of the outside step server the work goes to */
+  generator: string;
+  /** prompt words the generator reads (null: an outside generator reads prompts itself) */
+  maxText: number | null;
+  /** whether the generator's predictions and finals come with tokens */
+  tokens: boolean;
   steps: number;
   judges: JudgeInfo[]; // the default judge first
 }
@@ -63,37 +71,40 @@ export interface Executor {
   check(job: GenerateJob): Promise<string | null>;
   generate(job: GenerateJob, onEvent: EventSink | undefined, signal: AbortSignal): Promise<GenerateResult>;
   judge(job: JudgeJob, signal: AbortSignal): Promise<JudgeAnswer>;
+  /** One call of the step protocol on the generator's sessions (./step-host.ts). */
+  steps(call: StepCall): Promise<unknown>;
   /** False once it can run nothing more (its worker died): health says so, jobs get a 503. */
   alive(): boolean;
   close(): Promise<void>;
 }
 
-/** The models an executor runs: a pipeline, its sampling settings, and the judges by name. */
-export interface Compute {
-  pipeline: Pipeline;
+/**
+ * The models an executor runs: the embedded pipeline or an outside step server (a StepGenerator
+ * over HTTP), its sampling settings, and the judges by name.
+ */
+export type Compute = ({ pipeline: Pipeline } | { generator: StepGenerator }) & {
   sample: SampleOptions;
   /** the first is the default */
   judges: Readonly<Record<string, Judge>>;
   /** judges that could not be loaded, with why */
   unavailableJudges?: Readonly<Record<string, string>>;
-}
-
-/** A step runner that stops a job at its next step once its signal aborts (the client left). */
-function abortable(runner: StepRunner, signal: AbortSignal): StepRunner {
-  return { maxRows: runner.maxRows, step: (batch: PathBatch, rows: StepRows) => (signal.throwIfAborted(), runner.step(batch, rows)) };
-}
+};
 
 export class LocalExecutor implements Executor {
-  private readonly batcher: StepRunner;
+  private readonly generator: StepGenerator;
+  private readonly host: StepHost;
 
   constructor(private readonly c: Compute) {
-    // concurrent jobs share forward passes
-    this.batcher = c.pipeline.batcher ?? new StepBatcher();
+    // concurrent jobs and step sessions share forward passes
+    this.generator = "pipeline" in c ? new EmbeddedStepGenerator({ ...c.pipeline, batcher: c.pipeline.batcher ?? new StepBatcher() }) : c.generator;
+    this.host = new StepHost(this.generator);
   }
 
   info(): ExecutorInfo {
     return {
-      maxText: this.c.pipeline.generator.config.maxText,
+      generator: this.generator.name,
+      maxText: "pipeline" in this.c ? this.c.pipeline.generator.config.maxText : null,
+      tokens: "pipeline" in this.c,
       steps: this.c.sample.steps,
       judges: [
         ...Object.entries(this.c.judges).map(([name, j]) => ({ name, available: true, reflects: j.reflect !== undefined })),
@@ -102,14 +113,16 @@ export class LocalExecutor implements Executor {
     };
   }
 
+  /** A job's strategy context: its sessions stop at their next step once the signal aborts (the client left). */
   private context(job: GenerateJob, signal?: AbortSignal, onEvent?: EventSink) {
-    const pipeline = signal ? { ...this.c.pipeline, batcher: abortable(this.batcher, signal) } : this.c.pipeline;
-    return { pipeline, sample: this.c.sample, n: job.n, judge: job.judge ? this.c.judges[job.judge] : undefined, onEvent };
+    const generator = signal ? withSignal(this.generator, signal) : this.generator;
+    return { generator, sample: this.c.sample, n: job.n, judge: job.judge ? this.c.judges[job.judge] : undefined, onEvent };
   }
 
   async check(job: GenerateJob): Promise<string | null> {
     try {
-      promptIds(job.prompt, this.c.pipeline.generator.config.maxText);
+      const maxText = this.info().maxText;
+      if (maxText !== null) promptIds(job.prompt, maxText);
       // a run with no seeds decodes nothing, but makes the strategy's own checks (a judge, a reflecting one)
       await STRATEGIES[job.strategy].run(this.context(job), job.prompt, []);
       return null;
@@ -135,9 +148,15 @@ export class LocalExecutor implements Executor {
     return { judge: job.judge, pYes: v.pYes };
   }
 
+  steps(call: StepCall): Promise<unknown> {
+    return this.host.run(call);
+  }
+
   alive(): boolean {
     return true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.host.closeAll();
+  }
 }

@@ -6,7 +6,8 @@ import { promptIds } from "../generator/prompt.js";
 import type { EventSink } from "../strategies/events.js";
 import { STRATEGIES } from "../strategies/index.js";
 import type { GenerateJob } from "./executor.js";
-import { SECURITY_HEADERS, type ServerContext, httpError, refuseWhenFull, requestSignal, resolveJudge } from "./context.js";
+import { SECURITY_HEADERS, type ServerContext, refuseWhenFull, requestSignal, resolveJudge } from "./context.js";
+import { httpError } from "./http-error.js";
 import { EventStream } from "./sse.js";
 
 export interface GenerateBody {
@@ -37,7 +38,8 @@ function bodySchema(ctx: ServerContext) {
 /** Everything that can be wrong with a request, found before it takes a place in the queue. */
 async function prepare(ctx: ServerContext, body: GenerateBody): Promise<GenerateJob> {
   try {
-    promptIds(body.prompt, ctx.info.maxText);
+    // an outside generator reads the prompt itself: its refusal comes back as a 400 from the job
+    if (ctx.info.maxText !== null) promptIds(body.prompt, ctx.info.maxText);
   } catch (e) {
     throw httpError(400, (e as Error).message);
   }

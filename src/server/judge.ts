@@ -3,7 +3,8 @@
 import type { FastifyInstance } from "fastify";
 import { QUESTIONS, type Question } from "../judges/judge.js";
 import { decodePng, type RGBImage } from "../shapes/image.js";
-import { type ServerContext, httpError, refuseWhenFull, requestSignal, resolveJudge } from "./context.js";
+import { type ServerContext, refuseWhenFull, requestSignal, resolveJudge } from "./context.js";
+import { httpError } from "./http-error.js";
 
 export interface JudgeBody {
   prompt: string;

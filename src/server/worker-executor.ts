@@ -5,6 +5,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import type { EventSink, StrategyEvent } from "../strategies/events.js";
 import type { WorkerConfig, WorkerRequest } from "./compute-worker.js";
 import type { Executor, ExecutorInfo, GenerateJob, GenerateResult, JudgeAnswer, JudgeJob } from "./executor.js";
+import type { StepCall } from "./step-host.js";
 
 type Reply = { type: "event"; id: number; event: StrategyEvent } | { type: "done"; id: number; value: unknown } | { type: "error"; id: number; message: string; statusCode?: number };
 
@@ -110,6 +111,10 @@ export class WorkerExecutor implements Executor {
 
   judge(job: JudgeJob, signal: AbortSignal): Promise<JudgeAnswer> {
     return this.request({ type: "judge", job }, signal);
+  }
+
+  steps(call: StepCall): Promise<unknown> {
+    return this.request({ type: "steps", call });
   }
 
   async close(): Promise<void> {

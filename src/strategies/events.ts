@@ -1,11 +1,9 @@
 // Live events of a generation, so a watcher (the web page) can see the reasoning tree grow.
 // Strategies emit them only when the context has a sink: intermediate images are decoded and
 // encoded for events only then, because decoding every step of every path costs time.
-import { decodeTokens } from "../generator/pipeline.js";
-import type { StepResult } from "../generator/sampler.js";
+import type { PathStep, StepSession } from "../generator/step-generator.js";
 import type { Question, Verdict } from "../judges/judge.js";
 import { createImage, encodePng, type RGBImage } from "../shapes/image.js";
-import type { VQAutoencoder } from "../tokenizer/vq.js";
 
 /** Thumbnails are at most this many pixels a side, to keep events small. */
 export const THUMBNAIL = 64;
@@ -49,13 +47,13 @@ export function thumbnail(img: RGBImage, size = THUMBNAIL): RGBImage {
   return out;
 }
 
-/** The step event of one batch step; decodes the predictions only when there is a sink. */
-export async function emitStep(sink: EventSink | undefined, tokenizer: VQAutoencoder, results: StepResult[]): Promise<void> {
-  if (sink && results.length > 0) await emitStepImages(sink, results, decodeTokens(tokenizer, results.map((r) => r.prediction)));
+/** The step event of one session step; asks for the predictions' images only when there is a sink. */
+export async function emitStep(sink: EventSink | undefined, session: StepSession, results: readonly PathStep[]): Promise<void> {
+  if (sink && results.length > 0) await emitStepImages(sink, results, await session.images(results));
 }
 
 /** The step event from predictions already decoded (images[k] of results[k]). */
-export async function emitStepImages(sink: EventSink | undefined, results: StepResult[], images: RGBImage[]): Promise<void> {
+export async function emitStepImages(sink: EventSink | undefined, results: readonly PathStep[], images: readonly RGBImage[]): Promise<void> {
   if (!sink || results.length === 0) return;
   const paths = results.map((r, k) => ({ path: r.path, masked: r.masked, image: pngBase64(thumbnail(images[k])) }));
   await sink({ type: "step", step: results[0].step, paths });

@@ -4,12 +4,11 @@
 // survivors the outcome score picks the image; if none survive, the path with the lowest
 // P(no) on potential is finished and kept.
 import type { RGBImage } from "../shapes/image.js";
-import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
-import { type Conditioning, PathBatch, type PathState, type SampleOptions } from "../generator/sampler.js";
+import { type PathRef, type StepSession, pathSeed, withSession } from "../generator/step-generator.js";
 import type { Judge } from "../judges/judge.js";
 import { rejectedPaths, requireJudge } from "./common.js";
 import { chooseSurvivor, fallbackPath, isClear, isCut } from "./parm-rule.js";
-import { type EventSink, emitChosen, emitStep, emitVerdicts } from "./events.js";
+import { type EventSink, emitChosen, emitStep, emitStepImages, emitVerdicts } from "./events.js";
 import type { RejectedPath, Strategy, StrategyResult } from "./strategy.js";
 
 export interface PathTrace {
@@ -26,10 +25,11 @@ export interface PathTrace {
 
 export interface ParmRun {
   image: RGBImage;
-  tokens: Int32Array;
+  tokens?: Int32Array;
   nfe: number;
   judgeCalls: number;
   paths: PathTrace[];
+  /** the chosen path, live and finished in the session (PARM++ corrects from it) */
   chosen: number;
   /** how the image was chosen: among survivors, or the best cut path finished as a fallback */
   via: "survivors" | "fallback";
@@ -37,33 +37,22 @@ export interface ParmRun {
   rejected: RejectedPath[];
 }
 
-/** One PARM selection for one image under the given conditioning (plain or self-correcting). */
-export async function runParm(
-  p: Pipeline,
-  judge: Judge,
-  cond: Conditioning,
-  prompt: string,
-  n: number,
-  seed: number,
-  sample: SampleOptions,
-  onEvent?: EventSink,
-): Promise<ParmRun> {
-  const T = sample.steps;
-  const batch = new PathBatch(p.generator, cond, sample, p.batcher);
-  const traces: PathTrace[] = [];
-  for (let i = 0; i < n; i++) {
-    batch.start(i, pathSeed(seed, i));
-    traces.push({ id: i, seed: pathSeed(seed, i), clarity: [], potential: null, cutAfter: null, outcome: null });
-  }
+/** One PARM selection for one image, in a fresh session (plain or self-correcting) that the caller opened. */
+export async function runParm(s: StepSession, judge: Judge, prompt: string, n: number, seed: number, onEvent?: EventSink): Promise<ParmRun> {
+  const T = s.steps;
+  const traces: PathTrace[] = Array.from({ length: n }, (_, i) => ({ id: i, seed: pathSeed(seed, i), clarity: [], potential: null, cutAfter: null, outcome: null }));
+  await s.start(traces.map((t) => ({ id: t.id, seed: t.seed })));
   await onEvent?.({ type: "begin", paths: n, steps: T });
-  const cut: { state: PathState; pYes: number }[] = [];
+  const cut: { id: number; step: number; pYes: number; ref: PathRef }[] = [];
   let judgeCalls = 0;
-  while (!batch.done()) {
-    const results = await batch.step();
-    await emitStep(onEvent, p.tokenizer, results);
+  while (!s.done()) {
+    const results = await s.step();
     const pending = results.filter((r) => traces[r.path].potential === null && r.step < T - 1);
+    // a watched run decodes every prediction once, for the watcher and the judge alike
+    const shown = onEvent && results.length > 0 ? await s.images(results) : null;
+    await emitStepImages(onEvent, results, shown ?? []);
     if (pending.length === 0) continue;
-    const images = decodeTokens(p.tokenizer, pending.map((r) => r.prediction));
+    const images = shown ? pending.map((r) => shown[results.indexOf(r)]) : await s.images(pending);
     const clarity = await judge.judge(pending.map((r, k) => ({ question: "clarity" as const, prompt, image: images[k], step: r.step, steps: T })));
     judgeCalls += clarity.length;
     await emitVerdicts(onEvent, "clarity", pending.map((r) => ({ path: r.path, step: r.step })), clarity);
@@ -76,44 +65,41 @@ export async function runParm(
     judgeCalls += potential.length;
     await emitVerdicts(onEvent, "potential", clear.map(({ r }) => ({ path: r.path, step: r.step })), potential);
     const drop: number[] = [];
-    clear.forEach(({ r }, k) => {
+    for (const [k, { r }] of clear.entries()) {
       traces[r.path].potential = { step: r.step, pYes: potential[k].pYes };
       if (isCut(potential[k].pYes)) {
         traces[r.path].cutAfter = r.step;
-        cut.push({ state: batch.save(r.path), pYes: potential[k].pYes });
+        cut.push({ id: r.path, step: r.step, pYes: potential[k].pYes, ref: await s.save(r.path) });
         drop.push(r.path);
       }
-    });
+    }
     for (const path of drop) await onEvent?.({ type: "cut", path, step: traces[path].cutAfter! });
-    batch.truncate(drop);
+    if (drop.length > 0) await s.truncate(drop);
   }
 
-  const survivors = batch.live();
+  const survivors = s.live();
   if (survivors.length > 0) {
-    const tokens = survivors.map((id) => batch.tokens(id));
-    const images = decodeTokens(p.tokenizer, tokens);
-    const outcome = await judge.judge(images.map((image) => ({ question: "outcome" as const, prompt, image })));
+    const finals = await s.finals(survivors);
+    const outcome = await judge.judge(finals.map(({ image }) => ({ question: "outcome" as const, prompt, image })));
     judgeCalls += outcome.length;
     survivors.forEach((id, k) => (traces[id].outcome = outcome[k].pYes));
     await emitVerdicts(onEvent, "outcome", survivors.map((path) => ({ path, step: null })), outcome);
     const k = chooseSurvivor(outcome.map((v, i) => ({ i, outcome: v.pYes }))).i;
-    await emitChosen(onEvent, survivors[k], images[k], "survivors");
-    const final = (id: number) => images[survivors.indexOf(id)];
+    await emitChosen(onEvent, survivors[k], finals[k].image, "survivors");
+    const final = (id: number) => finals[survivors.indexOf(id)].image;
     const rejected = rejectedPaths(traces, survivors[k], (id) => traces[id].outcome!, (ids) => ids.map(final));
-    return { image: images[k], tokens: tokens[k], nfe: batch.nfe, judgeCalls, paths: traces, chosen: survivors[k], via: "survivors", rejected };
+    return { image: finals[k].image, tokens: finals[k].tokens, nfe: s.nfe, judgeCalls, paths: traces, chosen: survivors[k], via: "survivors", rejected };
   }
   // every path was cut: finish the one whose potential answer had the lowest P(no)
-  const best = fallbackPath(cut.map((c) => ({ id: c.state.id, step: c.state.step, pYes: c.pYes, state: c.state }))).state;
-  const rescue = new PathBatch(p.generator, cond, sample, p.batcher);
-  rescue.resume(best);
-  while (!rescue.done()) await emitStep(onEvent, p.tokenizer, await rescue.step());
-  const tokens = rescue.tokens(best.id);
-  const image = decodeTokens(p.tokenizer, [tokens])[0];
-  await emitChosen(onEvent, best.id, image, "fallback");
+  const best = fallbackPath(cut);
+  await s.resume(best.ref, best.id);
+  while (!s.done()) await emitStep(onEvent, s, await s.step());
+  const [final] = await s.finals([best.id]);
+  await emitChosen(onEvent, best.id, final.image, "fallback");
   return {
-    image,
-    tokens,
-    nfe: batch.nfe + rescue.nfe,
+    image: final.image,
+    tokens: final.tokens,
+    nfe: s.nfe,
     judgeCalls,
     paths: traces,
     chosen: best.id,
@@ -127,10 +113,9 @@ export const parm: Strategy = {
   description: "clarity, then potential at the first clear step (a no cuts the path), then best-of-N' among survivors",
   async run(ctx, prompt, seeds) {
     const judge = requireJudge(ctx, "parm");
-    const cond = conditioning(ctx.pipeline.generator, prompt);
     const out: StrategyResult[] = [];
     for (const seed of seeds) {
-      const r = await runParm(ctx.pipeline, judge, cond, prompt, ctx.n, seed, ctx.sample, ctx.onEvent);
+      const r = await withSession(ctx.generator, prompt, { sample: ctx.sample }, (s) => runParm(s, judge, prompt, ctx.n, seed, ctx.onEvent));
       out.push({
         image: r.image,
         tokens: r.tokens,

@@ -1,7 +1,9 @@
 // One call for a program: run a strategy by name on a prompt and get, per seed, the chosen image,
 // its trace and its cost.
+import { stepGenerator } from "../generator/embedded-steps.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_SAMPLE, type SampleOptions } from "../generator/sampler.js";
+import type { StepGenerator } from "../generator/step-generator.js";
 import type { Judge } from "../judges/judge.js";
 import type { EventSink } from "./events.js";
 import { strategyByName } from "./index.js";
@@ -16,8 +18,9 @@ export interface RunOptions {
   onEvent?: EventSink;
 }
 
-export async function runStrategy(pipeline: Pipeline, prompt: string, o: RunOptions = {}): Promise<StrategyResult[]> {
+/** `generator`: the embedded pipeline, or any StepGenerator (an HttpStepGenerator for a step server). */
+export async function runStrategy(generator: Pipeline | StepGenerator, prompt: string, o: RunOptions = {}): Promise<StrategyResult[]> {
   const strategy = strategyByName(o.strategy ?? "none");
-  const ctx = { pipeline, judge: o.judge, n: o.n ?? 20, sample: { ...DEFAULT_SAMPLE, ...o.sample }, onEvent: o.onEvent };
+  const ctx = { generator: stepGenerator(generator), judge: o.judge, n: o.n ?? 20, sample: { ...DEFAULT_SAMPLE, ...o.sample }, onEvent: o.onEvent };
   return strategy.run(ctx, prompt, o.seeds ?? [0]);
 }

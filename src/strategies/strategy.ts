@@ -1,13 +1,14 @@
 // The strategy interface: how one image is chosen for a prompt, and at what cost. Strategies
-// see the generator through the Pipeline and judges through the Judge interface only.
-import type { Pipeline } from "../generator/pipeline.js";
-import type { Judge } from "../judges/judge.js";
+// see the generator through the StepGenerator interface and judges through the Judge interface only.
 import type { SampleOptions } from "../generator/sampler.js";
+import type { StepGenerator } from "../generator/step-generator.js";
+import type { Judge } from "../judges/judge.js";
 import type { RGBImage } from "../shapes/image.js";
 import type { EventSink } from "./events.js";
 
 export interface StrategyContext {
-  pipeline: Pipeline;
+  /** the embedded generator, or a step server over HTTP */
+  generator: StepGenerator;
   sample: SampleOptions;
   /** paths per image (N); strategies that decode one path ignore it */
   n: number;
@@ -19,7 +20,8 @@ export interface StrategyContext {
 
 export interface StrategyResult {
   image: RGBImage;
-  tokens: Int32Array;
+  /** the chosen image's tokens, where the generator sends tokens (the embedded one does) */
+  tokens?: Int32Array;
   /** generator forward passes spent on this image, counting each CFG half */
   nfe: number;
   judgeCalls: number;

@@ -83,6 +83,34 @@ describe("the API under random bodies", () => {
     );
     assert.ok(seen.has(200) && seen.has(400), `both answers were exercised: ${[...seen]}`);
   });
+
+  it("the step protocol's routes answer 2xx or a clear 4xx, never a 500", async () => {
+    const seen = new Set<number>();
+    const ids = fc.oneof(fc.constant([0]), fc.array(value, { maxLength: 3 }), value);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ prompt: often(PROMPT, prompt), steps: often(3, value), cfg: often(1.5, value), temperature: value, correction: value }, { requiredKeys: ["prompt"] }),
+        fc.record({ paths: often([{ id: 0, seed: 1 }], fc.oneof(fc.array(fc.record({ id: value, seed: value }, { requiredKeys: [] }), { maxLength: 3 }), value)), from: value }, { requiredKeys: ["paths"] }),
+        fc.array(fc.tuple(fc.constantFrom("step", "predictions", "finals", "truncate", "snapshots"), fc.record({ ids, id: value, include: often(["png"], value) }, { requiredKeys: [] })), { maxLength: 4 }),
+        async (open, paths, calls) => {
+          const check = (r: { statusCode: number; body: string; json: () => unknown }, what: string) => {
+            seen.add(r.statusCode);
+            assert.ok([200, 201, 400, 404].includes(r.statusCode), `${what} -> ${r.statusCode} ${r.body.slice(0, 200)}`);
+            if (r.statusCode >= 400) assert.doesNotMatch((r.json() as { message: string }).message, /\n\s+at /, "no stack trace");
+          };
+          const o = await app.inject({ method: "POST", url: "/v1/steps/sessions", payload: open });
+          check(o, `open ${JSON.stringify(open).slice(0, 200)}`);
+          if (o.statusCode !== 201) return;
+          const at = `/v1/steps/sessions/${(o.json() as { session: string }).session}`;
+          check(await app.inject({ method: "POST", url: `${at}/paths`, payload: paths }), `paths ${JSON.stringify(paths).slice(0, 200)}`);
+          for (const [op, body] of calls) check(await app.inject({ method: "POST", url: `${at}/${op}`, payload: body }), `${op} ${JSON.stringify(body).slice(0, 200)}`);
+          check(await app.inject({ method: "DELETE", url: at }), "close");
+        },
+      ),
+      { numRuns: 120, seed: 7 },
+    );
+    assert.ok(seen.has(200) && seen.has(400), `both answers were exercised: ${[...seen]}`);
+  });
 });
 
 function assertClean(r: { code: number; err: string }, args: string[], out?: string): void {

@@ -2,6 +2,7 @@
 // best-of-N and PARM at N = 1, 2, 4 must choose the images, and spend the NFE and judge calls,
 // that live best-of-n and parm runs with N paths do; the command writes it with its provenance;
 // bad input is one line, exit 2.
+import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,7 +54,7 @@ const record = join(dir, "record");
 
 test("the frontier's choices, NFE and judge calls equal live best-of-n and parm runs with N paths", async () => {
   // the recording `eval --suite --replay DIR --n 4` makes, with the judge's verdicts cached in it
-  await evaluateSuite({ suite, strategy: replayStrategy("parm", record, "hash"), ctx: { pipeline, judge, n: RECORDED, sample }, imagesPerPrompt: K, seed: SEED, out: join(dir, "eval") });
+  await evaluateSuite({ suite, strategy: replayStrategy("parm", record, "hash"), ctx: { generator: new EmbeddedStepGenerator(pipeline), judge, n: RECORDED, sample }, imagesPerPrompt: K, seed: SEED, out: join(dir, "eval") });
   const plan = planFrontier(record, suite, SEED, [4, 1, 2, 2]);
   assert.deepEqual(plan.ns, [1, 2, 4]);
   assert.equal(plan.images.length, suite.length * K);
@@ -71,13 +72,13 @@ test("the frontier's choices, NFE and judge calls equal live best-of-n and parm 
       const rows: ScoredImage[] = [];
       for (const [p, meta] of suite.entries()) {
         const seeds = Array.from({ length: K }, (_, s) => sampleSeed(SEED, p, s));
-        const live = await strategyByName(name).run({ pipeline, judge, n, sample }, meta.prompt, seeds);
+        const live = await strategyByName(name).run({ generator: new EmbeddedStepGenerator(pipeline), judge, n, sample }, meta.prompt, seeds);
         live.forEach((l, s) => {
           const r = readRecording(recordingFile(record, seeds[s]));
           const v = JSON.parse(readFileSync(verdictsFile(record, seeds[s], "hash"), "utf8")) as RecordedVerdicts;
           const c = frontierChoices(v, n, r.steps, 2)[name];
           const what = `${name}, N=${n}, prompt ${p}, image ${s}`;
-          assert.deepEqual(Array.from(prediction(r, c.path, r.steps - 1)), Array.from(l.tokens), `${what}: the same image`);
+          assert.deepEqual(Array.from(prediction(r, c.path, r.steps - 1)), Array.from(l.tokens!), `${what}: the same image`);
           assert.equal(c.nfe, l.nfe, `${what}: the same NFE`);
           assert.equal(c.judgeCalls, l.judgeCalls, `${what}: the same judge calls`);
           if (name === "parm") {

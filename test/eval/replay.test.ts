@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import { replayChoice, replayStrategy } from "../../src/eval/replay.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
@@ -15,7 +16,7 @@ const { generator, tokenizer } = tinyPipeline();
 const T = 6;
 const N = 5;
 const prompt = "a photo of two red circles";
-const ctx = (judge?: Judge): StrategyContext => ({ pipeline: { generator, tokenizer }, n: N, judge, sample: { steps: T, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 } });
+const ctx = (judge?: Judge): StrategyContext => ({ generator: new EmbeddedStepGenerator({ generator, tokenizer }), n: N, judge, sample: { steps: T, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 } });
 
 const mean = (img: RGBImage, c: number) => {
   let s = 0;
@@ -44,7 +45,7 @@ for (const cut of [0, 0.5462, 2]) {
       const replayed = await replayStrategy(name, dir, "pixels").run(ctx(judge), prompt, seeds);
       live.forEach((l, i) => {
         const r = replayed[i];
-        assert.deepEqual(Array.from(r.tokens), Array.from(l.tokens), `${name} seed ${seeds[i]}: same image`);
+        assert.deepEqual(Array.from(r.tokens!), Array.from(l.tokens!), `${name} seed ${seeds[i]}: same image`);
         assert.equal(r.nfe, l.nfe, `${name} seed ${seeds[i]}: same NFE`);
         assert.equal(r.judgeCalls, l.judgeCalls, `${name} seed ${seeds[i]}: same judge calls`);
         if (name === "parm") assert.equal(r.trace.via, l.trace.via);

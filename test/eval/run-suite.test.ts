@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import { PNG } from "pngjs";
 import { readRejected } from "../../src/eval/rejected.js";
 import { evaluateSuite, sampleSeed } from "../../src/eval/run-suite.js";
@@ -28,7 +29,7 @@ function counting(s: Strategy): { strategy: Strategy; calls: () => number } {
 
 test("a suite run writes GenEval's layout with costs, and a rerun resumes instead of redoing", async () => {
   const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
-  const run = (s: Strategy) => evaluateSuite({ suite, strategy: s, ctx: { pipeline: { generator, tokenizer }, n: 4, sample }, imagesPerPrompt: 2, seed: 5, out });
+  const run = (s: Strategy) => evaluateSuite({ suite, strategy: s, ctx: { generator: new EmbeddedStepGenerator({ generator, tokenizer }), n: 4, sample }, imagesPerPrompt: 2, seed: 5, out });
   const first = counting(strategyByName("none"));
   const a = await run(first.strategy);
   assert.equal(first.calls(), 2);
@@ -54,7 +55,7 @@ test("a suite run writes GenEval's layout with costs, and a rerun resumes instea
 
 test("a run on a subset of prompts scores only those, though the folder holds others", async () => {
   const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
-  const run = (prompts?: number[]) => evaluateSuite({ suite, strategy: strategyByName("none"), ctx: { pipeline: { generator, tokenizer }, n: 1, sample }, imagesPerPrompt: 1, seed: 5, out, prompts });
+  const run = (prompts?: number[]) => evaluateSuite({ suite, strategy: strategyByName("none"), ctx: { generator: new EmbeddedStepGenerator({ generator, tokenizer }), n: 1, sample }, imagesPerPrompt: 1, seed: 5, out, prompts });
   await run(); // both prompts on disk
   const subset = await run([1]);
   assert.deepEqual(subset.rows.map((r) => r.prompt_index), [1]);
@@ -76,7 +77,7 @@ class ScriptedJudge implements Judge {
 test("choosing strategies keep the rejected paths of each prompt's first image beside it, and they are never scored", async () => {
   const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
   const run = (name: string, dir: string) =>
-    evaluateSuite({ suite, strategy: strategyByName(name), ctx: { pipeline: { generator, tokenizer }, judge: new ScriptedJudge(), n: 4, sample }, imagesPerPrompt: 2, seed: 5, out: join(out, dir) });
+    evaluateSuite({ suite, strategy: strategyByName(name), ctx: { generator: new EmbeddedStepGenerator({ generator, tokenizer }), judge: new ScriptedJudge(), n: 4, sample }, imagesPerPrompt: 2, seed: 5, out: join(out, dir) });
   const parm = await run("parm", "parm");
   assert.equal(parm.summary.images, 4, "two chosen images a prompt are scored, nothing else");
   for (const p of [0, 1]) {

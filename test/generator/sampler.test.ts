@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MaskedGenerator } from "../../src/generator/model.js";
-import { conditioning, generate, pathSeed } from "../../src/generator/pipeline.js";
+import { generate } from "../../src/generator/generate.js";
+import { conditioning, pathSeed } from "../../src/generator/pipeline.js";
 import { PathBatch, StepBatcher, guide, maskedAfter } from "../../src/generator/sampler.js";
 import { VOCAB } from "../../src/tokenizer/text.js";
 import { VQAutoencoder } from "../../src/tokenizer/vq.js";
@@ -109,9 +110,9 @@ test("a saved state resumes exactly, and branches from it are independent copies
 test("generate() decodes every path and counts NFE with both CFG halves", async () => {
   const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }).eval();
   let steps = 0;
-  const out = await generate({ generator: model, tokenizer }, "a photo of a star", { ...opts, n: 2, seed: 3, onStep: (_r, images) => {
+  const out = await generate({ generator: model, tokenizer }, "a photo of a star", { ...opts, n: 2, seed: 3, onStep: async (_r, images) => {
     steps++;
-    assert.equal(images().length, 2);
+    assert.equal((await images()).length, 2);
   } });
   assert.equal(steps, 6);
   assert.equal(out.paths.length, 2);

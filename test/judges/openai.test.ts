@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { PAPER_PROMPTS, REFLECT_PROMPT } from "../../src/judges/judge.js";
 import { createLimiter } from "../../src/judges/limit.js";
-import { JudgeError, OpenAIJudge, openAIJudgeConfigFromEnv, parseRetryAfter, type OpenAIJudgeConfig } from "../../src/judges/openai.js";
-import { withRetry } from "../../src/judges/retry.js";
+import { JudgeError, OpenAIJudge, openAIJudgeConfigFromEnv, type OpenAIJudgeConfig } from "../../src/judges/openai.js";
+import { parseRetryAfter, withRetry } from "../../src/util/retry.js";
 import { createImage, decodePng, type RGBImage } from "../../src/shapes/image.js";
 import { logprobsCompletion, sendJson, startServer, textCompletion, type FakeServer, type Handler } from "./server.js";
 

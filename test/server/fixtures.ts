@@ -1,6 +1,8 @@
 // A tiny untrained generator and tokenizer and a scripted reflecting judge: the server, the page
 // and the strategy events are tested without shipped weights or a judge model.
+import type { Pipeline } from "../../src/generator/pipeline.js";
 import type { SampleOptions } from "../../src/generator/sampler.js";
+import type { StepGenerator } from "../../src/generator/step-generator.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/judge.js";
 import type { ServerOptions } from "../../src/server/context.js";
 import type { RGBImage } from "../../src/shapes/image.js";
@@ -52,11 +54,14 @@ export class ScriptedJudge implements Judge {
   }
 }
 
-/** Server options over the tiny pipeline: `scripted` (the default judge), a plain non-reflecting one, and one that failed to load. */
-export function serverOptions(judge: ScriptedJudge, o: Partial<ServerOptions> = {}): ServerOptions {
+/**
+ * Server options over the tiny pipeline (or another generator): `scripted` (the default judge),
+ * a plain non-reflecting one, and one that failed to load.
+ */
+export function serverOptions(judge: ScriptedJudge, o: Partial<ServerOptions> = {}, models: Pipeline | StepGenerator = tinyPipeline()): ServerOptions {
   const plain: Judge = { name: "plain", judge: async (rs) => rs.map(() => ({ pYes: 0.9 })) };
   return {
-    pipeline: tinyPipeline(),
+    ...("open" in models ? { generator: models } : { pipeline: models }),
     sample: TINY_SAMPLE,
     judges: { scripted: judge, plain },
     unavailableJudges: { broken: "no judge weights at models/broken.safetensors" },

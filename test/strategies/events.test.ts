@@ -1,16 +1,17 @@
 // Live events: watching a run never changes it, and the events tell the whole tree.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import { decodePng } from "../../src/shapes/image.js";
 import type { StrategyEvent } from "../../src/strategies/events.js";
 import { thumbnail } from "../../src/strategies/events.js";
 import { STRATEGIES, strategyByName, type StrategyContext } from "../../src/strategies/index.js";
 import { PROMPT, ScriptedJudge, TINY_SAMPLE, tinyPipeline } from "../server/fixtures.js";
 
-const pipeline = tinyPipeline();
+const generator = new EmbeddedStepGenerator(tinyPipeline());
 const N = 4;
 const T = TINY_SAMPLE.steps;
-const ctx = (onEvent?: (e: StrategyEvent) => void): StrategyContext => ({ pipeline, sample: TINY_SAMPLE, n: N, judge: new ScriptedJudge(1), onEvent });
+const ctx = (onEvent?: (e: StrategyEvent) => void): StrategyContext => ({ generator, sample: TINY_SAMPLE, n: N, judge: new ScriptedJudge(1), onEvent });
 
 async function watched(name: string) {
   const events: StrategyEvent[] = [];

@@ -1,6 +1,7 @@
 // Strategies on a tiny untrained generator with scripted judges: choices, cuts, costs, rounds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { MAX_ROUNDS } from "../../src/strategies/parm-plus.js";
@@ -37,7 +38,7 @@ class ScriptedJudge implements Judge {
   }
 }
 
-const ctx = (judge?: Judge): StrategyContext => ({ pipeline: { generator, tokenizer }, n: N, judge, sample: { steps: T, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 } });
+const ctx = (judge?: Judge): StrategyContext => ({ generator: new EmbeddedStepGenerator({ generator, tokenizer }), n: N, judge, sample: { steps: T, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 } });
 const byQuestion = (q: Record<string, (r: JudgeRequest) => number>) => (r: JudgeRequest) => q[r.question](r);
 
 test("best-of-n keeps the final image the judge scores highest, at N full paths of cost", async () => {
