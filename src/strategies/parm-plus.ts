@@ -3,6 +3,9 @@
 // image and the reason (a session opened with a correction: the embedded generator runs its
 // self-correction fine-tune on the previous tokens), through PARM again. At most 3 rounds.
 // `parm++-no-reason` regenerates from the previous image alone (the paper's ablation).
+// The image returned is the best-judged of the rounds (the highest reflection P(yes)), not
+// merely the last: a regeneration can make things worse, and the judge has already scored every
+// round's image, all but the last (which costs one more reflection when no round passed).
 import { type StepSession, closing } from "../generator/step-generator.js";
 import { requireJudge } from "./common.js";
 import { runParm } from "./parm.js";
@@ -28,12 +31,14 @@ function parmPlus(name: string, withReason: boolean): Strategy {
           let nfe = run.nfe;
           let judgeCalls = run.judgeCalls;
           const rounds: Record<string, unknown>[] = [{ round: 0, paths: run.paths, chosen: run.chosen, via: run.via }];
-          for (let round = 1; round <= MAX_ROUNDS; round++) {
+          let best = { run, pYes: -1, round: 0 };
+          for (let round = 1; ; round++) {
             const reflection = await reflect(prompt, run.image);
             judgeCalls++;
             await ctx.onEvent?.({ type: "reflection", pYes: reflection.pYes, reason: reflection.reason });
             rounds[rounds.length - 1].reflection = reflection;
-            if (reflection.pYes >= 0.5) break;
+            if (reflection.pYes > best.pYes) best = { run, pYes: reflection.pYes, round: round - 1 };
+            if (reflection.pYes >= 0.5 || round > MAX_ROUNDS) break;
             const reason = withReason ? (reflection.reason ?? "") : "";
             // the previous session stays open until the next one has read its chosen path
             const previous = await session.save(run.chosen);
@@ -45,7 +50,8 @@ function parmPlus(name: string, withReason: boolean): Strategy {
             judgeCalls += run.judgeCalls;
             rounds.push({ round, reason, paths: run.paths, chosen: run.chosen, via: run.via });
           }
-          return { image: run.image, tokens: run.tokens, nfe, judgeCalls, trace: { strategy: name, seed, n: ctx.n, rounds }, selection: { chosen: run.chosen, rejected: run.rejected } };
+          const r = best.run;
+          return { image: r.image, tokens: r.tokens, nfe, judgeCalls, trace: { strategy: name, seed, n: ctx.n, rounds, returned_round: best.round }, selection: { chosen: r.chosen, rejected: r.rejected } };
         });
         out.push(result);
       }

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
+import { pngBase64 } from "../../src/strategies/events.js";
 import { MAX_ROUNDS } from "../../src/strategies/parm-plus.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
@@ -27,6 +28,8 @@ class ScriptedJudge implements Judge {
   constructor(
     private readonly answer: (r: JudgeRequest) => number,
     private readonly failingReflections = 0,
+    /** P(yes) of each reflection in turn, all failing ones (instead of failingReflections) */
+    private readonly reflectionScores?: number[],
   ) {}
   async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
     this.calls.push(...requests);
@@ -34,6 +37,7 @@ class ScriptedJudge implements Judge {
   }
   async reflect(_prompt: string, _image: RGBImage): Promise<Reflection> {
     this.reflections++;
+    if (this.reflectionScores) return { pYes: this.reflectionScores[this.reflections - 1], reason: "expected two circles, found three" };
     return this.reflections <= this.failingReflections ? { pYes: 0.1, reason: "expected two circles, found three" } : { pYes: 0.9, reason: null };
   }
 }
@@ -111,9 +115,28 @@ test("parm++ reflects, regenerates with the reason while the judge says no, at m
   const always = new ScriptedJudge(answer, 99);
   const [s] = await strategyByName("parm++").run(ctx(always), prompt, [11]);
   assert.equal((s.trace.rounds as unknown[]).length, 1 + MAX_ROUNDS);
-  assert.equal(always.reflections, MAX_ROUNDS);
+  assert.equal(always.reflections, MAX_ROUNDS + 1, "the last round's image is reflected on too, to choose among the rounds");
+  assert.equal(s.judgeCalls, (s.trace.rounds as { paths: unknown }[]).length + (always.calls.length), "every reflection and question is a judge call");
   const [n] = await strategyByName("parm++-no-reason").run(ctx(new ScriptedJudge(answer, 1)), prompt, [11]);
   assert.equal((n.trace.rounds as { reason?: string }[])[1].reason, "");
+});
+
+test("parm++ returns the best-judged round's image when no round passes", async () => {
+  const answer = byQuestion({ clarity: () => 0.9, potential: () => 0.9, outcome: (r) => redness(r.image) });
+  const scores = [0.3, 0.1, 0.45, 0.2];
+  const judge = new ScriptedJudge(answer, 0, scores);
+  const [r] = await strategyByName("parm++").run(ctx(judge), prompt, [11]);
+  const rounds = r.trace.rounds as { chosen: number; reflection: { pYes: number } }[];
+  assert.deepEqual(rounds.map((x) => x.reflection.pYes), scores);
+  assert.equal(r.trace.returned_round, 2);
+  assert.equal(r.selection?.chosen, rounds[2].chosen, "the rejected paths are the returned round's");
+  // the same run's round 2 alone: the image returned is that round's chosen image
+  const again = new ScriptedJudge(answer, 0, scores);
+  const events: { type: string; image?: string }[] = [];
+  await strategyByName("parm++").run({ ...ctx(again), onEvent: (e) => void events.push(e) }, prompt, [11]);
+  const chosen = events.filter((e) => e.type === "chosen");
+  assert.equal(chosen.length, 4);
+  assert.equal(pngBase64(r.image), chosen[2].image);
 });
 
 test("judging strategies without a judge fail clearly", async () => {
