@@ -1,6 +1,7 @@
 // `imagecot bench <what>`: benchmarks print one JSON object (speed and quality targets live here).
 import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
+import { addDpoValBench } from "./bench-dpo-val.js";
 import { addEngineBench } from "./bench-engine.js";
 import { addFrontierBench } from "./bench-frontier.js";
 import { addGenerateBench } from "./bench-generate.js";
@@ -21,4 +22,5 @@ export function registerBench(program: Command): void {
   addOracleBench(bench);
   addReasonsBench(bench);
   addFrontierBench(bench);
+  addDpoValBench(bench);
 }

@@ -49,3 +49,12 @@ export function pathsOption(value: string): number {
 export function pathsListOption(value: string): number[] {
   return [...new Set(value.split(",").map((x) => pathsOption(x.trim())))].sort((a, b) => a - b);
 }
+
+/** A comma-separated list of positive numbers (learning rates, epochs, betas of a grid). */
+export function positiveListOption(value: string): number[] {
+  return value.split(",").map((x) => {
+    const n = numberOption(x.trim());
+    if (!(n > 0)) throw new InvalidArgumentError(`expected positive numbers separated by commas, got '${value}'`);
+    return n;
+  });
+}

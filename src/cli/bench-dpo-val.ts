@@ -1,0 +1,59 @@
+// `imagecot bench dpo-val`: DPO's lr, epochs and beta chosen on held-out training prompts.
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import { DPO_DEFAULTS } from "../align/dpo.js";
+import { readPairs } from "../align/pairs.js";
+import { GUIDED_PAIRS_FILE, PAIRS_FILE } from "../align/rank.js";
+import { dpoValidation } from "../eval/dpo-val.js";
+import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
+import { writeResult } from "../util/provenance.js";
+import { intOption, positiveListOption, seedOption } from "./options.js";
+import { UserError } from "./run.js";
+
+export function addDpoValBench(bench: Command): void {
+  bench
+    .command("dpo-val")
+    .description("train one DPO round per (lr, epochs, beta) on the same pairs and score each on held-out training prompts (never a test prompt)")
+    .requiredOption("--data <dir>", "ranking data from 'imagecot data rank'")
+    .option("--reward-guided", "train on the judge-chosen, weighted pairs (pairs-guided.jsonl)")
+    .option("--generator <file>", "the start (policy and reference)", DEFAULT_GENERATOR_WEIGHTS)
+    .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
+    .option("--run-dir <dir>", "every candidate's checkpoints and weights (rerun to resume)", "runs/dpo-val")
+    .addOption(new Option("--lr <list>", "learning rates").default([DPO_DEFAULTS.lr], String(DPO_DEFAULTS.lr)).argParser(positiveListOption))
+    .addOption(new Option("--epochs <list>", "passes over the pairs").default([DPO_DEFAULTS.epochs], String(DPO_DEFAULTS.epochs)).argParser(positiveListOption))
+    .addOption(new Option("--beta <list>", "DPO betas").default([DPO_DEFAULTS.beta], String(DPO_DEFAULTS.beta)).argParser(positiveListOption))
+    .addOption(new Option("--batch <n>", "pairs per step").default(DPO_DEFAULTS.batch).argParser(intOption))
+    .addOption(new Option("--prompts <n>", "held-out prompts for each yes rate").default(400).argParser(intOption))
+    .addOption(new Option("--images <n>", "images per held-out prompt").default(2).argParser(intOption))
+    .addOption(new Option("--seed <n>", "seed of the DPO runs and the held-out draw").default(1).argParser(seedOption))
+    .option("--json", "print the figures as one JSON line")
+    .option("--quiet", "no stage lines")
+    .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 2e-5,5e-5,1e-4 --epochs 2,4 --beta 0.1 --out results/dpo-val.json")
+    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
+      if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
+      const file = join(o.data, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
+      let pairs;
+      try {
+        pairs = readPairs(file);
+      } catch (e) {
+        throw new UserError(`cannot read the pairs ${file}: ${(e as Error).message}`);
+      }
+      if (pairs.length === 0) throw new UserError(`${file} holds no pairs`);
+      const result = await dpoValidation({
+        runDir: o.runDir,
+        generator: o.generator,
+        tokenizer: o.tokenizer,
+        pairs,
+        weighted: !!o.rewardGuided,
+        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta },
+        batch: o.batch,
+        seed: o.seed,
+        heldout: { prompts: o.prompts, images: o.images, seed: o.seed, sample: DEFAULT_SAMPLE },
+        onStage: (m) => void (o.quiet || o.json ? undefined : process.stderr.write(m + "\n")),
+      });
+      if (o.out) writeResult(o.out, { dpo_val: { data: o.data, reward_guided: !!o.rewardGuided, ...result } });
+      process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
+    });
+}

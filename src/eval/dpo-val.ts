@@ -1,0 +1,96 @@
+// DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
+// (lr, epochs, beta) of a grid trains one round of DPO on the same pairs, from the same start,
+// and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
+// own. Each candidate's run resumes (its weights, once written, are reused), so a killed
+// validation continues where it stopped.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { DPO_DEFAULTS, dpoSteps, trainDpo } from "../align/dpo.js";
+import type { Pair } from "../align/pairs.js";
+import type { SampleOptions } from "../generator/sampler.js";
+import { loadGenerator, loadPipeline } from "../models/load.js";
+import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
+
+export interface DpoGrid {
+  lr: number[];
+  epochs: number[];
+  beta: number[];
+}
+
+export interface DpoValOptions {
+  runDir: string;
+  generator: string; // the start: policy and reference of every candidate
+  tokenizer: string;
+  pairs: readonly Pair[];
+  weighted: boolean;
+  grid: DpoGrid;
+  batch: number;
+  seed: number;
+  heldout: { prompts: number; images: number; seed: number; sample: SampleOptions };
+  onStage?: (message: string) => void;
+}
+
+export interface DpoCandidate {
+  lr: number;
+  epochs: number;
+  beta: number;
+  steps: number;
+  weights: string;
+  heldout: HeldOutResult;
+}
+
+export interface DpoValResult {
+  pairs: number;
+  start: HeldOutResult;
+  candidates: DpoCandidate[];
+  /** the candidate with the highest held-out yes rate (the first on ties) */
+  best: Omit<DpoCandidate, "heldout"> & { yes_rate: number };
+}
+
+const tag = (lr: number, epochs: number, beta: number) => `lr${lr}-ep${epochs}-beta${beta}`;
+
+async function yesRate(weights: string, o: DpoValOptions): Promise<HeldOutResult> {
+  const pipeline = loadPipeline(weights, o.tokenizer);
+  try {
+    return await heldOutYesRate(pipeline, o.heldout);
+  } finally {
+    pipeline.generator.dispose();
+    pipeline.tokenizer.dispose();
+    pipeline.corrector?.dispose();
+  }
+}
+
+export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
+  if (o.pairs.length === 0) throw new Error("no pairs to validate DPO on");
+  o.onStage?.(`the start (${o.generator}) on ${o.heldout.prompts} held-out prompts`);
+  const start = await yesRate(o.generator, o);
+  const candidates: DpoCandidate[] = [];
+  for (const lr of o.grid.lr)
+    for (const epochs of o.grid.epochs)
+      for (const beta of o.grid.beta) {
+        const dir = join(o.runDir, tag(lr, epochs, beta));
+        const weights = join(dir, "generator.safetensors");
+        const steps = dpoSteps(o.pairs.length, { epochs, batch: o.batch });
+        if (!existsSync(weights)) {
+          o.onStage?.(`${tag(lr, epochs, beta)}: ${steps} DPO steps on ${o.pairs.length} pairs`);
+          const policy = loadGenerator(o.generator);
+          const reference = loadGenerator(o.generator);
+          try {
+            trainDpo(
+              { ...DPO_DEFAULTS, runDir: join(dir, "train"), out: weights, epochs, batch: o.batch, lr, beta, seed: o.seed, weighted: o.weighted, metadata: { validation: o.runDir } },
+              policy,
+              reference,
+              o.pairs,
+            );
+          } finally {
+            policy.dispose();
+            reference.dispose();
+          }
+        }
+        o.onStage?.(`${tag(lr, epochs, beta)}: held-out yes rate`);
+        candidates.push({ lr, epochs, beta, steps, weights, heldout: await yesRate(weights, o) });
+      }
+  const best = candidates.reduce((a, c) => (c.heldout.yes_rate > a.heldout.yes_rate ? c : a));
+  const { heldout, ...settings } = best;
+  return { pairs: o.pairs.length, start, candidates, best: { ...settings, yes_rate: heldout.yes_rate } };
+}
