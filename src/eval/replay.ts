@@ -121,7 +121,12 @@ export const REPLAYABLE = ["none", "best-of-n", "parm"] as const;
 export type ReplayableStrategy = (typeof REPLAYABLE)[number];
 const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { none: [], "best-of-n": ["outcome"], parm: ["clarity", "potential", "outcome"] };
 
-function writeRecording(file: string, r: Recording): void {
+/** Where the recording of generation seed `seed` lives under a replay folder. */
+export function recordingFile(dir: string, seed: number): string {
+  return join(dir, `${seed}.bin`);
+}
+
+export function writeRecording(file: string, r: Recording): void {
   const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, tokens: r.tokens }) + "\n");
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
@@ -136,10 +141,16 @@ export function readRecording(file: string): Recording {
   return { ...h, predictions };
 }
 
+/** The recording in `file` when there is one of N paths and T steps; else it is made again. */
+export function keptRecording(file: string, n: number, steps: number): Recording | null {
+  const kept = existsSync(file) ? readRecording(file) : null;
+  return kept && kept.n === n && kept.steps === steps ? kept : null;
+}
+
 /** The recording of one generation seed; recorded (and kept) when missing or made with another N or T. */
 async function recorded(file: string, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
-  const kept = existsSync(file) ? readRecording(file) : null;
-  if (kept && kept.n === ctx.n && kept.steps === ctx.sample.steps) return kept;
+  const kept = keptRecording(file, ctx.n, ctx.sample.steps);
+  if (kept) return kept;
   const r = await recordPaths(ctx.pipeline, prompt, seed, ctx.n, ctx.sample);
   writeRecording(file, r);
   return r;
@@ -157,7 +168,7 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
       mkdirSync(dir, { recursive: true });
       const out: StrategyResult[] = [];
       // the seeds' missing recordings decode concurrently: with a batcher, in shared passes
-      const recordings = await Promise.all(seeds.map((seed) => recorded(join(dir, `${seed}.bin`), ctx, prompt, seed)));
+      const recordings = await Promise.all(seeds.map((seed) => recorded(recordingFile(dir, seed), ctx, prompt, seed)));
       for (const [k, seed] of seeds.entries()) {
         const r = recordings[k];
         let v: RecordedVerdicts = {};
