@@ -1,34 +1,24 @@
 // Issue 16's test: three worker processes on one machine, one SIGKILLed in the middle of a job.
 // The images, results and summary are those of a single-process run (file hashes), no sample is
-// lost or made twice, and the killed worker's job was retried by another one.
+// lost or made twice, and the killed worker's job was retried by another one. And the enqueuing
+// command killed and rerun: it finds its jobs (none added twice) and their finished results.
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Queue, QueueEvents } from "bullmq";
 import { QUEUE_NAME } from "../../src/queue/jobs.js";
 import { saveTiny } from "../align/tiny.js";
-import { type TestRedis, startRedis } from "./redis.js";
+import { type TestRedis, hashes, startRedis } from "./fixtures.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const SUITE = fileURLToPath(new URL("../../../suites/geneval-shapes.jsonl", import.meta.url));
 const PROMPTS = 8;
 const K = 4;
-
-let root: string;
-let redis: TestRedis;
-before(async () => {
-  root = mkdtempSync(join(tmpdir(), "imagecot-queue-kill-"));
-  redis = await startRedis();
-});
-after(async () => {
-  await redis.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+const JOBS = PROMPTS * K;
 
 interface Run {
   child: ChildProcessWithoutNullStreams;
@@ -47,19 +37,7 @@ function cli(args: string[]): Run {
   return { child, stdout: () => stdout, stderr: () => stderr, exit };
 }
 
-/** Every file under dir but the summary (whose provenance differs), by path, with its sha256. */
-function hashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const f of readdirSync(d).sort()) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (f !== "summary.json") out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** summary.json without what says where and when it was made. */
 function scores(dir: string): Record<string, unknown> {
@@ -67,39 +45,88 @@ function scores(dir: string): Record<string, unknown> {
   return rest;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let root: string;
+let redis: TestRedis;
+let queue: Queue;
+let run: string; // every run writes here (the summary names its folder); the local one is then moved to `local`
+let local: string;
+let localStdout: string;
+let evalArgs: string[];
+let workerArgs: string[];
 
-test("three workers, one SIGKILLed mid-job: the results of a single-process run, no sample lost or duplicated", { timeout: 120_000 }, async (t) => {
-  const t0 = Date.now();
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), "imagecot-queue-kill-"));
+  redis = await startRedis();
+  queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
   const models = saveTiny(root);
   // prompts of every tag: every 40th line of the shapes suite
   const lines = readFileSync(SUITE, "utf8").trim().split("\n");
   const suite = join(root, "suite.jsonl");
   writeFileSync(suite, Array.from({ length: PROMPTS }, (_, i) => lines[i * 40]).join("\n") + "\n");
-  const run = join(root, "run"); // both runs write here, so that the summaries name the same folder
-  const evalArgs = ["eval", "--suite", suite, "--strategy", "none", "--images-per-prompt", String(K), "--seed", "3", "--generator", models.generator, "--tokenizer", models.tokenizer, "--gen-dir", run, "--json", "--quiet"];
+  run = join(root, "run");
+  local = join(root, "local");
+  const tiny = ["--generator", models.generator, "--tokenizer", models.tokenizer];
+  evalArgs = ["eval", "--suite", suite, "--strategy", "none", "--images-per-prompt", String(K), "--seed", "3", ...tiny, "--gen-dir", run, "--json", "--quiet"];
+  workerArgs = ["worker", "--queue", redis.url, "--concurrency", "1", "--lock-ms", "2000", ...tiny, "--json"];
+  const single = cli(evalArgs);
+  assert.equal(await single.exit, 0, single.stderr());
+  localStdout = single.stdout();
+  renameSync(run, local);
+});
 
-  const local = cli(evalArgs);
-  assert.equal(await local.exit, 0, local.stderr());
-  renameSync(run, join(root, "local"));
+after(async () => {
+  await queue.close();
+  await redis.stop();
+  rmSync(root, { recursive: true, force: true });
+});
 
-  const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
-  const events = new QueueEvents(QUEUE_NAME, { connection: { url: redis.url } });
-  const stalled: string[] = [];
-  const completed: string[] = [];
-  events.on("stalled", ({ jobId }) => stalled.push(jobId));
-  events.on("completed", ({ jobId }) => completed.push(jobId));
-  await events.waitUntilReady();
+/** The queued run's folder is the local run's: every file byte for byte, the summary but its provenance. */
+function assertLikeLocal(stdout: string): void {
+  assert.deepEqual(hashes(run, ["summary.json"]), hashes(local, ["summary.json"]), "every sample PNG, results.jsonl, settings, traces and costs byte for byte");
+  assert.deepEqual(scores(run), scores(local), "the summary but its provenance");
+  assert.equal(stdout, localStdout, "the same summary printed");
+  const rows = readFileSync(join(run, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prompt_index: number; sample_index: number });
+  assert.equal(rows.length, JOBS);
+  assert.equal(new Set(rows.map((r) => `${r.prompt_index}/${r.sample_index}`)).size, JOBS, "each sample scored once");
+}
 
-  const workerArgs = ["worker", "--queue", redis.url, "--concurrency", "1", "--lock-ms", "2000", "--generator", models.generator, "--tokenizer", models.tokenizer, "--json"];
-  const workers = Array.from({ length: 3 }, () => cli(workerArgs));
-  // each says its name (BullMQ's processedBy of its jobs) when it is ready
+async function assertQueueEmpty(): Promise<void> {
+  const left = await queue.getJobCounts();
+  assert.ok(Object.values(left).every((n) => n === 0), `no job left in Redis once the results are on disk: ${JSON.stringify(left)}`);
+}
+
+/** Starts workers and waits until each says its name (BullMQ's processedBy of its jobs). */
+async function startWorkers(n: number): Promise<{ workers: Run[]; names: string[] }> {
+  const workers = Array.from({ length: n }, () => cli(workerArgs));
   const names = await Promise.all(
     workers.map(async (w) => {
       while (!w.stdout().includes("\n")) await sleep(20);
       return (JSON.parse(w.stdout().split("\n")[0]) as { name: string }).name;
     }),
   );
+  return { workers, names };
+}
+
+/** SIGTERM: each finishes its running jobs, exits 0 and says how many it made. */
+async function stopWorkers(workers: Run[]): Promise<number[]> {
+  for (const w of workers) w.child.kill("SIGTERM");
+  const made: number[] = [];
+  for (const w of workers) {
+    assert.equal(await w.exit, 0, w.stderr());
+    made.push((JSON.parse(w.stdout().trim().split("\n").at(-1)!) as { completed: number }).completed);
+  }
+  return made;
+}
+
+test("three workers, one SIGKILLed mid-job: the results of a single-process run, no sample lost or duplicated", { timeout: 120_000 }, async (t) => {
+  const t0 = Date.now();
+  const events = new QueueEvents(QUEUE_NAME, { connection: { url: redis.url } });
+  const stalled: string[] = [];
+  const completed: string[] = [];
+  events.on("stalled", ({ jobId }) => stalled.push(jobId));
+  events.on("completed", ({ jobId }) => completed.push(jobId));
+  await events.waitUntilReady();
+  const { workers, names } = await startWorkers(3);
 
   const queued = cli([...evalArgs, "--queue", redis.url]);
   let exited = false;
@@ -121,29 +148,36 @@ test("three workers, one SIGKILLed mid-job: the results of a single-process run,
   assert.ok(killed, "the victim was caught holding a job before the run ended");
   assert.equal(await queued.exit, 0, queued.stderr());
   assert.equal(queued.stderr(), "");
-
-  assert.deepEqual(hashes(run), hashes(join(root, "local")), "every sample PNG, results.jsonl, settings, traces and costs byte for byte");
-  assert.deepEqual(scores(run), scores(join(root, "local")), "the summary but its provenance");
-  assert.equal(queued.stdout(), local.stdout(), "the same summary printed");
-  const rows = readFileSync(join(run, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prompt_index: number; sample_index: number });
-  assert.equal(new Set(rows.map((r) => `${r.prompt_index}/${r.sample_index}`)).size, PROMPTS * K, "each sample scored once");
-  assert.equal(rows.length, PROMPTS * K);
+  assertLikeLocal(queued.stdout());
 
   await sleep(200); // the last events
   assert.ok(stalled.includes(killed), `the killed worker's job ${killed} was found stalled (stalled: ${stalled.join(", ")})`);
-  assert.equal(completed.length, PROMPTS * K, "every job completed once");
-  assert.equal(new Set(completed).size, PROMPTS * K);
+  assert.equal(completed.length, JOBS, "every job completed once");
+  assert.equal(new Set(completed).size, JOBS);
   assert.ok(completed.includes(killed), "and the killed worker's job too, by another worker");
-  const left = await queue.getJobCounts();
-  assert.ok(Object.values(left).every((n) => n === 0), `no job left in Redis once the results are on disk: ${JSON.stringify(left)}`);
+  await assertQueueEmpty();
 
-  // the survivors stop on SIGTERM once their jobs are done
-  for (const w of workers.slice(1)) w.child.kill("SIGTERM");
-  for (const w of workers.slice(1)) assert.equal(await w.exit, 0, w.stderr());
-  const made = workers.slice(1).map((w) => (JSON.parse(w.stdout().trim().split("\n").at(-1)!) as { completed: number }).completed);
+  const made = await stopWorkers(workers.slice(1));
   assert.ok(made.every((n) => n > 0), `both survivors made images (${made.join(", ")})`);
   await workers[0].exit;
   await events.close();
-  await queue.close();
   t.diagnostic(`killed during ${killed}; survivors made ${made.join(" and ")} jobs; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+});
+
+test("the enqueuing command SIGKILLed and rerun: its jobs are found, not added again, and their results are used, not made again", { timeout: 120_000 }, async () => {
+  rmSync(run, { recursive: true, force: true });
+  // no worker yet: the command enqueues every job, then waits; killed there
+  const first = cli([...evalArgs, "--queue", redis.url]);
+  while ((await queue.getWaitingCount()) < JOBS) await sleep(20);
+  first.child.kill("SIGKILL");
+  await first.exit;
+  // a worker makes them all meanwhile; the results wait in Redis
+  const { workers } = await startWorkers(1);
+  while ((await queue.getCompletedCount()) < JOBS) await sleep(20);
+  assert.deepEqual(await stopWorkers(workers), [JOBS]);
+  // the rerun has no worker: it can only finish with the results made for the killed run, found by their ids
+  const rerun = cli([...evalArgs, "--queue", redis.url]);
+  assert.equal(await rerun.exit, 0, rerun.stderr());
+  assertLikeLocal(rerun.stdout());
+  await assertQueueEmpty();
 });

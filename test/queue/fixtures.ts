@@ -1,7 +1,25 @@
-// A redis-server of the test's own (Debian's, which scripts/setup.sh installs) on a free port,
-// with nothing saved to disk, stopped after: the tests never depend on a system service.
+// What the queue tests share: a redis-server of their own (Debian's, which scripts/setup.sh
+// installs) on a free port, with nothing saved to disk, stopped after, so that they never depend
+// on a system service; and a folder's files by hash, to compare a queued run with a local one.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
+import { join, relative } from "node:path";
+
+/** Every file under dir (but those named in `skip`), by path relative to it, with its sha256. */
+export function hashes(dir: string, skip: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const f of readdirSync(d).sort()) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!skip.includes(f)) out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
+    }
+  };
+  walk(dir);
+  return out;
+}
 
 export interface TestRedis {
   url: string;
