@@ -54,6 +54,6 @@ export async function reachRedis(text: string): Promise<ConnectionOptions> {
 export async function connectQueue(text: string): Promise<QueueConnection> {
   const connection = await reachRedis(text);
   const queue = new Queue(QUEUE_NAME, { connection });
-  queue.on("error", () => {}); // ioredis reconnects by itself; a lasting outage shows as a progress bar that stops
+  queue.on("error", () => {}); // ioredis reconnects by itself; a command that fails meanwhile says so to its caller
   return { url: text, connection, queue, close: () => queue.close() };
 }

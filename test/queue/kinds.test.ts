@@ -24,23 +24,17 @@ import { queuePaths } from "../../src/queue/paths.js";
 import { queueRank } from "../../src/queue/rank.js";
 import { queueRecordings } from "../../src/queue/record.js";
 import { startWorker } from "../../src/queue/worker.js";
-import type { RGBImage } from "../../src/shapes/image.js";
 import { type Strategy, strategyByName } from "../../src/strategies/index.js";
 import { tokenizerId } from "../../src/tokenizer/id.js";
+import { channel } from "../align/tiny.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 import { type TestRedis, hashes, startRedis } from "./fixtures.js";
-
-const mean = (img: RGBImage, c: number) => {
-  let s = 0;
-  for (let i = c; i < img.data.length; i += 3) s += img.data[i];
-  return s / (img.data.length / 3) / 255;
-};
 
 /** Answers from pixels only, whatever else is in the batch: clear from step 1, potential and outcome by colour. */
 class PixelJudge implements Judge {
   readonly name = "pixels";
   async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
-    return requests.map((r) => ({ pYes: r.question === "clarity" ? (r.step! >= 1 ? 0.8 : 0.2) : r.question === "potential" ? mean(r.image, 1) : mean(r.image, 0) }));
+    return requests.map((r) => ({ pYes: r.question === "clarity" ? (r.step! >= 1 ? 0.8 : 0.2) : r.question === "potential" ? channel(r.image, 1) : channel(r.image, 0) }));
   }
 }
 
