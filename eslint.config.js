@@ -3,7 +3,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const LAYERS = ["cli", "server", "report", "eval", "align", "strategies", "judges", "models", "generator", "tokenizer", "train", "charts", "shapes", "geneval", "torch", "util"];
+const LAYERS = ["cli", "server", "queue", "report", "eval", "align", "strategies", "judges", "models", "generator", "tokenizer", "train", "charts", "shapes", "geneval", "torch", "util"];
 
 export default tseslint.config(
   { ignores: ["dist/", "build/", "node_modules/", "runs/"] },

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Idempotent set-up on Debian 12 (as root, or with sudo): libtorch and OpenBLAS from Debian,
 # chromium for the page's browser test (playwright-core drives it; no browser download),
-# npm packages (which build the native binding), then the TypeScript build.
+# redis-server for the queue (its tests start one of their own on a free port), npm packages
+# (which build the native binding), then the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 missing=()
-for pkg in libtorch-dev libopenblas0-pthread g++ make python3 chromium fonts-dejavu-core; do
+for pkg in libtorch-dev libopenblas0-pthread g++ make python3 chromium fonts-dejavu-core redis-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

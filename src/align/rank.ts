@@ -22,7 +22,7 @@ import type { SampleOptions } from "../generator/sampler.js";
 import { collectionPrompts } from "../judges/collect.js";
 import type { Judge } from "../judges/judge.js";
 import { detect } from "../shapes/detector.js";
-import { type RGBImage, writePng } from "../shapes/image.js";
+import { type RGBImage, encodePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { mapPool } from "../util/pool.js";
 import { DEFAULT_TAU, type PairStats, type RankedPrompt, type RankedSample, buildPairs, writePairs } from "./pairs.js";
@@ -106,22 +106,37 @@ async function scoreImages(judge: Judge, prompt: string, images: RGBImage[]): Pr
   return v.map((x) => x.pYes);
 }
 
-async function rankPrompt(p: Pipeline, meta: PromptMeta, i: number, o: RankOptions, sampleSeed: number): Promise<RankedPrompt> {
+/** Prompt i's K samples, labelled (and scored): a pure function of the models, the prompt and the seeds; nothing written. */
+export async function rankPrompt(
+  p: Pipeline,
+  meta: PromptMeta,
+  i: number,
+  o: Pick<RankOptions, "sample" | "samplesPerPrompt" | "judge" | "label">,
+  sampleSeed: number,
+): Promise<{ record: RankedPrompt; images: RGBImage[] }> {
   const seed = promptSeed(sampleSeed, i);
   const { paths } = await generate(p, meta.prompt, { ...o.sample, n: o.samplesPerPrompt, seed });
   const scores = o.judge ? await scoreImages(o.judge, meta.prompt, paths.map((x) => x.image)) : null;
   const samples = paths.map((x, k): RankedSample => {
     const verdict = (o.label ?? detectorLabel)(meta, x.image);
-    writePng(join(o.out, imageFile(i, k)), x.image);
     const s: RankedSample = { sample: k, seed: pathSeed(seed, k), tokens: Array.from(x.tokens), correct: verdict.correct, reasons: verdict.reasons, image: imageFile(i, k) };
     if (scores) s.judge = { name: o.judge!.name, pYes: scores[k] };
     return s;
   });
-  return { index: i, seed, meta, samples };
+  return { record: { index: i, seed, meta, samples }, images: paths.map((x) => x.image) };
 }
 
-/** Samples, labels (and scores) what is missing under `out`, then rewrites the pairs files. */
-export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult> {
+/** Writes a prompt's sample PNGs (in sample order), then its record, which marks it done. */
+export function writeRankedPrompt(out: string, record: RankedPrompt, pngs: readonly Uint8Array[]): void {
+  record.samples.forEach((s, k) => writeFileAtomic(join(out, s.image), pngs[k]));
+  writeFileAtomic(recordFile(out, record.index), JSON.stringify(record) + "\n");
+}
+
+/** The options that fix a data folder's samples. */
+export type RankPlanOptions = Pick<RankOptions, "out" | "prompts" | "samplesPerPrompt" | "seed" | "sampleSeed" | "sample" | "pairsPerPrompt" | "generator">;
+
+/** Claims `out` for these settings (a folder made with others is refused) and lists the run's prompts. */
+export function rankPlan(o: RankPlanOptions): { metas: PromptMeta[]; sampleSeed: number } {
   mkdirSync(join(o.out, "samples"), { recursive: true });
   const sampleSeed = o.sampleSeed ?? o.seed;
   checkMeta(o.out, {
@@ -133,7 +148,12 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
     prompts: o.prompts,
     pairsPerPrompt: o.pairsPerPrompt,
   });
-  const metas = collectionPrompts(o.seed, o.prompts);
+  return { metas: collectionPrompts(o.seed, o.prompts), sampleSeed };
+}
+
+/** Samples, labels (and scores) what is missing under `out`, then rewrites the pairs files. */
+export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult> {
+  const { metas, sampleSeed } = rankPlan(o);
   // prompts in flight at once: with a batcher in the pipeline, their samples share forward passes
   const concurrency = Math.max(1, Math.floor((p.batcher?.maxRows ?? 0) / (2 * o.samplesPerPrompt)));
   const records = await mapPool(metas, concurrency, async (_, i) => {
@@ -151,8 +171,9 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
         writeFileAtomic(file, JSON.stringify(rec) + "\n");
       }
     } else {
-      rec = await rankPrompt(p, metas[i], i, o, sampleSeed);
-      writeFileAtomic(file, JSON.stringify(rec) + "\n");
+      const made = await rankPrompt(p, metas[i], i, o, sampleSeed);
+      writeRankedPrompt(o.out, made.record, made.images.map(encodePng));
+      rec = made.record;
     }
     return rec;
   }, (done) => o.onProgress?.(done, metas.length));

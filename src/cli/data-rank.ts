@@ -10,6 +10,10 @@ import { cfgOption, intOption, numberOption, seedOption, temperatureOption } fro
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
+import { onQueue, queueOption } from "./queue.js";
+import { pipelineIds } from "../eval/fingerprint.js";
+import { jobModels } from "../queue/models.js";
+import { queueRank } from "../queue/rank.js";
 
 export interface DataRankCliOptions {
   out: string;
@@ -26,6 +30,7 @@ export interface DataRankCliOptions {
   tau: number;
   quiet?: boolean;
   json?: boolean;
+  queue?: string;
 }
 
 export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult> {
@@ -34,20 +39,26 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
   if (o.prompts < 1) throw new UserError("--prompts must be at least 1");
   const judge = o.judge ? cliJudge({ judge: o.judge }) : undefined;
   const pipeline = cliPipeline(o.generator, o.tokenizer);
-  const bar = progressBar(o.prompts, "rank", !o.quiet && !o.json);
+  const plan = {
+    out: o.out,
+    prompts: o.prompts,
+    samplesPerPrompt: o.samplesPerPrompt,
+    seed: o.seed,
+    sample: { ...DEFAULT_SAMPLE, steps: o.steps, cfg: o.cfg, temperature: o.temperature },
+    pairsPerPrompt: o.pairsPerPrompt,
+    generator: o.generator,
+  };
+  const showBar = !o.quiet && !o.json;
+  const queue = o.queue;
+  // after the queue every record is on disk: what is left is the pairs (and scoring records of an earlier run)
+  const bar = progressBar(o.prompts, "rank", showBar && !queue);
   try {
-    return await rankData(pipeline, {
-      out: o.out,
-      prompts: o.prompts,
-      samplesPerPrompt: o.samplesPerPrompt,
-      seed: o.seed,
-      sample: { ...DEFAULT_SAMPLE, steps: o.steps, cfg: o.cfg, temperature: o.temperature },
-      pairsPerPrompt: o.pairsPerPrompt,
-      generator: o.generator,
-      judge,
-      tau: o.tau,
-      onProgress: (d) => bar.update(d),
-    });
+    if (queue) {
+      const jobJudge = o.judge ? { judge: o.judge } : null;
+      const models = jobModels(pipelineIds(o.generator, pipeline), jobJudge);
+      await onQueue(queue, "rank", showBar, (c, onProgress) => queueRank(c, { ...plan, judge: jobJudge, models }, onProgress));
+    }
+    return await rankData(pipeline, { ...plan, judge, tau: o.tau, onProgress: (d) => bar.update(d) });
   } catch (e) {
     if (e instanceof RankSettingsError) throw new UserError(e.message);
     throw e;
@@ -75,6 +86,7 @@ export function registerDataRank(data: Command): void {
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
     .option("--judge <name>", "also score every image with this judge (outcome question) and write pairs-guided.jsonl for reward-guided DPO")
     .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
+    .addOption(queueOption("sample the prompts"))
     .option("--quiet", "no progress bar")
     .option("--json", "print the pair statistics as JSON")
     .addHelpText(

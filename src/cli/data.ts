@@ -8,6 +8,11 @@ import { intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
+import { onQueue, queueOption } from "./queue.js";
+import { pipelineIds } from "../eval/fingerprint.js";
+import { DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
+import { queuePaths } from "../queue/paths.js";
+import { jobModels } from "../queue/models.js";
 
 interface DataPathsCliOptions {
   out: string;
@@ -18,6 +23,7 @@ interface DataPathsCliOptions {
   generator?: string;
   json?: boolean;
   quiet?: boolean;
+  queue?: string;
 }
 
 export interface DataPathsOutput {
@@ -31,7 +37,14 @@ export interface DataPathsOutput {
 export async function dataPathsCommand(o: DataPathsCliOptions): Promise<DataPathsOutput> {
   if (o.prompts < 1 || o.pathsPerPrompt < 1 || o.chunk < 1) throw new UserError("--prompts, --paths-per-prompt and --chunk must each be at least 1");
   const pipeline = cliPipeline(o.generator);
-  const bar = progressBar(o.prompts, "paths", !o.quiet && !o.json);
+  const showBar = !o.quiet && !o.json;
+  const queue = o.queue;
+  if (queue) {
+    const models = jobModels(pipelineIds(o.generator ?? DEFAULT_GENERATOR_WEIGHTS, pipeline), null);
+    await onQueue(queue, "paths", showBar, (c, onProgress) => queuePaths(c, { ...o, sample: DEFAULT_SAMPLE, models }, onProgress));
+  }
+  // after the queue every chunk is on disk: nothing left to show
+  const bar = progressBar(o.prompts, "paths", showBar && !queue);
   try {
     await collectPaths(pipeline, { ...o, sample: DEFAULT_SAMPLE, onProgress: (d) => bar.update(d) });
   } finally {
@@ -52,6 +65,7 @@ export function registerData(program: Command): void {
     .addOption(new Option("--chunk <n>", "prompts per file").default(10).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of prompts and paths").default(1).argParser(seedOption))
     .option("--generator <file>", "generator weights (default: the shipped ones)")
+    .addOption(queueOption("decode the prompts"))
     .option("--json", "print what was written as one JSON object (no progress bar)")
     .option("--quiet", "no progress bar; print nothing on success")
     .addHelpText("after", "\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot data paths --out runs/paths-a --prompts 400 --seed 11")

@@ -27,9 +27,11 @@ import { detect } from "../shapes/detector.js";
 import { readPng } from "../shapes/image.js";
 import { userInput } from "./geneval.js";
 import { cliJudge } from "./judge.js";
-import { type SuiteSettings, claimFolder, fileHash, settingsTag } from "../eval/fingerprint.js";
-import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
-import { tokenizerId } from "../tokenizer/id.js";
+import { type PipelineIds, type SuiteSettings, claimFolder, fileHash, pipelineIds, settingsTag } from "../eval/fingerprint.js";
+import { DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
+import { queueSuite } from "../queue/eval-image.js";
+import { jobModels } from "../queue/models.js";
+import { queueRecordings } from "../queue/record.js";
 import { JUDGES } from "../judges/registry.js";
 import { cfgOption, intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
@@ -37,6 +39,7 @@ import { UserError } from "./run.js";
 import { EmbeddedStepGenerator } from "../generator/embedded-steps.js";
 import type { StepGenerator } from "../generator/step-generator.js";
 import { GENERATOR_URL_HELP, type GeneratorFlags, cliGenerator } from "./pipeline.js";
+import { onQueue, queueOption } from "./queue.js";
 
 /** The project's detector on one PNG file: the only place eval touches pixels. */
 function detectPng(path: string): Detection[] {
@@ -64,6 +67,7 @@ interface EvalOptions extends GeneratorFlags {
   apiKey?: string;
   replay?: string;
   every: number;
+  queue?: string;
 }
 
 const DETECTIONS_HELP = `
@@ -113,10 +117,12 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
   if (opts.replay && opts.generatorUrl) throw new UserError("--replay records the embedded generator's tokens: it cannot run with --generator-url");
   const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
+  if (opts.queue && opts.generatorUrl) throw new UserError("--queue runs the embedded generator on the workers: it cannot run with --generator-url");
   // embedded: its batcher lets the prompts in flight share forward passes (a step server shares its own)
   const generator = await cliGenerator(opts);
+  const ids = generatorFingerprint(generator, opts.generator);
   const fingerprint: SuiteSettings = {
-    ...generatorFingerprint(generator, opts.generator),
+    ...ids,
     suite: fileHash(suiteFile)!,
     strategy: opts.strategy,
     judge: opts.judge ? [opts.judge, opts.baseUrl, opts.model].filter(Boolean).join(" ") : null,
@@ -132,13 +138,26 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   claimFolder(genDir, fingerprint, opts.restart);
   const judge = opts.judge ? cliJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
   const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
-  const bar = progressBar(prompts.length, `eval ${opts.strategy}`, !opts.json && !opts.quiet);
+  const sample = { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg };
+  const showBar = !opts.json && !opts.quiet;
+  if (opts.queue) {
+    const run = { out: genDir, suite, prompts, imagesPerPrompt: opts.imagesPerPrompt, seed: opts.seed, sample };
+    const jobJudge = opts.judge ? { judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model } : null;
+    const replay = opts.replay;
+    await onQueue(opts.queue, `eval ${opts.strategy}`, showBar, (c, onProgress) =>
+      replay !== undefined
+        ? queueRecordings(c, { ...run, dir: replay, n: opts.n, models: jobModels(ids, null) }, onProgress)
+        : queueSuite(c, { ...run, settings: fingerprint, models: jobModels(ids, jobJudge), judge: jobJudge }, onProgress),
+    );
+  }
+  // after the queue, what is left is scoring, and for a replay the judge's verdicts and choices
+  const bar = progressBar(prompts.length, `eval ${opts.strategy}`, showBar && (!opts.queue || opts.replay !== undefined));
   const { summary, rows } = await (async () => {
     try {
       return await evaluateSuite({
         suite,
         strategy,
-        ctx: { generator, judge, n: opts.n, sample: { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg } },
+        ctx: { generator, judge, n: opts.n, sample },
         imagesPerPrompt: opts.imagesPerPrompt,
         seed: opts.seed,
         out: genDir,
@@ -160,13 +179,9 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
 }
 
 /** What made the images: the weights by content, or the URL of the step server that made them (its weights are its own). */
-function generatorFingerprint(g: StepGenerator, weights: string | undefined): Pick<SuiteSettings, "generator" | "tokenizer" | "corrector"> {
+function generatorFingerprint(g: StepGenerator, weights: string | undefined): PipelineIds {
   if (!(g instanceof EmbeddedStepGenerator)) return { generator: g.name, tokenizer: null, corrector: null };
-  return {
-    generator: fileHash(weights ?? DEFAULT_GENERATOR_WEIGHTS)!,
-    tokenizer: tokenizerId(g.pipeline.tokenizer),
-    corrector: g.pipeline.corrector ? fileHash(DEFAULT_CORRECTOR_WEIGHTS) : null,
-  };
+  return pipelineIds(weights ?? DEFAULT_GENERATOR_WEIGHTS, g.pipeline);
 }
 
 /** "0"/"1" per image of the prompts run, in (prompt, sample) order: what paired comparisons between runs need. */
@@ -217,11 +232,13 @@ export function registerEval(program: Command): void {
     .option("--base-url <url>", "with --judge openai: API root (else IMAGECOT_JUDGE_BASE_URL or OPENAI_BASE_URL)")
     .option("--model <name>", "with --judge openai: model name (else IMAGECOT_JUDGE_MODEL)")
     .option("--api-key <key>", "with --judge openai: API key (else IMAGECOT_JUDGE_API_KEY or OPENAI_API_KEY)")
+    .addOption(queueOption("with --suite: make the images (with --replay, the recordings)"))
     .option("--quiet", "no progress bar")
     .addHelpText("after", DETECTIONS_HELP + "\nExit codes: 0 scored, 1 a failure (missing weights, a judge server error), 2 bad arguments or input.\n\nExample:\n  imagecot eval --suite suites/geneval-shapes.jsonl --strategy none --images-per-prompt 4 --json --out results/baseline.json\n")
     .action(async (dir: string | undefined, opts: EvalOptions) => {
       const modes = [dir !== undefined, opts.detections !== undefined, opts.suite !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new UserError("give exactly one of: a folder DIR, --detections FILE, --suite FILE");
+      if (opts.queue !== undefined && opts.suite === undefined) throw new UserError("--queue works with --suite: scoring a folder or detections is quick where it is");
       if (opts.suite !== undefined) return evalSuite(opts.suite, opts);
       if (opts.detections !== undefined) {
         const file = opts.detections;

@@ -12,6 +12,7 @@ import { registerReport } from "./report.js";
 import { registerResults } from "./results.js";
 import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
+import { registerWorker } from "./worker.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerResults(program);
   registerServe(program);
   registerTrain(program);
+  registerWorker(program);
   return program;
 }

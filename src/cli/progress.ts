@@ -20,12 +20,12 @@ export function progressBar(total: number, label: string, enabled = true): Progr
 }
 
 /** A bar for jobs that learn their total as they go: started on the first report. */
-export function progressCallback(label: string, enabled = true): { onProgress: (done: number, total: number) => void; stop: () => void } {
+export function progressCallback(label: string, enabled = true): { onProgress: (done: number, total: number, extra?: string) => void; stop: () => void } {
   let bar: Progress | null = null;
   return {
-    onProgress: (done, total) => {
+    onProgress: (done, total, extra) => {
       bar ??= progressBar(total, label, enabled);
-      bar.update(done);
+      bar.update(done, extra);
     },
     stop: () => bar?.stop(),
   };

@@ -7,6 +7,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
+import type { Pipeline } from "../generator/pipeline.js";
+import { DEFAULT_CORRECTOR_WEIGHTS } from "../models/paths.js";
+import { tokenizerId } from "../tokenizer/id.js";
 import { InputError } from "../util/errors.js";
 
 export interface SuiteSettings {
@@ -30,6 +33,18 @@ export const SETTINGS_FILE = "settings.json";
 export function fileHash(path: string | null | undefined): string | null {
   if (!path || !existsSync(path)) return null;
   return createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16);
+}
+
+/** The models of a pipeline by content: what the settings record, and what a queue worker must match. */
+export interface PipelineIds {
+  generator: string; // weights by content, or a step server's URL
+  tokenizer: string | null; // null: a step server's generator, whose tokenizer is its own
+  corrector: string | null;
+}
+
+/** `generatorPath`: the file the pipeline's generator was loaded from. */
+export function pipelineIds(generatorPath: string, p: Pipeline): PipelineIds {
+  return { generator: fileHash(generatorPath)!, tokenizer: tokenizerId(p.tokenizer), corrector: p.corrector ? fileHash(DEFAULT_CORRECTOR_WEIGHTS) : null };
 }
 
 /** A short name for the settings, for default folder names. */

@@ -15,6 +15,9 @@ import { writeFileAtomic } from "../util/atomic.js";
 
 const REJECTED_FILE = "rejected.json";
 
+/** The one sample of a prompt whose rejected paths are kept. */
+export const REJECTED_SAMPLE = 0;
+
 export interface RejectedRecord {
   path: number;
   /** the final image, relative to the prompt folder; null when the path was cut */

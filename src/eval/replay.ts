@@ -147,7 +147,7 @@ export const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { n
 /** Where the recording of one generation seed is kept. */
 export const recordingFile = (dir: string, seed: number): string => join(dir, `${seed}.bin`);
 
-function writeRecording(file: string, r: Recording): void {
+export function writeRecording(file: string, r: Recording): void {
   const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, tokens: r.tokens }) + "\n");
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
@@ -162,10 +162,16 @@ export function readRecording(file: string): Recording {
   return { ...h, predictions };
 }
 
+/** The recording in `file` when there is one of N paths and T steps; else it is made again. */
+export function keptRecording(file: string, n: number, steps: number): Recording | null {
+  const kept = existsSync(file) ? readRecording(file) : null;
+  return kept && kept.n === n && kept.steps === steps ? kept : null;
+}
+
 /** The recording of one generation seed; recorded (and kept) when missing or made with another N or T. */
 async function recorded(file: string, p: Pipeline, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
-  const kept = existsSync(file) ? readRecording(file) : null;
-  if (kept && kept.n === ctx.n && kept.steps === ctx.sample.steps) return kept;
+  const kept = keptRecording(file, ctx.n, ctx.sample.steps);
+  if (kept) return kept;
   const r = await recordPaths(p, prompt, seed, ctx.n, ctx.sample);
   writeRecording(file, r);
   return r;

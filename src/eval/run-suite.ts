@@ -9,10 +9,10 @@ import type { Summary } from "../geneval/summary.js";
 import type { PromptMeta } from "../geneval/types.js";
 import { detect } from "../shapes/detector.js";
 import { encodePng, readPng } from "../shapes/image.js";
-import type { Strategy, StrategyContext } from "../strategies/index.js";
+import type { Strategy, StrategyContext, StrategyResult } from "../strategies/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { mapPool } from "../util/pool.js";
-import { writeRejected } from "./rejected.js";
+import { REJECTED_SAMPLE, writeRejected } from "./rejected.js";
 import { DEFAULT_MAX_ROWS } from "../generator/sampler.js";
 
 /** The seed of sample s of prompt p in a run seeded with `seed`. */
@@ -20,7 +20,7 @@ export function sampleSeed(seed: number, p: number, s: number): number {
   return seed * 1_000_003 + p * 1009 + s;
 }
 
-interface Cost {
+export interface Cost {
   nfe: number;
   judgeCalls: number;
 }
@@ -62,23 +62,34 @@ export function suiteConcurrency(strategy: string, imagesPerPrompt: number, n: n
 export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
   const selected = o.prompts ?? o.suite.map((_, p) => p);
   const one = async (p: number): Promise<Cost[]> => {
-    const meta = o.suite[p];
-    const costPath = join(promptDir(o.out, p), "costs.json");
-    const done = readCosts(costPath, o.imagesPerPrompt);
-    const complete = done && Array.from({ length: o.imagesPerPrompt }, (_, s) => existsSync(samplePath(o.out, p, s))).every(Boolean);
-    if (complete) return done;
+    const done = completedPrompt(o.out, p, o.imagesPerPrompt);
+    if (done) return done;
     const seeds = Array.from({ length: o.imagesPerPrompt }, (_, s) => sampleSeed(o.seed, p, s));
-    const results = await o.strategy.run(o.ctx, meta.prompt, seeds);
-    writePromptMetadata(o.out, p, meta);
-    results.forEach((r, s) => writeSample(o.out, p, s, encodePng(r.image)));
-    if (results[0]?.selection) writeRejected(o.out, p, 0, meta, results[0].selection);
-    writeFileAtomic(join(promptDir(o.out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
-    const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls }));
-    writeFileAtomic(costPath, JSON.stringify(c) + "\n"); // written last: marks the prompt complete
-    return c;
+    return writePromptResults(o.out, p, o.suite[p], await o.strategy.run(o.ctx, o.suite[p].prompt, seeds));
   };
   const costs = await mapPool(selected, o.concurrency ?? 1, one, (done) => o.onProgress?.(done, selected.length));
   return costs.flat();
+}
+
+/** The resume rule: prompt p's costs when its costs and all its samples are on disk, else null (it is made again). */
+export function completedPrompt(out: string, p: number, imagesPerPrompt: number): Cost[] | null {
+  const done = readCosts(join(promptDir(out, p), "costs.json"), imagesPerPrompt);
+  return done && Array.from({ length: imagesPerPrompt }, (_, s) => existsSync(samplePath(out, p, s))).every(Boolean) ? done : null;
+}
+
+/** What a prompt folder keeps of one image (a strategy's result, or one sent back by a queue worker). */
+export type SuiteImage = Pick<StrategyResult, "image" | "nfe" | "judgeCalls" | "trace" | "selection">;
+
+/** Writes prompt p's folder from its images in sample order; the costs go last, marking it complete. */
+export function writePromptResults(out: string, p: number, meta: PromptMeta, results: readonly SuiteImage[]): Cost[] {
+  writePromptMetadata(out, p, meta);
+  results.forEach((r, s) => writeSample(out, p, s, encodePng(r.image)));
+  const kept = results[REJECTED_SAMPLE]?.selection;
+  if (kept) writeRejected(out, p, REJECTED_SAMPLE, meta, kept);
+  writeFileAtomic(join(promptDir(out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
+  const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls }));
+  writeFileAtomic(join(promptDir(out, p), "costs.json"), JSON.stringify(c) + "\n");
+  return c;
 }
 
 export interface SuiteEvaluation {

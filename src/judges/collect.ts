@@ -49,7 +49,17 @@ export interface CollectOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const chunkFile = (out: string, c: number) => join(out, `chunk-${String(c).padStart(5, "0")}.json`);
+export const chunkFile = (out: string, c: number) => join(out, `chunk-${String(c).padStart(5, "0")}.json`);
+
+/** Writes chunk c's collected prompts, in order, as one file. */
+export function writeChunk(out: string, c: number, prompts: readonly CollectedPrompt[]): void {
+  writeFileAtomic(chunkFile(out, c), JSON.stringify({ prompts }) + "\n");
+}
+
+/** The seed of collected prompt i (path k of it has pathSeed(this, k)). */
+export function collectSeed(seed: number, i: number): number {
+  return seed * 100_003 + i;
+}
 
 /** The training prompts of a collection: a pure function of the seed, never a test prompt. */
 export function collectionPrompts(seed: number, count: number): PromptMeta[] {
@@ -58,7 +68,8 @@ export function collectionPrompts(seed: number, count: number): PromptMeta[] {
   return Array.from({ length: count }, () => sampler.sample(rng));
 }
 
-async function collectPrompt(p: Pipeline, meta: PromptMeta, o: CollectOptions, promptSeed: number): Promise<CollectedPrompt> {
+/** One prompt's paths, rollouts and labels: a pure function of the models, the prompt and its seed. */
+export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<CollectOptions, "sample" | "pathsPerPrompt">, promptSeed: number): Promise<CollectedPrompt> {
   const T = o.sample.steps;
   const cond = conditioning(p.generator, meta.prompt);
   const batch = new PathBatch(p.generator, cond, o.sample, p.batcher);
@@ -113,12 +124,10 @@ export async function collectPaths(p: Pipeline, o: CollectOptions): Promise<void
   const metas = collectionPrompts(o.seed, o.prompts);
   const chunks = Math.ceil(o.prompts / o.chunk);
   for (let c = 0; c < chunks; c++) {
-    const file = chunkFile(o.out, c);
-    if (!existsSync(file)) {
+    if (!existsSync(chunkFile(o.out, c))) {
       // the chunk's prompts at once: with a batcher in the pipeline, their paths share forward passes
       const chunk = metas.slice(c * o.chunk, (c + 1) * o.chunk);
-      const prompts = await Promise.all(chunk.map((meta, k) => collectPrompt(p, meta, o, o.seed * 100_003 + c * o.chunk + k)));
-      writeFileAtomic(file, JSON.stringify({ prompts }) + "\n");
+      writeChunk(o.out, c, await Promise.all(chunk.map((meta, k) => collectPrompt(p, meta, o, collectSeed(o.seed, c * o.chunk + k)))));
     }
     o.onProgress?.(Math.min((c + 1) * o.chunk, o.prompts), o.prompts);
   }

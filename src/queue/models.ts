@@ -1,0 +1,31 @@
+// Which models a job needs and whether a worker has them: the generator and tokenizer (and the
+// self-correction generator) by content, and every embedded judge the job asks by its weights.
+// A worker with other models would make other images, so it refuses the job.
+import { type PipelineIds, fileHash } from "../eval/fingerprint.js";
+import { EMBEDDED_JUDGES, type EmbeddedJudgeName } from "../judges/embedded.js";
+import { isEmbeddedJudge } from "../judges/registry.js";
+import type { JobJudge, ModelIds } from "./jobs.js";
+
+const judgeHashes = new Map<string, string | null>();
+
+/** The hash of an embedded judge's weights on this machine (null: no such file); hashed once a process. */
+function judgeHash(name: string): string | null {
+  if (!judgeHashes.has(name)) judgeHashes.set(name, fileHash(EMBEDDED_JUDGES[name as EmbeddedJudgeName]));
+  return judgeHashes.get(name)!;
+}
+
+/** What a job made by this pipeline, with this judge, needs a worker to have. */
+export function jobModels(ids: PipelineIds, judge: JobJudge | null): ModelIds {
+  const hash = judge && isEmbeddedJudge(judge.judge) ? judgeHash(judge.judge) : null;
+  return { ...ids, judges: judge && hash ? { [judge.judge]: hash } : {} };
+}
+
+/** Why a worker with these models may not make a job that needs `want`, or null when it may. */
+export function modelMismatch(want: ModelIds, have: PipelineIds): string | null {
+  const differ: string[] = [];
+  for (const k of ["generator", "tokenizer", "corrector"] as const)
+    if (want[k] !== have[k]) differ.push(`${k} ${have[k] ?? "none"}, the job's ${want[k] ?? "none"}`);
+  for (const [name, hash] of Object.entries(want.judges))
+    if (judgeHash(name) !== hash) differ.push(`judge ${name} ${judgeHash(name) ?? "none"}, the job's ${hash}`);
+  return differ.length > 0 ? `this worker's models are not the job's (${differ.join("; ")}): start it with the same weights` : null;
+}
