@@ -33,6 +33,8 @@ export const RANK_TEMPERATURE = 1.3;
 export interface RankOptions {
   out: string;
   prompts: number; // training prompts (the first `prompts` of collectionPrompts(seed))
+  /** more prompts after those, of one tag each (tag balancing, balance.ts); none by default */
+  extra?: PromptBlock[];
   samplesPerPrompt: number; // K
   seed: number; // which prompts
   /** the paths' seeds (default: seed); iterative rounds draw fresh paths for the same prompts */
@@ -54,6 +56,12 @@ export type Labeller = (meta: PromptMeta, image: RGBImage) => { correct: boolean
 /** The labeller of training prompts: the detector read by GenEval's rules. */
 export const detectorLabel: Labeller = (meta, image) => evaluateImage(meta, detect(image));
 
+/** A run of extra prompts of one GenEval tag; the blocks of a tag continue that tag's own prompt stream. */
+export interface PromptBlock {
+  tag: string;
+  count: number;
+}
+
 /** What meta.json holds: the settings that must not change between a run and its resumption. */
 export interface RankMeta {
   seed: number;
@@ -61,8 +69,25 @@ export interface RankMeta {
   samplesPerPrompt: number;
   sample: SampleOptions;
   generator: string;
-  prompts: number; // the largest count asked for so far (a rerun may ask for more)
+  prompts: number; // the largest count asked for so far (a rerun may ask for more, until extra blocks follow them)
   pairsPerPrompt: number;
+  /** tag-balanced prompts after the first `prompts` (absent: none) */
+  extra?: PromptBlock[];
+}
+
+/** Prompts of a data folder in all: the collection's, then the extra blocks'. */
+export const rankedCount = (m: Pick<RankMeta, "prompts" | "extra">): number => m.prompts + (m.extra ?? []).reduce((n, b) => n + b.count, 0);
+
+/** The prompt list of a data folder: index i is record i's prompt. */
+export function rankedPrompts(seed: number, prompts: number, extra: readonly PromptBlock[] = []): PromptMeta[] {
+  const out = collectionPrompts(seed, prompts);
+  const used = new Map<string, number>();
+  for (const b of extra) {
+    const from = used.get(b.tag) ?? 0;
+    out.push(...collectionPrompts(seed, b.count, b.tag, from));
+    used.set(b.tag, from + b.count);
+  }
+  return out;
 }
 
 export interface RankResult {
@@ -89,16 +114,27 @@ export function readRankMeta(dir: string): RankMeta | null {
 /** A data folder made with other settings than a rerun's. */
 export class RankSettingsError extends Error {}
 
-function checkMeta(dir: string, want: RankMeta): void {
+/** Claims `dir` for these settings and returns what it holds from now on: the prompts and extra blocks asked for so far. */
+function checkMeta(dir: string, want: RankMeta): RankMeta {
   const have = readRankMeta(dir);
+  let meta = want;
   if (have) {
     const fixed = (m: RankMeta) => JSON.stringify([m.seed, m.sampleSeed, m.samplesPerPrompt, m.sample, m.generator]);
     if (fixed(have) !== fixed(want))
       throw new RankSettingsError(
         `${dir} holds samples made with other settings (${JSON.stringify(have)}); use another --out or the same settings`,
       );
+    // extra blocks only grow at the end: the records' indices never move
+    const [had, asked] = [have.extra ?? [], want.extra ?? []];
+    const [shorter, longer] = had.length <= asked.length ? [had, asked] : [asked, had];
+    if (JSON.stringify(longer.slice(0, shorter.length)) !== JSON.stringify(shorter))
+      throw new RankSettingsError(`${dir} holds other tag-balanced prompts (${JSON.stringify(had)}) than asked (${JSON.stringify(asked)}); use another --out`);
+    if (had.length > 0 && want.prompts > have.prompts)
+      throw new RankSettingsError(`${dir} has tag-balanced prompts after its first ${have.prompts}: it cannot take more of those; use another --out`);
+    meta = { ...want, prompts: Math.max(want.prompts, have.prompts), extra: longer.length > 0 ? longer : undefined };
   }
-  writeFileAtomic(join(dir, "meta.json"), JSON.stringify({ ...want, prompts: Math.max(want.prompts, have?.prompts ?? 0) }, null, 2) + "\n");
+  writeFileAtomic(join(dir, "meta.json"), JSON.stringify(meta, null, 2) + "\n");
+  return meta;
 }
 
 async function scoreImages(judge: Judge, prompt: string, images: RGBImage[]): Promise<number[]> {
@@ -133,13 +169,13 @@ export function writeRankedPrompt(out: string, record: RankedPrompt, pngs: reado
 }
 
 /** The options that fix a data folder's samples. */
-export type RankPlanOptions = Pick<RankOptions, "out" | "prompts" | "samplesPerPrompt" | "seed" | "sampleSeed" | "sample" | "pairsPerPrompt" | "generator">;
+export type RankPlanOptions = Pick<RankOptions, "out" | "prompts" | "extra" | "samplesPerPrompt" | "seed" | "sampleSeed" | "sample" | "pairsPerPrompt" | "generator">;
 
 /** Claims `out` for these settings (a folder made with others is refused) and lists the run's prompts. */
 export function rankPlan(o: RankPlanOptions): { metas: PromptMeta[]; sampleSeed: number } {
   mkdirSync(join(o.out, "samples"), { recursive: true });
   const sampleSeed = o.sampleSeed ?? o.seed;
-  checkMeta(o.out, {
+  const meta = checkMeta(o.out, {
     seed: o.seed,
     sampleSeed,
     samplesPerPrompt: o.samplesPerPrompt,
@@ -147,8 +183,11 @@ export function rankPlan(o: RankPlanOptions): { metas: PromptMeta[]; sampleSeed:
     generator: resolve(o.generator),
     prompts: o.prompts,
     pairsPerPrompt: o.pairsPerPrompt,
+    ...(o.extra && o.extra.length > 0 ? { extra: o.extra } : {}),
   });
-  return { metas: collectionPrompts(o.seed, o.prompts), sampleSeed };
+  // a rerun asking for fewer prompts ranks (and pairs) only those; extra blocks recorded earlier stay
+  const prompts = meta.extra ? meta.prompts : o.prompts;
+  return { metas: rankedPrompts(o.seed, prompts, meta.extra), sampleSeed };
 }
 
 /** Samples, labels (and scores) what is missing under `out`, then rewrites the pairs files. */
@@ -198,7 +237,7 @@ export function writeRankPairs(dir: string, records: readonly RankedPrompt[], o:
 }
 
 /** The records of the first `count` prompts of a data folder (all of them by default). */
-export function readRanked(dir: string, count = readRankMeta(dir)?.prompts ?? 0): RankedPrompt[] {
+export function readRanked(dir: string, count = ((m) => (m ? rankedCount(m) : 0))(readRankMeta(dir))): RankedPrompt[] {
   const out: RankedPrompt[] = [];
   for (let i = 0; i < count; i++) {
     const f = recordFile(dir, i);

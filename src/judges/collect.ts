@@ -16,7 +16,7 @@ import { detect } from "../shapes/detector.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { clearFrom, readingKey } from "./clarity.js";
-import { mulberry32, randInt } from "../util/prng.js";
+import { fnv1a, mulberry32, randInt } from "../util/prng.js";
 
 /** Completions per Math-Shepherd step besides the path's own ending. */
 export const EXTRA_ROLLOUTS = 3;
@@ -61,11 +61,14 @@ export function collectSeed(seed: number, i: number): number {
   return seed * 100_003 + i;
 }
 
-/** The training prompts of a collection: a pure function of the seed, never a test prompt. */
-export function collectionPrompts(seed: number, count: number): PromptMeta[] {
-  const sampler = createTrainPromptSampler(readMetadataFile(TEST_SUITE_FILE));
-  const rng = mulberry32(seed);
-  return Array.from({ length: count }, () => sampler.sample(rng));
+/**
+ * The training prompts of a collection: a pure function of the seed, never a test prompt. With
+ * `tag`, prompts of that GenEval tag only, from a stream of their own (`from` skips the first ones).
+ */
+export function collectionPrompts(seed: number, count: number, tag?: string, from = 0): PromptMeta[] {
+  const sampler = createTrainPromptSampler(readMetadataFile(TEST_SUITE_FILE), "train", tag);
+  const rng = mulberry32(tag === undefined ? seed : (seed ^ Math.imul(fnv1a(tag), 0x9e3779b1)) >>> 0);
+  return Array.from({ length: from + count }, () => sampler.sample(rng)).slice(from);
 }
 
 /** One prompt's paths, rollouts and labels: a pure function of the models, the prompt and its seed. */

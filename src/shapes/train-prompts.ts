@@ -18,7 +18,7 @@ import {
   withArticle,
 } from "../geneval/suite.js";
 import { COLORS, RELATIONS, type Color, type Include, type PromptMeta } from "../geneval/types.js";
-import { randInt, type Rng } from "../util/prng.js";
+import { fnv1a, randInt, type Rng } from "../util/prng.js";
 import { SHAPE_CLASSES } from "./world.js";
 
 /**
@@ -90,14 +90,7 @@ const TEMPLATES: Record<string, () => PromptMeta[]> = {
 /** Which training prompts: those trained on, or the held-out tenth that tunes and validates. */
 export type PromptSplit = "train" | "heldout";
 
-/** FNV-1a: a stable hash of a prompt string, so the split never depends on order or platform. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-/** Held out: one string in ten, in templates of at least 20 strings (smaller ones are all trained on). */
+/** Held out (by a stable hash of the string, so the split never depends on order or platform): one string in ten, in templates of at least 20 strings (smaller ones are all trained on). */
 export function isHeldOut(prompt: string, poolSize: number): boolean {
   return poolSize >= 20 && fnv1a(prompt) % 10 === 0;
 }
@@ -107,22 +100,29 @@ export interface TrainPromptSampler {
   sample(rng: Rng): PromptMeta;
   /** Prompts left per template after the test suite's are removed. */
   sizes: Record<string, number>;
+  /** The GenEval tags its prompts have (single_object has none: every such prompt is a test prompt). */
+  tags: string[];
 }
 
-/** A sampler over every template's prompts of the split, never one whose string is in `testSuite`. */
-export function createTrainPromptSampler(testSuite: readonly PromptMeta[], split: PromptSplit = "train"): TrainPromptSampler {
+/**
+ * A sampler over every template's prompts of the split, never one whose string is in `testSuite`;
+ * with `tag`, over the templates of that GenEval tag only (each template's prompts share one).
+ */
+export function createTrainPromptSampler(testSuite: readonly PromptMeta[], split: PromptSplit = "train", tag?: string): TrainPromptSampler {
   const test = new Set(testSuite.map((m) => m.prompt));
   const pools = Object.entries(TEMPLATES)
     .map(([name, all]) => {
       const pool = all().filter((m) => !test.has(m.prompt));
       return [name, pool.filter((m) => isHeldOut(m.prompt, pool.length) === (split === "heldout"))] as const;
     })
-    .filter(([, pool]) => pool.length > 0);
+    .filter(([, pool]) => pool.length > 0 && (tag === undefined || pool[0].tag === tag));
+  if (pools.length === 0) throw new Error(`no training prompts of tag '${tag}' in the ${split} split`);
   return {
     sample(rng) {
       const [, pool] = pools[randInt(rng, pools.length)];
       return pool[randInt(rng, pool.length)];
     },
     sizes: Object.fromEntries(pools.map(([name, pool]) => [name, pool.length])),
+    tags: [...new Set(pools.map(([, pool]) => pool[0].tag))].sort(),
   };
 }

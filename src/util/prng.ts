@@ -30,3 +30,10 @@ export function sampleDistinct(rng: Rng, n: number, k: number): number[] {
   }
   return pool.slice(0, k);
 }
+
+/** FNV-1a: a stable 32-bit hash of a string, the same on every platform and in every order. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
