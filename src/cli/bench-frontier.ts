@@ -3,12 +3,11 @@
 import { Command, Option } from "commander";
 import { FRONTIER_NS, computeFrontier, planFrontier } from "../eval/frontier.js";
 import { readMetadataFile } from "../geneval/metadata.js";
-import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { writeResult } from "../util/provenance.js";
 import { cliJudge } from "./judge.js";
-import { cfgOption, pathsListOption, seedOption } from "./options.js";
+import { pathsListOption, seedOption } from "./options.js";
 import { cliPipeline } from "./pipeline.js";
 import { progressBar } from "./progress.js";
 
@@ -18,7 +17,6 @@ interface FrontierOptions {
   ns: number[];
   suite: string;
   seed: number;
-  cfg: number;
   generator?: string;
   tokenizer?: string;
   json?: boolean;
@@ -50,7 +48,6 @@ export function addFrontierBench(bench: Command): void {
     .addOption(new Option("--ns <list>", "paths per image to score, comma-separated").default([...FRONTIER_NS], FRONTIER_NS.join(",")).argParser(pathsListOption))
     .addOption(new Option("--suite <file>", "the suite the recording was made for").default(TEST_SUITE_FILE, "suites/geneval-shapes.jsonl"))
     .addOption(new Option("--seed <n>", "the recording's eval --seed").default(0).argParser(seedOption))
-    .addOption(new Option("--cfg <g>", "the recording's guidance scale (0: one pass a step, else two)").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
     .option("--generator <file>", "the recording's generator (default: the shipped model)")
     .option("--tokenizer <file>", "its tokenizer, which decodes the recorded tokens (default: the shipped model)")
     .option("--json", "print the frontier as one JSON line")
@@ -65,7 +62,7 @@ export function addFrontierBench(bench: Command): void {
       const bar = progressBar(plan.images.length, "bench frontier", !o.json && !o.quiet);
       let frontier;
       try {
-        frontier = await computeFrontier(plan, { pipeline, judge, judgeName: o.judge, cfg: o.cfg, onProgress: (done) => bar.update(done) });
+        frontier = await computeFrontier(plan, { pipeline, judge, judgeName: o.judge, onProgress: (done) => bar.update(done) });
       } finally {
         bar.stop();
       }

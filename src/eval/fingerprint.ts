@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
+import { fileHash } from "../util/file-hash.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_CORRECTOR_WEIGHTS } from "../models/paths.js";
 import { tokenizerId } from "../tokenizer/id.js";
@@ -29,11 +30,6 @@ export interface SuiteSettings {
 
 export const SETTINGS_FILE = "settings.json";
 
-/** sha256 of a file's bytes, 16 hex digits (null when there is no file). */
-export function fileHash(path: string | null | undefined): string | null {
-  if (!path || !existsSync(path)) return null;
-  return createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16);
-}
 
 /** The models of a pipeline by content: what the settings record, and what a queue worker must match. */
 export interface PipelineIds {

@@ -27,9 +27,10 @@ export interface FrontierPlan {
   /** prompt p's sample s, for every recorded prompt (those with sample 0 on disk) */
   images: { prompt: number; sample: number; seed: number }[];
   imagesPerPrompt: number;
-  /** paths and steps of the first recording; every other must have as many steps and at least max(ns) paths */
+  /** paths, steps and guidance of the first recording; every other must have as many steps, the same guidance and at least max(ns) paths */
   paths: number;
   steps: number;
+  cfg: number;
 }
 
 export function planFrontier(dir: string, suite: readonly PromptMeta[], seed: number, ns: readonly number[]): FrontierPlan {
@@ -51,7 +52,8 @@ export function planFrontier(dir: string, suite: readonly PromptMeta[], seed: nu
   const most = sorted[sorted.length - 1];
   if (most > first.n) throw new InputError(`N=${most} is above the ${first.n} paths recorded per image in ${dir}`);
   const images = prompts.flatMap((p) => Array.from({ length: k }, (_, s) => ({ prompt: p, sample: s, seed: sampleSeed(seed, p, s) })));
-  return { dir, suite, seed, ns: sorted, images, imagesPerPrompt: k, paths: first.n, steps: first.steps };
+  if (first.cfg === undefined) throw new InputError(`${dir} was recorded before recordings kept their guidance scale: record it again (eval --suite --replay ${dir})`);
+  return { dir, suite, seed, ns: sorted, images, imagesPerPrompt: k, paths: first.n, steps: first.steps, cfg: first.cfg };
 }
 
 /** The first n paths' verdicts: all that a live run with n paths is told. */
@@ -101,22 +103,21 @@ export interface FrontierRun {
   judge: Judge;
   /** names the judge's cached verdicts in the recording */
   judgeName: string;
-  /** the recording's guidance scale */
-  cfg: number;
   onProgress?: (done: number, total: number) => void;
 }
 
 /** Reads every recorded image once (asking the judge only what its cached verdicts lack) and scores every N from it. */
 export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promise<Frontier> {
   const most = plan.ns[plan.ns.length - 1];
-  const cfgHalves = o.cfg === 0 ? 1 : 2;
+  const cfgHalves = plan.cfg === 0 ? 1 : 2;
   const perN = () => plan.ns.map(() => ({ rows: [] as ScoredImage[], nfe: 0, judgeCalls: 0 }));
   const acc = { "best-of-n": perN(), parm: perN(), oracle: perN() };
   for (const [done, im] of plan.images.entries()) {
     const meta = plan.suite[im.prompt];
     const file = recordingFile(plan.dir, im.seed);
     const r = readRecording(file);
-    if (r.seed !== im.seed || r.steps !== plan.steps || r.n < most) throw new InputError(`${file}: seed ${r.seed}, ${r.n} paths of ${r.steps} steps; expected seed ${im.seed}, at least ${most} paths of ${plan.steps} steps`);
+    if (r.seed !== im.seed || r.steps !== plan.steps || r.cfg !== plan.cfg || r.n < most)
+      throw new InputError(`${file}: seed ${r.seed}, ${r.n} paths of ${r.steps} steps at guidance ${r.cfg}; expected seed ${im.seed}, at least ${most} paths of ${plan.steps} steps at ${plan.cfg}`);
     const v = await cachedVerdicts(plan.dir, im.seed, o.judgeName, r, o.pipeline, o.judge, meta.prompt, NEEDS.parm);
     const correct = finalsCorrect(o.pipeline, r, meta);
     const row = (ok: boolean): ScoredImage => ({ tag: meta.tag, promptKey: meta.prompt, correct: ok });
@@ -144,7 +145,7 @@ export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promi
     record: plan.dir,
     judge: o.judgeName,
     seed: plan.seed,
-    cfg: o.cfg,
+    cfg: plan.cfg,
     steps: plan.steps,
     paths_recorded: plan.paths,
     prompts: images / plan.imagesPerPrompt,

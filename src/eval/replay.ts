@@ -19,6 +19,7 @@ export interface Recording {
   seed: number;
   n: number;
   steps: number;
+  cfg: number; // the guidance it was decoded with: NFE counts one pass per CFG half
   tokens: number; // per image
   /** (n, steps, tokens): path i's prediction after step t; t = steps - 1 is its final image */
   predictions: Uint16Array;
@@ -37,7 +38,7 @@ export async function recordPaths(p: Pipeline, prompt: string, seed: number, n: 
   const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample, p.batcher);
   for (let i = 0; i < n; i++) batch.start(i, pathSeed(seed, i));
   while (!batch.done()) for (const r of await batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
-  return { seed, n, steps: T, tokens: L, predictions };
+  return { seed, n, steps: T, cfg: sample.cfg, tokens: L, predictions };
 }
 
 /** A judge's answers about a recording: per path, per step before the last, and on the final. */
@@ -78,7 +79,18 @@ export async function completeVerdicts(
 /** Where a judge's verdicts on the recording of one generation seed are kept. */
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
-/** completeVerdicts, cached beside the recording: what the file lacks is asked and kept. */
+/** What a verdicts file answers for: the recording's shape and the judge's id (weights by content, or server and model). */
+interface VerdictsFor {
+  n: number;
+  steps: number;
+  judge: string;
+}
+
+/**
+ * completeVerdicts, cached beside the recording: what the file lacks is asked and kept. A file
+ * kept for another recording (other N or T) or another judge (retrained weights, another
+ * server) is answered afresh.
+ */
 export async function cachedVerdicts(
   dir: string,
   seed: number,
@@ -90,9 +102,11 @@ export async function cachedVerdicts(
   need: readonly (keyof RecordedVerdicts)[],
 ): Promise<RecordedVerdicts> {
   const vfile = verdictsFile(dir, seed, judgeName);
-  const known = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts) : {};
+  const want: VerdictsFor = { n: r.n, steps: r.steps, judge: judge.id ?? judge.name };
+  const kept = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts & { for?: VerdictsFor }) : null;
+  const { for: made, ...known } = kept && JSON.stringify(kept.for) === JSON.stringify(want) ? kept : { for: undefined };
   const v = await completeVerdicts(r, p, judge, prompt, known, need);
-  if (JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify(v) + "\n");
+  if (!made || JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify({ ...v, for: want }) + "\n");
   return v;
 }
 
@@ -148,7 +162,7 @@ export const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { n
 export const recordingFile = (dir: string, seed: number): string => join(dir, `${seed}.bin`);
 
 export function writeRecording(file: string, r: Recording): void {
-  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, tokens: r.tokens }) + "\n");
+  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, tokens: r.tokens }) + "\n");
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
 
@@ -163,14 +177,14 @@ export function readRecording(file: string): Recording {
 }
 
 /** The recording in `file` when there is one of N paths and T steps; else it is made again. */
-export function keptRecording(file: string, n: number, steps: number): Recording | null {
+export function keptRecording(file: string, n: number, steps: number, cfg: number): Recording | null {
   const kept = existsSync(file) ? readRecording(file) : null;
-  return kept && kept.n === n && kept.steps === steps ? kept : null;
+  return kept && kept.n === n && kept.steps === steps && kept.cfg === cfg ? kept : null;
 }
 
-/** The recording of one generation seed; recorded (and kept) when missing or made with another N or T. */
+/** The recording of one generation seed; recorded (and kept) when missing or made with another N, T or guidance. */
 async function recorded(file: string, p: Pipeline, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
-  const kept = keptRecording(file, ctx.n, ctx.sample.steps);
+  const kept = keptRecording(file, ctx.n, ctx.sample.steps, ctx.sample.cfg);
   if (kept) return kept;
   const r = await recordPaths(p, prompt, seed, ctx.n, ctx.sample);
   writeRecording(file, r);
@@ -198,7 +212,7 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
           if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);
           v = await cachedVerdicts(dir, seed, judgeName, r, pipeline, ctx.judge, prompt, NEEDS[name]);
         }
-        const c = replayChoice(name, r.n, r.steps, ctx.sample.cfg === 0 ? 1 : 2, v);
+        const c = replayChoice(name, r.n, r.steps, r.cfg === 0 ? 1 : 2, v);
         const final = (id: number) => prediction(r, id, r.steps - 1);
         const tokens = final(c.path);
         // the paths live decoding would have finished have their final image in the recording

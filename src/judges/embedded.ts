@@ -10,6 +10,7 @@ import type { RGBImage } from "../shapes/image.js";
 import { noGrad, tidy } from "../torch/index.js";
 import { loadWeights } from "../train/checkpoint.js";
 import { fromRoot } from "../util/root.js";
+import { fileHash } from "../util/file-hash.js";
 import { QUESTION_ID } from "./examples.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
@@ -36,6 +37,7 @@ export class EmbeddedJudge implements Judge {
     private readonly net: JudgeNet,
     /** true: every question is asked as the outcome question about the image given */
     private readonly zeroShot: boolean,
+    readonly id?: string,
   ) {}
 
   async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
@@ -76,6 +78,6 @@ export class EmbeddedJudge implements Judge {
 }
 
 export function loadEmbeddedJudge(name: EmbeddedJudgeName, path: string = EMBEDDED_JUDGES[name]): EmbeddedJudge {
-  return new EmbeddedJudge(name, loadJudgeNet(path).net, name === "zero-shot");
+  return new EmbeddedJudge(name, loadJudgeNet(path).net, name === "zero-shot", `${name} ${fileHash(path)}`);
 }
 

@@ -32,6 +32,8 @@ export interface Reflection extends Verdict {
 
 export interface Judge {
   readonly name: string;
+  /** what its answers depend on (weights by content, or server and model): cached verdicts are kept per id; the name when absent */
+  readonly id?: string;
   /** Answers a batch of questions; one verdict per request, in order. */
   judge(requests: readonly JudgeRequest[]): Promise<Verdict[]>;
   /** Present on reflecting judges (PARM++): the outcome question plus a reason when it fails. */

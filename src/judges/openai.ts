@@ -98,6 +98,7 @@ function reasonFrom(text: string): string | null {
 
 export class OpenAIJudge implements Judge {
   readonly name = "openai";
+  readonly id: string;
   private readonly url: string;
   private readonly limit: Limiter;
   private readonly config: Required<Omit<OpenAIJudgeConfig, "apiKey">> & Pick<OpenAIJudgeConfig, "apiKey">;
@@ -113,6 +114,7 @@ export class OpenAIJudge implements Judge {
       ...(Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as OpenAIJudgeConfig), // undefined means default
     };
     const c = this.config;
+    this.id = `openai ${c.baseUrl} ${c.model}`;
     if (!/^https?:\/\//.test(c.baseUrl) || !URL.canParse(c.baseUrl)) throw new JudgeError(`invalid judge base URL '${c.baseUrl}': expected http(s)://HOST[:PORT]/v1`);
     if (c.model === "") throw new JudgeError("the judge model name is empty");
     for (const [key, min] of [["timeoutMs", 1], ["retries", 0], ["retryBaseDelayMs", 0], ["retryMaxDelayMs", 0], ["concurrency", 1], ["topLogprobs", 1]] as const) {

@@ -1,7 +1,8 @@
 // Which models a job needs and whether a worker has them: the generator and tokenizer (and the
 // self-correction generator) by content, and every embedded judge the job asks by its weights.
 // A worker with other models would make other images, so it refuses the job.
-import { type PipelineIds, fileHash } from "../eval/fingerprint.js";
+import type { PipelineIds } from "../eval/fingerprint.js";
+import { fileHash } from "../util/file-hash.js";
 import { EMBEDDED_JUDGES, type EmbeddedJudgeName } from "../judges/embedded.js";
 import { isEmbeddedJudge } from "../judges/registry.js";
 import type { JobJudge, ModelIds } from "./jobs.js";

@@ -2,9 +2,11 @@
 // best-of-N and PARM at N = 1, 2, 4 must choose the images, and spend the NFE and judge calls,
 // that live best-of-n and parm runs with N paths do; the command writes it with its provenance;
 // bad input is one line, exit 2.
+import { EMBEDDED_JUDGES } from "../../src/judges/embedded.js";
+import { fileHash } from "../../src/util/file-hash.js";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
@@ -60,7 +62,7 @@ test("the frontier's choices, NFE and judge calls equal live best-of-n and parm 
   assert.equal(plan.images.length, suite.length * K);
   assert.equal(plan.imagesPerPrompt, K);
   const asked = judge.asked;
-  const f = await computeFrontier(plan, { pipeline, judge, judgeName: "hash", cfg: sample.cfg });
+  const f = await computeFrontier(plan, { pipeline, judge, judgeName: "hash" });
   assert.equal(judge.asked, asked, "the verdicts cached in the recording are reused, none asked again");
   assert.deepEqual([f.images, f.prompts, f.paths_recorded, f.steps], [suite.length * K, suite.length, RECORDED, sample.steps]);
 
@@ -111,14 +113,21 @@ test("bench frontier writes the frontier with its provenance", async () => {
   const suiteFile = join(dir, "suite.jsonl");
   writeMetadataFile(suiteFile, suite);
   // the hash judge's verdicts filed under a registered judge's name: the command asks it nothing
-  for (const im of planFrontier(record, suite, SEED, [1]).images) copyFileSync(verdictsFile(record, im.seed, "hash"), verdictsFile(record, im.seed, "zero-shot"));
+  // (cached verdicts are kept per judge id: these are filed as the shipped zero-shot judge's)
+  const zeroShot = `zero-shot ${fileHash(EMBEDDED_JUDGES["zero-shot"])}`;
+  for (const im of planFrontier(record, suite, SEED, [1]).images) {
+    const v = JSON.parse(readFileSync(verdictsFile(record, im.seed, "hash"), "utf8")) as { for: { judge: string } };
+    writeFileSync(verdictsFile(record, im.seed, "zero-shot"), JSON.stringify({ ...v, for: { ...v.for, judge: zeroShot } }));
+  }
   const models = saveTiny(dir);
   const out = join(dir, "results", "frontier.json");
   mkdirSync(dirname(out));
-  const args = ["bench", "frontier", "--record", record, "--judge", "zero-shot", "--suite", suiteFile, "--seed", String(SEED), "--cfg", String(sample.cfg), "--ns", "1,2,4"];
+  const args = ["bench", "frontier", "--record", record, "--judge", "zero-shot", "--suite", suiteFile, "--seed", String(SEED), "--ns", "1,2,4"];
   const r = await cli([...args, "--generator", models.generator, "--tokenizer", models.tokenizer, "--json", "--out", out]);
   assert.equal(r.code, 0, r.err);
-  const expected = await computeFrontier(planFrontier(record, suite, SEED, [1, 2, 4]), { pipeline, judge, judgeName: "zero-shot", cfg: sample.cfg });
+  const asked = judge.asked;
+  const expected = await computeFrontier(planFrontier(record, suite, SEED, [1, 2, 4]), { pipeline, judge: { name: judge.name, id: zeroShot, judge: (r) => judge.judge(r) }, judgeName: "zero-shot" });
+  assert.equal(judge.asked, asked, "every verdict came from the cache");
   assert.equal(r.out.trim().split("\n").length, 1, "--json: one line");
   assert.deepEqual(JSON.parse(r.out), { suite: suiteFile, ...expected }, "the frontier, as computed from the recording");
   const file = JSON.parse(readFileSync(out, "utf8")) as { frontier: object };

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
-import { replayChoice, replayStrategy } from "../../src/eval/replay.js";
+import { type Recording, cachedVerdicts, replayChoice, replayStrategy } from "../../src/eval/replay.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
@@ -80,4 +80,21 @@ test("replayChoice: parm cuts on potential, falls back to the lowest P(no), and 
   assert.equal(all.path, 1, "every path cut: the one with the highest P(yes) on potential is finished");
   assert.equal(all.nfe, (2 + 4) * 2 + (T6 - 4) * 2);
   assert.equal(all.trace.via, "fallback");
+});
+
+test("cached verdicts are kept per recording and judge id: another N, T or judge is asked afresh", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-verdicts-"));
+  let asked = 0;
+  const judgeWith = (id: string): Judge => ({ name: "stub", id, judge: async (rs) => ((asked += rs.length), rs.map(() => ({ pYes: 0.7 }))) });
+  const recording = (n: number): Recording => ({ seed: 3, n, steps: 3, cfg: 1.5, tokens: 16, predictions: new Uint16Array(n * 3 * 16) });
+  const ask = (r: Recording, id: string) => cachedVerdicts(dir, 3, "stub", r, { generator, tokenizer }, judgeWith(id), "a photo of two circles", ["outcome"]);
+  await ask(recording(2), "a");
+  assert.equal(asked, 2);
+  await ask(recording(2), "a");
+  assert.equal(asked, 2, "the same recording and judge: all from the cache");
+  await ask(recording(2), "b");
+  assert.equal(asked, 4, "a retrained judge (another id) is asked again");
+  const v = await ask(recording(3), "b");
+  assert.equal(asked, 7, "a recording of other N is answered afresh");
+  assert.equal(v.outcome!.length, 3);
 });
