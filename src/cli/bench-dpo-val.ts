@@ -1,4 +1,5 @@
 // `imagecot bench dpo-val`: DPO's lr, epochs and beta chosen on held-out training prompts.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DPO_DEFAULTS } from "../align/dpo.js";
@@ -33,6 +34,7 @@ export function addDpoValBench(bench: Command): void {
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 2e-5,5e-5,1e-4 --epochs 2,4 --beta 0.1 --out results/dpo-val.json")
     .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
+      for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const file = join(o.data, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
       let pairs;
       try {

@@ -29,6 +29,7 @@ export function addReasonsBench(bench: Command): void {
       const vq = loadVQ(o.tokenizer);
       const images = decodeTokens(vq, failing.map((f) => Int32Array.from(f.path.predictions.at(-1)!)));
       const judge = cliJudge({ judge: o.judge });
+      if (!judge.reflect) throw new UserError(`judge '${o.judge}' does not reflect: it gives no reasons to compare`);
       const result = await reasonAgreement(judge, failing.map((f, k) => ({ meta: f.meta, image: images[k], detections: f.path.detections })));
       if (o.out) writeResult(o.out, { reasons: { data: o.data, judge: o.judge, ...result } });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");

@@ -54,7 +54,9 @@ function zeroShotExamples(seed: number, step: number, batch: number, size: numbe
  */
 function fineTuneBatch(train: Parameters<typeof pathExample>[0], mixed: Parameters<typeof rankingGroup>[0], rng: Rng, batch: number, group: number, T: number): Example[] {
   const out: Example[] = [];
-  for (let g = 0; out.length < batch / 2; g++) out.push(...rankingGroup(mixed, rng, g % 2 === 0 ? "outcome" : "potential", Math.min(group, batch / 2 - out.length), T, g));
+  const half = Math.floor(batch / 2);
+  // whole groups of at least 2 (a pair): a remainder of 1 goes to the single examples
+  for (let g = 0; half - out.length >= 2; g++) out.push(...rankingGroup(mixed, rng, g % 2 === 0 ? "outcome" : "potential", Math.min(group, half - out.length), T, g));
   while (out.length < batch) out.push(pathExample(train, rng, { steps: T, mix: DEFAULT_MIX }));
   return out;
 }
@@ -66,6 +68,7 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   const channels = o.channels ? o.channels.split(",").map(Number) : DEFAULT_JUDGE_NET.channels;
   if (channels.some((c) => !Number.isInteger(c) || c < 8 || c % 8 !== 0)) throw new UserError(`--channels must be widths divisible by 8 (GroupNorm's groups), got ${o.channels}`);
   if (o.group < 2) throw new UserError("--group must be at least 2 (a ranking needs a pair)");
+  if (o.batch < 4) throw new UserError("--batch must be at least 4 (half of it groups of at least 2)");
   if (o.validateEvery !== undefined && (o.validateEvery < 50 || o.validateEvery % 50 !== 0)) throw new UserError("--validate-every must be a multiple of the log interval, 50");
   const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, textVocab: VOCAB.length, maxText: 16 };
   const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, validateEvery: o.validateEvery, onLog };

@@ -44,11 +44,14 @@ export async function workerCommand(o: WorkerCliOptions): Promise<WorkerSummary>
   worker.on("failed", (job, e) => (summary.failed++, process.stderr.write(`imagecot worker ${name}: job ${job?.id ?? "?"} failed: ${e.message.split("\n")[0]}\n`)));
   worker.on("error", (e) => say(`queue error: ${e.message.split("\n")[0]} (reconnecting)`));
   const stopped = new Promise<void>((resolve) => {
+    const signals = ["SIGINT", "SIGTERM"] as const;
     const stop = () => {
+      // a second signal, of either kind, then takes its default course: the process ends at once
+      for (const signal of signals) process.removeListener(signal, stop);
       say("stopping: finishing the running jobs (again to stop at once; other workers make them)");
       void worker.close().then(resolve);
     };
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, stop);
+    for (const signal of signals) process.on(signal, stop);
   });
   await worker.waitUntilReady();
   if (o.json) process.stdout.write(JSON.stringify({ name, queue: o.queue, concurrency: o.concurrency }) + "\n");

@@ -3,13 +3,17 @@
 // and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
 // own. Each candidate's run resumes (its weights, once written, are reused), so a killed
 // validation continues where it stopped.
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DPO_DEFAULTS, dpoSteps, trainDpo } from "../align/dpo.js";
 import type { Pair } from "../align/pairs.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import { loadGenerator, loadPipeline } from "../models/load.js";
 import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { InputError } from "../util/errors.js";
+import { fileHash } from "../util/file-hash.js";
 
 export interface DpoGrid {
   lr: number[];
@@ -60,8 +64,32 @@ async function yesRate(weights: string, o: DpoValOptions): Promise<HeldOutResult
   }
 }
 
+/**
+ * Claims the run folder for what its candidates depend on besides their grid point: the start,
+ * the pairs, their weighting, the batch and the seed. A folder of other ones is refused, so a
+ * candidate's weights are never reused for other data.
+ */
+function claimRunDir(o: DpoValOptions): void {
+  const settings = {
+    generator: fileHash(o.generator),
+    pairs: createHash("sha256").update(JSON.stringify(o.pairs)).digest("hex").slice(0, 16),
+    weighted: o.weighted,
+    batch: o.batch,
+    seed: o.seed,
+  };
+  const file = join(o.runDir, "settings.json");
+  if (existsSync(file)) {
+    const had = readFileSync(file, "utf8").trim();
+    if (had !== JSON.stringify(settings)) throw new InputError(`${o.runDir} holds DPO candidates of other data or settings (${had}); give another --run-dir`);
+    return;
+  }
+  mkdirSync(o.runDir, { recursive: true });
+  writeFileAtomic(file, JSON.stringify(settings) + "\n");
+}
+
 export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
   if (o.pairs.length === 0) throw new Error("no pairs to validate DPO on");
+  claimRunDir(o);
   o.onStage?.(`the start (${o.generator}) on ${o.heldout.prompts} held-out prompts`);
   const start = await yesRate(o.generator, o);
   const candidates: DpoCandidate[] = [];

@@ -126,7 +126,7 @@ export interface HeldOutScore {
   accuracy: number;
   /** how often a right example of a group scores above a wrong one (groups of one prompt's paths) */
   ranking?: { accuracy: number; pairs: number };
-  /** on the outcome question: expected calibration error of P(yes) over 10 bins */
+  /** on the outcome question: expected calibration error of P(yes) over 10 bins, over every outcome example (a mixed prompt's grouped paths included) */
   ece?: number;
 }
 
@@ -134,7 +134,7 @@ export interface HeldOutReport {
   by_question: HeldOutScore[];
   /** clean renders: accuracy on each kind (the prompt's scene, each near-miss kind, another prompt's scene) */
   by_kind?: Record<string, { examples: number; accuracy: number }>;
-  /** clean renders: the mean of the accuracies on matching and on non-matching scenes */
+  /** clean renders: the mean of the accuracies on scenes the rules accept and on those they reject (by label: a near miss or another prompt's scene can still match) */
   balanced_accuracy?: number;
 }
 

@@ -99,6 +99,13 @@ export class StepHost {
   private async paths(h: Hosted, body: PathsBody): Promise<LiveAnswer> {
     const after = h.session.live().length + body.paths.length;
     if (after > h.maxPaths) throw new InputError(`a session holds at most ${h.maxPaths} live paths; this would make ${after}`);
+    // checked before any path is added, so a refused body changes nothing
+    const ids = body.paths.map((p) => p.id);
+    const live = new Set(h.session.live());
+    const twice = ids.find((id, k) => ids.indexOf(id) !== k);
+    if (twice !== undefined) throw new InputError(`body.paths: path ${twice} is given twice`);
+    const already = ids.find((id) => live.has(id));
+    if (already !== undefined) throw new InputError(`body.paths: path ${already} is live already`);
     const seeded = body.paths.filter((p) => p.seed !== undefined).length;
     if (body.from === undefined) {
       if (seeded < body.paths.length) throw new InputError("body.paths: a fresh path needs a seed (or give body.from to resume a snapshot)");

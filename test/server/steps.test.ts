@@ -138,6 +138,10 @@ describe("the step routes refuse what they cannot do", () => {
     await refused(at(s, "step"), { include: ["jpeg"] }, 400, /body.include.0 must be equal to one of the allowed values: png, tokens/);
     assert.equal((await post(at(s, "paths"), { paths: [{ id: 0, seed: 1 }, { id: 1, seed: 2 }] })).json().live.join(), "0,1");
     await refused(at(s, "paths"), { paths: [{ id: 1, seed: 3 }] }, 400, /path 1 is live already/);
+    await refused(at(s, "paths"), { paths: [{ id: 2, seed: 3 }, { id: 2, seed: 4 }] }, 400, /path 2 is given twice/);
+    // the refused body added no path 2: adding it now is accepted (then it goes again)
+    assert.equal((await post(at(s, "paths"), { paths: [{ id: 2, seed: 5 }] })).json().live.join(), "0,1,2");
+    assert.equal((await post(at(s, "truncate"), { ids: [2] })).statusCode, 200);
     await refused(at(s, "finals"), { ids: [0] }, 400, /path 0 is not finished: 3 of its 3 steps are left/);
     await refused(at(s, "truncate"), { ids: [7] }, 400, /path 7 is not live/);
     const snap = (await post(at(s, "snapshots"), { id: 0 })).json();
