@@ -85,3 +85,20 @@ test("input errors exit 2 with one line; failures exit 1 with one line, the trac
   }, ["--verbose"]);
   assert.match(verbose.err, /\n\s+at /, "the stack trace");
 });
+
+test("this round's options: bad grids, shares and combinations are one line and exit 2", async () => {
+  const { cli } = await import("../fixtures/cli.js");
+  const cases: [string[], RegExp][] = [
+    [["bench", "dpo-val", "--data", "runs/none", "--lr", "1e-5,0"], /positive numbers separated by commas/],
+    [["bench", "dpo-val", "--data", "runs/none", "--beta", "x"], /expected a number/],
+    [["data", "rank", "--out", "runs/none", "--pairs", "100", "--min-tag-share", "0.5"], /--min-tag-share must be above 0 and at most 0.2/],
+    [["eval", "--suite", "suites/geneval-shapes.jsonl", "--queue", "redis://127.0.0.1:1", "--generator-url", "http://127.0.0.1:1"], /--queue runs the embedded generator on the workers/],
+    [["train", "judge", "--kind", "zero-shot", "--group", "1"], /--group must be at least 2/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, message);
+    assert.equal(r.err.trim().split("\n").length, 1, `${args.join(" ")}: one line`);
+  }
+});
