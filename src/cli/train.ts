@@ -95,8 +95,9 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .addOption(new Option("--cache-rows <n>", "tokenized training renders to cache and draw from (0: render every step)").default(262_144).argParser(intOption))
     .option("--cache <file>", "the token cache (default RUN-DIR/tokens.safetensors; rebuilt identically from the seed if missing)")
+    .option("--init <file>", "start from these generator weights (same shape), with a fresh optimiser: e.g. to anneal a checkpoint of a longer run")
     .option("--quiet", "no progress bar and no log lines")
-    .action(async (o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string; quiet?: boolean; cacheRows: number; cache?: string }) => {
+    .action(async (o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string; quiet?: boolean; cacheRows: number; cache?: string; init?: string }) => {
       const vq = loadVQ(o.tokenizer);
       const grid = gridSize(vq.config);
       const condDropout = 0.1;
@@ -137,6 +138,7 @@ export function registerTrain(program: Command): void {
             tokenizer: tokenizerId(vq),
           },
           batches,
+          init: o.init,
           onLog,
         },
         vq,

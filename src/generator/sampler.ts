@@ -9,6 +9,11 @@ export interface SampleOptions {
   cfg: number; // guidance g: (1 + g) * cond - g * uncond (Show-o: 1.75)
   temperature: number; // softmax temperature of the token draws
   confidenceTemperature: number; // Gumbel noise on confidences, annealed as temp * (1 - (t+1)/T)
+  /**
+   * nats taken off the confidence of a drawn flat-background token (the tokenizer's last id), so
+   * re-masking fixes shape tokens first and background last; absent or 0: Show-o's rule
+   */
+  flatPenalty?: number;
 }
 
 export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 1, confidenceTemperature: 4.5 };
@@ -197,7 +202,10 @@ export class PathBatch {
     const known = image.ne(mask);
     const prediction = where(known, image, draws); // fixed tokens kept
     const annealed = confidenceTemperature * (1 - (t + 1) / T);
-    const confidence = drawnLogp.add(confNoise.mul(annealed)).maskedFill(known, Infinity);
+    let noisy = drawnLogp.add(confNoise.mul(annealed));
+    // the flat-background token is the tokenizer's last id (tokenizer/vq.ts)
+    if (this.options.flatPenalty) noisy = noisy.sub(draws.eq(this.model.config.codebookSize - 1).to("float32").mul(this.options.flatPenalty));
+    const confidence = noisy.maskedFill(known, Infinity);
     const predArr = prediction.to("int32").data() as Int32Array;
     const confArr = confidence.data() as Float32Array;
     const logpArr = drawnLogp.maskedFill(known, Infinity).data() as Float32Array;
