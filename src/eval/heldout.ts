@@ -7,8 +7,8 @@
 import { conditioning, decodeTokens, pathSeed, type Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE, PathBatch, type SampleOptions, StepBatcher } from "../generator/sampler.js";
 import { readMetadataFile } from "../geneval/metadata.js";
-import { evaluateImage } from "../geneval/rules.js";
-import type { PromptMeta } from "../geneval/types.js";
+import { evaluateImage, keptDetections } from "../geneval/rules.js";
+import type { Detection, PromptMeta } from "../geneval/types.js";
 import { detect } from "../shapes/detector.js";
 import { type PromptSplit, TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
 import { renderScene } from "../shapes/render.js";
@@ -34,6 +34,8 @@ export interface HeldOutResult {
   prompts: number;
   images: number;
   yes_rate: number;
+  /** share of the prompts' objects drawn as many times as asked, colour and place aside: it moves while the yes rate is near 0 */
+  object_rate: number;
   by_tag: Record<string, { images: number; yes_rate: number }>;
 }
 
@@ -52,6 +54,8 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
   const perPass = Math.max(1, Math.floor(batcher.maxRows / (o.images * (sample.cfg === 0 ? 1 : 2))));
   const tags = new Map<string, { images: number; yes: number }>();
   let yes = 0;
+  let objects = 0;
+  let asked = 0;
   for (let i = 0; i < metas.length; i += perPass) {
     const chunk = metas.slice(i, i + perPass);
     // every prompt of the chunk in one batch of paths, each with its own conditioning and streams
@@ -64,7 +68,11 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
     const images = decodeTokens(p.tokenizer, batch.live().map((id) => batch.tokens(id)));
     batch.live().forEach((id, n) => {
       const meta = chunk[Math.floor(id / o.images)];
-      const ok = evaluateImage(meta, detect(images[n])).correct;
+      const detections = detect(images[n]);
+      const ok = evaluateImage(meta, detections).correct;
+      const found = objectsFound(meta, detections);
+      objects += found;
+      asked += meta.include.length;
       const t = tags.get(meta.tag) ?? { images: 0, yes: 0 };
       tags.set(meta.tag, { images: t.images + 1, yes: t.yes + (ok ? 1 : 0) });
       if (ok) yes++;
@@ -77,8 +85,15 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
     prompts: metas.length,
     images: total,
     yes_rate: yes / total,
+    object_rate: objects / asked,
     by_tag: Object.fromEntries([...tags].sort().map(([tag, t]) => [tag, { images: t.images, yes_rate: t.yes / t.images }])),
   };
+}
+
+/** How many of the prompt's include entries the detections meet in count (GenEval's thresholds), colour and position aside. */
+export function objectsFound(meta: PromptMeta, detections: readonly Detection[]): number {
+  const kept = keptDetections(detections, meta.tag);
+  return meta.include.filter((inc) => (kept.get(inc.class)?.length ?? 0) >= inc.count).length;
 }
 
 /**

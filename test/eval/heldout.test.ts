@@ -1,0 +1,31 @@
+// The held-out figures: objects found (the graded measure beside the yes rate) on hand-made
+// detections, and a run on a tiny model over held-out training prompts only.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { heldOutPrompts, heldOutYesRate, objectsFound } from "../../src/eval/heldout.js";
+import { readMetadataFile } from "../../src/geneval/metadata.js";
+import type { Detection, PromptMeta } from "../../src/geneval/types.js";
+import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
+
+const det = (cls: string, x: number, color: Detection["color"] = "red", confidence = 0.99): Detection => ({ class: cls, box: [x, 5, x + 8, 13], confidence, color });
+
+test("objects found: include entries met in count, colour and place aside, under GenEval's thresholds", () => {
+  const pair: PromptMeta = { tag: "counting", include: [{ class: "circle", count: 2 }, { class: "star", count: 1 }], exclude: [{ class: "circle", count: 3 }], prompt: "a photo of two circles and a star" };
+  assert.equal(objectsFound(pair, [det("circle", 0), det("circle", 20), det("star", 40, "blue")]), 2);
+  assert.equal(objectsFound(pair, [det("circle", 0), det("star", 40)]), 1, "one circle of two");
+  assert.equal(objectsFound(pair, [det("circle", 0, "red", 0.5), det("circle", 20, "red", 0.5), det("star", 40)]), 1, "counting keeps only confident detections");
+  const attr: PromptMeta = { tag: "color_attr", include: [{ class: "circle", count: 1, color: "red" }, { class: "star", count: 1, color: "blue" }], prompt: "a photo of a red circle and a blue star" };
+  assert.equal(objectsFound(attr, [det("circle", 0, "green"), det("star", 40, "green")]), 2, "colours wrong, objects there");
+});
+
+test("held-out yes and object rates on a tiny model: held-out training prompts only, every image counted", async () => {
+  const test = new Set(readMetadataFile(TEST_SUITE_FILE).map((m) => m.prompt));
+  assert.ok(heldOutPrompts(0, 50).every((m) => !test.has(m.prompt)));
+  const r = await heldOutYesRate(tinyPipeline(), { prompts: 6, images: 2, seed: 1, sample: { steps: 3, cfg: 1, temperature: 1, confidenceTemperature: 4.5 } });
+  assert.equal(r.images, 12);
+  assert.equal(r.split, "heldout");
+  assert.equal(r.yes_rate, 0, "an untrained generator draws nothing the detector accepts");
+  assert.ok(r.object_rate >= 0 && r.object_rate <= 1);
+  assert.equal(Object.values(r.by_tag).reduce((n, t) => n + t.images, 0), 12);
+});
