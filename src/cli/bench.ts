@@ -1,6 +1,7 @@
 // `imagecot bench <what>`: benchmarks print one JSON object (speed and quality targets live here).
 import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
+import { addDpoMemoryBench } from "./bench-dpo-memory.js";
 import { addDpoValBench } from "./bench-dpo-val.js";
 import { addEngineBench } from "./bench-engine.js";
 import { addFrontierBench } from "./bench-frontier.js";
@@ -23,4 +24,5 @@ export function registerBench(program: Command): void {
   addReasonsBench(bench);
   addFrontierBench(bench);
   addDpoValBench(bench);
+  addDpoMemoryBench(bench);
 }

@@ -1,0 +1,19 @@
+// The DPO memory benchmark's accounting on tiny models: every round run in one process, its
+// peak resident memory recorded, no native tensor left alive between rounds.
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { dpoMemory } from "../../src/cli/bench-dpo-memory.js";
+import { TINY_SAMPLE, parityLabel, saveTiny } from "../align/tiny.js";
+
+test("dpo-memory: rounds 1..R in one process, each round's peak against the first's, no tensor left alive", async () => {
+  const tiny = saveTiny(mkdtempSync(join(tmpdir(), "imagecot-dpo-mem-")));
+  const r = await dpoMemory({ ...tiny, rounds: 3, prompts: 6, samplesPerPrompt: 4, steps: 2, sample: TINY_SAMPLE, label: parityLabel });
+  assert.deepEqual(r.rounds.map((x) => x.round), [1, 2, 3]);
+  assert.ok(r.rounds.every((x, i) => x.peak_rss_mib > 0 && (i === 0 || x.peak_rss_mib >= r.rounds[i - 1].peak_rss_mib)), "the peak is the process's high-water mark");
+  assert.ok(r.rounds.every((x) => x.live_tensors === 0), "every round frees its tensors");
+  assert.equal(r.peak_over_first_round, r.rounds[2].peak_rss_mib / r.rounds[0].peak_rss_mib);
+  assert.equal(r.met, r.peak_over_first_round < 1.5);
+});
