@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <torch/types.h>
@@ -530,6 +531,21 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }));
   exports.Set("manualSeed", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
     at::manual_seed(static_cast<uint64_t>(Int(a[0])));
+    return a.Env().Undefined();
+  }));
+  // Mixed precision: matmuls and convolutions in bfloat16 (AMX/AVX-512 through oneDNN), other
+  // ops as their inputs come. Weights cast inside a region are cached until it is left, so the
+  // cache is cleared then: an optimiser step changes them.
+  exports.Set("setAutocast", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(Bool(a[0]));
+    return a.Env().Undefined();
+  }));
+  exports.Set("isAutocast", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+    return Napi::Boolean::New(a.Env(), at::autocast::is_cpu_enabled());
+  }));
+  exports.Set("clearAutocastCache", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+    at::autocast::clear_cache();
     return a.Env().Undefined();
   }));
   exports.Set("setNumThreads", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {

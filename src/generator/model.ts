@@ -1,7 +1,7 @@
 // The generator: a Show-o-style masked-token transformer. One bidirectional transformer reads
 // a sequence of segments - the prompt, optionally a reason and a previous image (for
 // self-correction), and the image being decoded - and predicts every masked image token.
-import { Embedding, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, cat, full, tidy } from "../torch/index.js";
+import { Embedding, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, cat, full, mixedPrecision, tidy } from "../torch/index.js";
 
 export interface GeneratorConfig {
   textVocab: number; // text token ids [0, textVocab)
@@ -68,9 +68,9 @@ export class MaskedGenerator extends Module {
     return tok.add(this.posEmb.forward(arange(posStart, posStart + T))).add(this.segEmb.forward(full([1], seg, "int64")));
   }
 
-  /** Logits over the codebook for every image position: (B, imageTokens, codebookSize). */
+  /** Logits over the codebook for every image position: (B, imageTokens, codebookSize), float32. */
   forward(inp: GeneratorInput): Tensor {
-    return tidy(() => {
+    return tidy(() => mixedPrecision(() => {
       const c = this.config;
       const parts = [this.segment(inp.text, 0, 0, SEGMENT.prompt)];
       if (inp.reason) parts.push(this.segment(inp.reason, 0, c.maxText, SEGMENT.reason));
@@ -79,7 +79,7 @@ export class MaskedGenerator extends Module {
       let x = cat(parts, 1); // (B, T, D)
       for (const b of this.blocks.items) x = b.forward(x);
       const img = x.slice(1, -c.imageTokens); // (B, imageTokens, D)
-      return this.head.forward(this.lnF.forward(img));
-    });
+      return this.head.forward(this.lnF.forward(img)).to("float32"); // bfloat16 out of autocast
+    }));
   }
 }

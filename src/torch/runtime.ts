@@ -1,4 +1,6 @@
 // Process-wide engine settings: grad mode, threads, versions.
+import { cpus } from "node:os";
+import { precision } from "../util/precision.js";
 import { native, ops } from "./native.js";
 
 export function isGradEnabled(): boolean {
@@ -13,6 +15,22 @@ export function noGrad<T>(fn: () => T): T {
     return fn();
   } finally {
     ops.setGradEnabled(prev);
+  }
+}
+
+/**
+ * Runs fn with bfloat16 autocast on or off, restoring the previous mode however fn exits:
+ * matmuls, linear layers and convolutions run in bfloat16 (AMX through oneDNN where the CPU has
+ * it), other ops in their inputs' dtype. Synchronous only; backward runs outside it.
+ */
+export function autocast<T>(on: boolean, fn: () => T): T {
+  const prev = ops.isAutocast() as boolean;
+  ops.setAutocast(on);
+  try {
+    return fn();
+  } finally {
+    ops.setAutocast(prev);
+    if (!prev && on) ops.clearAutocastCache(); // cast weights go stale once an optimiser steps
   }
 }
 
@@ -39,12 +57,18 @@ export function cudaAvailable(): boolean {
   return ops.cudaAvailable() as boolean;
 }
 
+/** Runs fn with matmuls in the process's precision (util/precision.ts): bfloat16 autocast or none. */
+export function mixedPrecision<T>(fn: () => T): T {
+  return autocast(precision() === "bfloat16", fn);
+}
+
 /**
- * The fast default on a small CPU machine (measured, see README): OpenBLAS keeps its own
- * threads (one per core) and libtorch's intra-op pool stays at 1, since both at once
- * oversubscribe the cores. IMAGECOT_TORCH_THREADS overrides the latter.
+ * The fast default on a small CPU machine (measured, results/precision.json). In float32,
+ * OpenBLAS keeps its own threads (one per core) and libtorch's intra-op pool stays at 1, since
+ * both at once oversubscribe the cores. In bfloat16 the matmuls run in oneDNN on libtorch's own
+ * pool, so that pool gets every core. IMAGECOT_TORCH_THREADS overrides.
  */
 export function applyDefaultThreads(): void {
   const env = process.env.IMAGECOT_TORCH_THREADS;
-  setNumThreads(env ? Number(env) : 1);
+  setNumThreads(env ? Number(env) : precision() === "bfloat16" ? cpus().length : 1);
 }

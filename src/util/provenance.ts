@@ -2,13 +2,14 @@
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem, type as osType, release } from "node:os";
 import { writeFileAtomic } from "./atomic.js";
+import { type Precision, precision } from "./precision.js";
 
 export interface Provenance {
   command: string;
   git_commit: string;
   git_dirty: boolean;
   date: string;
-  machine: { cpu: string; cores: number; memory_gib: number; os: string; node: string };
+  machine: { cpu: string; cores: number; memory_gib: number; os: string; node: string; precision: Precision };
 }
 
 function git(args: string[]): string | null {
@@ -33,6 +34,7 @@ export function provenance(command = ["imagecot", ...process.argv.slice(2)].join
       memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
       os: `${osType()} ${release()}`,
       node: process.version,
+      precision: precision(),
     },
   };
 }
