@@ -8,6 +8,7 @@ import { addFrontierBench } from "./bench-frontier.js";
 import { addGenerateBench } from "./bench-generate.js";
 import { addHeldOutBench } from "./bench-heldout.js";
 import { addOracleBench } from "./bench-oracle.js";
+import { addPrecisionBench } from "./bench-precision.js";
 import { addReasonsBench } from "./bench-reasons.js";
 import { addReplayBench } from "./bench-replay.js";
 import { addTokenizerBench } from "./bench-tokenizer.js";
@@ -25,4 +26,5 @@ export function registerBench(program: Command): void {
   addFrontierBench(bench);
   addDpoValBench(bench);
   addDpoMemoryBench(bench);
+  addPrecisionBench(bench);
 }

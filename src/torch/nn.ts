@@ -154,7 +154,8 @@ export class GroupNorm extends Module {
     this.bias = this.param("bias", zeros([channels]));
   }
   forward(x: Tensor): Tensor {
-    return F.groupNorm(x, this.groups, this.weight, this.bias, this.eps);
+    // in float32 under autocast too (libtorch 1.13 refuses bfloat16 input with float32 weights)
+    return F.groupNorm(x.dtype === this.weight.dtype ? x : x.to(this.weight.dtype), this.groups, this.weight, this.bias, this.eps);
   }
 }
 

@@ -22,7 +22,21 @@ export function nativeBf16(): boolean {
   return cpuHasBf16;
 }
 
+let override: Precision | undefined;
+
+/** Runs fn with the process's precision set to p (a benchmark comparing both, a test). */
+export function withPrecision<T>(p: Precision, fn: () => T): T {
+  const prev = override;
+  override = p;
+  try {
+    return fn();
+  } finally {
+    override = prev;
+  }
+}
+
 export function precision(): Precision {
+  if (override) return override;
   const env = process.env.IMAGECOT_PRECISION ?? "auto";
   if (env === "float32" || env === "bfloat16") return env;
   if (env !== "auto") throw new Error(`IMAGECOT_PRECISION must be float32, bfloat16 or auto, not '${env}'`);

@@ -7,7 +7,8 @@ import { conditioning, pathSeed } from "../../src/generator/pipeline.js";
 import { PathBatch, StepBatcher, guide, maskedAfter } from "../../src/generator/sampler.js";
 import { VOCAB } from "../../src/tokenizer/text.js";
 import { VQAutoencoder } from "../../src/tokenizer/vq.js";
-import { manualSeed, tensor, tidy } from "../../src/torch/index.js";
+import { manualSeed, noGrad, tensor, tidy } from "../../src/torch/index.js";
+import { withPrecision } from "../../src/util/precision.js";
 
 manualSeed(0);
 const model = new MaskedGenerator({
@@ -185,3 +186,15 @@ test("the flat penalty fixes background last: no flat token is fixed while a sha
   assert.ok((await inversions(0)) > 0, "Show-o's rule fixes flat tokens among the others");
   assert.equal(await inversions(1e6), 0);
 });
+
+test("the generator's logits are float32 in either precision, and bfloat16's are float32's to its precision", () =>
+  noGrad(() =>
+    tidy(() => {
+      const inp = { text: tensor(cond.text, [1, cond.text.length], "int64"), image: tensor(new Int32Array(16).fill(model.maskId), [1, 16], "int64") };
+      const [f32, bf16] = (["float32", "bfloat16"] as const).map((p) => withPrecision(p, () => model.forward(inp)));
+      assert.equal(f32.dtype, "float32");
+      assert.equal(bf16.dtype, "float32");
+      const diff = f32.sub(bf16).abs().amax([0, 1, 2]).item();
+      assert.ok(diff > 0 && diff < 0.1, `bfloat16 logits off by ${diff}`);
+    }),
+  ));

@@ -1,6 +1,9 @@
-// Errors become exceptions, memory is freed deterministically, seeds repeat, threads default fast.
+// Errors become exceptions, memory is freed deterministically, seeds repeat, threads default fast,
+// mixed precision is scoped.
 import assert from "node:assert/strict";
+import { cpus } from "node:os";
 import { test } from "node:test";
+import { precision, withPrecision } from "../../src/util/precision.js";
 import {
   Generator,
   dispose,
@@ -13,6 +16,11 @@ import {
   rand,
   randn,
   setNumThreads,
+  autocast,
+  mixedPrecision,
+  Linear,
+  GroupNorm,
+  Conv2d,
   tensor,
   tidy,
   multinomial,
@@ -117,12 +125,81 @@ test("seeds repeat; each Generator is its own stream and can be saved and restor
     assert.ok(Math.abs(gum.mean().item() - 0.5772) < 0.04, "Gumbel mean is the Euler-Mascheroni constant");
   }));
 
-test("threads: libtorch intra-op 1 by default (OpenBLAS keeps its own), settable", () => {
-  assert.equal(getNumThreads(), process.env.IMAGECOT_TORCH_THREADS ? Number(process.env.IMAGECOT_TORCH_THREADS) : 1);
+test("threads: libtorch intra-op 1 by default in float32 (OpenBLAS keeps its own), every core in bfloat16, settable", () => {
+  const dflt = precision() === "bfloat16" ? cpus().length : 1;
+  assert.equal(getNumThreads(), process.env.IMAGECOT_TORCH_THREADS ? Number(process.env.IMAGECOT_TORCH_THREADS) : dflt);
   const blas = getBlasThreads();
   assert.ok(blas === null || blas >= 1);
   setNumThreads(2);
   assert.equal(getNumThreads(), 2);
   setNumThreads(1);
   assert.throws(() => setNumThreads(0), /positive integer/);
+});
+
+test("autocast: matmuls in bfloat16 inside, float32 outside, restored after a throw and when nested", () => {
+  noGrad(() =>
+    tidy(() => {
+      const [a, b] = [randn([4, 8]), randn([8, 3])];
+      assert.equal(a.matmul(b).dtype, "float32");
+      assert.equal(autocast(true, () => a.matmul(b).dtype), "bfloat16");
+      assert.equal(autocast(true, () => autocast(false, () => a.matmul(b).dtype)), "float32");
+      assert.equal(autocast(true, () => (autocast(false, () => 0), a.matmul(b).dtype)), "bfloat16");
+      assert.throws(() => autocast(true, () => { throw new Error("inside"); }), /inside/);
+      assert.equal(a.matmul(b).dtype, "float32");
+      // the bfloat16 product is the float32 one to bfloat16's precision
+      const diff = autocast(true, () => a.matmul(b)).to("float32").sub(a.matmul(b)).abs().amax([0, 1]).item();
+      assert.ok(diff < 0.1, `bfloat16 matmul off by ${diff}`);
+    }),
+  );
+});
+
+test("autocast: weights changed between regions are cast again (the cast cache is cleared on leaving)", () => {
+  const lin = new Linear(3, 2, false);
+  const x = tensor([1, 2, 3], [1, 3]).keep();
+  const out = () => noGrad(() => tidy(() => autocast(true, () => lin.forward(x)).to("float32").toArray()));
+  noGrad(() => lin.weight.copy_(tensor([1, 0, 0, 0, 1, 0], [2, 3])));
+  assert.deepEqual(out(), [1, 2]);
+  noGrad(() => lin.weight.copy_(tensor([0, 0, 1, 1, 1, 1], [2, 3])));
+  assert.deepEqual(out(), [3, 6]);
+  lin.dispose();
+  x.dispose();
+});
+
+test("precision: IMAGECOT_PRECISION chooses, a bad value is a clear error, withPrecision scopes it", () => {
+  const saved = process.env.IMAGECOT_PRECISION;
+  try {
+    process.env.IMAGECOT_PRECISION = "float32";
+    assert.equal(precision(), "float32");
+    assert.equal(withPrecision("bfloat16", () => precision()), "bfloat16");
+    assert.equal(precision(), "float32");
+    process.env.IMAGECOT_PRECISION = "fp8";
+    assert.throws(() => precision(), /IMAGECOT_PRECISION must be float32, bfloat16 or auto, not 'fp8'/);
+  } finally {
+    if (saved === undefined) delete process.env.IMAGECOT_PRECISION;
+    else process.env.IMAGECOT_PRECISION = saved;
+  }
+  // mixedPrecision follows it
+  noGrad(() =>
+    tidy(() => {
+      const [a, b] = [randn([2, 2]), randn([2, 2])];
+      assert.equal(withPrecision("float32", () => mixedPrecision(() => a.matmul(b).dtype)), "float32");
+      assert.equal(withPrecision("bfloat16", () => mixedPrecision(() => a.matmul(b).dtype)), "bfloat16");
+    }),
+  );
+});
+
+test("group norm under autocast: a bfloat16 convolution's output is normalised in float32", () => {
+  const conv = new Conv2d(3, 4, 3, { padding: 1 });
+  const norm = new GroupNorm(2, 4);
+  noGrad(() =>
+    tidy(() => {
+      const x = randn([2, 3, 8, 8]);
+      const y = autocast(true, () => norm.forward(conv.forward(x)));
+      assert.equal(y.dtype, "float32");
+      const ref = norm.forward(conv.forward(x));
+      assert.ok(y.sub(ref).abs().amax([0, 1, 2, 3]).item() < 0.1);
+    }),
+  );
+  conv.dispose();
+  norm.dispose();
 });
