@@ -120,7 +120,7 @@ export function benchPrecision(generator: MaskedGenerator, judge: JudgeNet, o: {
   // float32 beside bfloat16's threads: what a float32 model meets in a bfloat16 process
   const prev = getNumThreads();
   setNumThreads(cpus().length);
-  const allThreads = round(timeMs(() => noGrad(() => tidy(() => void judge.forward(jin))), 1, o.reps));
+  const allThreads = round(withPrecision("float32", () => timeMs(() => noGrad(() => tidy(() => void judge.forward(jin))), 1, o.reps)));
   setNumThreads(prev);
   const judge_forward_ms = { ...each(judgeMs), float32_all_threads: allThreads };
   for (const t of Object.values(jin)) t.dispose();
