@@ -4,15 +4,14 @@
 // own. Each candidate's run resumes (its weights, once written, are reused), so a killed
 // validation continues where it stopped.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DPO_DEFAULTS, dpoSteps, trainDpo } from "../align/dpo.js";
 import type { Pair } from "../align/pairs.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import { loadGenerator, loadPipeline } from "../models/load.js";
 import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
-import { writeFileAtomic } from "../util/atomic.js";
-import { InputError } from "../util/errors.js";
+import { claimDir } from "../util/claim.js";
 import { fileHash } from "../util/file-hash.js";
 
 export interface DpoGrid {
@@ -77,14 +76,7 @@ function claimRunDir(o: DpoValOptions): void {
     batch: o.batch,
     seed: o.seed,
   };
-  const file = join(o.runDir, "settings.json");
-  if (existsSync(file)) {
-    const had = readFileSync(file, "utf8").trim();
-    if (had !== JSON.stringify(settings)) throw new InputError(`${o.runDir} holds DPO candidates of other data or settings (${had}); give another --run-dir`);
-    return;
-  }
-  mkdirSync(o.runDir, { recursive: true });
-  writeFileAtomic(file, JSON.stringify(settings) + "\n");
+  claimDir(o.runDir, settings, { file: "settings.json", maker: "'bench dpo-val'", contents: "DPO candidates", flag: "--run-dir" });
 }
 
 export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {

@@ -4,14 +4,11 @@
 // folder records it on first use; resuming into it with other settings is refused, so images
 // of two settings never mix. (--every picks prompts, whose images do not depend on it.)
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { writeFileAtomic } from "../util/atomic.js";
 import { fileHash } from "../util/file-hash.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_CORRECTOR_WEIGHTS } from "../models/paths.js";
 import { tokenizerId } from "../tokenizer/id.js";
-import { InputError } from "../util/errors.js";
+import { claimDir } from "../util/claim.js";
 
 export interface SuiteSettings {
   generator: string; // sha256 of the weights file, 16 hex digits; or the URL of an outside step server
@@ -53,19 +50,5 @@ export function settingsTag(s: SuiteSettings): string {
  * ones, and refuses others (InputError) unless `restart`, which deletes the folder first.
  */
 export function claimFolder(dir: string, s: SuiteSettings, restart = false): void {
-  const file = join(dir, SETTINGS_FILE);
-  const holdsOther = existsSync(dir) && !existsSync(file) && readdirSync(dir).length > 0;
-  // only a suite folder (or an empty one) is ever deleted or claimed: never a folder of other files
-  if (holdsOther) throw new InputError(`${dir} is not empty and was not made by 'eval --suite' (no ${SETTINGS_FILE}): give another --gen-dir`);
-  if (restart) rmSync(dir, { recursive: true, force: true });
-  if (existsSync(file)) {
-    const had = JSON.parse(readFileSync(file, "utf8")) as SuiteSettings;
-    const differ = (Object.keys(s) as (keyof SuiteSettings)[]).filter((k) => JSON.stringify(had[k]) !== JSON.stringify(s[k]));
-    if (differ.length > 0)
-      throw new InputError(
-        `${dir} holds images made with other settings (${differ.map((k) => `${k}: ${JSON.stringify(had[k])}, now ${JSON.stringify(s[k])}`).join("; ")}); give another --gen-dir, or --restart to delete them and start over`,
-      );
-    return;
-  }
-  writeFileAtomic(file, JSON.stringify(s, null, 2) + "\n");
+  claimDir(dir, { ...s }, { file: SETTINGS_FILE, maker: "'eval --suite'", contents: "images", flag: "--gen-dir", restart });
 }

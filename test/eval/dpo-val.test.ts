@@ -48,5 +48,5 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
   const before = r.candidates.map((c) => statSync(c.weights).mtimeMs);
   const again = await dpoValidation(o);
   assert.deepEqual(again.candidates.map((c) => statSync(c.weights).mtimeMs), before, "a rerun trains nothing again");
-  await assert.rejects(dpoValidation({ ...o, pairs: pairs.slice(1) }), /holds DPO candidates of other data or settings/, "other pairs never reuse the candidates' weights");
+  await assert.rejects(dpoValidation({ ...o, pairs: pairs.slice(1) }), /holds DPO candidates made with other settings \(pairs: /, "other pairs never reuse the candidates' weights");
 });
