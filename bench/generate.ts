@@ -6,7 +6,9 @@ import type { MaskedGenerator } from "../src/generator/model.js";
 import { generate } from "../src/generator/generate.js";
 import type { Pipeline } from "../src/generator/pipeline.js";
 import { DEFAULT_SAMPLE, StepBatcher } from "../src/generator/sampler.js";
+import { precision } from "../src/util/precision.js";
 import { matmulGflops } from "./engine.js";
+import { matmulGflopsIn } from "./precision.js";
 
 /** Multiply-adds x2 of one forward over a sequence of T tokens (linear layers, attention, head). */
 export function forwardFlops(g: MaskedGenerator, T: number): number {
@@ -25,8 +27,12 @@ export interface GenerateBenchResult {
   images_per_second: number;
   nfe_per_image: number;
   generator_gflops: number;
-  matmul_gflops: number;
-  ratio: number;
+  matmul_gflops: number; // float32, 1024³ (OpenBLAS)
+  ratio: number; // generator GFLOP/s over matmul_gflops
+  precision: string; // what the generator ran in (util/precision.ts)
+  /** in bfloat16: the bfloat16 matmul's GFLOP/s (oneDNN), the machine's real limit then, and the ratio to it */
+  matmul_gflops_bfloat16?: number;
+  ratio_bfloat16?: number;
   peak_rss_mib: number;
   parameters: number;
   max_rows: number; // sequences per forward pass at most (each CFG half counts)
@@ -53,6 +59,7 @@ export async function benchGenerate(p: Pipeline, prompts: string[], n = 20, maxR
   const T = p.generator.config.maxText + p.generator.config.imageTokens;
   const generator_gflops = (nfe * forwardFlops(p.generator, T)) / seconds / 1e9;
   const matmul = matmulGflops();
+  const bf16 = precision() === "bfloat16" ? matmulGflopsIn("bfloat16") : undefined;
   return {
     images: prompts.length,
     n,
@@ -64,6 +71,8 @@ export async function benchGenerate(p: Pipeline, prompts: string[], n = 20, maxR
     generator_gflops,
     matmul_gflops: matmul,
     ratio: generator_gflops / matmul,
+    precision: precision(),
+    ...(bf16 ? { matmul_gflops_bfloat16: bf16, ratio_bfloat16: generator_gflops / bf16 } : {}),
     peak_rss_mib: process.resourceUsage().maxRSS / 1024,
     parameters: p.generator.numParameters(),
     max_rows: maxRows,

@@ -5,7 +5,7 @@
 // curve, and stopping at a given step to go on later.
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { type CosineSchedule, type Module, type Optimizer, type Tensor, clipGradNorm, cosineWithWarmup, manualSeed, tidy } from "../torch/index.js";
+import { type CosineSchedule, type Module, type Optimizer, type Tensor, clipGradNorm, cosineWithWarmup, liveTensors, manualSeed, tidy } from "../torch/index.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeLossCurve } from "./loss-curve.js";
 import { type LogEntry, TrainLog, readTrainLog } from "./log.js";
@@ -94,6 +94,9 @@ export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
         sec_per_step: ms / 1000 / n,
         // the part of a step spent in the model (forward, backward, optimiser), not in making its data
         model_share: 1 - dataMs / ms,
+        // memory, so that growth over a run shows in its log: resident set, and native tensors held by JS
+        rss_mib: Math.round(process.memoryUsage.rss() / 2 ** 20),
+        live_tensors: liveTensors(),
       };
       log.append(entry);
       o.onLog?.(entry);

@@ -78,6 +78,9 @@ test("a tiny generator trained for a few dozen steps: its loss falls", () => {
   const log = readTrainLog(join(dir, "log.jsonl"));
   assert.equal(log.length, 4);
   assert.ok(log[3].loss < log[0].loss * 0.8, `loss ${log[0].loss} -> ${log[3].loss}`);
+  // every line records memory, so that growth over a run shows: the resident set, and a tensor count that stays put
+  assert.ok(log.every((e) => e.rss_mib > 50), "resident MiB in every line");
+  assert.equal(new Set(log.map((e) => e.live_tensors)).size, 1, `live tensors moved: ${log.map((e) => e.live_tensors).join(", ")}`);
   m.dispose();
   rmSync(dir, { recursive: true });
 });
