@@ -3,7 +3,7 @@
 // from the question token: a yes/no logit, plus the reflection heads (per mentioned object:
 // how many, which colour; and where the first lies relative to the second).
 import { RELATIONS } from "../geneval/types.js";
-import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, cat, mixedPrecision, tidy } from "../torch/index.js";
+import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, autocast, cat, mixedPrecision, tidy } from "../torch/index.js";
 import { MAX_OBSERVED_COUNT, NO_COLOR } from "../geneval/observe.js";
 
 export interface JudgeNetConfig {
@@ -100,7 +100,7 @@ export class JudgeNet extends Module {
     this.relationHead = this.module("relation_head", new Linear(c.dModel, RELATIONS.length));
   }
 
-  /** The heads' logits, float32 (the body runs in the process's precision, util/precision.ts). */
+  /** The heads' logits, in float32 (the body runs in the process's precision, util/precision.ts). */
   forward(inp: JudgeNetInput): JudgeNetOutput {
     return tidy(() => mixedPrecision(() => {
       let f = inp.image;
@@ -113,14 +113,14 @@ export class JudgeNet extends Module {
       );
       let x = x0.add(this.posEmb.forward(arange(0, x0.size(1))));
       for (const b of this.blocks.items) x = b.forward(x);
-      const h = this.lnF.forward(x.select(1, 0)); // (B, D): the question token
-      const f32 = (t: Tensor) => t.to("float32"); // bfloat16 out of autocast
-      return {
-        yes: f32(this.yesHead.forward(h).squeeze(1)),
-        counts: f32(this.countHead.forward(h).reshape([B, SLOTS, COUNT_CLASSES])),
-        colors: f32(this.colorHead.forward(h).reshape([B, SLOTS, COLOR_CLASSES])),
-        relations: f32(this.relationHead.forward(h)),
-      };
+      const h = this.lnF.forward(x.select(1, 0)).to("float32"); // (B, D): the question token
+      // the heads in float32: bfloat16 logits would tie paths whose answers differ by less than its rounding
+      return autocast(false, () => ({
+        yes: this.yesHead.forward(h).squeeze(1),
+        counts: this.countHead.forward(h).reshape([B, SLOTS, COUNT_CLASSES]),
+        colors: this.colorHead.forward(h).reshape([B, SLOTS, COLOR_CLASSES]),
+        relations: this.relationHead.forward(h),
+      }));
     }));
   }
 }
