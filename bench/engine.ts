@@ -21,7 +21,7 @@ import { ReferenceTransformer, type TransformerConfig } from "./reference-transf
 
 export const REFERENCE: TransformerConfig = { vocab: 1100, seqLen: 80, dModel: 192, layers: 6, heads: 4, mlpRatio: 4 };
 
-function timeMs(fn: () => void, warmup: number, reps: number): number {
+export function timeMs(fn: () => void, warmup: number, reps: number): number {
   for (let i = 0; i < warmup; i++) fn();
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) fn();

@@ -3,23 +3,23 @@
 // oneDNN on libtorch's pool at every core). Speed of a matmul, of the generator's forward at the
 // loops' rows and its training step, and of the judge's forward; and how far the bfloat16
 // outputs are from the float32 ones.
-import { cpus } from "node:os";
 import { MaskedGenerator } from "../src/generator/model.js";
 import { DEFAULT_MAX_ROWS } from "../src/generator/sampler.js";
 import type { JudgeNet } from "../src/judges/model.js";
-import { AdamW, F, type Tensor, getNumThreads, mixedPrecision, noGrad, randint, randn, setNumThreads, tidy } from "../src/torch/index.js";
+import { AdamW, F, type Tensor, defaultThreads, getNumThreads, mixedPrecision, noGrad, randint, randn, setNumThreads, tidy } from "../src/torch/index.js";
 import { withPrecision } from "../src/util/precision.js";
+import { matmulGflops, timeMs } from "./engine.js";
 
 export type Mode = "float32" | "bfloat16";
 const MODES: readonly Mode[] = ["float32", "bfloat16"];
 
 /**
- * Runs fn in a mode: its threads and precision, under autocast when `amp` (else only the models'
- * own forwards are, as in training, where backward runs outside it).
+ * Runs fn in a mode: its precision and its default threads (or `threads`), under autocast when
+ * `amp` (else only the models' own forwards are, as in training, where backward runs outside it).
  */
-function inMode<T>(mode: Mode, fn: () => T, amp = true): T {
+function inMode<T>(mode: Mode, fn: () => T, amp = true, threads = defaultThreads(mode)): T {
   const prev = getNumThreads();
-  setNumThreads(mode === "bfloat16" ? cpus().length : 1);
+  setNumThreads(threads);
   try {
     return withPrecision(mode, () => (amp ? mixedPrecision(fn) : fn()));
   } finally {
@@ -27,21 +27,11 @@ function inMode<T>(mode: Mode, fn: () => T, amp = true): T {
   }
 }
 
-function timeMs(fn: () => void, warmup: number, reps: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) fn();
-  return (performance.now() - t0) / reps;
-}
-
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-export function matmulGflopsIn(mode: Mode, n = 1024, reps = 10): number {
-  const [a, b] = [randn([n, n]).keep(), randn([n, n]).keep()];
-  const ms = inMode(mode, () => timeMs(() => a.matmul(b).dispose(), 2, reps));
-  a.dispose();
-  b.dispose();
-  return (2 * n ** 3) / (ms * 1e6);
+/** The 1024³ matmul of `bench engine`, in a mode. */
+export function matmulGflopsIn(mode: Mode): number {
+  return inMode(mode, () => matmulGflops());
 }
 
 /** How far bfloat16 logits (B, ..., K) are from float32 ones, as distributions over the last axis. */
@@ -66,6 +56,8 @@ export interface PrecisionBenchResult {
   generator_train_step_ms: Record<Mode, number>;
   generator_train_batch: number;
   generator_agreement: ReturnType<typeof agreement>;
+  /** one MLP activation of the pass, (rows x tokens, mlpRatio x dModel), per GELU kernel */
+  gelu_bfloat16_ms: { tanh: number; exact: number };
   judge_forward_ms: Record<Mode | "float32_all_threads", number>;
   judge_batch: number;
   judge_max_abs_p_yes_diff: number;
@@ -102,6 +94,12 @@ export function benchPrecision(generator: MaskedGenerator, judge: JudgeNet, o: {
   const generator_train_step_ms = each((m) => round(inMode(m, () => timeMs(step, 1, Math.max(2, Math.floor(o.reps / 2))), false)));
   train.dispose();
   for (const t of [text, image, tText, tImage, target]) t.dispose();
+  // why the transformer block computes tanh GELU exactly in bfloat16 (torch/nn.ts): one MLP
+  // activation of the loops' pass, timed with either kernel
+  const act = inMode("bfloat16", () => randn([B * (c.maxText + c.imageTokens), c.mlpRatio * c.dModel]).to("bfloat16").keep());
+  const geluMs = (kind: "tanh" | "none") => round(inMode("bfloat16", () => timeMs(() => noGrad(() => act.gelu(kind).dispose()), 2, 4 * o.reps)), 2);
+  const gelu_bfloat16_ms = { tanh: geluMs("tanh"), exact: geluMs("none") };
+  act.dispose();
   // the judge
   const jc = judge.config;
   const J = o.judgeBatch;
@@ -118,20 +116,18 @@ export function benchPrecision(generator: MaskedGenerator, judge: JudgeNet, o: {
   py16.dispose();
   const judgeMs = (m: Mode) => round(inMode(m, () => timeMs(() => noGrad(() => tidy(() => void judge.forward(jin))), 1, o.reps)));
   // float32 beside bfloat16's threads: what a float32 model meets in a bfloat16 process
-  const prev = getNumThreads();
-  setNumThreads(cpus().length);
-  const allThreads = round(withPrecision("float32", () => timeMs(() => noGrad(() => tidy(() => void judge.forward(jin))), 1, o.reps)));
-  setNumThreads(prev);
+  const allThreads = round(inMode("float32", () => timeMs(() => noGrad(() => tidy(() => void judge.forward(jin))), 1, o.reps), true, defaultThreads("bfloat16")));
   const judge_forward_ms = { ...each(judgeMs), float32_all_threads: allThreads };
   for (const t of Object.values(jin)) t.dispose();
   return {
-    threads: { float32: 1, bfloat16: cpus().length },
+    threads: each(defaultThreads),
     matmul_gflops: each((m) => round(matmulGflopsIn(m))),
     generator_forward_ms,
     generator_rows: B,
     generator_train_step_ms,
     generator_train_batch: tb,
     generator_agreement,
+    gelu_bfloat16_ms,
     judge_forward_ms,
     judge_batch: J,
     judge_max_abs_p_yes_diff,

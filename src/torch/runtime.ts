@@ -1,6 +1,6 @@
 // Process-wide engine settings: grad mode, threads, versions.
 import { cpus } from "node:os";
-import { precision } from "../util/precision.js";
+import { type Precision, precision } from "../util/precision.js";
 import { native, ops } from "./native.js";
 
 export function isGradEnabled(): boolean {
@@ -68,7 +68,10 @@ export function mixedPrecision<T>(fn: () => T): T {
  * both at once oversubscribe the cores. In bfloat16 the matmuls run in oneDNN on libtorch's own
  * pool, so that pool gets every core. IMAGECOT_TORCH_THREADS overrides.
  */
+export function defaultThreads(p: Precision = precision()): number {
+  return p === "bfloat16" ? cpus().length : 1;
+}
 export function applyDefaultThreads(): void {
   const env = process.env.IMAGECOT_TORCH_THREADS;
-  setNumThreads(env ? Number(env) : precision() === "bfloat16" ? cpus().length : 1);
+  setNumThreads(env ? Number(env) : defaultThreads());
 }

@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { dpoMemory } from "../../src/cli/bench-dpo-memory.js";
+import { dpoMemory } from "../../bench/dpo-memory.js";
 import { TINY_SAMPLE, parityLabel, saveTiny } from "../align/tiny.js";
 
 test("dpo-memory: rounds 1..R in one process, each round's peak against the first's, no tensor left alive", async () => {
