@@ -26,6 +26,13 @@ export interface DpoMemoryOptions {
   label?: Labeller;
 }
 
+/** The growth across rounds: the highest round peak over the first round's, against the target. */
+export function memoryGrowth(peaks: readonly number[], target = 1.5): { peak_over_first_round: number; target: number; met: boolean } {
+  if (peaks.length === 0 || !(peaks[0] > 0)) throw new Error("memoryGrowth: needs the first round's peak");
+  const ratio = Math.max(...peaks) / peaks[0];
+  return { peak_over_first_round: ratio, target, met: ratio < target };
+}
+
 /** Runs rounds 1..R of iterative DPO in this process, each round's peak resident memory after it. */
 export async function dpoMemory(o: DpoMemoryOptions) {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-memory-"));
@@ -49,6 +56,5 @@ export async function dpoMemory(o: DpoMemoryOptions) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const ratio = Math.max(...rounds.map((x) => x.peak_rss_mib)) / rounds[0].peak_rss_mib;
-  return { rounds, prompts: o.prompts, samples_per_prompt: o.samplesPerPrompt, steps: o.steps, peak_over_first_round: ratio, target: 1.5, met: ratio < 1.5 };
+  return { rounds, prompts: o.prompts, samples_per_prompt: o.samplesPerPrompt, steps: o.steps, ...memoryGrowth(rounds.map((x) => x.peak_rss_mib)) };
 }

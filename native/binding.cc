@@ -14,6 +14,7 @@
 #include <torch/version.h>
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <optional>
@@ -547,6 +548,21 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clearAutocastCache", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
     at::autocast::clear_cache();
     return a.Env().Undefined();
+  }));
+  // glibc's heap: what it holds in use and what it keeps free (the resident set also counts the
+  // free part), and handing free pages back to the kernel, so that a long run's growth can be
+  // told apart: tensors kept alive, or memory freed but not returned.
+  exports.Set("heapStats", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+    struct mallinfo2 m = mallinfo2();
+    auto o = Napi::Object::New(a.Env());
+    o.Set("arena", static_cast<double>(m.arena));
+    o.Set("inUse", static_cast<double>(m.uordblks));
+    o.Set("free", static_cast<double>(m.fordblks));
+    o.Set("mmapped", static_cast<double>(m.hblkhd));
+    return o;
+  }));
+  exports.Set("trimHeap", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+    return Napi::Boolean::New(a.Env(), malloc_trim(0) == 1);
   }));
   exports.Set("setNumThreads", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
     return Guard(a, [&]() -> Napi::Value { at::set_num_threads(static_cast<int>(Int(a[0]))); return a.Env().Undefined(); });

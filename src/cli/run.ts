@@ -2,6 +2,10 @@
 import { Command, CommanderError } from "commander";
 import { StepProtocolError } from "../generator/http-step-generator.js";
 import { InputError } from "../util/errors.js";
+import { MemoryLimitError } from "../train/harness.js";
+
+/** The exit code of a training run stopped, checkpointed, by its memory limit (sysexits' EX_TEMPFAIL: try again). */
+export const EXIT_MEMORY_LIMIT = 75;
 
 /** A user-facing error: printed without a stack trace, exit code 2 (usage) or 1 (failure). */
 export class UserError extends Error {
@@ -41,6 +45,11 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     if (e instanceof UserError || e instanceof InputError) {
       process.stderr.write(`imagecot: ${e.message}\n`);
       process.exitCode = e instanceof UserError ? e.exitCode : 2;
+      return;
+    }
+    if (e instanceof MemoryLimitError) {
+      process.stderr.write(`imagecot: ${e.message}\n`);
+      process.exitCode = EXIT_MEMORY_LIMIT;
       return;
     }
     // a step server that failed mid-run: its message says what happened; a failure, exit 1

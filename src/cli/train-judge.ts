@@ -29,6 +29,7 @@ export interface TrainJudgeCliOptions {
   channels?: string;
   dModel?: number;
   layers?: number;
+  answer?: "head" | "rules";
   roundTrip: number;
   group: number;
   validateEvery?: number;
@@ -70,7 +71,7 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   if (o.group < 2) throw new UserError("--group must be at least 2 (a ranking needs a pair)");
   if (o.batch < 4) throw new UserError("--batch must be at least 4 (half of it groups of at least 2)");
   if (o.validateEvery !== undefined && (o.validateEvery < 50 || o.validateEvery % 50 !== 0)) throw new UserError("--validate-every must be a multiple of the log interval, 50");
-  const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, textVocab: VOCAB.length, maxText: 16 };
+  const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, answer: o.answer ?? "head", textVocab: VOCAB.length, maxText: 16 };
   const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, validateEvery: o.validateEvery, onLog };
   if (o.kind === "zero-shot") {
     const vq = o.roundTrip > 0 ? loadVQ(o.tokenizer) : null;

@@ -155,6 +155,7 @@ export function registerTrain(program: Command): void {
     .option("--channels <list>", "conv widths, one stride-2 stage each: 3 stages see an 8x8 grid of patches, 2 a 16x16 one (default 32,64,128)")
     .addOption(new Option("--d-model <n>", "transformer width (default 128)").argParser(intOption))
     .addOption(new Option("--layers <n>", "transformer blocks (default 2)").argParser(intOption))
+    .addOption(new Option("--answer <how>", "the outcome answer: the yes head, or the judge's observation (counts, colours, place) read by GenEval's rules").choices(["head", "rules"]).default("head"))
     .addOption(new Option("--round-trip <share>", "zero-shot: share of training renders passed through the tokenizer").default(0.5).argParser(numberOption))
     .addOption(new Option("--group <n>", "fine-tuned: paths of one prompt per ranking group").default(8).argParser(intOption))
     .addOption(new Option("--validate-every <n>", "score the held-out examples into the log every this many steps (a multiple of 50): when held-out ranking stops improving").argParser(intOption))

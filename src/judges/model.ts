@@ -3,8 +3,9 @@
 // from the question token: a yes/no logit, plus the reflection heads (per mentioned object:
 // how many, which colour; and where the first lies relative to the second).
 import { RELATIONS } from "../geneval/types.js";
-import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, autocast, cat, mixedPrecision, tidy } from "../torch/index.js";
+import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, autocast, cat, mixedPrecision, tensor, tidy } from "../torch/index.js";
 import { MAX_OBSERVED_COUNT, NO_COLOR } from "../geneval/observe.js";
+import { type RuleTargets, logitOfLogProb, ruleLogProb } from "./rules-answer.js";
 
 export interface JudgeNetConfig {
   textVocab: number;
@@ -16,6 +17,8 @@ export interface JudgeNetConfig {
   heads: number;
   questions: number; // question embeddings
   stepBuckets: number; // step embeddings; the last one means "a final image"
+  /** the outcome answer: the yes head, or the heads' observation read by GenEval's rules (rules-answer.ts); absent in older weights: head */
+  answer?: "head" | "rules";
 }
 
 export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {
@@ -38,6 +41,8 @@ export interface JudgeNetInput {
   text: Tensor; // (B, maxText) int64
   question: Tensor; // (B) int64
   step: Tensor; // (B) int64 bucket
+  /** what each outcome question asks, for the rules answer */
+  rules?: RuleTargets;
 }
 
 export interface JudgeNetOutput {
@@ -115,12 +120,17 @@ export class JudgeNet extends Module {
       for (const b of this.blocks.items) x = b.forward(x);
       const h = this.lnF.forward(x.select(1, 0)).to("float32"); // (B, D): the question token
       // the heads in float32: bfloat16 logits would tie paths whose answers differ by less than its rounding
-      return autocast(false, () => ({
-        yes: this.yesHead.forward(h).squeeze(1),
-        counts: this.countHead.forward(h).reshape([B, SLOTS, COUNT_CLASSES]),
-        colors: this.colorHead.forward(h).reshape([B, SLOTS, COLOR_CLASSES]),
-        relations: this.relationHead.forward(h),
-      }));
+      return autocast(false, () => {
+        const head = this.yesHead.forward(h).squeeze(1);
+        const counts = this.countHead.forward(h).reshape([B, SLOTS, COUNT_CLASSES]);
+        const colors = this.colorHead.forward(h).reshape([B, SLOTS, COLOR_CLASSES]);
+        const relations = this.relationHead.forward(h);
+        const r = inp.rules;
+        if (this.config.answer !== "rules" || !r) return { yes: head, counts, colors, relations };
+        const m = tensor(r.known, [B]); // 1: the rules answer; 0: the head
+        const rules = logitOfLogProb(ruleLogProb(counts, colors, relations, r));
+        return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations };
+      });
     }));
   }
 }

@@ -17,7 +17,8 @@ import type { LogEntry } from "../train/log.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import { type Example, QUESTION_ID, stepBucket } from "./examples.js";
 import type { Question } from "./judge.js";
-import { JudgeNet, type JudgeNetConfig, SLOTS } from "./model.js";
+import { JudgeNet, type JudgeNetConfig, type JudgeNetInput, SLOTS } from "./model.js";
+import { ruleTargets } from "./rules-answer.js";
 import { pairwiseAccuracy, pairwiseRankingLoss } from "./ranking.js";
 import { expectedCalibrationError } from "./calibration.js";
 
@@ -69,9 +70,10 @@ export function examplePixels(examples: readonly Example[], vq: VQAutoencoder | 
 }
 
 /** The network's input for a batch of examples (or judge requests, which carry the same fields). */
-export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { prompt: string; question: number; step?: number; steps?: number }[]) {
+export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { prompt: string; question: number; step?: number; steps?: number }[]): JudgeNetInput {
   const c = net.config;
   return {
+    ...(c.answer === "rules" ? { rules: ruleTargets(items.map((x) => (x.question === QUESTION_ID.outcome ? x.prompt : null)), SLOTS) } : {}),
     image: imagesToTensor(images),
     text: tensor(items.flatMap((x) => promptIds(x.prompt, c.maxText)), [items.length, c.maxText], "int64"),
     question: tensor(items.map((x) => x.question), [items.length], "int64"),

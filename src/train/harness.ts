@@ -5,7 +5,8 @@
 // curve, and stopping at a given step to go on later.
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { type CosineSchedule, type Module, type Optimizer, type Tensor, clipGradNorm, cosineWithWarmup, liveTensors, manualSeed, tidy } from "../torch/index.js";
+import { totalmem } from "node:os";
+import { type CosineSchedule, type Module, type Optimizer, type Tensor, clipGradNorm, cosineWithWarmup, heapStats, liveTensors, manualSeed, tidy, trimHeap } from "../torch/index.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeLossCurve } from "./loss-curve.js";
 import { type LogEntry, TrainLog, readTrainLog } from "./log.js";
@@ -37,6 +38,37 @@ export interface HarnessOptions<D> {
   state?: Record<string, unknown>;
   curve: { metrics: string[]; title: string };
   onLog?: (entry: LogEntry) => void;
+  /** checkpoint and stop (MemoryLimitError) when the resident set passes this, MiB (default: DEFAULT_MAX_RSS_SHARE of the machine's memory) */
+  maxRssMib?: number;
+}
+
+/** A run stops, checkpointed, before its resident set takes more than this share of the machine. */
+export const DEFAULT_MAX_RSS_SHARE = 0.75;
+
+/** A run that stopped, checkpointed, because its memory passed the limit: rerun to go on. */
+export class MemoryLimitError extends Error {
+  constructor(
+    readonly rssMib: number,
+    readonly limitMib: number,
+    readonly step: number,
+    readonly checkpoint: string,
+  ) {
+    super(`resident memory ${rssMib} MiB passed the limit of ${limitMib} MiB at step ${step}; checkpoint saved in ${checkpoint}: rerun the same command to go on`);
+  }
+}
+
+const rssMib = () => Math.round(process.memoryUsage.rss() / 2 ** 20);
+
+/**
+ * A log line's memory figures: the resident set, glibc's heap (in use, kept free, mapped), then
+ * the resident set once the free pages are handed back. Growth in `heap_in_use_mib` is memory
+ * held (tensors, caches); growth only in `heap_free_mib` is memory freed and not returned.
+ */
+function memoryFigures(): Record<string, number> {
+  const before = rssMib();
+  const h = heapStats();
+  trimHeap();
+  return { rss_mib: before, heap_in_use_mib: h.in_use_mib, heap_free_mib: h.free_mib, heap_mmap_mib: h.mmap_mib, rss_trimmed_mib: rssMib(), live_tensors: liveTensors() };
 }
 
 /** What a loop's options and the harness share, taken as they are. */
@@ -64,6 +96,7 @@ export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
   const start = saved?.step ?? 0;
   const log = new TrainLog(logPath, start);
   const end = Math.min(o.steps, o.stopAt ?? o.steps);
+  const limitMib = o.maxRssMib ?? Math.round((DEFAULT_MAX_RSS_SHARE * totalmem()) / 2 ** 20);
   const sums = new Map<string, number>();
   let n = 0;
   let dataMs = 0;
@@ -94,12 +127,15 @@ export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
         sec_per_step: ms / 1000 / n,
         // the part of a step spent in the model (forward, backward, optimiser), not in making its data
         model_share: 1 - dataMs / ms,
-        // memory, so that growth over a run shows in its log: resident set, and native tensors held by JS
-        rss_mib: Math.round(process.memoryUsage.rss() / 2 ** 20),
-        live_tensors: liveTensors(),
+        // memory, so that growth over a run shows in its log (and native tensors held by JS)
+        ...memoryFigures(),
       };
       log.append(entry);
       o.onLog?.(entry);
+      if (entry.rss_trimmed_mib > limitMib) {
+        saveCheckpoint(ckpt, o.model, o.optimizer, { ...o.state, step: step + 1 });
+        throw new MemoryLimitError(entry.rss_trimmed_mib, limitMib, step + 1, ckpt);
+      }
       sums.clear();
       n = 0;
       dataMs = 0;

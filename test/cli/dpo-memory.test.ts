@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { dpoMemory } from "../../bench/dpo-memory.js";
+import { dpoMemory, memoryGrowth } from "../../bench/dpo-memory.js";
 import { TINY_SAMPLE, parityLabel, saveTiny } from "../align/tiny.js";
 
 test("dpo-memory: rounds 1..R in one process, each round's peak against the first's, no tensor left alive", async () => {
@@ -15,5 +15,11 @@ test("dpo-memory: rounds 1..R in one process, each round's peak against the firs
   assert.ok(r.rounds.every((x, i) => x.peak_rss_mib > 0 && (i === 0 || x.peak_rss_mib >= r.rounds[i - 1].peak_rss_mib)), "the peak is the process's high-water mark");
   assert.ok(r.rounds.every((x) => x.live_tensors === 0), "every round frees its tensors");
   assert.equal(r.peak_over_first_round, r.rounds[2].peak_rss_mib / r.rounds[0].peak_rss_mib);
-  assert.equal(r.met, r.peak_over_first_round < 1.5);
+});
+
+test("dpo-memory: growth is the highest round's peak over the first round's, met below 1.5", () => {
+  assert.deepEqual(memoryGrowth([1000, 1200, 1400]), { peak_over_first_round: 1.4, target: 1.5, met: true });
+  assert.deepEqual(memoryGrowth([900, 12000]), { peak_over_first_round: 12000 / 900, target: 1.5, met: false });
+  assert.equal(memoryGrowth([1000, 1500]).met, false, "1.5 times is already too much");
+  assert.throws(() => memoryGrowth([]), /first round/);
 });

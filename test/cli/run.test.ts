@@ -5,7 +5,8 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import { intOption } from "../../src/cli/options.js";
-import { UserError, runCli } from "../../src/cli/run.js";
+import { EXIT_MEMORY_LIMIT, UserError, runCli } from "../../src/cli/run.js";
+import { MemoryLimitError } from "../../src/train/harness.js";
 
 function program(action: () => void): Command {
   const p = new Command().name("t");
@@ -35,6 +36,8 @@ test("usage errors exit 2, failures 1, help 0", async () => {
   assert.equal(await exitCode(["sub"], () => { throw new UserError("bad input"); }), 2);
   assert.equal(await exitCode(["sub"], () => { throw new UserError("server down", 1); }), 1);
   assert.equal(await exitCode(["sub"], () => { throw new Error("bug"); }), 1);
+  assert.equal(await exitCode(["sub"], () => { throw new MemoryLimitError(900, 800, 50, "ckpt"); }), EXIT_MEMORY_LIMIT, "a run stopped by its memory limit: rerun");
+  assert.equal(EXIT_MEMORY_LIMIT, 75);
   assert.equal(await exitCode(["sub", "--n", "3"]), 0);
 });
 
