@@ -16,7 +16,8 @@ export interface SampleOptions {
   flatPenalty?: number;
 }
 
-export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 1, confidenceTemperature: 4.5 };
+/** Temperature and guidance chosen on held-out training prompts (results/heldout-temperature-*.json, heldout-cfg-*.json). */
+export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 0.7, confidenceTemperature: 4.5 };
 
 /** Where a path stands: its tokens (mask id where unknown), the next step, its random stream. */
 export interface PathState {
