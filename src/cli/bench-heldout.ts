@@ -26,21 +26,24 @@ export function addHeldOutBench(bench: Command): void {
     .addOption(new Option("--seed <n>", "seed of the prompt draw and the paths").default(0).argParser(seedOption))
     .addOption(new Option("--temperature <x>", "sampling temperature").default(DEFAULT_SAMPLE.temperature).argParser(temperatureOption))
     .addOption(new Option("--cfg <g>", "classifier-free guidance scale").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
+    .addOption(new Option("--confidence-temperature <x>", "Gumbel noise on the re-masking confidences").default(DEFAULT_SAMPLE.confidenceTemperature).argParser(numberOption))
+    .addOption(new Option("--steps <n>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--max-rows <n>", "sequences per forward pass at most").default(DEFAULT_MAX_ROWS).argParser(intOption))
     .addOption(new Option("--flat-penalty <nats>", "taken off a drawn flat-background token's confidence: background fixed last (0: Show-o's rule)").default(0).argParser(numberOption))
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench heldout --generator runs/probe-s/generator.safetensors --prompts 200 --json")
-    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; generator?: string; tokenizer?: string; split: PromptSplit; prompts: number; lossPrompts: number; images: number; seed: number; temperature: number; cfg: number; maxRows: number; flatPenalty: number }) => {
-      if (o.prompts < 1 || o.images < 1 || o.maxRows < 1) throw new UserError("--prompts, --images and --max-rows must be at least 1");
+    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; generator?: string; tokenizer?: string; split: PromptSplit; prompts: number; lossPrompts: number; images: number; seed: number; temperature: number; cfg: number; confidenceTemperature: number; steps: number; maxRows: number; flatPenalty: number }) => {
+      if (o.prompts < 1 || o.images < 1 || o.maxRows < 1 || o.steps < 1) throw new UserError("--prompts, --images, --max-rows and --steps must be at least 1");
+      if (!(o.confidenceTemperature >= 0)) throw new UserError("--confidence-temperature must be at least 0");
       const pipeline = cliPipeline(o.generator, o.tokenizer);
       const bar = progressCallback("bench heldout", !o.json && !o.quiet);
       let result;
       try {
-        const rate = await heldOutYesRate(pipeline, { ...o, sample: { ...DEFAULT_SAMPLE, temperature: o.temperature, cfg: o.cfg, flatPenalty: o.flatPenalty }, onProgress: bar.onProgress });
+        const rate = await heldOutYesRate(pipeline, { ...o, sample: { steps: o.steps, cfg: o.cfg, temperature: o.temperature, confidenceTemperature: o.confidenceTemperature, flatPenalty: o.flatPenalty }, onProgress: bar.onProgress });
         result = o.lossPrompts > 0 ? { ...rate, masked_token_loss: heldOutLoss(pipeline, o.lossPrompts, o.seed, o.split), loss_prompts: o.lossPrompts } : rate;
       } finally {
         bar.stop();
       }
-      result = { ...result, sample: { temperature: o.temperature, cfg: o.cfg, flat_penalty: o.flatPenalty } };
+      result = { ...result, sample: { steps: o.steps, temperature: o.temperature, cfg: o.cfg, confidence_temperature: o.confidenceTemperature, flat_penalty: o.flatPenalty } };
       if (o.out) writeResult(o.out, { heldout: { generator: o.generator ?? "shipped", ...result } });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

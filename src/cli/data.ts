@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectPaths } from "../judges/collect.js";
 import { registerDataRank } from "./data-rank.js";
-import { intOption, seedOption } from "./options.js";
+import { intOption, numberOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -20,6 +20,7 @@ interface DataPathsCliOptions {
   pathsPerPrompt: number;
   chunk: number;
   seed: number;
+  rolloutShare: number;
   generator?: string;
   json?: boolean;
   quiet?: boolean;
@@ -36,6 +37,7 @@ export interface DataPathsOutput {
 
 export async function dataPathsCommand(o: DataPathsCliOptions): Promise<DataPathsOutput> {
   if (o.prompts < 1 || o.pathsPerPrompt < 1 || o.chunk < 1) throw new UserError("--prompts, --paths-per-prompt and --chunk must each be at least 1");
+  if (!(o.rolloutShare > 0 && o.rolloutShare <= 1)) throw new UserError(`--rollout-share must be in (0, 1], got ${o.rolloutShare}`);
   const pipeline = cliPipeline(o.generator);
   const showBar = !o.quiet && !o.json;
   const queue = o.queue;
@@ -64,6 +66,7 @@ export function registerData(program: Command): void {
     .addOption(new Option("--paths-per-prompt <n>", "paths per prompt").default(8).argParser(intOption))
     .addOption(new Option("--chunk <n>", "prompts per file").default(10).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of prompts and paths").default(1).argParser(seedOption))
+    .addOption(new Option("--rollout-share <x>", "share of the paths given Math-Shepherd rollouts (the process labels): they cost more than the paths").default(1).argParser(numberOption))
     .option("--generator <file>", "generator weights (default: the shipped ones)")
     .addOption(queueOption("decode the prompts"))
     .option("--json", "print what was written as one JSON object (no progress bar)")

@@ -2,11 +2,12 @@
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
 import { readCollected, splitCollected } from "../judges/collect.js";
-import { DEFAULT_MIX, type Example, cleanExamples, mixedPrompts, pathExample, rankingGroup } from "../judges/examples.js";
+import { DEFAULT_MIX, type Example, cleanExamples, hasRollouts, mixedPrompts, pathExample, rankingGroup } from "../judges/examples.js";
 import { DEFAULT_JUDGE_NET, type JudgeNetConfig } from "../judges/model.js";
 import { trainJudge } from "../judges/train.js";
 import { loadVQ } from "../models/load.js";
 import { VOCAB } from "../tokenizer/text.js";
+import { SHAPE_CLASSES } from "../shapes/world.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import type { LogEntry } from "../train/log.js";
 import { type Rng, mulberry32 } from "../util/prng.js";
@@ -71,7 +72,7 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   if (o.group < 2) throw new UserError("--group must be at least 2 (a ranking needs a pair)");
   if (o.batch < 4) throw new UserError("--batch must be at least 4 (half of it groups of at least 2)");
   if (o.validateEvery !== undefined && (o.validateEvery < 50 || o.validateEvery % 50 !== 0)) throw new UserError("--validate-every must be a multiple of the log interval, 50");
-  const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, answer: o.answer ?? "head", textVocab: VOCAB.length, maxText: 16 };
+  const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, answer: o.answer ?? "head", ...(o.answer === "rules" ? { classes: [...SHAPE_CLASSES] } : {}), textVocab: VOCAB.length, maxText: 16 };
   const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, validateEvery: o.validateEvery, onLog };
   if (o.kind === "zero-shot") {
     const vq = o.roundTrip > 0 ? loadVQ(o.tokenizer) : null;
@@ -88,6 +89,7 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
   if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${o.data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
   const { train, heldOut: held } = splitCollected(all);
+  if (!hasRollouts(train) || !hasRollouts(held)) throw new UserError(`${o.data}: no path of the ${hasRollouts(train) ? "held-out" : "training"} prompts has Math-Shepherd rollouts (the process labels): collect with a larger --rollout-share`);
   const mixed = mixedPrompts(train);
   if (mixed.length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
   const vq = loadVQ(o.tokenizer);

@@ -5,7 +5,7 @@
 // only); at inference the judge predicts the observation from pixels and never sees them.
 import { keptDetections, relativePosition } from "./rules.js";
 import { makePlural, numberWord, withArticle } from "./suite.js";
-import { COLORS, RELATIONS, type Color, type Detection, type Include, type PromptMeta, type Relation } from "./types.js";
+import { COLORS, RELATIONS, type Color, type Detection, type Include, type PromptMeta, type Relation, type Tag } from "./types.js";
 
 /** The reason given when an image fails but no named object's count, colour or place explains it. */
 export const UNSPECIFIED_REASON = "the image does not match the prompt";
@@ -29,15 +29,26 @@ export function mentionOrder(meta: PromptMeta): number[] {
   return meta.include.length === 2 && meta.include[1].position ? [1, 0] : meta.include.map((_, i) => i);
 }
 
+/** How many of a class were kept (capped), and the colour of the most confident one. */
+const countOf = (found: readonly Detection[]) => Math.min(found.length, MAX_OBSERVED_COUNT);
+const colorOf = (found: readonly Detection[]) => (found.length > 0 && found[0].color !== undefined ? COLORS.indexOf(found[0].color) : NO_COLOR);
+
 /** The observation GenEval's own reading of these detections would give (its thresholds apply). */
 export function observe(meta: PromptMeta, detections: readonly Detection[]): Observation {
   const kept = keptDetections(detections, meta.tag);
   const found = mentionOrder(meta).map((i) => kept.get(meta.include[i].class) ?? []);
   return {
-    counts: found.map((f) => Math.min(f.length, MAX_OBSERVED_COUNT)),
-    colors: found.map((f) => (f.length > 0 && f[0].color !== undefined ? COLORS.indexOf(f[0].color) : NO_COLOR)),
+    counts: found.map(countOf),
+    colors: found.map(colorOf),
     relations: found.length === 2 && found[0].length > 0 && found[1].length > 0 ? ((r) => RELATIONS.map((x) => r.includes(x)))(relativePosition(found[0][0].box, found[1][0].box)) : null,
   };
+}
+
+/** The same reading for every class of a world, mentioned or not: what a rules judge's class tokens learn. */
+export function observeScene(classes: readonly string[], tag: Tag, detections: readonly Detection[]): { counts: number[]; colors: number[] } {
+  const kept = keptDetections(detections, tag);
+  const found = classes.map((c) => kept.get(c) ?? []);
+  return { counts: found.map(countOf), colors: found.map(colorOf) };
 }
 
 /** "a red circle", "two circles": the colour is explicit, so "none seen" never turns into the asked one. */

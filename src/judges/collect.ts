@@ -1,7 +1,9 @@
 // The fine-tuned judges' raw material: paths the generator decodes for training prompts (never a
 // test prompt), every step's prediction kept, the final labelled by the detector, and
-// Math-Shepherd rollouts: from one step of each path, 3 more completions with fresh streams;
+// Math-Shepherd rollouts: from one step of a path, 3 more completions with fresh streams;
 // with the path's own ending that makes 4, and the step is "yes" if any of them ends correct.
+// Rollouts cost more than the path itself, so they may cover a share of the paths (drawn from
+// the prompt's seed); the process question is then asked only of those.
 // Each path also gets its clarity label from its own images (clarity.ts): the first step from
 // which the detector reads every step's prediction as it reads the final.
 // Written in chunks of prompts, each file atomic, so a killed run resumes where it stopped.
@@ -28,8 +30,8 @@ export interface CollectedPath {
   predictions: number[][];
   correct: boolean;
   detections: Detection[];
-  /** Math-Shepherd: the step after which the rollouts started, and whether each ended correct */
-  rollout: { step: number; correct: boolean[] };
+  /** Math-Shepherd: the step after which the rollouts started, and whether each ended correct; null on a path without rollouts */
+  rollout: { step: number; correct: boolean[] } | null;
   /** the first step from which the detector reads every prediction of this path as it reads the final */
   clearFrom: number;
 }
@@ -46,6 +48,8 @@ export interface CollectOptions {
   chunk: number; // prompts per file
   seed: number;
   sample: SampleOptions;
+  /** share of the paths that get rollouts (1: every path) */
+  rolloutShare: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -72,19 +76,21 @@ export function collectionPrompts(seed: number, count: number, tag?: string, fro
 }
 
 /** One prompt's paths, rollouts and labels: a pure function of the models, the prompt and its seed. */
-export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<CollectOptions, "sample" | "pathsPerPrompt">, promptSeed: number): Promise<CollectedPrompt> {
+export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<CollectOptions, "sample" | "pathsPerPrompt" | "rolloutShare">, promptSeed: number): Promise<CollectedPrompt> {
   const T = o.sample.steps;
   const cond = conditioning(p.generator, meta.prompt);
   const batch = new PathBatch(p.generator, cond, o.sample, p.batcher);
   const pick = mulberry32(promptSeed ^ 0x5bd1e995);
   const rolloutStep = Array.from({ length: o.pathsPerPrompt }, () => randInt(pick, T - 1)); // after step 0..T-2
+  // drawn after the steps, so that a share of 1 keeps every earlier collection's paths
+  const hasRollout = rolloutStep.map(() => pick() < o.rolloutShare);
   const predictions: number[][][] = Array.from({ length: o.pathsPerPrompt }, () => []);
   const saved: PathState[] = [];
   for (let i = 0; i < o.pathsPerPrompt; i++) batch.start(i, pathSeed(promptSeed, i));
   while (!batch.done()) {
     for (const r of await batch.step()) {
       predictions[r.path].push(Array.from(r.prediction));
-      if (rolloutStep[r.path] === r.step) saved.push(batch.save(r.path));
+      if (hasRollout[r.path] && rolloutStep[r.path] === r.step) saved.push(batch.save(r.path));
     }
   }
   const finals = batch.live().map((id) => batch.tokens(id));
@@ -96,7 +102,7 @@ export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<Colle
   });
   // rollouts, batched by the step they start from
   const rolloutCorrect: boolean[][] = Array.from({ length: o.pathsPerPrompt }, () => []);
-  for (const step of new Set(rolloutStep)) {
+  for (const step of new Set(saved.map((s) => rolloutStep[s.id]))) {
     const from = saved.filter((s) => rolloutStep[s.id] === step);
     const rb = new PathBatch(p.generator, cond, o.sample, p.batcher);
     from.forEach((s, k) => {
@@ -115,7 +121,7 @@ export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<Colle
       predictions: preds,
       correct: evaluateImage(meta, detections[i]).correct,
       detections: detections[i],
-      rollout: { step: rolloutStep[i], correct: rolloutCorrect[i] },
+      rollout: hasRollout[i] ? { step: rolloutStep[i], correct: rolloutCorrect[i] } : null,
       clearFrom: clear[i],
     })),
   };

@@ -14,7 +14,10 @@ import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-promp
 import { type Rng, randInt } from "../util/prng.js";
 import type { Question } from "./judge.js";
 import type { CollectedPath, CollectedPrompt } from "./collect.js";
-import { type Observation, observe } from "../geneval/observe.js";
+import { type Observation, observe, observeScene } from "../geneval/observe.js";
+import { SHAPE_CLASSES } from "../shapes/world.js";
+
+export type SceneObservation = ReturnType<typeof observeScene>;
 
 export const QUESTION_ID: Readonly<Record<Question, number>> = { outcome: 0, process: 1, clarity: 2, potential: 3 };
 
@@ -34,6 +37,8 @@ export interface Example {
   yes: boolean;
   /** reflection targets, when known */
   obs: Observation | null;
+  /** every class's reading (SHAPE_CLASSES order), when known: a rules judge's class tokens learn it */
+  scene?: SceneObservation;
   /** examples of one group (paths of one prompt, one question) are ranked against each other */
   group?: number;
   /** what a clean-render example shows: the prompt's scene, a near miss of a kind, or another prompt's scene */
@@ -58,7 +63,7 @@ export function cleanExamples(seed: number, step: number, batch: number, size: n
       scene = sampleNearMiss(meta, kind, rng, { size }).scene;
     } else [scene, kind] = [sampleScene(sampler!.sample(rng), rng, { size }), "other"]; // another prompt's scene
     const detections = sceneDetections(scene);
-    return { meta, image: renderScene(scene), question: "outcome", yes: evaluateImage(meta, detections).correct, obs: observe(meta, detections), kind };
+    return { meta, image: renderScene(scene), question: "outcome", yes: evaluateImage(meta, detections).correct, obs: observe(meta, detections), scene: observeScene(SHAPE_CLASSES, meta.tag, detections), kind };
   });
 }
 
@@ -83,8 +88,9 @@ function potentialStep(path: CollectedPath, T: number, rng: Rng): number {
 function labelled(meta: PromptMeta, path: CollectedPath, question: Question, T: number, rng: Rng): Example {
   switch (question) {
     case "outcome":
-      return { meta, image: path.predictions[T - 1], question, yes: path.correct, obs: observe(meta, path.detections) };
+      return { meta, image: path.predictions[T - 1], question, yes: path.correct, obs: observe(meta, path.detections), scene: observeScene(SHAPE_CLASSES, meta.tag, path.detections) };
     case "process": {
+      if (!path.rollout) throw new Error("a process label needs the path's rollouts");
       const s = path.rollout.step;
       return { meta, image: path.predictions[s], question, step: s, steps: T, yes: path.correct || path.rollout.correct.some(Boolean), obs: null };
     }
@@ -100,12 +106,32 @@ function labelled(meta: PromptMeta, path: CollectedPath, question: Question, T: 
   }
 }
 
-/** One fine-tuning example drawn from the collected paths. */
+/** Per collection, its paths with rollouts: the only ones the process question is asked of. */
+const withRollouts = new WeakMap<readonly CollectedPrompt[], { meta: PromptMeta; path: CollectedPath }[]>();
+
+function rolloutPaths(data: readonly CollectedPrompt[]) {
+  let list = withRollouts.get(data);
+  if (!list) withRollouts.set(data, (list = data.flatMap(({ meta, paths }) => paths.flatMap((path) => (path.rollout ? [{ meta, path }] : [])))));
+  return list;
+}
+
+/** Whether some collected path carries rollouts (else no process label can be made). */
+export function hasRollouts(data: readonly CollectedPrompt[]): boolean {
+  return rolloutPaths(data).length > 0;
+}
+
+/** One fine-tuning example drawn from the collected paths (a process example from a path with rollouts). */
 export function pathExample(data: readonly CollectedPrompt[], rng: Rng, o: PathExampleOptions): Example {
   const { meta, paths } = data[randInt(rng, data.length)];
   const path = paths[randInt(rng, paths.length)];
   let u = rng();
   const question = (Object.keys(o.mix) as Question[]).find((q) => (u -= o.mix[q]) < 0) ?? "outcome";
+  if (question === "process" && !path.rollout) {
+    const list = rolloutPaths(data);
+    if (list.length === 0) throw new Error("no collected path has rollouts: the process question has no labels");
+    const pick = list[randInt(rng, list.length)];
+    return labelled(pick.meta, pick.path, question, o.steps, rng);
+  }
   return labelled(meta, path, question, o.steps, rng);
 }
 

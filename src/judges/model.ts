@@ -2,6 +2,11 @@
 // of patch vectors; a transformer reads [question, step, prompt words, patches] and answers
 // from the question token: a yes/no logit, plus the reflection heads (per mentioned object:
 // how many, which colour; and where the first lies relative to the second).
+// A "rules" judge also reads one token per class of the world: each class token says how many
+// of its class the image holds and the colour of the most confident one, a pair of them where
+// one lies relative to the other, and its outcome answer is that reading judged by GenEval's
+// rules (rules-answer.ts). Seeing is then asked of the class tokens, the same for every prompt,
+// instead of a question token that must first read which class the prompt names.
 import { RELATIONS } from "../geneval/types.js";
 import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, autocast, cat, mixedPrecision, tensor, tidy } from "../torch/index.js";
 import { MAX_OBSERVED_COUNT, NO_COLOR } from "../geneval/observe.js";
@@ -17,8 +22,10 @@ export interface JudgeNetConfig {
   heads: number;
   questions: number; // question embeddings
   stepBuckets: number; // step embeddings; the last one means "a final image"
-  /** the outcome answer: the yes head, or the heads' observation read by GenEval's rules (rules-answer.ts); absent in older weights: head */
+  /** the outcome answer: the yes head, or the class tokens' reading judged by GenEval's rules (rules-answer.ts); absent in older weights: head */
   answer?: "head" | "rules";
+  /** a rules judge's classes, one token each, in the order RuleTargets.slotClass indexes */
+  classes?: string[];
 }
 
 export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {
@@ -41,7 +48,7 @@ export interface JudgeNetInput {
   text: Tensor; // (B, maxText) int64
   question: Tensor; // (B) int64
   step: Tensor; // (B) int64 bucket
-  /** what each outcome question asks, for the rules answer */
+  /** what each question asks of the class tokens: a rules judge needs it for every row */
   rules?: RuleTargets;
 }
 
@@ -50,6 +57,8 @@ export interface JudgeNetOutput {
   counts: Tensor; // (B, SLOTS, COUNT_CLASSES) logits
   colors: Tensor; // (B, SLOTS, COLOR_CLASSES) logits
   relations: Tensor; // (B, RELATIONS) logits, multi-label
+  /** a rules judge's reading of every class: (B, K, COUNT_CLASSES) and (B, K, COLOR_CLASSES) logits */
+  scene?: { counts: Tensor; colors: Tensor };
 }
 
 /** Halves the resolution, then one residual 3x3 conv at the new one. */
@@ -78,6 +87,7 @@ export class JudgeNet extends Module {
   readonly posEmb;
   readonly questionEmb;
   readonly stepEmb;
+  readonly classEmb;
   readonly blocks;
   readonly lnF;
   readonly yesHead;
@@ -88,48 +98,71 @@ export class JudgeNet extends Module {
   constructor(readonly config: JudgeNetConfig) {
     super();
     const c = config;
+    const K = this.classCount();
     this.stages = this.module("stages", new ModuleList(c.channels.map((w, i) => new ConvStage(i === 0 ? 3 : c.channels[i - 1], w))));
     const patches = (c.imageSize / 2 ** c.channels.length) ** 2;
     // a 1x1 conv, not a Linear after the transpose: libtorch 1.13's GroupNorm backward misreads a
     // non-contiguous incoming gradient (test/judges/embedded.test.ts), and conv's backward hands it a contiguous one
     this.patchProj = this.module("patch_proj", new Conv2d(c.channels.at(-1)!, c.dModel, 1));
     this.tokEmb = this.module("tok_emb", new Embedding(c.textVocab, c.dModel, 0.02));
-    this.posEmb = this.module("pos_emb", new Embedding(2 + c.maxText + patches, c.dModel, 0.02));
+    this.posEmb = this.module("pos_emb", new Embedding(2 + c.maxText + K + patches, c.dModel, 0.02));
     this.questionEmb = this.module("question_emb", new Embedding(c.questions, c.dModel, 0.02));
     this.stepEmb = this.module("step_emb", new Embedding(c.stepBuckets, c.dModel, 0.02));
+    this.classEmb = K > 0 ? this.module("class_emb", new Embedding(K, c.dModel, 0.02)) : null;
     this.blocks = this.module("blocks", new ModuleList(Array.from({ length: c.layers }, () => new TransformerBlock({ dModel: c.dModel, heads: c.heads, mlpRatio: 4, dropout: 0.1, gelu: "tanh" }))));
     this.lnF = this.module("ln_f", new LayerNorm(c.dModel));
     this.yesHead = this.module("yes_head", new Linear(c.dModel, 1));
-    this.countHead = this.module("count_head", new Linear(c.dModel, SLOTS * COUNT_CLASSES));
-    this.colorHead = this.module("color_head", new Linear(c.dModel, SLOTS * COLOR_CLASSES));
-    this.relationHead = this.module("relation_head", new Linear(c.dModel, RELATIONS.length));
+    // slots read off the question token; a rules judge reads each class off its own token, and a relation off a pair
+    this.countHead = this.module("count_head", new Linear(c.dModel, (K > 0 ? 1 : SLOTS) * COUNT_CLASSES));
+    this.colorHead = this.module("color_head", new Linear(c.dModel, (K > 0 ? 1 : SLOTS) * COLOR_CLASSES));
+    this.relationHead = this.module("relation_head", new Linear((K > 0 ? SLOTS : 1) * c.dModel, RELATIONS.length));
+  }
+
+  /** Class tokens: the classes of a rules judge, none otherwise. */
+  private classCount(): number {
+    if (this.config.answer !== "rules") return 0;
+    if (!this.config.classes?.length) throw new Error("a rules judge needs its classes (config.classes)");
+    return this.config.classes.length;
   }
 
   /** The heads' logits, in float32 (the body runs in the process's precision, util/precision.ts). */
   forward(inp: JudgeNetInput): JudgeNetOutput {
+    const c = this.config;
+    const K = this.classCount();
+    const r = inp.rules;
+    if (K > 0 && !r) throw new Error("a rules judge needs each row's RuleTargets (judgeInput makes them)");
     return tidy(() => mixedPrecision(() => {
       let f = inp.image;
       for (const s of this.stages.items) f = s.forward(f);
       const B = f.size(0);
       const patches = this.patchProj.forward(f).flatten(2).transpose(1, 2); // (B, P, D)
-      const x0 = cat(
-        [this.questionEmb.forward(inp.question).unsqueeze(1), this.stepEmb.forward(inp.step).unsqueeze(1), this.tokEmb.forward(inp.text), patches],
-        1,
-      );
+      const parts = [this.questionEmb.forward(inp.question).unsqueeze(1), this.stepEmb.forward(inp.step).unsqueeze(1), this.tokEmb.forward(inp.text)];
+      if (this.classEmb) parts.push(this.classEmb.weight.unsqueeze(0).expand([B, K, c.dModel])); // (B, K, D)
+      const x0 = cat([...parts, patches], 1);
       let x = x0.add(this.posEmb.forward(arange(0, x0.size(1))));
       for (const b of this.blocks.items) x = b.forward(x);
       const h = this.lnF.forward(x.select(1, 0)).to("float32"); // (B, D): the question token
+      const hc = K > 0 ? this.lnF.forward(x.slice(1, 2 + c.maxText, 2 + c.maxText + K)).to("float32") : null; // (B, K, D): the class tokens
       // the heads in float32: bfloat16 logits would tie paths whose answers differ by less than its rounding
       return autocast(false, () => {
         const head = this.yesHead.forward(h).squeeze(1);
-        const counts = this.countHead.forward(h).reshape([B, SLOTS, COUNT_CLASSES]);
-        const colors = this.colorHead.forward(h).reshape([B, SLOTS, COLOR_CLASSES]);
-        const relations = this.relationHead.forward(h);
-        const r = inp.rules;
-        if (this.config.answer !== "rules" || !r) return { yes: head, counts, colors, relations };
+        if (!hc || !r) {
+          return {
+            yes: head,
+            counts: this.countHead.forward(h).reshape([B, SLOTS, COUNT_CLASSES]),
+            colors: this.colorHead.forward(h).reshape([B, SLOTS, COLOR_CLASSES]),
+            relations: this.relationHead.forward(h),
+          };
+        }
+        const scene = { counts: this.countHead.forward(hc), colors: this.colorHead.forward(hc) }; // (B, K, C)
+        const slot = tensor(r.slotClass.map((k) => Math.max(k, 0)), [B, SLOTS, 1], "int64"); // each slot's class
+        const pick = (t: Tensor) => t.gather(1, slot.expand([B, SLOTS, t.size(2)])); // (B, SLOTS, C)
+        const counts = pick(scene.counts);
+        const colors = pick(scene.colors);
+        const relations = this.relationHead.forward(pick(hc).reshape([B, SLOTS * c.dModel]));
         const m = tensor(r.known, [B]); // 1: the rules answer; 0: the head
         const rules = logitOfLogProb(ruleLogProb(counts, colors, relations, r));
-        return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations };
+        return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations, scene };
       });
     }));
   }

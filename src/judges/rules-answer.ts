@@ -3,7 +3,7 @@
 // count in the allowed range, its colour, the asked relation). The network then only has to
 // see counts, colours and places (perception), and the prompt's logic is exact instead of
 // learned; the product keeps a score that orders paths. Prompts outside GenEval's templates
-// have no such reading: they keep the yes head.
+// have no such reading (nor prompts naming a class the judge has no token for): they keep the yes head.
 import { parsePrompt, mentionOrder, MAX_OBSERVED_COUNT } from "../geneval/observe.js";
 import { COLORS, RELATIONS } from "../geneval/types.js";
 import { type Tensor, tensor, tidy } from "../torch/index.js";
@@ -12,7 +12,7 @@ const COUNT_CLASSES = MAX_OBSERVED_COUNT + 1;
 /** A log-probability that stands for "impossible" and stays finite through the sums. */
 const IMPOSSIBLE = -1e4;
 
-/** What each prompt asks, as masks over the heads' classes; `known` is 0 where the prompt cannot be read or is not asked by the rules (null). */
+/** What each prompt asks, as masks over the heads' classes; `known` is 0 where the prompt cannot be read. */
 export interface RuleTargets {
   /** (B, slots, COUNT_CLASSES): 0 where the count is allowed, IMPOSSIBLE where not (all 0 on an unused slot) */
   countLogMask: number[];
@@ -24,24 +24,28 @@ export interface RuleTargets {
   relation: number[];
   /** (B): 1 where the prompt was read */
   known: number[];
+  /** (B, slots): the class each slot names, as an index into the judge's classes, or -1 */
+  slotClass: number[];
 }
 
-export function ruleTargets(prompts: readonly (string | null)[], slots: number): RuleTargets {
-  const t: RuleTargets = { countLogMask: [], used: [], color: [], relation: [], known: [] };
+export function ruleTargets(prompts: readonly string[], slots: number, classes: readonly string[]): RuleTargets {
+  const t: RuleTargets = { countLogMask: [], used: [], color: [], relation: [], known: [], slotClass: [] };
   for (const prompt of prompts) {
     let meta = null;
     try {
-      if (prompt !== null) meta = parsePrompt(prompt);
+      meta = parsePrompt(prompt);
     } catch {
       // not one of GenEval's templates: the yes head answers
     }
     const order = meta ? mentionOrder(meta) : [];
-    if (!meta || order.length > slots) {
+    const slotClass = meta ? order.map((i) => classes.indexOf(meta.include[i].class)) : [];
+    if (!meta || order.length > slots || slotClass.includes(-1)) {
       t.countLogMask.push(...new Array(slots * COUNT_CLASSES).fill(0));
       t.used.push(...new Array(slots).fill(0));
       t.color.push(...new Array(slots).fill(-1));
       t.relation.push(-1);
       t.known.push(0);
+      t.slotClass.push(...new Array(slots).fill(-1));
       continue;
     }
     for (let s = 0; s < slots; s++) {
@@ -52,6 +56,7 @@ export function ruleTargets(prompts: readonly (string | null)[], slots: number):
       for (let n = 0; n < COUNT_CLASSES; n++) t.countLogMask.push(!req || (n >= req.count && below(n)) ? 0 : IMPOSSIBLE);
       t.used.push(req ? 1 : 0);
       t.color.push(req?.color ? COLORS.indexOf(req.color) : -1);
+      t.slotClass.push(s < slotClass.length ? slotClass[s] : -1);
     }
     const rel = meta.include[order[0]]?.position?.[0];
     t.relation.push(rel ? RELATIONS.indexOf(rel) : -1);

@@ -69,11 +69,18 @@ export function examplePixels(examples: readonly Example[], vq: VQAutoencoder | 
   return out;
 }
 
+/** A rules judge's targets: each row's slot classes, and the rules answer where the question is the outcome. */
+function rulesFor(items: readonly { prompt: string; question: number }[], classes: readonly string[]) {
+  const all = ruleTargets(items.map((x) => x.prompt), SLOTS, classes);
+  return { ...all, known: all.known.map((k, i) => (items[i].question === QUESTION_ID.outcome ? k : 0)) };
+}
+
 /** The network's input for a batch of examples (or judge requests, which carry the same fields). */
 export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { prompt: string; question: number; step?: number; steps?: number }[]): JudgeNetInput {
   const c = net.config;
   return {
-    ...(c.answer === "rules" ? { rules: ruleTargets(items.map((x) => (x.question === QUESTION_ID.outcome ? x.prompt : null)), SLOTS) } : {}),
+    // every row's classes (the reflection reads them), the rules answer on outcome rows only
+    ...(c.answer === "rules" ? { rules: rulesFor(items, c.classes ?? []) } : {}),
     image: imagesToTensor(images),
     text: tensor(items.flatMap((x) => promptIds(x.prompt, c.maxText)), [items.length, c.maxText], "int64"),
     question: tensor(items.map((x) => x.question), [items.length], "int64"),
@@ -111,6 +118,14 @@ function batchLoss(net: JudgeNet, examples: readonly Example[], images: RGBImage
   if (counts.some((c) => c !== -100)) {
     loss = loss.add(F.crossEntropy(out.counts.reshape([B * SLOTS, -1]), tensor(counts, [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
     loss = loss.add(F.crossEntropy(out.colors.reshape([B * SLOTS, -1]), tensor(slot((o, s) => o.colors[s]), [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
+  }
+  // a rules judge: every class's count and colour, mentioned or not
+  const scene = out.scene;
+  if (scene && examples.some((e) => e.scene)) {
+    const K = scene.counts.size(1);
+    const per = (f: (s: NonNullable<Example["scene"]>) => number[]) => examples.flatMap((e) => (e.scene ? f(e.scene) : new Array(K).fill(-100)));
+    loss = loss.add(F.crossEntropy(scene.counts.reshape([B * K, -1]), tensor(per((s) => s.counts), [B * K], "int64"), { ignoreIndex: -100 }).mul(0.5));
+    loss = loss.add(F.crossEntropy(scene.colors.reshape([B * K, -1]), tensor(per((s) => s.colors), [B * K], "int64"), { ignoreIndex: -100 }).mul(0.5));
   }
   const rel = examples.map((e) => e.obs?.relations ?? null);
   if (rel.some((r) => r !== null)) {

@@ -16,6 +16,7 @@ export interface PathsData extends JobData {
   promptSeed: number;
   pathsPerPrompt: number;
   sample: SampleOptions;
+  rolloutShare: number;
 }
 
 export const PATHS: JobKind<PathsData, CollectedPrompt> = {
@@ -30,7 +31,7 @@ export async function queuePaths(c: QueueConnection, o: Omit<CollectOptions, "on
   collectionPrompts(o.seed, o.prompts).forEach((meta, i) => {
     const ch = Math.floor(i / o.chunk);
     if (existsSync(chunkFile(o.out, ch))) return;
-    const spec = jobSpec("paths", `p${String(i).padStart(5, "0")}`, { models: o.models, meta, index: i, promptSeed: collectSeed(o.seed, i), pathsPerPrompt: o.pathsPerPrompt, sample: o.sample });
+    const spec = jobSpec("paths", `p${String(i).padStart(5, "0")}`, { models: o.models, meta, index: i, promptSeed: collectSeed(o.seed, i), pathsPerPrompt: o.pathsPerPrompt, sample: o.sample, rolloutShare: o.rolloutShare });
     chunks.set(ch, [...(chunks.get(ch) ?? []), spec]);
   });
   const back = new Map<number, CollectedPrompt[]>();

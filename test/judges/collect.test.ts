@@ -13,7 +13,7 @@ import { tinyPipeline } from "../fixtures/tiny.js";
 
 const { generator, tokenizer } = tinyPipeline();
 const T = 4;
-const opts = (out: string) => ({ out, prompts: 3, pathsPerPrompt: 2, chunk: 2, seed: 4, sample: { steps: T, cfg: 1, temperature: 1, confidenceTemperature: 4.5 } });
+const opts = (out: string) => ({ out, prompts: 3, pathsPerPrompt: 2, chunk: 2, seed: 4, sample: { steps: T, cfg: 1, temperature: 1, confidenceTemperature: 4.5 }, rolloutShare: 1 });
 
 test("collection prompts are training prompts only", () => {
   const held = new Set(readMetadataFile(TEST_SUITE_FILE).map((m) => m.prompt));
@@ -31,8 +31,8 @@ test("collected paths keep every step, label finals, carry Math-Shepherd rollout
       assert.equal(path.predictions.length, T);
       assert.ok(path.predictions.every((x) => x.length === 16 && x.every((t) => t >= 0 && t < 16)), "predictions are full grids");
       assert.equal(path.correct, false, "an untrained model draws no shapes the detector accepts");
-      assert.equal(path.rollout.correct.length, EXTRA_ROLLOUTS);
-      assert.ok(path.rollout.step >= 0 && path.rollout.step < T - 1);
+      assert.equal(path.rollout?.correct.length, EXTRA_ROLLOUTS);
+      assert.ok(path.rollout!.step >= 0 && path.rollout!.step < T - 1);
       assert.ok(Number.isInteger(path.clearFrom) && path.clearFrom >= 0 && path.clearFrom <= T - 1, "a clarity label from the path's own images");
     }
   }
@@ -43,6 +43,22 @@ test("collected paths keep every step, label finals, carry Math-Shepherd rollout
   await collectPaths({ generator, tokenizer }, opts(dir));
   assert.equal(statSync(first).mtimeMs, m0, "finished chunks are kept");
   assert.equal(readFileSync(second, "utf8"), before, "the redone chunk is the same");
+});
+
+test("a rollout share gives rollouts to some paths only, and leaves every path's images and labels as they were", async () => {
+  const [all, part] = [mkdtempSync(join(tmpdir(), "paths-")), mkdtempSync(join(tmpdir(), "paths-"))];
+  const more = (out: string, rolloutShare: number) => ({ ...opts(out), prompts: 4, pathsPerPrompt: 4, rolloutShare });
+  await collectPaths({ generator, tokenizer }, more(all, 1));
+  await collectPaths({ generator, tokenizer }, more(part, 0.4));
+  const [a, b] = [readCollected([all]), readCollected([part])];
+  const paths = (d: typeof a) => d.flatMap((p) => p.paths);
+  const kept = paths(b).filter((p) => p.rollout !== null).length;
+  assert.ok(kept > 0 && kept < 16, `${kept} of 16 paths with rollouts`);
+  paths(b).forEach((p, i) => {
+    const q = paths(a)[i];
+    assert.deepEqual({ ...p, rollout: null }, { ...q, rollout: null }, "the path itself does not depend on the share");
+    if (p.rollout) assert.deepEqual(p.rollout, q.rollout, "nor do the rollouts it keeps");
+  });
 });
 
 test("self-correction groups pair each failing final with its reason, and batches fill every segment", async () => {

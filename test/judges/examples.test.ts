@@ -15,7 +15,7 @@ import { mulberry32 } from "../../src/util/prng.js";
 
 const T = 6;
 /** A path whose prediction after step t is the grid [t, t, ...] tagged with the path id, so an example names its step and path. */
-function path(id: number, correct: boolean, clear: number, rollout: { step: number; correct: boolean[] } = { step: 2, correct: [false, false, false] }): CollectedPath {
+function path(id: number, correct: boolean, clear: number, rollout: { step: number; correct: boolean[] } | null = { step: 2, correct: [false, false, false] }): CollectedPath {
   return { path: id, seed: id, predictions: Array.from({ length: T }, (_, t) => [t, id]), correct, detections: [], rollout, clearFrom: clear };
 }
 const meta: PromptMeta = { tag: "counting", include: [{ class: "circle", count: 2 }], exclude: [{ class: "circle", count: 3 }], prompt: "a photo of two circles" };
@@ -50,6 +50,19 @@ test("potential is asked around the path's first clear step and labelled by its 
     assert.equal(p.yes, pathOf(p.image) !== 2);
     assert.equal(stepOf(p.image), [2, 1, 2][pathOf(p.image)]);
   }
+});
+
+test("the process question is asked only of paths with rollouts; other questions of every path", () => {
+  const data: CollectedPrompt[] = [
+    { meta, paths: [path(0, true, 1, null), path(1, false, 2, { step: 3, correct: [true, false, false] })] },
+    { meta, paths: [path(2, false, 2, null)] },
+  ];
+  const rng = mulberry32(9);
+  const asked = (mix: Record<"outcome" | "process" | "clarity" | "potential", number>) => new Set(Array.from({ length: 200 }, () => pathOf(pathExample(data, rng, { steps: T, mix }).image)));
+  assert.deepEqual([...asked({ outcome: 0, process: 1, clarity: 0, potential: 0 })], [1]);
+  assert.deepEqual([...asked({ outcome: 1, process: 0, clarity: 0, potential: 0 })].sort(), [0, 1, 2]);
+  const none: CollectedPrompt[] = [{ meta, paths: [path(0, true, 1, null)] }];
+  assert.throws(() => pathExample(none, mulberry32(1), { steps: T, mix: { outcome: 0, process: 1, clarity: 0, potential: 0 } }), /no collected path has rollouts/);
 });
 
 test("ranking groups: one mixed prompt's paths, right and wrong balanced, one group id", () => {

@@ -115,7 +115,7 @@ test("replay recordings: the files a local replay records, and the same replayed
 });
 
 test("data paths: the chunk files of a local run; a rerun makes only a missing chunk", async () => {
-  const o = (out: string) => ({ out, prompts: 5, pathsPerPrompt: 3, chunk: 2, seed: 4, sample });
+  const o = (out: string) => ({ out, prompts: 5, pathsPerPrompt: 3, chunk: 2, seed: 4, sample, rolloutShare: 0.5 });
   await collectPaths(pipeline, o(join(root, "paths-local")));
   const queued = join(root, "paths-queued");
   assert.equal((await queuePaths(c, { ...o(queued), models })).jobs, 5);
