@@ -7,6 +7,8 @@ import { DEFAULT_JUDGE_NET, type JudgeNetConfig } from "../judges/model.js";
 import { trainJudge } from "../judges/train.js";
 import { loadVQ } from "../models/load.js";
 import { VOCAB } from "../tokenizer/text.js";
+import { readWeightsConfig } from "../train/checkpoint.js";
+import { dispose } from "../torch/index.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import type { LogEntry } from "../train/log.js";
@@ -63,6 +65,20 @@ function fineTuneBatch(train: Parameters<typeof pathExample>[0], mixed: Paramete
   return out;
 }
 
+/** The starting weights' architecture; an option that asks for another one is refused. */
+function initConfig(init: string, o: TrainJudgeCliOptions): JudgeNetConfig {
+  const { config, tensors } = readWeightsConfig<JudgeNetConfig>(init);
+  dispose([...tensors.values()]);
+  const differs = [
+    o.channels !== undefined && o.channels !== config.channels.join(",") ? "--channels" : null,
+    o.dModel !== undefined && o.dModel !== config.dModel ? "--d-model" : null,
+    o.layers !== undefined && o.layers !== config.layers ? "--layers" : null,
+    o.answer !== undefined && o.answer !== (config.answer ?? "head") ? "--answer" : null,
+  ].filter((x) => x !== null);
+  if (differs.length > 0) throw new UserError(`${differs.join(", ")} differ from the architecture of --init ${init}: leave them out when fine-tuning`);
+  return config;
+}
+
 export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) => void): void {
   const runDir = o.runDir ?? `runs/judge-${o.kind}`;
   const out = o.out ?? fromRoot("models", `judge-${o.kind}.safetensors`);
@@ -72,7 +88,9 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   if (o.group < 2) throw new UserError("--group must be at least 2 (a ranking needs a pair)");
   if (o.batch < 4) throw new UserError("--batch must be at least 4 (half of it groups of at least 2)");
   if (o.validateEvery !== undefined && (o.validateEvery < 50 || o.validateEvery % 50 !== 0)) throw new UserError("--validate-every must be a multiple of the log interval, 50");
-  const config: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, answer: o.answer ?? "head", ...(o.answer === "rules" ? { classes: [...SHAPE_CLASSES] } : {}), textVocab: VOCAB.length, maxText: 16 };
+  const asked: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, answer: o.answer ?? "head", ...(o.answer === "rules" ? { classes: [...SHAPE_CLASSES] } : {}), textVocab: VOCAB.length, maxText: 16 };
+  // fine-tuning keeps the architecture of the weights it starts from
+  const config = o.init ? initConfig(o.init, o) : asked;
   const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, validateEvery: o.validateEvery, onLog };
   if (o.kind === "zero-shot") {
     const vq = o.roundTrip > 0 ? loadVQ(o.tokenizer) : null;
@@ -89,9 +107,9 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
   if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${o.data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
   const { train, heldOut: held } = splitCollected(all);
-  if (!hasRollouts(train) || !hasRollouts(held)) throw new UserError(`${o.data}: no path of the ${hasRollouts(train) ? "held-out" : "training"} prompts has Math-Shepherd rollouts (the process labels): collect with a larger --rollout-share`);
   const mixed = mixedPrompts(train);
   if (mixed.length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
+  if (!hasRollouts(train) || !hasRollouts(held)) throw new UserError(`${o.data}: no path of the ${hasRollouts(train) ? "held-out" : "training"} prompts has Math-Shepherd rollouts (the process labels): collect with a larger --rollout-share`);
   const vq = loadVQ(o.tokenizer);
   const T = DEFAULT_SAMPLE.steps;
   if (all.some((p) => p.paths.some((q) => q.predictions.length !== T))) throw new UserError(`${o.data} holds paths of other than ${T} steps`);

@@ -13,6 +13,10 @@ import { saveWeights } from "../../src/train/checkpoint.js";
 import type { HeldOutScore } from "../../src/judges/train.js";
 import { readTrainLog } from "../../src/train/log.js";
 import { tinyPipeline, VQ_CONFIG } from "../fixtures/tiny.js";
+import { EmbeddedJudge, loadJudgeNet } from "../../src/judges/embedded.js";
+import { cleanExamples } from "../../src/judges/examples.js";
+import { SHAPE_CLASSES } from "../../src/shapes/world.js";
+import type { RGBImage } from "../../src/shapes/image.js";
 
 test("fine-tuned judge: trains on groups of a prompt's paths and reports held-out ranking and calibration", () => {
   const dir = mkdtempSync(join(tmpdir(), "judge-ft-"));
@@ -66,5 +70,27 @@ test("fine-tuned judge: refuses data without a right and a wrong path for any pr
   assert.throws(
     () => trainJudgeCommand({ kind: "fine-tuned", data: join(dir, "paths"), tokenizer: join(dir, "vq.safetensors"), steps: 2, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4 }, () => {}),
     /nothing to rank/,
+  );
+});
+
+test("zero-shot rules judge: trains on clean renders, reports each near-miss kind, and loads back with its classes to the same answers", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "judge-zs-"));
+  const out = join(dir, "judge.safetensors");
+  const results = join(dir, "summary.json");
+  trainJudgeCommand({ kind: "zero-shot", tokenizer: "unused", runDir: join(dir, "run"), out, results, steps: 4, batch: 8, lr: 1e-3, seed: 1, channels: "8,8,16", dModel: 16, layers: 1, answer: "rules", roundTrip: 0, group: 4 }, () => {});
+  const held = JSON.parse(readFileSync(results, "utf8")).training.settings.held_out;
+  assert.ok(held.balanced_accuracy >= 0 && held.balanced_accuracy <= 1);
+  assert.ok(["match", "class", "missing", "other"].every((k) => held.by_kind[k].examples > 0), JSON.stringify(held.by_kind));
+  const { net } = loadJudgeNet(out);
+  assert.deepEqual(net.config.classes, [...SHAPE_CLASSES]);
+  assert.equal(net.config.answer, "rules");
+  const image = cleanExamples(5, 0, 1, 64)[0].image as RGBImage;
+  const [a] = await new EmbeddedJudge("zero-shot", net, true).judge([{ question: "outcome", prompt: "a photo of two circles", image }]);
+  const [b] = await new EmbeddedJudge("zero-shot", loadJudgeNet(out).net, true).judge([{ question: "outcome", prompt: "a photo of two circles", image }]);
+  assert.ok(Math.abs(a.pYes - b.pYes) < 1e-6 && a.pYes > 0 && a.pYes < 1);
+  assert.throws(
+    () => trainJudgeCommand({ kind: "fine-tuned", data: dir, init: out, answer: "head", dModel: 16, tokenizer: "unused", steps: 2, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4 }, () => {}),
+    /--answer differ from the architecture of --init/,
+    "fine-tuning keeps the starting judge's architecture",
   );
 });
