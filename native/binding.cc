@@ -555,7 +555,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("heapStats", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
     struct mallinfo2 m = mallinfo2();
     auto o = Napi::Object::New(a.Env());
-    o.Set("arena", static_cast<double>(m.arena));
     o.Set("inUse", static_cast<double>(m.uordblks));
     o.Set("free", static_cast<double>(m.fordblks));
     o.Set("mmapped", static_cast<double>(m.hblkhd));

@@ -6,5 +6,5 @@
 # Usage: bash scripts/judge-long-run.sh STOP_AT_STEP
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec bash scripts/long-run.sh judge-zero-shot models/judge-zero-shot-loss.png -- judge --kind zero-shot --answer rules --steps 10000 --validate-every 1000 --stop-at "$1" \
+exec bash scripts/long-run.sh judge-zero-shot models/judge-zero-shot-loss.png -- judge --kind zero-shot --answer rules --steps 9000 --validate-every 1000 --stop-at "$1" \
   --out models/judge-zero-shot.safetensors --results results/train-judge-zero-shot.json

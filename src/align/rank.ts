@@ -27,7 +27,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { mapPool } from "../util/pool.js";
 import { DEFAULT_TAU, type PairStats, type RankedPrompt, type RankedSample, buildPairs, writePairs } from "./pairs.js";
 
-/** Token draws at this softmax temperature by default: above the sampler's 1, for diversity. */
+/** Token draws at this softmax temperature by default: above the sampler's (DEFAULT_SAMPLE), for diverse pairs. */
 export const RANK_TEMPERATURE = 1.3;
 
 export interface RankOptions {

@@ -132,6 +132,8 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
     images_per_prompt: opts.imagesPerPrompt,
     steps: opts.steps,
     cfg: opts.cfg,
+    temperature: DEFAULT_SAMPLE.temperature,
+    confidence_temperature: DEFAULT_SAMPLE.confidenceTemperature,
     seed: opts.seed,
   };
   // the default folder is named for the settings, so other settings never land in it
@@ -172,7 +174,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.rows ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors" };
+  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors" };
   const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
   writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
   if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir, per_image_correct: perImage });

@@ -22,6 +22,8 @@ export interface SuiteSettings {
   images_per_prompt: number;
   steps: number;
   cfg: number;
+  temperature: number;
+  confidence_temperature: number;
   seed: number;
 }
 

@@ -20,6 +20,9 @@ export interface Recording {
   n: number;
   steps: number;
   cfg: number; // the guidance it was decoded with: NFE counts one pass per CFG half
+  /** the token and re-masking temperatures it was decoded with (absent in older recordings: made again) */
+  temperature?: number;
+  confidenceTemperature?: number;
   tokens: number; // per image
   /** (n, steps, tokens): path i's prediction after step t; t = steps - 1 is its final image */
   predictions: Uint16Array;
@@ -38,7 +41,7 @@ export async function recordPaths(p: Pipeline, prompt: string, seed: number, n: 
   const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample, p.batcher);
   for (let i = 0; i < n; i++) batch.start(i, pathSeed(seed, i));
   while (!batch.done()) for (const r of await batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
-  return { seed, n, steps: T, cfg: sample.cfg, tokens: L, predictions };
+  return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, tokens: L, predictions };
 }
 
 /** A judge's answers about a recording: per path, per step before the last, and on the final. */
@@ -80,9 +83,13 @@ export async function completeVerdicts(
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
 /** What a verdicts file answers for: the recording's shape and the judge's id (weights by content, or server and model). */
+/** What cached verdicts were given about: a recording made again with other settings is judged afresh. */
 interface VerdictsFor {
   n: number;
   steps: number;
+  cfg: number;
+  temperature: number | null;
+  confidenceTemperature: number | null;
   judge: string;
 }
 
@@ -102,7 +109,7 @@ export async function cachedVerdicts(
   need: readonly (keyof RecordedVerdicts)[],
 ): Promise<RecordedVerdicts> {
   const vfile = verdictsFile(dir, seed, judgeName);
-  const want: VerdictsFor = { n: r.n, steps: r.steps, judge: judge.id ?? judge.name };
+  const want: VerdictsFor = { n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null, judge: judge.id ?? judge.name };
   const kept = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts & { for?: VerdictsFor }) : null;
   const { for: made, ...known } = kept && JSON.stringify(kept.for) === JSON.stringify(want) ? kept : { for: undefined };
   const v = await completeVerdicts(r, p, judge, prompt, known, need);
@@ -162,7 +169,7 @@ export const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { n
 export const recordingFile = (dir: string, seed: number): string => join(dir, `${seed}.bin`);
 
 export function writeRecording(file: string, r: Recording): void {
-  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, tokens: r.tokens }) + "\n");
+  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, tokens: r.tokens }) + "\n");
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
 
@@ -176,15 +183,16 @@ export function readRecording(file: string): Recording {
   return { ...h, predictions };
 }
 
-/** The recording in `file` when there is one of N paths and T steps; else it is made again. */
-export function keptRecording(file: string, n: number, steps: number, cfg: number): Recording | null {
+/** The recording in `file` when there is one of N paths decoded with these settings (steps, guidance, temperatures); else it is made again. */
+export function keptRecording(file: string, n: number, sample: SampleOptions): Recording | null {
   const kept = existsSync(file) ? readRecording(file) : null;
-  return kept && kept.n === n && kept.steps === steps && kept.cfg === cfg ? kept : null;
+  const same = kept && kept.n === n && kept.steps === sample.steps && kept.cfg === sample.cfg && kept.temperature === sample.temperature && kept.confidenceTemperature === sample.confidenceTemperature;
+  return same ? kept : null;
 }
 
-/** The recording of one generation seed; recorded (and kept) when missing or made with another N, T or guidance. */
+/** The recording of one generation seed; recorded (and kept) when missing or made with other settings. */
 async function recorded(file: string, p: Pipeline, ctx: StrategyContext, prompt: string, seed: number): Promise<Recording> {
-  const kept = keptRecording(file, ctx.n, ctx.sample.steps, ctx.sample.cfg);
+  const kept = keptRecording(file, ctx.n, ctx.sample);
   if (kept) return kept;
   const r = await recordPaths(p, prompt, seed, ctx.n, ctx.sample);
   writeRecording(file, r);

@@ -16,7 +16,7 @@ export interface SampleOptions {
   flatPenalty?: number;
 }
 
-/** Temperature and guidance chosen on held-out training prompts (results/heldout-temperature-*.json, heldout-cfg-*.json). */
+/** Temperature and guidance chosen on held-out training prompts (results/heldout-generator.json at 0.7, heldout-generator-t1.json, heldout-temperature-0.5.json, heldout-cfg-*.json; README: Generator v2). */
 export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 0.7, confidenceTemperature: 4.5 };
 
 /** Where a path stands: its tokens (mask id where unknown), the next step, its random stream. */

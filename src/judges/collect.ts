@@ -7,7 +7,7 @@
 // Each path also gets its clarity label from its own images (clarity.ts): the first step from
 // which the detector reads every step's prediction as it reads the final.
 // Written in chunks of prompts, each file atomic, so a killed run resumes where it stopped.
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { evaluateImage } from "../geneval/rules.js";
@@ -17,6 +17,7 @@ import { PathBatch, type PathState, type SampleOptions } from "../generator/samp
 import { detect } from "../shapes/detector.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { claimDir } from "../util/claim.js";
 import { clearFrom, readingKey } from "./clarity.js";
 import { fnv1a, mulberry32, randInt } from "../util/prng.js";
 
@@ -127,9 +128,14 @@ export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<Colle
   };
 }
 
+/** Claims `out` for the collection's settings: a rerun with others (a share, a seed) is refused, never mixed in. */
+export function claimCollection(o: Omit<CollectOptions, "onProgress" | "prompts">): void {
+  claimDir(o.out, { seed: o.seed, paths_per_prompt: o.pathsPerPrompt, chunk: o.chunk, rollout_share: o.rolloutShare, sample: o.sample }, { file: "collection.json", maker: "'data paths'", contents: "collected paths", flag: "--out" });
+}
+
 /** Collects what is missing under `out`, chunk by chunk. */
 export async function collectPaths(p: Pipeline, o: CollectOptions): Promise<void> {
-  mkdirSync(o.out, { recursive: true });
+  claimCollection(o);
   const metas = collectionPrompts(o.seed, o.prompts);
   const chunks = Math.ceil(o.prompts / o.chunk);
   for (let c = 0; c < chunks; c++) {

@@ -59,6 +59,8 @@ export interface JudgeNetOutput {
   relations: Tensor; // (B, RELATIONS) logits, multi-label
   /** a rules judge's reading of every class: (B, K, COUNT_CLASSES) and (B, K, COLOR_CLASSES) logits */
   scene?: { counts: Tensor; colors: Tensor };
+  /** a rules judge's yes head on every row (B), also where the rules answer: it is trained on all of them */
+  head?: Tensor;
 }
 
 /** Halves the resolution, then one residual 3x3 conv at the new one. */
@@ -162,7 +164,7 @@ export class JudgeNet extends Module {
         const relations = this.relationHead.forward(pick(hc).reshape([B, SLOTS * c.dModel]));
         const m = tensor(r.known, [B]); // 1: the rules answer; 0: the head
         const rules = logitOfLogProb(ruleLogProb(counts, colors, relations, r));
-        return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations, scene };
+        return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations, scene, head };
       });
     }));
   }

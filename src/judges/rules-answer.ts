@@ -3,7 +3,7 @@
 // count in the allowed range, its colour, the asked relation). The network then only has to
 // see counts, colours and places (perception), and the prompt's logic is exact instead of
 // learned; the product keeps a score that orders paths. Prompts outside GenEval's templates
-// have no such reading (nor prompts naming a class the judge has no token for): they keep the yes head.
+// have no such reading (nor prompts the reading cannot settle: ruleTargets): they keep the yes head.
 import { parsePrompt, mentionOrder, MAX_OBSERVED_COUNT } from "../geneval/observe.js";
 import { COLORS, RELATIONS } from "../geneval/types.js";
 import { type Tensor, tensor, tidy } from "../torch/index.js";
@@ -39,7 +39,11 @@ export function ruleTargets(prompts: readonly string[], slots: number, classes: 
     }
     const order = meta ? mentionOrder(meta) : [];
     const slotClass = meta ? order.map((i) => classes.indexOf(meta.include[i].class)) : [];
-    if (!meta || order.length > slots || slotClass.includes(-1)) {
+    // beyond the reading: a class the judge has no token for, one class named twice (GenEval
+    // checks it once), or a colour asked of several objects (GenEval checks every one of them;
+    // a class token reads the most confident one's)
+    const readable = meta !== null && order.length <= slots && !slotClass.includes(-1) && new Set(slotClass).size === slotClass.length && !meta.include.some((inc) => inc.color && inc.count > 1);
+    if (!meta || !readable) {
       t.countLogMask.push(...new Array(slots * COUNT_CLASSES).fill(0));
       t.used.push(...new Array(slots).fill(0));
       t.color.push(...new Array(slots).fill(-1));
@@ -88,6 +92,6 @@ export function ruleLogProb(counts: Tensor, colors: Tensor, relations: Tensor, t
 export function logitOfLogProb(logP: Tensor): Tensor {
   return tidy(() => {
     const lp = logP.clamp(undefined, -1e-6);
-    return lp.sub(lp.exp().neg().add(1).clamp(1e-12).log());
+    return lp.sub(lp.exp().neg().add(1).log());
   });
 }

@@ -112,10 +112,13 @@ function batchLoss(net: JudgeNet, examples: readonly Example[], images: RGBImage
   // examples without a group are their own group of one: they form no pair
   const ranking = pairwiseRankingLoss(out.yes, examples.map((e, i) => e.group ?? -1 - i), examples.map((e) => e.yes));
   if (ranking) loss = loss.add(ranking);
+  // a rules judge's yes head answers what the rules cannot read (other questions, other prompts): trained on every row
+  if (out.head) loss = loss.add(F.bceWithLogits(out.head, yes));
   const slot = (f: (o: NonNullable<Example["obs"]>, s: number) => number) =>
     examples.flatMap((e) => Array.from({ length: SLOTS }, (_, s) => (e.obs && s < e.obs.counts.length ? f(e.obs, s) : -100)));
   const counts = slot((o, s) => o.counts[s]);
-  if (counts.some((c) => c !== -100)) {
+  // (a rules judge's slots are its class tokens' readings, trained below on every class)
+  if (!out.scene && counts.some((c) => c !== -100)) {
     loss = loss.add(F.crossEntropy(out.counts.reshape([B * SLOTS, -1]), tensor(counts, [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
     loss = loss.add(F.crossEntropy(out.colors.reshape([B * SLOTS, -1]), tensor(slot((o, s) => o.colors[s]), [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
   }

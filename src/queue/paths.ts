@@ -1,10 +1,10 @@
 // Judge-training paths (data paths --queue): one job per training prompt, which decodes its paths
 // and rollouts and labels them; the enqueuing command writes a chunk file, as a local run does,
 // once all the chunk's prompts are back.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { PromptMeta } from "../geneval/types.js";
-import { type CollectOptions, type CollectedPrompt, chunkFile, collectPrompt, collectSeed, collectionPrompts, writeChunk } from "../judges/collect.js";
+import { type CollectOptions, type CollectedPrompt, chunkFile, claimCollection, collectPrompt, collectSeed, collectionPrompts, writeChunk } from "../judges/collect.js";
 import type { QueueConnection } from "./connection.js";
 import { type JobProgress, type JobStats, runJobs } from "./enqueue.js";
 import { type JobData, type JobKind, type JobSpec, type ModelIds, jobSpec } from "./jobs.js";
@@ -26,7 +26,7 @@ export const PATHS: JobKind<PathsData, CollectedPrompt> = {
 
 /** Collects, on the queue's workers, the prompts of the chunk files missing under `out`. */
 export async function queuePaths(c: QueueConnection, o: Omit<CollectOptions, "onProgress"> & { models: ModelIds }, onProgress?: (p: JobProgress) => void): Promise<JobStats> {
-  mkdirSync(o.out, { recursive: true });
+  claimCollection(o);
   const chunks = new Map<number, JobSpec<PathsData>[]>();
   collectionPrompts(o.seed, o.prompts).forEach((meta, i) => {
     const ch = Math.floor(i / o.chunk);

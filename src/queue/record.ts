@@ -22,6 +22,8 @@ interface RecordResult {
   n: number;
   steps: number;
   cfg: number;
+  temperature?: number;
+  confidenceTemperature?: number;
   tokens: number;
   /** the (n, steps, tokens) predictions' bytes */
   predictions: string;
@@ -31,7 +33,7 @@ export const RECORD: JobKind<RecordData, RecordResult> = {
   kind: "record",
   async run(ctx, d) {
     const r = await recordPaths(ctx.pipeline, d.prompt, d.seed, d.n, d.sample);
-    return { seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, tokens: r.tokens, predictions: toBase64(new Uint8Array(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)) };
+    return { seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, tokens: r.tokens, predictions: toBase64(new Uint8Array(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)) };
   },
 };
 
@@ -54,13 +56,13 @@ export async function queueRecordings(c: QueueConnection, o: QueuedRecordings, o
   const specs = o.prompts
     .filter((p) => !completedPrompt(o.out, p, o.imagesPerPrompt))
     .flatMap((p) => Array.from({ length: o.imagesPerPrompt }, (_, s) => ({ p, seed: sampleSeed(o.seed, p, s) })))
-    .filter(({ seed }) => !keptRecording(recordingFile(o.dir, seed), o.n, o.sample.steps, o.sample.cfg))
+    .filter(({ seed }) => !keptRecording(recordingFile(o.dir, seed), o.n, o.sample))
     .map(({ p, seed }) => jobSpec("record", `seed${seed}`, { models: o.models, prompt: o.suite[p].prompt, seed, n: o.n, sample: o.sample }));
   return runJobs(c, specs, (spec, r: RecordResult) => {
     const bytes = fromBase64(r.predictions);
     const predictions = new Uint16Array(bytes.byteLength / 2);
     new Uint8Array(predictions.buffer).set(bytes);
-    writeRecording(recordingFile(o.dir, r.seed), { seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, tokens: r.tokens, predictions });
+    writeRecording(recordingFile(o.dir, r.seed), { ...r, predictions });
     return [spec.id];
   }, onProgress);
 }

@@ -34,11 +34,11 @@ export function autocast<T>(on: boolean, fn: () => T): T {
   }
 }
 
-/** glibc's heap, MiB: main and thread arenas (in use, kept free) and large blocks mapped on their own. */
-export function heapStats(): { arena_mib: number; in_use_mib: number; free_mib: number; mmap_mib: number } {
-  const h = ops.heapStats() as { arena: number; inUse: number; free: number; mmapped: number };
+/** glibc's heap, MiB: held in use and kept free in its arenas, and large blocks mapped on their own. */
+export function heapStats(): { in_use_mib: number; free_mib: number; mmap_mib: number } {
+  const h = ops.heapStats() as { inUse: number; free: number; mmapped: number };
   const mib = (b: number) => Math.round(b / 2 ** 20);
-  return { arena_mib: mib(h.arena), in_use_mib: mib(h.inUse), free_mib: mib(h.free), mmap_mib: mib(h.mmapped) };
+  return { in_use_mib: mib(h.inUse), free_mib: mib(h.free), mmap_mib: mib(h.mmapped) };
 }
 
 /** Hands the heap's free pages back to the kernel (malloc_trim); true if any were. */

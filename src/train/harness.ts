@@ -57,6 +57,12 @@ export class MemoryLimitError extends Error {
   }
 }
 
+/** The memory this process may use: the machine's, or a container's limit where there is one. */
+function machineMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0; // 0 or undefined: no limit
+  return limit > 0 ? Math.min(limit, totalmem()) : totalmem();
+}
+
 const rssMib = () => Math.round(process.memoryUsage.rss() / 2 ** 20);
 
 /**
@@ -96,7 +102,13 @@ export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
   const start = saved?.step ?? 0;
   const log = new TrainLog(logPath, start);
   const end = Math.min(o.steps, o.stopAt ?? o.steps);
-  const limitMib = o.maxRssMib ?? Math.round((DEFAULT_MAX_RSS_SHARE * totalmem()) / 2 ** 20);
+  const limitMib = o.maxRssMib ?? Math.round((DEFAULT_MAX_RSS_SHARE * machineMemory()) / 2 ** 20);
+  /** The checkpoint after `done` steps, and the loss curve so far. */
+  const checkpoint = (done: number) => {
+    saveCheckpoint(ckpt, o.model, o.optimizer, { ...o.state, step: done });
+    // a log-scale curve needs positive values (a DPO run whose pairs all weigh 0 has none)
+    if (readTrainLog(logPath).some((e) => e[o.curve.metrics[0]] > 0)) writeLossCurve(logPath, o.curve.metrics, o.curve.title, join(o.runDir, "loss.png"));
+  };
   const sums = new Map<string, number>();
   let n = 0;
   let dataMs = 0;
@@ -133,7 +145,7 @@ export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
       log.append(entry);
       o.onLog?.(entry);
       if (entry.rss_trimmed_mib > limitMib) {
-        saveCheckpoint(ckpt, o.model, o.optimizer, { ...o.state, step: step + 1 });
+        checkpoint(step + 1);
         throw new MemoryLimitError(entry.rss_trimmed_mib, limitMib, step + 1, ckpt);
       }
       sums.clear();
@@ -141,11 +153,7 @@ export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
       dataMs = 0;
       t0 = performance.now();
     }
-    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === end) {
-      saveCheckpoint(ckpt, o.model, o.optimizer, { ...o.state, step: step + 1 });
-      // a log-scale curve needs positive values (a DPO run whose pairs all weigh 0 has none)
-      if (readTrainLog(logPath).some((e) => e[o.curve.metrics[0]] > 0)) writeLossCurve(logPath, o.curve.metrics, o.curve.title, join(o.runDir, "loss.png"));
-    }
+    if ((step + 1) % o.checkpointEvery === 0 || step + 1 === end) checkpoint(step + 1);
   }
   return { start, done: Math.max(start, end), finished: end === o.steps };
 }

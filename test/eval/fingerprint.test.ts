@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { type SuiteSettings, claimFolder, settingsTag } from "../../src/eval/fingerprint.js";
 import { InputError } from "../../src/util/errors.js";
 
-const base: SuiteSettings = { generator: "a1", tokenizer: "t1", corrector: null, suite: "s1", strategy: "parm", judge: "fine-tuned", replay: false, n: 20, images_per_prompt: 4, steps: 18, cfg: 1.75, seed: 0 };
+const base: SuiteSettings = { generator: "a1", tokenizer: "t1", corrector: null, suite: "s1", strategy: "parm", judge: "fine-tuned", replay: false, n: 20, images_per_prompt: 4, steps: 18, cfg: 1.75, temperature: 0.7, confidence_temperature: 4.5, seed: 0 };
 
 test("a folder resumes with its own settings and refuses others; --restart deletes it first", () => {
   const dir = join(mkdtempSync(join(tmpdir(), "imagecot-fp-")), "run");

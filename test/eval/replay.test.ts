@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
-import { type Recording, cachedVerdicts, replayChoice, replayStrategy } from "../../src/eval/replay.js";
+import { type Recording, cachedVerdicts, keptRecording, replayChoice, replayStrategy, writeRecording } from "../../src/eval/replay.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
@@ -82,7 +82,7 @@ test("replayChoice: parm cuts on potential, falls back to the lowest P(no), and 
   assert.equal(all.trace.via, "fallback");
 });
 
-test("cached verdicts are kept per recording and judge id: another N, T or judge is asked afresh", async () => {
+test("cached verdicts are kept per recording and judge id: another N, T, sampling or judge is asked afresh", async () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-verdicts-"));
   let asked = 0;
   const judgeWith = (id: string): Judge => ({ name: "stub", id, judge: async (rs) => ((asked += rs.length), rs.map(() => ({ pYes: 0.7 }))) });
@@ -97,4 +97,19 @@ test("cached verdicts are kept per recording and judge id: another N, T or judge
   const v = await ask(recording(3), "b");
   assert.equal(asked, 7, "a recording of other N is answered afresh");
   assert.equal(v.outcome!.length, 3);
+  await ask({ ...recording(3), temperature: 0.7 }, "b");
+  assert.equal(asked, 10, "a recording made again at another temperature is answered afresh");
+});
+
+test("a recording is kept only for the settings it was decoded with: another temperature is recorded again", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-kept-"));
+  const file = join(dir, "r.bin");
+  const sample = { steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5 };
+  writeRecording(file, { seed: 3, n: 2, steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5, tokens: 16, predictions: new Uint16Array(2 * 3 * 16) });
+  assert.ok(keptRecording(file, 2, sample));
+  assert.equal(keptRecording(file, 2, { ...sample, temperature: 1 }), null);
+  assert.equal(keptRecording(file, 2, { ...sample, confidenceTemperature: 2 }), null);
+  assert.equal(keptRecording(file, 2, { ...sample, cfg: 1 }), null);
+  writeRecording(file, { seed: 3, n: 2, steps: 3, cfg: 1.5, tokens: 16, predictions: new Uint16Array(2 * 3 * 16) });
+  assert.equal(keptRecording(file, 2, sample), null, "an older recording, its temperatures unknown, is made again");
 });

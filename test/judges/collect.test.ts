@@ -50,6 +50,7 @@ test("a rollout share gives rollouts to some paths only, and leaves every path's
   const more = (out: string, rolloutShare: number) => ({ ...opts(out), prompts: 4, pathsPerPrompt: 4, rolloutShare });
   await collectPaths({ generator, tokenizer }, more(all, 1));
   await collectPaths({ generator, tokenizer }, more(part, 0.4));
+  await assert.rejects(collectPaths({ generator, tokenizer }, more(part, 0.5)), /other settings \(rollout_share: 0.4, now 0.5\)/, "a rerun with another share is refused, not mixed in");
   const [a, b] = [readCollected([all]), readCollected([part])];
   const paths = (d: typeof a) => d.flatMap((p) => p.paths);
   const kept = paths(b).filter((p) => p.rollout !== null).length;

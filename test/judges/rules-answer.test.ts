@@ -30,6 +30,11 @@ test("rule targets: counts allowed, colours and the relation asked, in mention o
   assert.deepEqual(t.slotClass, [0, -1, 3, -1, 0, 1, -1, -1, -1, -1]);
 });
 
+test("rule targets: what the class tokens' reading cannot settle is left to the yes head", () => {
+  // a colour asked of two objects (GenEval checks both; a class token reads one), a class named twice
+  assert.deepEqual(ruleTargets(["a photo of two red circles", "a photo of a circle and a circle", "a photo of a red circle and a blue star"], 2, CLASSES).known, [0, 0, 1]);
+});
+
 test("rule targets: 'that many or more' is allowed only when the exclude lies beyond it", () => {
   assert.deepEqual(ruleTargets(["a photo of four circles"], 1, CLASSES).countLogMask, [X, X, X, X, 0, X]);
   assert.deepEqual(ruleTargets(["a photo of five circles"], 1, CLASSES).countLogMask, [X, X, X, X, X, 0]);

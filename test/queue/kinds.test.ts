@@ -50,7 +50,7 @@ const suite: PromptMeta[] = [
   { tag: "colors", include: [{ class: "star", count: 1, color: "red" }], prompt: "a photo of a red star" },
   { tag: "counting", include: [{ class: "square", count: 2 }], exclude: [{ class: "square", count: 3 }], prompt: "a photo of two squares" },
 ];
-const settings = (strategy: string): SuiteSettings => ({ ...ids, suite: "tiny-suite", strategy, judge: "pixels", replay: false, n: 4, images_per_prompt: 2, steps: sample.steps, cfg: sample.cfg, seed: 5 });
+const settings = (strategy: string): SuiteSettings => ({ ...ids, suite: "tiny-suite", strategy, judge: "pixels", replay: false, n: 4, images_per_prompt: 2, steps: sample.steps, cfg: sample.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: 5 });
 
 let root: string;
 let redis: TestRedis;
