@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import { generatePaths } from "../../src/generator/generate.js";
+import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
 import { buildApp } from "../../src/server/app.js";
 import { encodePng } from "../../src/shapes/image.js";
 import { PROMPT, ScriptedJudge, serverOptions, tinyPipeline } from "../server/fixtures.js";
@@ -46,7 +47,7 @@ describe("--generator-url", () => {
     const r = await cli("generate", PROMPT, "--out", out, "--n", "2", "--steps", "6", "--cfg", "1.5", "--seed", "3", "--generator-url", url, "--json", "--quiet");
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(JSON.parse(r.out), { out, final: join(out, "final.png"), paths: 2, nfe: 2 * 2 * 6 });
-    const here = await generatePaths(new EmbeddedStepGenerator(tinyPipeline()), PROMPT, { steps: 6, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5, n: 2, seed: 3 });
+    const here = await generatePaths(new EmbeddedStepGenerator(tinyPipeline()), PROMPT, { ...DEFAULT_SAMPLE, steps: 6, cfg: 1.5, n: 2, seed: 3 }); // the CLI's default temperatures
     assert.ok(readFileSync(join(out, "path-01", "final.png")).equals(encodePng(here.paths[1].image)), "the image the embedded generator makes");
     assert.ok(readFileSync(join(out, "path-00", "step-05.png")).length > 0);
     const trace = JSON.parse(readFileSync(join(out, "trace.json"), "utf8"));
