@@ -9,7 +9,7 @@ import { DPO_DEFAULTS } from "../src/align/dpo.js";
 import { runDpo } from "../src/align/iterative.js";
 import { type Labeller, RANK_TEMPERATURE } from "../src/align/rank.js";
 import { DEFAULT_SAMPLE, type SampleOptions } from "../src/generator/sampler.js";
-import { liveTensors } from "../src/torch/index.js";
+import { heapStats, liveOptimizers, liveTensors, trimHeap } from "../src/torch/index.js";
 
 /** The process's peak resident set so far, MiB (the kernel's high-water mark). */
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
@@ -36,7 +36,7 @@ export function memoryGrowth(peaks: readonly number[], target = 1.5): { peak_ove
 /** Runs rounds 1..R of iterative DPO in this process, each round's peak resident memory after it. */
 export async function dpoMemory(o: DpoMemoryOptions) {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-memory-"));
-  const rounds: { round: number; peak_rss_mib: number; rss_mib: number; live_tensors: number; seconds: number }[] = [];
+  const rounds: { round: number; peak_rss_mib: number; rss_mib: number; live_tensors: number; live_optimizers: number; heap_in_use_mib: number; seconds: number }[] = [];
   try {
     for (let r = 1; r <= o.rounds; r++) {
       const t0 = performance.now();
@@ -51,7 +51,9 @@ export async function dpoMemory(o: DpoMemoryOptions) {
         train: { ...DPO_DEFAULTS, steps: o.steps, seed: 1 },
         label: o.label,
       });
-      rounds.push({ round: r, peak_rss_mib: Math.round(peakMiB()), rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), live_tensors: liveTensors(), seconds: Math.round((performance.now() - t0) / 1000) });
+      trimHeap();
+      // what the process still holds between rounds: native tensors and optimisers, and the C heap in use (not merely kept)
+      rounds.push({ round: r, peak_rss_mib: Math.round(peakMiB()), rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), live_tensors: liveTensors(), live_optimizers: liveOptimizers(), heap_in_use_mib: Math.round(heapStats().in_use_mib), seconds: Math.round((performance.now() - t0) / 1000) });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

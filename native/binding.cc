@@ -250,10 +250,21 @@ c10::optional<at::Generator> Gen(const Napi::Value& v) {
 // ---------------------------------------------------------------------------------------
 // Optimisers: libtorch's own AdamW and SGD over parameter groups.
 
+// Optimisers alive (made and not disposed): their copies of the parameters, gradients and
+// moments stay allocated until dispose() or GC, which nothing triggers in a long process.
+std::atomic<int64_t> g_live_optimizers{0};
+
 class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
  public:
   std::unique_ptr<torch::optim::Optimizer> opt;
   bool adam = false;
+
+  ~OptimizerWrap() { if (opt) g_live_optimizers--; }
+
+  torch::optim::Optimizer& Opt(Napi::Env env) {
+    if (!opt) throw Err(env, "optimizer used after dispose()");
+    return *opt;
+  }
 
   // new Optimizer(kind, groups: [{params, weightDecay}], {lr, beta1, beta2, eps, momentum, nesterov})
   explicit OptimizerWrap(const CallbackInfo& info) : Napi::ObjectWrap<OptimizerWrap>(info) {
@@ -283,19 +294,27 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
       } else {
         throw Err(info.Env(), "unknown optimizer '" + kind + "' (valid: adamw, sgd)");
       }
+      g_live_optimizers++;
       return info.Env().Undefined();
     });
   }
 
   Napi::Value Step(const CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value { opt->step(); return info.Env().Undefined(); });
+    return Guard(info, [&]() -> Napi::Value { Opt(info.Env()).step(); return info.Env().Undefined(); });
   }
   Napi::Value ZeroGrad(const CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value { opt->zero_grad(); return info.Env().Undefined(); });
+    return Guard(info, [&]() -> Napi::Value { Opt(info.Env()).zero_grad(); return info.Env().Undefined(); });
   }
   Napi::Value SetLr(const CallbackInfo& info) {
-    double lr = Dbl(info[0]);
-    for (auto& g : opt->param_groups()) g.options().set_lr(lr);
+    return Guard(info, [&]() -> Napi::Value {
+      double lr = Dbl(info[0]);
+      for (auto& g : Opt(info.Env()).param_groups()) g.options().set_lr(lr);
+      return info.Env().Undefined();
+    });
+  }
+  // Frees the parameter references, gradients' holds and state now (idempotent).
+  Napi::Value Dispose(const CallbackInfo& info) {
+    if (opt) { opt.reset(); g_live_optimizers--; }
     return info.Env().Undefined();
   }
 
@@ -307,6 +326,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
     Napi::Env env = info.Env();
     auto out = Napi::Array::New(env);
     uint32_t k = 0;
+    Opt(env);
     for (auto& g : opt->param_groups()) {
       for (auto& p : g.params()) {
         auto it = opt->state().find(Key(p));
@@ -331,6 +351,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
     return Guard(info, [&]() -> Napi::Value {
       auto arr = info[0].As<Napi::Array>();
       uint32_t k = 0;
+      Opt(info.Env());
       for (auto& g : opt->param_groups()) {
         for (auto& p : g.params()) {
           if (k >= arr.Length()) throw Err(info.Env(), "optimizer state has fewer entries than parameters");
@@ -363,6 +384,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
       InstanceMethod("setLr", &OptimizerWrap::SetLr),
       InstanceMethod("getState", &OptimizerWrap::GetState),
       InstanceMethod("setState", &OptimizerWrap::SetState),
+      InstanceMethod("dispose", &OptimizerWrap::Dispose),
     });
     exports.Set("Optimizer", f);
   }
@@ -505,6 +527,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backward", Napi::Function::New(env, Backward));
   exports.Set("grad", Napi::Function::New(env, Grad));
   exports.Set("clipGradNorm", Napi::Function::New(env, ClipGradNorm));
+  exports.Set("liveOptimizers", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+    return Napi::Number::New(a.Env(), static_cast<double>(g_live_optimizers.load()));
+  }));
   exports.Set("liveTensors", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
     return Napi::Number::New(a.Env(), static_cast<double>(g_live.load()));
   }));

@@ -16,7 +16,8 @@ import { join, resolve } from "node:path";
 import { writeResult } from "../util/provenance.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
-import { loadGenerator, loadPipeline } from "../models/load.js";
+import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js";
+import { trimHeap } from "../torch/index.js";
 import { readTrainLog } from "../train/log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { type TrainDpoOptions, dpoSteps, trainDpo } from "./dpo.js";
@@ -123,8 +124,8 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
             onProgress: (d, t) => o.onProgress?.(r, d, t),
           });
         } finally {
-          pipeline.generator.dispose();
-          pipeline.tokenizer.dispose();
+          disposePipeline(pipeline);
+          trimHeap(); // ranking's freed buffers go back before training allocates its own
         }
       } else if (!(r === 1 && given)) throw new Error(`no generator weights at ${sampler}`);
       const pairs = pairsOf(data, o.judge);

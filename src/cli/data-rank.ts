@@ -16,6 +16,7 @@ import { cfgOption, intOption, numberOption, seedOption, temperatureOption } fro
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
+import { disposePipeline } from "../models/load.js";
 import { onQueue, queueOption } from "./queue.js";
 import { pipelineIds } from "../eval/fingerprint.js";
 import { jobModels } from "../queue/models.js";
@@ -93,9 +94,7 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
     if (e instanceof RankSettingsError) throw new UserError(e.message);
     throw e;
   } finally {
-    pipeline.generator.dispose();
-    pipeline.tokenizer.dispose();
-    pipeline.corrector?.dispose();
+    disposePipeline(pipeline);
   }
 }
 

@@ -115,6 +115,7 @@ function reportGenEvalVerdicts(images: readonly ImageInput[], rows: readonly Res
 
 /** --suite: generate with a strategy into GenEval's layout (resumable), then score it. */
 async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
+  const started = performance.now();
   const suite = userInput(() => readMetadataFile(suiteFile, { classes: SHAPE_CLASSES }));
   if (opts.replay && opts.generatorUrl) throw new UserError("--replay records the embedded generator's tokens: it cannot run with --generator-url");
   const strategy = opts.replay ? replayableOrUsage(opts.strategy, opts.replay, opts.judge) : strategyByNameOrUsage(opts.strategy);
@@ -176,8 +177,11 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
   const settings = { strategy: opts.strategy, judge: opts.judge ?? null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors" };
   const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
-  writeResult(join(genDir, "summary.json"), { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
-  if (opts.out) writeResult(opts.out, { ...summary, settings, images_dir: genDir, per_image_correct: perImage });
+  // this invocation's time: a resumed run's covers only what it made (and its scoring)
+  const wall_seconds = (performance.now() - started) / 1000;
+  const record = { ...summary, settings, images_dir: genDir, per_image_correct: perImage, wall_seconds };
+  writeResult(join(genDir, "summary.json"), record);
+  if (opts.out) writeResult(opts.out, record);
   process.stdout.write(opts.json ? JSON.stringify(summary) + "\n" : `${formatSummaryTable(summary)}\nNFE per image    ${summary.nfe_per_image}\n`);
 }
 

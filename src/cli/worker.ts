@@ -10,6 +10,7 @@ import { reachRedis } from "../queue/connection.js";
 import { startWorker, workerContext } from "../queue/worker.js";
 import { intOption } from "./options.js";
 import { cliPipeline } from "./pipeline.js";
+import { disposePipeline } from "../models/load.js";
 import { cliConnect, queueUrlOption } from "./queue.js";
 import { UserError } from "./run.js";
 
@@ -57,9 +58,7 @@ export async function workerCommand(o: WorkerCliOptions): Promise<WorkerSummary>
   if (o.json) process.stdout.write(JSON.stringify({ name, queue: o.queue, concurrency: o.concurrency }) + "\n");
   say(`waiting for jobs on ${o.queue} (concurrency ${o.concurrency}; Ctrl-C stops)`);
   await stopped;
-  pipeline.generator.dispose();
-  pipeline.corrector?.dispose();
-  pipeline.tokenizer.dispose();
+  disposePipeline(pipeline);
   say(`stopped after ${summary.completed} job(s), ${summary.failed} failed`);
   return summary;
 }

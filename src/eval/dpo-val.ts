@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DPO_DEFAULTS, dpoSteps, trainDpo } from "../align/dpo.js";
 import type { Pair } from "../align/pairs.js";
 import type { SampleOptions } from "../generator/sampler.js";
-import { loadGenerator, loadPipeline } from "../models/load.js";
+import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js";
 import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
 import { claimDir } from "../util/claim.js";
 import { fileHash } from "../util/file-hash.js";
@@ -57,9 +57,7 @@ async function yesRate(weights: string, o: DpoValOptions): Promise<HeldOutResult
   try {
     return await heldOutYesRate(pipeline, o.heldout);
   } finally {
-    pipeline.generator.dispose();
-    pipeline.tokenizer.dispose();
-    pipeline.corrector?.dispose();
+    disposePipeline(pipeline);
   }
 }
 

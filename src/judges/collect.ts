@@ -20,6 +20,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { claimDir } from "../util/claim.js";
 import { clearFrom, readingKey } from "./clarity.js";
 import { fnv1a, mulberry32, randInt } from "../util/prng.js";
+import { yieldToLoop } from "../util/yield.js";
 
 /** Completions per Math-Shepherd step besides the path's own ending. */
 export const EXTRA_ROLLOUTS = 3;
@@ -96,11 +97,15 @@ export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<Colle
   }
   const finals = batch.live().map((id) => batch.tokens(id));
   const detections = decodeTokens(p.tokenizer, finals).map(detect);
-  // per path, the detector's reading of every intermediate prediction (the last one is the final)
-  const clear = predictions.map((preds, i) => {
+  // per path, the detector's reading of every intermediate prediction (the last one is the final);
+  // a turn of the event loop after each path: prompts collected at once would otherwise hold the
+  // thread for all their decodes in a row, past a queue worker's lock on its jobs
+  const clear: number[] = [];
+  for (const [i, preds] of predictions.entries()) {
     const readings = decodeTokens(p.tokenizer, preds.slice(0, T - 1).map((x) => Int32Array.from(x))).map((img) => readingKey(meta, detect(img)));
-    return clearFrom([...readings, readingKey(meta, detections[i])]);
-  });
+    clear.push(clearFrom([...readings, readingKey(meta, detections[i])]));
+    await yieldToLoop();
+  }
   // rollouts, batched by the step they start from
   const rolloutCorrect: boolean[][] = Array.from({ length: o.pathsPerPrompt }, () => []);
   for (const step of new Set(saved.map((s) => rolloutStep[s.id]))) {

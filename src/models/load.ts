@@ -37,6 +37,13 @@ export function loadPipeline(generatorPath = DEFAULT_GENERATOR_WEIGHTS, tokenize
   return existsSync(sc) ? { generator, tokenizer, batcher, corrector: loadTokenModel(sc, tokenizer, tokenizerPath) } : { generator, tokenizer, batcher };
 }
 
+/** Frees a pipeline's models, the self-correction generator included. */
+export function disposePipeline(p: Pipeline): void {
+  p.generator.dispose();
+  p.corrector?.dispose();
+  p.tokenizer.dispose();
+}
+
 /** Loads a generator that must read and write the given tokenizer's codes: a mismatch is an error, never garbage. */
 export function loadTokenModel(path: string, tokenizer: VQAutoencoder, tokenizerPath: string): MaskedGenerator {
   const generator = loadGenerator(path);

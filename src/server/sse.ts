@@ -1,6 +1,7 @@
 // Server-sent events over a raw response: how the page watches a generation. Writes after the
 // client has gone are dropped, never thrown, so a disconnect cannot crash the server.
 import type { ServerResponse } from "node:http";
+import { yieldToLoop } from "../util/yield.js";
 
 export class EventStream {
   private open = true;
@@ -25,7 +26,7 @@ export class EventStream {
       });
     }
     // generation steps hold the thread; yielding here lets other requests in between them
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToLoop();
   }
 
   end(): void {

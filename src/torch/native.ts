@@ -26,6 +26,7 @@ export interface NativeOptimizer {
   setLr(lr: number): void;
   getState(): (AdamState | SgdState | null)[];
   setState(state: (AdamState | SgdState | null)[]): void;
+  dispose(): void;
 }
 
 export interface Native {

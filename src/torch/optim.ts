@@ -33,6 +33,11 @@ function groups(params: Named, weightDecay: number) {
   };
 }
 
+/** Native optimisers made and not yet disposed (a long process must not pile them up). */
+export function liveOptimizers(): number {
+  return ops.liveOptimizers() as number;
+}
+
 export abstract class Optimizer {
   protected readonly opt: NativeOptimizer;
   /** Parameters in the optimizer's own order, with their names for checkpoints. */
@@ -50,6 +55,10 @@ export abstract class Optimizer {
   }
   zeroGrad(): void {
     this.opt.zeroGrad();
+  }
+  /** Frees the native optimiser (its hold on the parameters and gradients, and its state) now; using it after throws. */
+  dispose(): void {
+    this.opt.dispose();
   }
   get lr(): number {
     return this.currentLr;

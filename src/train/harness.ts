@@ -19,6 +19,7 @@ export function defaultSchedule(lr: number, steps: number): CosineSchedule {
 export interface HarnessOptions<D> {
   runDir: string;
   model: Module;
+  /** the harness's from here on: disposed when it returns or throws (its native state would otherwise wait for GC) */
   optimizer: Optimizer;
   steps: number;
   /** stop after this step, checkpointed, without finishing; rerun to go on */
@@ -91,6 +92,15 @@ export interface HarnessResult {
 }
 
 export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
+  try {
+    return trainSteps(o);
+  } finally {
+    o.optimizer.dispose();
+    trimHeap(); // a phase boundary: what the loop freed goes back before the next phase (ranking, another round)
+  }
+}
+
+function trainSteps<D>(o: HarnessOptions<D>): HarnessResult {
   mkdirSync(o.runDir, { recursive: true });
   const ckpt = join(o.runDir, "checkpoint.safetensors");
   const logPath = join(o.runDir, "log.jsonl");

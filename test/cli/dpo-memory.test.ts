@@ -8,12 +8,15 @@ import { test } from "node:test";
 import { dpoMemory, memoryGrowth } from "../../bench/dpo-memory.js";
 import { TINY_SAMPLE, parityLabel, saveTiny } from "../align/tiny.js";
 
-test("dpo-memory: rounds 1..R in one process, each round's peak against the first's, no tensor left alive", async () => {
+test("dpo-memory: rounds 1..R in one process, each round's peak against the first's, no tensor or optimiser left alive", async () => {
   const tiny = saveTiny(mkdtempSync(join(tmpdir(), "imagecot-dpo-mem-")));
   const r = await dpoMemory({ ...tiny, rounds: 3, prompts: 6, samplesPerPrompt: 4, steps: 2, sample: TINY_SAMPLE, label: parityLabel });
   assert.deepEqual(r.rounds.map((x) => x.round), [1, 2, 3]);
   assert.ok(r.rounds.every((x, i) => x.peak_rss_mib > 0 && (i === 0 || x.peak_rss_mib >= r.rounds[i - 1].peak_rss_mib)), "the peak is the process's high-water mark");
   assert.ok(r.rounds.every((x) => x.live_tensors === 0), "every round frees its tensors");
+  assert.ok(r.rounds.every((x) => x.live_optimizers === 0), "every round frees its optimiser (its parameters' copies and moments)");
+  // the C heap in use between rounds stays put: nothing of a round is kept by the next
+  assert.ok(r.rounds[2].heap_in_use_mib <= r.rounds[0].heap_in_use_mib + 8, `heap in use ${r.rounds.map((x) => x.heap_in_use_mib).join(", ")} MiB after rounds 1-3`);
   assert.equal(r.peak_over_first_round, r.rounds[2].peak_rss_mib / r.rounds[0].peak_rss_mib);
 });
 

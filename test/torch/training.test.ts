@@ -13,10 +13,14 @@ import {
   arange,
   clipGradNorm,
   cosineWithWarmup,
+  heapStats,
+  liveOptimizers,
   manualSeed,
   randint,
   tensor,
   tidy,
+  trimHeap,
+  zeros,
 } from "../../src/torch/index.js";
 
 class Mlp extends Module {
@@ -100,6 +104,25 @@ test("SGD with momentum and AdamW take the hand-computed first steps", () =>
     const expected = [1 * (1 - 0.01 * 0.1) - 0.01, -2 * (1 - 0.01 * 0.1) + 0.01];
     u.toArray().forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `${v} vs ${expected[i]}`));
   }));
+
+test("dispose frees an optimiser's native state at once, without waiting for GC", () => {
+  const live = liveOptimizers();
+  const w = zeros([1024, 1024]).setRequiresGrad(true); // 4 MiB: its gradient and AdamW's two moments add 12
+  const opt = new AdamW([["w", w]], { lr: 0.01 });
+  tidy(() => w.mul(2).sum().backward());
+  opt.step();
+  assert.equal(liveOptimizers(), live + 1);
+  w.dispose();
+  trimHeap();
+  const held = heapStats();
+  opt.dispose();
+  opt.dispose(); // idempotent
+  trimHeap();
+  assert.equal(liveOptimizers(), live);
+  const freed = held.in_use_mib + held.mmap_mib - (heapStats().in_use_mib + heapStats().mmap_mib);
+  assert.ok(freed >= 12, `dispose freed ${freed.toFixed(1)} MiB (the parameter, its gradient and two moments: 16)`);
+  assert.throws(() => opt.step(), /after dispose/);
+});
 
 test("weight decay only on matrices: a bias is not decayed", () =>
   tidy(() => {
