@@ -259,7 +259,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
   std::unique_ptr<torch::optim::Optimizer> opt;
   bool adam = false;
 
-  ~OptimizerWrap() { if (opt) g_live_optimizers--; }
+  ~OptimizerWrap() override { if (opt) g_live_optimizers--; }
 
   torch::optim::Optimizer& Opt(Napi::Env env) {
     if (!opt) throw Err(env, "optimizer used after dispose()");
@@ -323,6 +323,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
   // State per parameter, in group order: AdamW {step, expAvg, expAvgSq}; SGD {momentum}.
   // Entries are null for parameters that have no state yet (never stepped).
   Napi::Value GetState(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto out = Napi::Array::New(env);
     uint32_t k = 0;
@@ -345,6 +346,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
       }
     }
     return out;
+    });
   }
 
   Napi::Value SetState(const CallbackInfo& info) {

@@ -1,11 +1,12 @@
 // `imagecot bench generate`: sampling speed and efficiency of the shipped generator.
 import { Command, Option } from "commander";
 import { benchGenerate } from "../../bench/generate.js";
+import { benchProcesses } from "../../bench/processes.js";
 import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { progressCallback } from "./progress.js";
-import { intOption, pathsOption } from "./options.js";
+import { intOption, pathsOption, positiveIntListOption } from "./options.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
 import { DEFAULT_MAX_ROWS } from "../generator/sampler.js";
@@ -22,14 +23,23 @@ export function addGenerateBench(bench: Command): void {
     .option("--generator <file>", "generator weights (default: the shipped model)")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
     .addOption(new Option("--max-rows <n>", "sequences per forward pass at most, as the suite loops use (each CFG half counts)").default(DEFAULT_MAX_ROWS).argParser(intOption))
-    .option("--sweep <list>", "also time these --max-rows values (where does batching stop paying?), e.g. 40,80,160,240")
+    .addOption(new Option("--sweep <list>", "also time these --max-rows values (where does batching stop paying?), e.g. 40,80,160,240").argParser(positiveIntListOption))
     .option("--baseline-generator <file>", "also time this generator (with --baseline-tokenizer) in the same run: the cost guard")
     .option("--baseline-tokenizer <file>", "the baseline generator's tokenizer")
+    .addOption(new Option("--processes <list>", "instead: time P copies at once for each P listed (each with cores/P OpenBLAS threads), their images per second summed: how many queue workers a machine wants, e.g. 1,2").argParser(positiveIntListOption))
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench generate --images 8 --n 20 --sweep 40,80,160,240 --json --out results/generate.json")
-    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; images: number; n: number; generator?: string; tokenizer?: string; maxRows: number; sweep?: string; baselineGenerator?: string; baselineTokenizer?: string }) => {
+    .action(async (o: { json?: boolean; quiet?: boolean; out?: string; images: number; n: number; generator?: string; tokenizer?: string; maxRows: number; sweep?: number[]; baselineGenerator?: string; baselineTokenizer?: string; processes?: number[] }) => {
       if (o.images < 1 || o.n < 1 || o.maxRows < 1) throw new UserError("--images, --n and --max-rows must be at least 1");
-      const sweep = o.sweep ? o.sweep.split(",").map((x) => intOption(x)) : [];
-      if (sweep.some((r) => r < 1)) throw new UserError("--sweep must list positive integers");
+      if (o.processes !== undefined) {
+        if (o.sweep || o.baselineGenerator) throw new UserError("--processes runs without --sweep or --baseline-generator");
+        const args = ["--images", String(o.images), "--n", String(o.n), "--max-rows", String(o.maxRows), ...(o.generator ? ["--generator", o.generator] : []), ...(o.tokenizer ? ["--tokenizer", o.tokenizer] : [])];
+        const result = { processes: [] as unknown[] };
+        for (const c of o.processes) result.processes.push(await benchProcesses(args, c));
+        if (o.out) writeResult(o.out, result);
+        process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
+        return;
+      }
+      const sweep = o.sweep ?? [];
       if (!o.baselineGenerator !== !o.baselineTokenizer) throw new UserError("--baseline-generator and --baseline-tokenizer go together");
       const pipeline = cliPipeline(o.generator, o.tokenizer);
       const baseline = o.baselineGenerator ? cliPipeline(o.baselineGenerator, o.baselineTokenizer) : null;

@@ -58,3 +58,12 @@ export function positiveListOption(value: string): number[] {
     return n;
   });
 }
+
+/** A comma-separated list of positive integers (row counts, process counts). */
+export function positiveIntListOption(value: string): number[] {
+  return value.split(",").map((x) => {
+    const n = intOption(x.trim());
+    if (n < 1) throw new InvalidArgumentError(`expected positive integers separated by commas, got '${value}'`);
+    return n;
+  });
+}

@@ -56,7 +56,7 @@ export abstract class Optimizer {
   zeroGrad(): void {
     this.opt.zeroGrad();
   }
-  /** Frees the native optimiser (its hold on the parameters and gradients, and its state) now; using it after throws. */
+  /** Frees the native optimiser now: its moments, and its references to the parameters; using it after throws. */
   dispose(): void {
     this.opt.dispose();
   }

@@ -19,7 +19,7 @@ export function defaultSchedule(lr: number, steps: number): CosineSchedule {
 export interface HarnessOptions<D> {
   runDir: string;
   model: Module;
-  /** the harness's from here on: disposed when it returns or throws (its native state would otherwise wait for GC) */
+  /** the harness's from here on: disposed when it returns or throws (its moments would otherwise wait for GC) */
   optimizer: Optimizer;
   steps: number;
   /** stop after this step, checkpointed, without finishing; rerun to go on */

@@ -10,7 +10,7 @@ import { type DpoRunOptions, roundSampleSeed, runDpo } from "../../src/align/ite
 import { readPairs } from "../../src/align/pairs.js";
 import { rankData, readRankMeta } from "../../src/align/rank.js";
 import { trainDpoCommand } from "../../src/cli/train-dpo.js";
-import { loadPipeline } from "../../src/models/load.js";
+import { disposePipeline, loadPipeline } from "../../src/models/load.js";
 import { dispose, loadSafetensors } from "../../src/torch/index.js";
 import { readTrainLog } from "../../src/train/log.js";
 import { ScriptedJudge, TINY_SAMPLE, parityLabel, saveTiny, tinyRankOptions } from "./tiny.js";
@@ -83,8 +83,7 @@ test("given data: round 1 trains on it as ranked; later rounds rank with its set
   const data = join(root, "given-data");
   const p = loadPipeline(tiny.generator, tiny.tokenizer);
   await rankData(p, tinyRankOptions(data, { generator: tiny.generator, seed: 7, prompts: 6 }));
-  p.generator.dispose();
-  p.tokenizer.dispose();
+  disposePipeline(p);
   const dir = join(root, "given");
   const rounds = (await runDpo(options(dir, { data, rounds: 2 })))!;
   assert.equal(rounds[0].data, data);

@@ -13,6 +13,7 @@ import { readMetadataFile } from "../../src/geneval/metadata.js";
 import { readPng } from "../../src/shapes/image.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
 import { ScriptedJudge, parityLabel, tinyPipeline, tinyRankOptions } from "./tiny.js";
+import { disposePipeline } from "../../src/models/load.js";
 
 const pipeline = tinyPipeline();
 const PROMPTS = 8;
@@ -129,7 +130,6 @@ test("SIGKILLed at a random moment and rerun: the same pairs file", async () => 
 });
 
 test.after(() => {
-  pipeline.generator.dispose();
-  pipeline.tokenizer.dispose();
+  disposePipeline(pipeline);
   rmSync(root, { recursive: true, force: true });
 });

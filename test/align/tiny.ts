@@ -9,6 +9,7 @@ import { saveWeights } from "../../src/train/checkpoint.js";
 import { tokenizerId } from "../../src/tokenizer/id.js";
 
 import { GEN_CONFIG, VQ_CONFIG, tinyPipeline } from "../fixtures/tiny.js";
+import { disposePipeline } from "../../src/models/load.js";
 
 export { GEN_CONFIG, VQ_CONFIG, tinyPipeline };
 export const TINY_SAMPLE = { steps: 4, cfg: 1, temperature: 1.5, confidenceTemperature: 4.5 };
@@ -19,8 +20,7 @@ export function saveTiny(dir: string): { generator: string; tokenizer: string } 
   const files = { generator: join(dir, "generator.safetensors"), tokenizer: join(dir, "tokenizer.safetensors") };
   saveWeights(files.generator, p.generator, { ...GEN_CONFIG, tokenizer: tokenizerId(p.tokenizer) });
   saveWeights(files.tokenizer, p.tokenizer, VQ_CONFIG);
-  p.generator.dispose();
-  p.tokenizer.dispose();
+  disposePipeline(p);
   return files;
 }
 

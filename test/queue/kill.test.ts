@@ -39,9 +39,9 @@ function cli(args: string[]): Run {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** summary.json without what says where and when it was made. */
+/** summary.json without what says where, when and how fast it was made. */
 function scores(dir: string): Record<string, unknown> {
-  const { command: _c, git_commit: _g, git_dirty: _d, date: _t, machine: _m, ...rest } = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as Record<string, unknown>;
+  const { command: _c, git_commit: _g, git_dirty: _d, date: _t, machine: _m, wall_seconds: _w, ...rest } = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as Record<string, unknown>;
   return rest;
 }
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AdamW, Linear, tensor } from "../../src/torch/index.js";
+import { AdamW, Linear, liveOptimizers, tensor } from "../../src/torch/index.js";
 import { MemoryLimitError, runTraining } from "../../src/train/harness.js";
 import { readTrainLog } from "../../src/train/log.js";
 
@@ -38,6 +38,18 @@ test("harness: a log line records the heap's held and free memory, and the resid
   assert.ok(first.heap_in_use_mib > 0 && first.heap_free_mib >= 0 && first.heap_mmap_mib >= 0, JSON.stringify(first));
   assert.ok(first.rss_trimmed_mib > 0 && first.rss_trimmed_mib <= first.rss_mib + 8, "trimming hands pages back, it does not take more");
   rmSync(dir, { recursive: true });
+});
+
+test("harness: the optimiser it is given is disposed when it returns and when it throws", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-harness-"));
+  const live = liveOptimizers();
+  run(dir);
+  assert.equal(liveOptimizers(), live, "disposed on return, without waiting for GC");
+  const other = mkdtempSync(join(tmpdir(), "imagecot-harness-"));
+  assert.throws(() => run(other, 1), MemoryLimitError);
+  assert.equal(liveOptimizers(), live, "disposed on a throw");
+  rmSync(dir, { recursive: true });
+  rmSync(other, { recursive: true });
 });
 
 test("harness: past its memory limit a run stops at a checkpoint, and a rerun goes on from it", () => {

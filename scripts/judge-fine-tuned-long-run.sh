@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The fine-tuned judge's long run (scripts/long-run.sh): from the shipped zero-shot judge (its
+# architecture is kept), on generator v2's paths (scripts/paths-v2.sh; a fresh clone restores
+# them from checkpoints/paths-v2.tar.gz), 3,000 steps (1.33 s each on a 2-core machine without
+# bfloat16, about 1.1 h), the held-out ranking in the log every 250 steps: where it stops
+# improving. Each call trains until the step given; the finished run writes
+# models/judge-fine-tuned.safetensors and results/train-judge-fine-tuned.json, and every stop
+# leaves the checkpoint in checkpoints/judge-fine-tuned.safetensors.
+# Usage: bash scripts/judge-fine-tuned-long-run.sh STOP_AT_STEP
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 1 ] || { echo "usage: judge-fine-tuned-long-run.sh STOP_AT_STEP" >&2; exit 2; }
+bash scripts/paths-v2.sh restore
+chunks=$(find runs/paths-v2 -name 'chunk-*.json' 2>/dev/null | wc -l)
+[ "$chunks" -eq 250 ] || { echo "judge-fine-tuned-long-run.sh: runs/paths-v2 holds $chunks of 250 chunks: finish them with scripts/paths-v2.sh" >&2; exit 1; }
+exec bash scripts/long-run.sh judge-fine-tuned models/judge-fine-tuned-loss.png -- judge --kind fine-tuned --data runs/paths-v2 \
+  --init models/judge-zero-shot.safetensors --steps 3000 --validate-every 250 --stop-at "$1" \
+  --out models/judge-fine-tuned.safetensors --results results/train-judge-fine-tuned.json
