@@ -82,8 +82,7 @@ export async function completeVerdicts(
 /** Where a judge's verdicts on the recording of one generation seed are kept. */
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
-/** What a verdicts file answers for: the recording's shape and the judge's id (weights by content, or server and model). */
-/** What cached verdicts were given about: a recording made again with other settings is judged afresh. */
+/** What a verdicts file answers for: the recording's shape and settings, and the judge's id (weights by content, or server and model); a recording made again with other settings is judged afresh. */
 interface VerdictsFor {
   n: number;
   steps: number;
