@@ -11,8 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 1 ] || { echo "usage: judge-fine-tuned-long-run.sh STOP_AT_STEP" >&2; exit 2; }
 bash scripts/paths-v2.sh restore
-chunks=$(find runs/paths-v2 -name 'chunk-*.json' 2>/dev/null | wc -l)
-[ "$chunks" -eq 250 ] || { echo "judge-fine-tuned-long-run.sh: runs/paths-v2 holds $chunks of 250 chunks: finish them with scripts/paths-v2.sh" >&2; exit 1; }
+bash scripts/paths-v2.sh complete
 exec bash scripts/long-run.sh judge-fine-tuned models/judge-fine-tuned-loss.png -- judge --kind fine-tuned --data runs/paths-v2 \
   --init models/judge-zero-shot.safetensors --steps 3000 --validate-every 250 --stop-at "$1" \
   --out models/judge-fine-tuned.safetensors --results results/train-judge-fine-tuned.json

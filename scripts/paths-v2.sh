@@ -9,10 +9,13 @@
 # Usage: bash scripts/paths-v2.sh            collect what is missing, then archive
 #        bash scripts/paths-v2.sh archive    rewrite the archive from runs/paths-v2 (at a stop)
 #        bash scripts/paths-v2.sh restore    add the archive's chunks to runs/paths-v2
+#        bash scripts/paths-v2.sh complete   exit 0 when every chunk is in, else 1 with a line
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=runs/paths-v2
 kept=checkpoints/paths-v2.tar.gz
+prompts=2500
+chunk=10 # data paths' default --chunk
 archive() { mkdir -p checkpoints && tar cf - --exclude='*.tmp*' -C runs paths-v2 | gzip -n > "$kept.tmp" && mv "$kept.tmp" "$kept"; }
 # into a folder of its own first: a kill mid-way leaves no half-written chunk in $out
 restore() {
@@ -28,8 +31,13 @@ mkdir -p runs
 case "${1:-}" in
   archive) archive; exit 0 ;;
   restore) restore; exit 0 ;;
+  complete)
+    have=$(find "$out" -name 'chunk-*.json' 2>/dev/null | wc -l)
+    want=$(((prompts + chunk - 1) / chunk))
+    [ "$have" -eq "$want" ] || { echo "paths-v2: $out holds $have of $want chunks: finish them with scripts/paths-v2.sh" >&2; exit 1; }
+    exit 0 ;;
   "") ;;
-  *) echo "usage: paths-v2.sh [archive|restore]" >&2; exit 2 ;;
+  *) echo "usage: paths-v2.sh [archive|restore|complete]" >&2; exit 2 ;;
 esac
 restore
 port=${PATHS_REDIS_PORT:-6390}
@@ -47,5 +55,5 @@ for ((w = 0; w < $(nproc); w++)); do
   OPENBLAS_NUM_THREADS=1 node dist/src/cli/main.js worker --queue "redis://127.0.0.1:$port" --concurrency 10 --lock-ms 300000 --quiet &
   workers+=($!)
 done
-node dist/src/cli/main.js data paths --out "$out" --prompts 2500 --paths-per-prompt 16 --rollout-share 0.25 --seed 11 --queue "redis://127.0.0.1:$port" --quiet
+node dist/src/cli/main.js data paths --out "$out" --prompts "$prompts" --chunk "$chunk" --paths-per-prompt 16 --rollout-share 0.25 --seed 11 --queue "redis://127.0.0.1:$port" --quiet
 archive
