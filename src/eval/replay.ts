@@ -82,15 +82,13 @@ export async function completeVerdicts(
 /** Where a judge's verdicts on the recording of one generation seed are kept. */
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
-/** What a verdicts file answers for: the recording's shape and settings, and the judge's id (weights by content, or server and model); a recording made again with other settings is judged afresh. */
-interface VerdictsFor {
-  n: number;
-  steps: number;
-  cfg: number;
-  temperature: number | null;
-  confidenceTemperature: number | null;
-  judge: string;
+/** The settings a recording was decoded with: what a kept recording, and the verdicts cached about it, must match. */
+function decodedWith(r: { n: number; steps: number; cfg: number; temperature?: number; confidenceTemperature?: number }) {
+  return { n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null };
 }
+
+/** What a verdicts file answers for: the recording's settings and the judge's id (weights by content, or server and model); a recording made again with other settings is judged afresh. */
+type VerdictsFor = ReturnType<typeof decodedWith> & { judge: string };
 
 /**
  * completeVerdicts, cached beside the recording: what the file lacks is asked and kept. A file
@@ -108,7 +106,7 @@ export async function cachedVerdicts(
   need: readonly (keyof RecordedVerdicts)[],
 ): Promise<RecordedVerdicts> {
   const vfile = verdictsFile(dir, seed, judgeName);
-  const want: VerdictsFor = { n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null, judge: judge.id ?? judge.name };
+  const want: VerdictsFor = { ...decodedWith(r), judge: judge.id ?? judge.name };
   const kept = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts & { for?: VerdictsFor }) : null;
   const { for: made, ...known } = kept && JSON.stringify(kept.for) === JSON.stringify(want) ? kept : { for: undefined };
   const v = await completeVerdicts(r, p, judge, prompt, known, need);
@@ -185,8 +183,7 @@ export function readRecording(file: string): Recording {
 /** The recording in `file` when there is one of N paths decoded with these settings (steps, guidance, temperatures); else it is made again. */
 export function keptRecording(file: string, n: number, sample: SampleOptions): Recording | null {
   const kept = existsSync(file) ? readRecording(file) : null;
-  const same = kept && kept.n === n && kept.steps === sample.steps && kept.cfg === sample.cfg && kept.temperature === sample.temperature && kept.confidenceTemperature === sample.confidenceTemperature;
-  return same ? kept : null;
+  return kept && JSON.stringify(decodedWith(kept)) === JSON.stringify(decodedWith({ n, ...sample })) ? kept : null;
 }
 
 /** The recording of one generation seed; recorded (and kept) when missing or made with other settings. */
