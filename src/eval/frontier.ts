@@ -12,7 +12,7 @@ import type { Judge } from "../judges/judge.js";
 import { InputError } from "../util/errors.js";
 import { type BudgetComparison, compareAtBudgets } from "./budget.js";
 import { finalsCorrect } from "./finals.js";
-import { NEEDS, type RecordedVerdicts, type ReplayChoice, cachedVerdicts, readRecording, recordingFile, replayChoice } from "./replay.js";
+import { NEEDS, type RecordedVerdicts, type ReplayChoice, cachedVerdicts, firstPaths, readRecording, recordingFile, replayChoice } from "./replay.js";
 import { sampleSeed } from "./run-suite.js";
 
 export const FRONTIER_NS: readonly number[] = [1, 2, 4, 8, 16, 32];
@@ -56,10 +56,6 @@ export function planFrontier(dir: string, suite: readonly PromptMeta[], seed: nu
   return { dir, suite, seed, ns: sorted, images, imagesPerPrompt: k, paths: first.n, steps: first.steps, cfg: first.cfg };
 }
 
-/** The first n paths' verdicts: all that a live run with n paths is told. */
-function firstPaths(v: RecordedVerdicts, n: number): RecordedVerdicts {
-  return { clarity: v.clarity?.slice(0, n), potential: v.potential?.slice(0, n), outcome: v.outcome?.slice(0, n) };
-}
 
 export type FrontierStrategy = "best-of-n" | "parm";
 

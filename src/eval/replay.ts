@@ -82,9 +82,19 @@ export async function completeVerdicts(
 /** Where a judge's verdicts on the recording of one generation seed are kept. */
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
-/** The settings a recording was decoded with: what a kept recording, and the verdicts cached about it, must match. */
+/** The sampler settings a recording was decoded with: what a kept recording must match. */
+function sampledWith(r: { steps: number; cfg: number; temperature?: number; confidenceTemperature?: number }) {
+  return { steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null };
+}
+
+/** A recording's settings and its number of paths: what the verdicts cached about it must match. */
 function decodedWith(r: { n: number; steps: number; cfg: number; temperature?: number; confidenceTemperature?: number }) {
-  return { n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null };
+  return { n: r.n, ...sampledWith(r) };
+}
+
+/** The first n paths' verdicts: all that a live run with n paths is told. */
+export function firstPaths(v: RecordedVerdicts, n: number): RecordedVerdicts {
+  return { clarity: v.clarity?.slice(0, n), potential: v.potential?.slice(0, n), outcome: v.outcome?.slice(0, n) };
 }
 
 /** What a verdicts file answers for: the recording's settings and the judge's id (weights by content, or server and model); a recording made again with other settings is judged afresh. */
@@ -180,10 +190,15 @@ export function readRecording(file: string): Recording {
   return { ...h, predictions };
 }
 
-/** The recording in `file` when there is one of N paths decoded with these settings (steps, guidance, temperatures); else it is made again. */
+/**
+ * The recording in `file` when it holds at least N paths decoded with these settings (steps,
+ * guidance, temperatures); else it is made again. A live run with N paths decodes exactly paths
+ * 0..N-1 of a larger recording (each path's stream depends on the seed and its index only), so
+ * the test suite's one recording of 32 paths serves best-of-20 as well as the frontier.
+ */
 export function keptRecording(file: string, n: number, sample: SampleOptions): Recording | null {
   const kept = existsSync(file) ? readRecording(file) : null;
-  return kept && JSON.stringify(decodedWith(kept)) === JSON.stringify(decodedWith({ n, ...sample })) ? kept : null;
+  return kept && kept.n >= n && JSON.stringify(sampledWith(kept)) === JSON.stringify(sampledWith(sample)) ? kept : null;
 }
 
 /** The recording of one generation seed; recorded (and kept) when missing or made with other settings. */
@@ -214,9 +229,10 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
         let v: RecordedVerdicts = {};
         if (NEEDS[name].length > 0) {
           if (!ctx.judge || !judgeName) throw new Error(`strategy '${name}' needs a judge (--judge)`);
-          v = await cachedVerdicts(dir, seed, judgeName, r, pipeline, ctx.judge, prompt, NEEDS[name]);
+          // every recorded path is judged, so one cache serves every N read from the recording
+          v = firstPaths(await cachedVerdicts(dir, seed, judgeName, r, pipeline, ctx.judge, prompt, NEEDS[name]), ctx.n);
         }
-        const c = replayChoice(name, r.n, r.steps, r.cfg === 0 ? 1 : 2, v);
+        const c = replayChoice(name, ctx.n, r.steps, r.cfg === 0 ? 1 : 2, v);
         const final = (id: number) => prediction(r, id, r.steps - 1);
         const tokens = final(c.path);
         // the paths live decoding would have finished have their final image in the recording

@@ -82,6 +82,25 @@ test("replayChoice: parm cuts on potential, falls back to the lowest P(no), and 
   assert.equal(all.trace.via, "fallback");
 });
 
+test("a replay of n paths from a larger recording equals a live run with n paths", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "replay-prefix-"));
+  const judge = new PixelJudge(0.5462);
+  const seeds = [3, 4];
+  await replayStrategy("parm", dir, "pixels").run(ctx(judge), prompt, seeds); // records N = 5
+  const fewer = (j: Judge): StrategyContext => ({ ...ctx(j), n: 3 });
+  for (const name of ["best-of-n", "parm"] as const) {
+    const live = await strategyByName(name).run(fewer(judge), prompt, seeds);
+    const replayed = await replayStrategy(name, dir, "pixels").run(fewer(judge), prompt, seeds);
+    live.forEach((l, i) => {
+      assert.deepEqual(Array.from(replayed[i].tokens!), Array.from(l.tokens!), `${name} seed ${seeds[i]}: same image`);
+      assert.equal(replayed[i].nfe, l.nfe, `${name}: charged for 3 paths`);
+      assert.equal(replayed[i].judgeCalls, l.judgeCalls);
+      assert.equal(replayed[i].selection?.rejected.length, 2);
+    });
+  }
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith(".bin")).length, 2, "nothing recorded again");
+});
+
 test("cached verdicts are kept per recording and judge id: another N, T, sampling or judge is asked afresh", async () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-verdicts-"));
   let asked = 0;
@@ -101,12 +120,14 @@ test("cached verdicts are kept per recording and judge id: another N, T, samplin
   assert.equal(asked, 10, "a recording made again at another temperature is answered afresh");
 });
 
-test("a recording is kept only for the settings it was decoded with: another temperature is recorded again", () => {
+test("a recording is kept for the settings it was decoded with and at most its paths: another temperature is recorded again", () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-kept-"));
   const file = join(dir, "r.bin");
   const sample = { steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5 };
   writeRecording(file, { seed: 3, n: 2, steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5, tokens: 16, predictions: new Uint16Array(2 * 3 * 16) });
   assert.ok(keptRecording(file, 2, sample));
+  assert.ok(keptRecording(file, 1, sample), "fewer paths are read from the first ones");
+  assert.equal(keptRecording(file, 3, sample), null, "more paths than recorded: recorded again");
   assert.equal(keptRecording(file, 2, { ...sample, temperature: 1 }), null);
   assert.equal(keptRecording(file, 2, { ...sample, confidenceTemperature: 2 }), null);
   assert.equal(keptRecording(file, 2, { ...sample, cfg: 1 }), null);
