@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs one imagecot command over a queue of its own: a Redis server in runs/redis-NAME and one
+# single-threaded worker per core (on a 2-core machine without bfloat16 two one-thread processes
+# make about 1.5 times the images of one two-thread process: README, Beyond one machine). A
+# worker that dies is started again, its log in runs/redis-NAME/worker-K.log; at the end, or on
+# a TERM or INT, the command and the workers stop at once (their unfinished jobs are remade on
+# the next call) and Redis saves and stops.
+# Usage: bash scripts/with-queue.sh NAME IMAGECOT_ARGS...   (the command gets --queue and --quiet)
+#   PATHS_REDIS_PORT=... picks another port than 6390
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { echo "usage: with-queue.sh NAME IMAGECOT_ARGS..." >&2; exit 2; }
+name=$1; shift
+port=${PATHS_REDIS_PORT:-6390}
+dir=runs/redis-$name
+if redis-cli -p "$port" ping >/dev/null 2>&1; then echo "with-queue: port $port is taken (PATHS_REDIS_PORT=... picks another)" >&2; exit 2; fi
+mkdir -p "$dir"
+redis-server --port "$port" --dir "$PWD/$dir" --save 60 1 --daemonize no > "$dir/redis.log" 2>&1 &
+redis=$!
+loops=()
+# each worker runs in a loop of its own that starts it again when it dies, while this script lives;
+# a TERM to the loop (from stop, or a pkill of this script's name) takes its worker with it
+worker() {
+  local child=""
+  trap '[ -z "$child" ] || kill -KILL "$child" 2>/dev/null; exit 0' TERM INT
+  while kill -0 "$script" 2>/dev/null; do
+    OPENBLAS_NUM_THREADS=1 node dist/src/cli/main.js worker --queue "redis://127.0.0.1:$port" --concurrency 10 --lock-ms 300000 --quiet >> "$dir/worker-$1.log" 2>&1 &
+    child=$!
+    wait "$child" || echo "with-queue: worker $1 exited $? at $(date -u +%FT%TZ); starting it again" >> "$dir/worker-$1.log"
+    child=""
+    sleep 2
+  done
+}
+script=$$
+main=""
+# the command, the loops and their workers at once (unfinished jobs are remade on the next call), then Redis
+stop() {
+  [ -z "$main" ] || kill -TERM "$main" 2>/dev/null || true
+  kill -TERM "${loops[@]}" 2>/dev/null || true
+  wait "${loops[@]}" ${main:+"$main"} 2>/dev/null || true
+  redis-cli -p "$port" shutdown save >/dev/null 2>&1 || kill "$redis" 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 143' TERM INT
+for _ in $(seq 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.2; done
+redis-cli -p "$port" ping 2>/dev/null | grep -q PONG || { echo "with-queue: redis-server did not start ($dir/redis.log)" >&2; exit 1; }
+for ((w = 0; w < $(nproc); w++)); do
+  worker "$w" &
+  loops+=($!)
+done
+# in the background, so that a TERM to this script is handled at once, not when the command ends
+node dist/src/cli/main.js "$@" --queue "redis://127.0.0.1:$port" --quiet &
+main=$!
+status=0
+wait "$main" || status=$?
+main=""
+exit "$status"
