@@ -6,14 +6,14 @@
 # a TERM or INT, the command and the workers stop at once (their unfinished jobs are remade on
 # the next call) and Redis saves and stops.
 # Usage: bash scripts/with-queue.sh NAME IMAGECOT_ARGS...   (the command gets --queue and --quiet)
-#   PATHS_REDIS_PORT=... picks another port than 6390
+#   QUEUE_REDIS_PORT=... picks another port than 6390
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: with-queue.sh NAME IMAGECOT_ARGS..." >&2; exit 2; }
 name=$1; shift
-port=${PATHS_REDIS_PORT:-6390}
+port=${QUEUE_REDIS_PORT:-6390}
 dir=runs/redis-$name
-if redis-cli -p "$port" ping >/dev/null 2>&1; then echo "with-queue: port $port is taken (PATHS_REDIS_PORT=... picks another)" >&2; exit 2; fi
+if redis-cli -p "$port" ping >/dev/null 2>&1; then echo "with-queue: port $port is taken (QUEUE_REDIS_PORT=... picks another)" >&2; exit 2; fi
 mkdir -p "$dir"
 redis-server --port "$port" --dir "$PWD/$dir" --save 60 1 --daemonize no > "$dir/redis.log" 2>&1 &
 redis=$!

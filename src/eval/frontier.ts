@@ -56,7 +56,6 @@ export function planFrontier(dir: string, suite: readonly PromptMeta[], seed: nu
   return { dir, suite, seed, ns: sorted, images, imagesPerPrompt: k, paths: first.n, steps: first.steps, cfg: first.cfg };
 }
 
-
 export type FrontierStrategy = "best-of-n" | "parm";
 
 /** Best-of-N's and PARM's choice and cost among paths 0..n-1 of one recorded image. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
-import { type Recording, cachedVerdicts, keptRecording, replayChoice, replayStrategy, writeRecording } from "../../src/eval/replay.js";
+import { type Recording, cachedVerdicts, keptRecording, readRecording, replayChoice, replayStrategy, writeRecording } from "../../src/eval/replay.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
@@ -98,7 +98,7 @@ test("a replay of n paths from a larger recording equals a live run with n paths
       assert.equal(replayed[i].selection?.rejected.length, 2);
     });
   }
-  assert.equal(readdirSync(dir).filter((f) => f.endsWith(".bin")).length, 2, "nothing recorded again");
+  assert.deepEqual(seeds.map((s) => readRecording(join(dir, `${s}.bin`)).n), [5, 5], "nothing recorded again: the 5-path recordings stand");
 });
 
 test("cached verdicts are kept per recording and judge id: another N, T, sampling or judge is asked afresh", async () => {
