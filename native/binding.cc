@@ -739,6 +739,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       return a.Env().Undefined();
     });
   }));
+  // Swaps a tensor's data (a copy on another device, say) under the same handle, so that a
+  // module moved to a device keeps its parameters' handles (Module.to).
+  exports.Set("setData", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+    return Guard(a, [&]() -> Napi::Value {
+      T(a[0]).set_data(T(a[1]));
+      return a.Env().Undefined();
+    });
+  }));
   return exports;
 }
 

@@ -1,6 +1,7 @@
 // `imagecot bench <what>`: benchmarks print one JSON object (speed and quality targets live here).
 import { Command } from "commander";
 import { addDetectorBench } from "./bench-detector.js";
+import { addDeviceBench } from "./bench-device.js";
 import { addDpoMemoryBench } from "./bench-dpo-memory.js";
 import { addDpoValBench } from "./bench-dpo-val.js";
 import { addEngineBench } from "./bench-engine.js";
@@ -27,4 +28,5 @@ export function registerBench(program: Command): void {
   addDpoValBench(bench);
   addDpoMemoryBench(bench);
   addPrecisionBench(bench);
+  addDeviceBench(bench);
 }

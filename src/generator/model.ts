@@ -65,7 +65,8 @@ export class MaskedGenerator extends Module {
   private segment(ids: Tensor, offset: number, posStart: number, seg: number): Tensor {
     const T = ids.size(1);
     const tok = this.tokEmb.forward(offset === 0 ? ids : ids.add(offset));
-    return tok.add(this.posEmb.forward(arange(posStart, posStart + T))).add(this.segEmb.forward(full([1], seg, "int64")));
+    const at = (t: Tensor) => t.toDevice(ids.device); // the ids' device: a model moved to a GPU runs there
+    return tok.add(this.posEmb.forward(at(arange(posStart, posStart + T)))).add(this.segEmb.forward(at(full([1], seg, "int64"))));
   }
 
   /** Logits over the codebook for every image position: (B, imageTokens, codebookSize), float32. */

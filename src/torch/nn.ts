@@ -83,6 +83,11 @@ export abstract class Module {
   eval(): this {
     return this.train(false);
   }
+  /** Moves every parameter and buffer to a device ("cuda", "cpu"), keeping their handles. */
+  to(device: string): this {
+    for (const t of this.stateDict().values()) tidy(() => void t.setData(t.toDevice(device)));
+    return this;
+  }
   /** Turns gradients on or off for every parameter (freezing a reference model, say). */
   requiresGrad(on: boolean): this {
     for (const p of this.parameters()) p.setRequiresGrad(on);

@@ -101,6 +101,11 @@ export class Tensor {
   toDevice(device: string): Tensor {
     return wrap(ops.toDevice(this.handle, device));
   }
+  /** Takes src's data (same shape, any device) under this handle: what Module.to uses. */
+  setData(src: Tensor): this {
+    ops.setData(this.handle, src.handle);
+    return this;
+  }
 
   // --- elementwise --------------------------------------------------------------------
   add(b: TensorLike): Tensor {

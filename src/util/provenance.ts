@@ -25,7 +25,8 @@ export function provenance(command = ["imagecot", ...process.argv.slice(2)].join
   const c = cpus();
   return {
     command,
-    git_commit: git(["rev-parse", "HEAD"]) ?? "unknown",
+    // a copied tree without .git (a GPU machine's, say) is told its commit by its sender
+    git_commit: git(["rev-parse", "HEAD"]) ?? process.env.IMAGECOT_GIT_COMMIT ?? "unknown",
     git_dirty: (git(["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "",
     date: new Date().toISOString(),
     machine: {
