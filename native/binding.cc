@@ -21,7 +21,10 @@
 #include <cstring>
 #include <mutex>
 #include <cmath>
+#include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -318,7 +321,19 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
     return info.Env().Undefined();
   }
 
-  static std::string Key(const Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+  // libtorch keys an optimiser's state by the parameter's TensorImpl: its address as a string in
+  // 1.13, the pointer itself in 2.x.
+  using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state().begin()->first)>;
+  template <typename K = StateKey>
+  static K Key(const Tensor& p) {
+    if constexpr (std::is_same_v<K, std::string>) {
+      std::ostringstream s;
+      s << p.unsafeGetTensorImpl();
+      return s.str();
+    } else {
+      return p.unsafeGetTensorImpl();
+    }
+  }
 
   // State per parameter, in group order: AdamW {step, expAvg, expAvgSq}; SGD {momentum}.
   // Entries are null for parameters that have no state yet (never stepped).

@@ -23,7 +23,7 @@ build() { # $1: the C++ standard
   # the flags binding.gyp gives node-gyp, with torch's paths from the same script
   g++ -shared -fPIC -std="$1" -O2 -fexceptions -frtti -Wno-unused-parameter -Wno-deprecated-declarations \
     -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
-    -I.dev/node-include -I"$(node -p "require('node-addon-api').include_dir")" $(node scripts/torch-paths.cjs include) \
+    -I.dev/node-include -I"$(node -p "require('node-addon-api').include_dir")" $(node scripts/torch-paths.cjs include | sed 's/[^ ]*/-I&/g') \
     native/binding.cc -o build/Release/imagecot_torch.node $(node scripts/torch-paths.cjs libs) -ldl
 }
 start=$SECONDS
