@@ -580,12 +580,22 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // ops as their inputs come. Weights cast inside a region are cached until it is left, so the
   // cache is cleared then: an optimiser step changes them.
   exports.Set("setAutocast", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    // the per-device calls of 2.4 on: the CPU-only ones warn at every call there
+    at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCPU, Bool(a[0]));
+#else
     at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
     at::autocast::set_cpu_enabled(Bool(a[0]));
+#endif
     return a.Env().Undefined();
   }));
   exports.Set("isAutocast", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    return Napi::Boolean::New(a.Env(), at::autocast::is_autocast_enabled(at::kCPU));
+#else
     return Napi::Boolean::New(a.Env(), at::autocast::is_cpu_enabled());
+#endif
   }));
   exports.Set("clearAutocastCache", Napi::Function::New(env, [](const CallbackInfo& a) -> Napi::Value {
     at::autocast::clear_cache();

@@ -1,37 +1,15 @@
 #!/usr/bin/env bash
 # The engine on a GPU machine, in one prepared run: builds the binding against the CUDA libtorch
-# inside that machine's PyTorch (README: Another libtorch), runs the engine's tests on it, then
-# `bench device`. What the machine lacks comes in .dev/ (git-ignored): node (xz), the runtime
-# node_modules (tar.xz) and Node-API's headers; dist/ is this checkout's build.
+# inside that machine's PyTorch (scripts/device-setup.sh), runs the engine's tests on it, then
+# `bench device`.
 # Usage (on the GPU machine, from the repository root): IMAGECOT_GIT_COMMIT=SHA bash scripts/device-check.sh OUT_DIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: device-check.sh OUT_DIR}
-mkdir -p "$out"
-log() { echo "== $*" | tee -a "$out/log.txt"; }
-if ! command -v node >/dev/null; then
-  mkdir -p /tmp/nodebin && xz -dc .dev/node.xz >/tmp/nodebin/node && chmod +x /tmp/nodebin/node
-  export PATH=/tmp/nodebin:$PATH
-fi
-[ -d node_modules ] || tar xJf .dev/node_modules.tar.xz
-log "node $(node --version); $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1)"
-LIBTORCH=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
-export LIBTORCH
-log "libtorch $LIBTORCH ($(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'))"
-mkdir -p build/Release
-build() { # $1: the C++ standard
-  # the flags binding.gyp gives node-gyp, with torch's paths from the same script
-  g++ -shared -fPIC -std="$1" -O2 -fexceptions -frtti -Wno-unused-parameter -Wno-deprecated-declarations \
-    -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
-    -I.dev/node-include -I"$(node -p "require('node-addon-api').include_dir")" $(node scripts/torch-paths.cjs include | sed 's/[^ ]*/-I&/g') \
-    native/binding.cc -o build/Release/imagecot_torch.node $(node scripts/torch-paths.cjs libs) -ldl
-}
-start=$SECONDS
-build c++17 >"$out/build.txt" 2>&1 || { log "c++17 build failed, trying c++20"; build c++20 >>"$out/build.txt" 2>&1; } || { log "build failed"; tail -40 "$out/build.txt"; exit 1; }
-log "binding built in $((SECONDS - start)) s"
+source scripts/device-setup.sh "$out"
 node -e 'import("./dist/src/torch/index.js").then(t => console.log("torch", t.torchVersion(), "cuda", t.cudaAvailable()))' 2>&1 | tee -a "$out/log.txt"
 log "engine tests (dist/test/torch)"
-timeout 240 node --test --test-concurrency=1 dist/test/torch/ >"$out/tests.txt" 2>&1
+timeout 240 node --test --test-concurrency=1 dist/test/torch/ dist/test/generator/device.test.js >"$out/tests.txt" 2>&1
 log "tests exit $?: $(grep -E '^# (tests|pass|fail|skipped)' "$out/tests.txt" | tr '\n' ' ')"
 grep -B2 -A15 "^not ok" "$out/tests.txt" | head -60
 log "bench device"

@@ -25,8 +25,9 @@ export function provenance(command = ["imagecot", ...process.argv.slice(2)].join
   const c = cpus();
   return {
     command,
-    // a copied tree without .git (a GPU machine's, say) is told its commit by its sender
-    git_commit: git(["rev-parse", "HEAD"]) ?? process.env.IMAGECOT_GIT_COMMIT ?? "unknown",
+    // a tree copied to another machine (a GPU's) is told its commit by its sender: the copy's
+    // .git, if any, may name an older one
+    git_commit: process.env.IMAGECOT_GIT_COMMIT ?? git(["rev-parse", "HEAD"]) ?? "unknown",
     git_dirty: (git(["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "",
     date: new Date().toISOString(),
     machine: {
