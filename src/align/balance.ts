@@ -5,8 +5,14 @@
 // needs, stage after stage until every tag holds its share and the round its pairs (or the
 // stages run out: the report says which tag missed). Each stage's blocks are a pure function of
 // the records before it, and recorded in meta.json, so a killed run resumes to the same data.
-import type { Pair, RankedPrompt } from "./pairs.js";
-import type { PromptBlock, RankResult } from "./rank.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readMetadataFile } from "../geneval/metadata.js";
+import type { Pipeline } from "../generator/pipeline.js";
+import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { type Pair, type RankedPrompt, buildPairs } from "./pairs.js";
+import { type PromptBlock, type RankOptions, type RankResult, rankData, rankedCount, readRanked } from "./rank.js";
 
 export interface TagBalance {
   /** pairs the round needs in all */
@@ -67,6 +73,8 @@ export function nextBlocks(counts: ReadonlyMap<string, TagCount>, b: TagBalance)
 }
 
 export interface BalanceReport {
+  /** the balance asked for: a later round that ranks "as this folder was ranked" reads it back */
+  settings: TagBalance;
   stages: PromptBlock[][];
   by_tag: Record<string, TagCount & { share: number }>;
   pairs: number;
@@ -98,10 +106,51 @@ export async function rankBalanced(
       const total = pairs.length;
       const by_tag = Object.fromEntries([...counts].map(([t, c]) => [t, { ...c, share: total > 0 ? c.pairs / total : 0 }]));
       const met = total >= b.pairs && [...counts.values()].every((c) => c.pairs >= b.minShare * total);
-      return { stages, by_tag, pairs: total, met, result };
+      return { settings: b, stages, by_tag, pairs: total, met, result };
     }
     stages.push(next);
     onStage?.(stage + 1, next);
     extra = [...extra, ...next];
   }
+}
+
+export const BALANCE_FILE = "balance.json";
+
+/** A data folder's balance report (written by rankDataBalanced), null when it was not balanced. */
+export function readBalance(dir: string): BalanceReport | null {
+  const f = join(dir, BALANCE_FILE);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as BalanceReport) : null;
+}
+
+export interface BalancedRankOptions extends Omit<RankOptions, "extra"> {
+  /** tag balancing; without it the plan's prompts only, as rankData ranks them */
+  balance?: TagBalance;
+  /** runs first for each stage's prompts (the queue's workers sample them; rankData then finds their records) */
+  before?: (extra: PromptBlock[]) => Promise<void>;
+  /** one line per stage of extra prompts */
+  onStage?: (message: string) => void;
+}
+
+/**
+ * The ranking of `data rank` and of every round of `train dpo`: rankData over the plan's prompts
+ * and, with a balance, over the extra blocks of each stage (rankBalanced), then the report
+ * written to balance.json. Resumes as rankData and rankBalanced do.
+ */
+export async function rankDataBalanced(p: Pipeline, o: BalancedRankOptions): Promise<RankResult & { balance?: BalanceReport }> {
+  const { balance, before, onStage, ...rank } = o;
+  const rankExtra = async (extra: PromptBlock[]) => {
+    await before?.(extra);
+    return rankData(p, { ...rank, extra });
+  };
+  if (!balance) return rankExtra([]);
+  const tags = createTrainPromptSampler(readMetadataFile(TEST_SUITE_FILE)).tags;
+  const read = (extra: PromptBlock[]) => {
+    const records = readRanked(o.out, rankedCount({ prompts: o.prompts, extra }));
+    return { records, pairs: buildPairs(records, { perPrompt: o.pairsPerPrompt, seed: o.seed }).pairs };
+  };
+  const { result, ...report } = await rankBalanced(balance, tags, rankExtra, read, (stage, blocks) =>
+    onStage?.(`stage ${stage}: more prompts for ${blocks.map((x) => `${x.tag} (${x.count})`).join(", ")}`),
+  );
+  writeFileAtomic(join(o.out, BALANCE_FILE), JSON.stringify(report, null, 2) + "\n");
+  return { ...result, balance: report };
 }

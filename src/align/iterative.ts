@@ -9,8 +9,12 @@
 // move a further beta-bounded step; anchoring every round to the original model would pull the
 // later rounds back towards the model the aligned one has already left.
 //
-// Everything resumes: ranking skips finished prompts, training resumes from its checkpoint, a
-// round whose weights exist is done. The same command rerun after a kill continues.
+// Every round ranked here is tag-balanced as `data rank --pairs` balances (rankDataBalanced): with
+// round 1's data given, as its balance.json records, so that every round ranks as round 1 did.
+//
+// Everything resumes: ranking skips finished prompts and plans the same balancing stages again,
+// training resumes from its checkpoint, a round whose weights exist is done. The same command
+// rerun after a kill continues.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeResult } from "../util/provenance.js";
@@ -22,7 +26,8 @@ import { readTrainLog } from "../train/log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { type TrainDpoOptions, dpoSteps, trainDpo } from "./dpo.js";
 import { type Pair, type PairStats, readPairs } from "./pairs.js";
-import { GUIDED_PAIRS_FILE, type Labeller, PAIRS_FILE, rankData, readRankMeta } from "./rank.js";
+import { GUIDED_PAIRS_FILE, type Labeller, PAIRS_FILE, readRankMeta } from "./rank.js";
+import { type BalanceReport, type TagBalance, readBalance, rankDataBalanced } from "./balance.js";
 
 export interface RankSettings {
   prompts: number;
@@ -44,6 +49,8 @@ export interface DpoRunOptions {
   tokenizer: string;
   /** ranking settings of the rounds ranked here (taken from `data`'s meta.json when given) */
   rank: RankSettings;
+  /** tag balancing of the rounds ranked here (ignored with `data`: its balance.json's, if any) */
+  balance?: TagBalance;
   train: Omit<TrainDpoOptions, "runDir" | "out" | "weighted" | "metadata" | "onLog" | "stopAt">;
   /** reward-guided DPO: the judge whose scores choose and weight the pairs */
   judge?: Judge;
@@ -62,6 +69,8 @@ export interface RoundSummary {
   data: string;
   generator: string; // the weights that sampled the data, the policy's start and the reference
   pairs: PairStats | null;
+  /** the data folder's balance.json: pairs and share per tag; null when it was not balanced */
+  balance: BalanceReport | null;
   training: { steps: number; wall_seconds: number; final: Record<string, number> | null };
   weights: string;
 }
@@ -86,6 +95,14 @@ function statsOf(dir: string, judge: Judge | undefined): PairStats | null {
   return (judge ? s.guided : s.stats) ?? null;
 }
 
+/** The balance round 1's given data was ranked with (undefined: none), which the later rounds keep. */
+function givenBalance(dir: string): TagBalance | undefined {
+  const b = readBalance(dir);
+  if (b && !b.settings)
+    throw new Error(`${dir}/balance.json does not record the balance it was ranked with: rerun its 'imagecot data rank' command (nothing is ranked again) to record it`);
+  return b?.settings;
+}
+
 /** Runs (or resumes) every round; returns the rounds' summaries, or null when stopped at stopAt. */
 export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
   const given = o.data ? readRankMeta(o.data) : null;
@@ -94,6 +111,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
   const rank: RankSettings = given
     ? { ...o.rank, prompts: given.prompts, samplesPerPrompt: given.samplesPerPrompt, seed: given.seed, sample: given.sample, pairsPerPrompt: given.pairsPerPrompt }
     : o.rank;
+  const balance = o.data ? givenBalance(o.data) : o.balance;
   const summaries: RoundSummary[] = [];
   let stepsBefore = 0; // DPO steps of the finished rounds
   for (let r = 1; r <= o.rounds; r++) {
@@ -106,10 +124,11 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
       // round 1 on given data: finish or score it with the generator that sampled it, if at hand
       const sampler = r === 1 && given ? given.generator : start;
       if (existsSync(sampler)) {
-        o.onStage?.(`round ${r}: ranking ${rank.prompts} prompts x ${rank.samplesPerPrompt} samples with ${sampler} into ${data} (finished prompts are kept)`);
+        const balancing = balance ? `, then more of the tags short of ${balance.minShare} of ${balance.pairs} pairs` : "";
+        o.onStage?.(`round ${r}: ranking ${rank.prompts} prompts${balancing} x ${rank.samplesPerPrompt} samples with ${sampler} into ${data} (finished prompts are kept)`);
         const pipeline = loadPipeline(sampler, o.tokenizer);
         try {
-          await rankData(pipeline, {
+          await rankDataBalanced(pipeline, {
             out: data,
             prompts: rank.prompts,
             samplesPerPrompt: rank.samplesPerPrompt,
@@ -121,7 +140,9 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
             judge: o.judge,
             tau: rank.tau,
             label: o.label,
+            balance,
             onProgress: (d, t) => o.onProgress?.(r, d, t),
+            onStage: (m) => o.onStage?.(`round ${r}: ${m}`),
           });
         } finally {
           disposePipeline(pipeline);
@@ -162,6 +183,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
       data,
       generator: start,
       pairs: statsOf(data, o.judge),
+      balance: readBalance(data),
       training: { steps: log[log.length - 1]?.step ?? 0, wall_seconds: Math.round(wall), final: log[log.length - 1] ?? null },
       weights,
     });
@@ -178,7 +200,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
           reward_guidance: o.judge
             ? { judge: o.judge.name, tau: rank.tau, scheme: "pairs chosen by the largest judge margin, each pair's loss weighted by sigmoid((s_c - s_r)/tau) normalised to mean 1 (src/align/pairs.ts)" }
             : null,
-          settings: { ...o.train, rank },
+          settings: { ...o.train, rank, balance: balance ?? null },
         },
       },
       o.command,

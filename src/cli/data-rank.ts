@@ -2,18 +2,13 @@
 // the detector, stored with their tokens and PNGs, and the yes/no pairs (src/align/rank.ts).
 import { Command, Option } from "commander";
 import { DEFAULT_TAU } from "../align/pairs.js";
-import { type PromptBlock, RANK_TEMPERATURE, type RankResult, RankSettingsError, rankData, rankedCount, readRanked } from "../align/rank.js";
-import { type BalanceReport, DEFAULT_BALANCE, rankBalanced } from "../align/balance.js";
-import { buildPairs } from "../align/pairs.js";
-import { join } from "node:path";
-import { readMetadataFile } from "../geneval/metadata.js";
-import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { type PromptBlock, RANK_TEMPERATURE, type RankResult, RankSettingsError } from "../align/rank.js";
+import { type BalanceReport, rankDataBalanced } from "../align/balance.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { cliJudge } from "./judge.js";
 import { cfgOption, intOption, numberOption, seedOption, temperatureOption } from "./options.js";
-import { progressBar } from "./progress.js";
+import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
 import { disposePipeline } from "../models/load.js";
@@ -21,8 +16,9 @@ import { onQueue, queueOption } from "./queue.js";
 import { pipelineIds } from "../eval/fingerprint.js";
 import { jobModels } from "../queue/models.js";
 import { queueRank } from "../queue/rank.js";
+import { type TagBalanceCliOptions, addTagBalanceOptions, tagBalanceOf } from "./tag-balance.js";
 
-export interface DataRankCliOptions {
+export interface DataRankCliOptions extends TagBalanceCliOptions {
   out: string;
   prompts: number;
   samplesPerPrompt: number;
@@ -38,17 +34,13 @@ export interface DataRankCliOptions {
   quiet?: boolean;
   json?: boolean;
   queue?: string;
-  /** tag balancing: the round's pairs in all (extra prompts for the tags short of their share) */
-  pairs?: number;
-  minTagShare: number;
-  maxStages: number;
 }
 
 export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult & { balance?: BalanceReport }> {
   if (o.samplesPerPrompt < 2) throw new UserError("--samples-per-prompt must be at least 2 to make a pair");
   if (o.pairsPerPrompt < 1) throw new UserError("--pairs-per-prompt must be at least 1");
   if (o.prompts < 1) throw new UserError("--prompts must be at least 1");
-  if (!(o.minTagShare > 0 && o.minTagShare * 5 <= 1)) throw new UserError("--min-tag-share must be above 0 and at most 0.2 (five tags have training prompts)");
+  const balance = tagBalanceOf(o);
   const judge = o.judge ? cliJudge({ judge: o.judge }) : undefined;
   const pipeline = cliPipeline(o.generator, o.tokenizer);
   const plan = {
@@ -64,43 +56,36 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
   const queue = o.queue;
   const jobJudge = o.judge ? { judge: o.judge } : null;
   const models = queue ? jobModels(pipelineIds(o.generator, pipeline), jobJudge) : null;
-  /** ranks what is missing of the plan's prompts and these extra blocks, on the queue first when there is one */
-  const rank = async (extra: PromptBlock[]): Promise<RankResult> => {
-    const total = o.prompts + extra.reduce((n, b) => n + b.count, 0);
-    // after the queue every record is on disk: what is left is the pairs (and scoring records of an earlier run)
-    const bar = progressBar(total, "rank", showBar && !queue);
-    try {
-      if (queue) await onQueue(queue, "rank", showBar, (c, onProgress) => queueRank(c, { ...plan, extra, judge: jobJudge, models: models! }, onProgress));
-      return await rankData(pipeline, { ...plan, extra, judge, tau: o.tau, onProgress: (d) => bar.update(d) });
-    } finally {
-      bar.stop();
-    }
-  };
+  // after the queue every record is on disk: what is left is the pairs (and scoring records of an earlier run)
+  const bars = progressRuns(showBar && !queue);
   try {
-    if (o.pairs === undefined) return await rank([]);
-    const target = o.pairs;
-    const tags = createTrainPromptSampler(readMetadataFile(TEST_SUITE_FILE)).tags;
-    const read = (extra: PromptBlock[]) => {
-      const records = readRanked(o.out, rankedCount({ prompts: o.prompts, extra }));
-      return { records, pairs: buildPairs(records, { perPrompt: o.pairsPerPrompt, seed: o.seed }).pairs };
-    };
-    const b = await rankBalanced({ ...DEFAULT_BALANCE, pairs: target, minShare: o.minTagShare, maxStages: o.maxStages }, tags, rank, read, (stage, blocks) => {
-      if (!o.quiet && !o.json) process.stderr.write(`stage ${stage}: more prompts for ${blocks.map((x) => `${x.tag} (${x.count})`).join(", ")}\n`);
+    return await rankDataBalanced(pipeline, {
+      ...plan,
+      judge,
+      tau: o.tau,
+      balance,
+      before: queue
+        ? async (extra: PromptBlock[]) => {
+            await onQueue(queue, "rank", showBar, (c, onProgress) => queueRank(c, { ...plan, extra, judge: jobJudge, models: models! }, onProgress));
+          }
+        : undefined,
+      onProgress: (done, total) => bars.onProgress("rank", done, total),
+      onStage: (m) => {
+        if (showBar) process.stderr.write(m + "\n");
+      },
     });
-    const { result, ...balance } = b;
-    writeFileAtomic(join(o.out, "balance.json"), JSON.stringify(balance, null, 2) + "\n");
-    return { ...result, balance };
   } catch (e) {
     if (e instanceof RankSettingsError) throw new UserError(e.message);
     throw e;
   } finally {
+    bars.stop();
     disposePipeline(pipeline);
   }
 }
 
 /** Adds `rank` to the `data` command group. */
 export function registerDataRank(data: Command): void {
-  data
+  const cmd = data
     .command("rank")
     .description("DPO ranking data: sample K images per training prompt, label yes/no with the detector, write yes/no pairs (resumable)")
     .requiredOption("--out <dir>", "output folder (rerun the same command to resume)")
@@ -114,10 +99,8 @@ export function registerDataRank(data: Command): void {
     .option("--generator <file>", "generator weights", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
     .option("--judge <name>", "also score every image with this judge (outcome question) and write pairs-guided.jsonl for reward-guided DPO")
-    .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
-    .addOption(new Option("--pairs <n>", "tag balancing: the pairs the round needs; tags short of --min-tag-share of them get more prompts of their own, stage by stage").argParser(intOption))
-    .addOption(new Option("--min-tag-share <x>", "with --pairs: share of the pairs every tag must hold").default(DEFAULT_BALANCE.minShare).argParser(numberOption))
-    .addOption(new Option("--max-stages <n>", "with --pairs: stages of extra prompts at most").default(DEFAULT_BALANCE.maxStages).argParser(intOption))
+    .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption));
+  addTagBalanceOptions(cmd)
     .addOption(queueOption("sample the prompts"))
     .option("--quiet", "no progress bar")
     .option("--json", "print the pair statistics as JSON")

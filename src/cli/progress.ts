@@ -30,3 +30,24 @@ export function progressCallback(label: string, enabled = true): { onProgress: (
     stop: () => bar?.stop(),
   };
 }
+
+/**
+ * Bars for work that comes in runs of known size (a round's ranking stages, rounds): a fresh bar
+ * whenever the label or the total changes, stopped when its run is done.
+ */
+export function progressRuns(enabled = true): { onProgress: (label: string, done: number, total: number) => void; stop: () => void } {
+  let bar: Progress | null = null;
+  let key = "";
+  return {
+    onProgress: (label, done, total) => {
+      if (bar === null || key !== `${label}/${total}`) {
+        bar?.stop();
+        bar = progressBar(total, label, enabled);
+        key = `${label}/${total}`;
+      }
+      bar.update(done);
+      if (done === total) bar.stop();
+    },
+    stop: () => bar?.stop(),
+  };
+}

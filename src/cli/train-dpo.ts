@@ -11,10 +11,11 @@ import type { LogEntry } from "../train/log.js";
 import { fromRoot } from "../util/root.js";
 import { cliJudge } from "./judge.js";
 import { intOption, numberOption, seedOption, temperatureOption } from "./options.js";
-import { progressBar } from "./progress.js";
+import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
+import { type TagBalanceCliOptions, addTagBalanceOptions, tagBalanceOf } from "./tag-balance.js";
 
-export interface TrainDpoCliOptions {
+export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   data?: string;
   runDir: string;
   out: string;
@@ -45,9 +46,10 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   if (o.rewardGuided && !o.judge) throw new UserError("--reward-guided needs --judge NAME (the judge whose scores choose and weight the pairs)");
   if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
   if (o.batch < 1) throw new UserError("--batch must be at least 1");
+  const balance = tagBalanceOf(o);
+  if (balance && o.data) throw new UserError("--pairs: with --data, later rounds are balanced as its balance.json records (as --data was ranked); leave --pairs out");
   const judge = o.rewardGuided ? cliJudge({ judge: o.judge! }) : undefined;
-  let bar: ReturnType<typeof progressBar> | null = null;
-  let barRound = 0;
+  const bars = progressRuns(!o.quiet && !o.json);
   try {
     return await runDpo({
       runDir: o.runDir,
@@ -65,6 +67,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         pairsPerPrompt: o.pairsPerPrompt,
         tau: o.tau,
       },
+      balance,
       train: {
         steps: o.steps,
         epochs: o.epochs,
@@ -84,30 +87,22 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
       onStage: (m) => {
         if (!o.quiet) process.stderr.write(m + "\n");
       },
-      onProgress: (round, done, total) => {
-        if (round !== barRound) {
-          bar?.stop();
-          bar = progressBar(total, `rank round ${round}`, !o.quiet && !o.json);
-          barRound = round;
-        }
-        bar!.update(done);
-        if (done === total) bar!.stop();
-      },
+      onProgress: (round, done, total) => bars.onProgress(`rank round ${round}`, done, total),
     });
   } catch (e) {
     if (e instanceof RankSettingsError) throw new UserError(e.message);
     throw e;
   } finally {
-    (bar as ReturnType<typeof progressBar> | null)?.stop();
+    bars.stop();
   }
 }
 
 /** Adds `dpo` to the `train` command group. */
 export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): void {
-  train
+  const cmd = train
     .command("dpo")
     .description("align the generator with DPO on yes/no pairs: plain, iterative (--rounds) or reward-guided (--reward-guided --judge)")
-    .option("--data <dir>", "round 1's ranking data from 'imagecot data rank' (default: rank here, into RUN-DIR/round-1/data)")
+    .option("--data <dir>", "round 1's ranking data from 'imagecot data rank' (default: rank here, into RUN-DIR/round-1/data); later rounds rank, and tag-balance, as it was ranked")
     .option("--run-dir <dir>", "rounds' data, checkpoints and logs", "runs/dpo")
     .option("--out <file>", "final weights (the last round's)", fromRoot("models", "generator-dpo.safetensors"))
     .option("--results <file>", "summary of every round, with provenance", "results/train-dpo.json")
@@ -130,7 +125,8 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--prompts <n>", "ranked rounds: training prompts").default(1000).argParser(intOption))
     .addOption(new Option("--samples-per-prompt <k>", "ranked rounds: images per prompt").default(8).argParser(intOption))
     .addOption(new Option("--pairs-per-prompt <n>", "ranked rounds: pairs per prompt at most").default(2).argParser(intOption))
-    .addOption(new Option("--temperature <x>", "ranked rounds: token draw temperature").default(RANK_TEMPERATURE).argParser(temperatureOption))
+    .addOption(new Option("--temperature <x>", "ranked rounds: token draw temperature").default(RANK_TEMPERATURE).argParser(temperatureOption));
+  addTagBalanceOptions(cmd, "ranked rounds without --data: ")
     .addOption(new Option("--stop-at <step>", "checkpoint and stop once this many DPO steps are done (rounds counted one after another); rerun to go on").argParser(intOption))
     .option("--quiet", "no progress bar, no stage lines (the JSON log lines stay)")
     .option("--json", "when done, print the rounds' summaries as one JSON object on stdout (no progress bar)")
@@ -145,6 +141,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
         "",
         "Examples:",
         "  imagecot data rank --prompts 2000 --out runs/rank-1 && imagecot train dpo --data runs/rank-1 --lr 5e-5",
+        "  imagecot train dpo --rounds 3 --prompts 2000 --pairs 10000 --min-tag-share 0.1 --run-dir runs/dpo-iter   # every round tag-balanced",
         "  imagecot train dpo --data runs/rank-1 --rounds 2 --run-dir runs/dpo-iter --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json",
         "  imagecot train dpo --data runs/rank-1 --reward-guided --judge fine-tuned --run-dir runs/dpo-rg --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json",
       ].join("\n"),

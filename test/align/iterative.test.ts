@@ -1,14 +1,16 @@
 // DPO runs end to end on tiny models: iterative rounds (each samples with the previous round's
 // model, which is also its reference), a kill in round 2 resumed by the same call, given data,
-// and reward-guided runs with a scripted judge.
+// reward-guided runs with a scripted judge, and tag-balanced rounds (as `data rank --pairs`).
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { type DpoRunOptions, roundSampleSeed, runDpo } from "../../src/align/iterative.js";
+import { type TagBalance, rankDataBalanced, readBalance } from "../../src/align/balance.js";
 import { readPairs } from "../../src/align/pairs.js";
-import { rankData, readRankMeta } from "../../src/align/rank.js";
+import { rankData, rankedCount, readRankMeta, recordFile } from "../../src/align/rank.js";
+import { writeFileAtomic } from "../../src/util/atomic.js";
 import { trainDpoCommand } from "../../src/cli/train-dpo.js";
 import { disposePipeline, loadPipeline } from "../../src/models/load.js";
 import { dispose, loadSafetensors } from "../../src/torch/index.js";
@@ -93,6 +95,74 @@ test("given data: round 1 trains on it as ranked; later rounds rank with its set
   assert.equal(m2.samplesPerPrompt, 4);
 });
 
+// 8 prompts give at most 16 pairs: short of 24, so every round ranks at least one stage of extra prompts
+const BALANCE: TagBalance = { pairs: 24, minShare: 0.15, maxStages: 1, maxBlock: 2 };
+const TAGS = ["color_attr", "colors", "counting", "position", "two_object"];
+
+test("balanced rounds: every round ranked here gets extra prompts for its short tags, recorded in the round's summary", async () => {
+  const dir = join(root, "balanced");
+  const rounds = (await runDpo(options(dir, { balance: BALANCE })))!;
+  const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+  assert.deepEqual(results.dpo.settings.balance, BALANCE);
+  for (const [i, r] of rounds.entries()) {
+    const b = readBalance(r.data)!;
+    assert.ok(b, `round ${r.round} has a balance.json`);
+    assert.deepEqual(b.settings, BALANCE);
+    assert.ok(b.stages.length >= 1, `round ${r.round} ranked extra prompts`);
+    assert.deepEqual(readRankMeta(r.data)!.extra, b.stages.flat());
+    assert.deepEqual(Object.keys(b.by_tag), TAGS);
+    assert.equal(b.pairs, r.pairs!.pairs, "the report counts the round's pairs");
+    assert.deepEqual(r.balance, b);
+    assert.deepEqual(results.dpo.rounds[i].balance, b, "results show each round's pairs per tag");
+  }
+  // round 2 balanced on its own records (round 1's model, fresh paths), as `data rank --pairs` would have
+  const m2 = readRankMeta(rounds[1].data)!;
+  const p = loadPipeline(join(dir, "run", "round-1", "generator.safetensors"), tiny.tokenizer);
+  const alone = join(root, "balanced-alone");
+  const r = await rankDataBalanced(p, { ...tinyRankOptions(alone, { generator: m2.generator, seed: 5, sampleSeed: m2.sampleSeed }), balance: BALANCE });
+  disposePipeline(p);
+  assert.deepEqual(r.balance, readBalance(rounds[1].data));
+  assert.equal(readFileSync(join(alone, "pairs.jsonl"), "utf8"), readFileSync(join(rounds[1].data, "pairs.jsonl"), "utf8"));
+});
+
+test("balanced rounds: a kill in round 2's balancing, rerun, ends with the uninterrupted run's data and weights", async () => {
+  const whole = join(root, "balanced");
+  const dir = join(root, "balanced-killed");
+  const data2 = join(dir, "run", "round-2", "data");
+  const steps1 = Math.ceil(readPairs(join(whole, "run", "round-1", "data", "pairs.jsonl")).length / 4);
+  assert.equal(await runDpo(options(dir, { balance: BALANCE, stopAt: steps1 })), null, "round 1 done, round 2 not ranked");
+  // round 2 as a kill leaves it once stage 1's blocks were claimed and all but one of their prompts ranked
+  const meta = readRankMeta(join(whole, "run", "round-2", "data"))!;
+  const stage1 = readBalance(join(whole, "run", "round-2", "data"))!.stages[0];
+  const sampler = join(dir, "run", "round-1", "generator.safetensors");
+  const p = loadPipeline(sampler, tiny.tokenizer);
+  await rankData(p, { ...tinyRankOptions(data2, { generator: sampler, seed: 5, sampleSeed: meta.sampleSeed }), extra: stage1 });
+  disposePipeline(p);
+  rmSync(recordFile(data2, rankedCount({ prompts: 8, extra: stage1 }) - 1));
+  const rounds = (await runDpo(options(dir, { balance: BALANCE })))!;
+  assert.deepEqual(readRankMeta(data2), { ...meta, generator: resolve(sampler) });
+  assert.deepEqual(rounds[1].balance, readBalance(join(whole, "run", "round-2", "data")));
+  assert.deepEqual(readdirSync(join(data2, "samples")).sort(), readdirSync(join(whole, "run", "round-2", "data", "samples")).sort());
+  assert.equal(readFileSync(join(data2, "pairs.jsonl"), "utf8"), readFileSync(join(whole, "run", "round-2", "data", "pairs.jsonl"), "utf8"));
+  assert.ok(sameWeights(join(dir, "final.safetensors"), join(whole, "final.safetensors")));
+});
+
+test("given balanced data: later rounds balance as its balance.json records; one without the settings is refused", async () => {
+  const data = join(root, "given-balanced");
+  const p = loadPipeline(tiny.generator, tiny.tokenizer);
+  const given = { ...BALANCE, pairs: 20 };
+  await rankDataBalanced(p, { ...tinyRankOptions(data, { generator: tiny.generator, seed: 5 }), balance: given });
+  disposePipeline(p);
+  const dir = join(root, "given-balanced-run");
+  const rounds = (await runDpo(options(dir, { data, rounds: 2, balance: BALANCE })))!;
+  assert.deepEqual(rounds[0].balance, readBalance(data));
+  assert.deepEqual(rounds[1].balance!.settings, given, "round 2 takes round 1's balance, not the options'");
+  assert.ok(rounds[1].balance!.stages.length >= 1);
+  const { settings: _s, ...old } = readBalance(data)!;
+  writeFileAtomic(join(data, "balance.json"), JSON.stringify(old));
+  await assert.rejects(runDpo(options(join(root, "given-old"), { data, rounds: 2 })), /does not record the balance it was ranked with/);
+});
+
 test("reward-guided: judge scores stored, weighted pairs, the scheme in the results", async () => {
   const dir = join(root, "guided");
   const judge = new ScriptedJudge();
@@ -110,10 +180,12 @@ test("reward-guided: judge scores stored, weighted pairs, the scheme in the resu
 });
 
 test("train dpo: usage errors are clear", async () => {
-  const o = { runDir: "x", out: "x", results: "x", generator: "x", tokenizer: "x", rounds: 1, epochs: 1, batch: 4, lr: 1e-5, beta: 0.1, seed: 1, tau: 0.1, prompts: 1, samplesPerPrompt: 2, pairsPerPrompt: 1, temperature: 1 };
+  const o = { runDir: "x", out: "x", results: "x", generator: "x", tokenizer: "x", rounds: 1, epochs: 1, batch: 4, lr: 1e-5, beta: 0.1, seed: 1, tau: 0.1, prompts: 1, samplesPerPrompt: 2, pairsPerPrompt: 1, temperature: 1, minTagShare: 0.1, maxStages: 4 };
   await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true }, () => {}), /--reward-guided needs --judge/);
   await assert.rejects(trainDpoCommand({ ...o, judge: "fine-tuned" }, () => {}), /only used with --reward-guided/);
   await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true, judge: "nope" }, () => {}), /unknown judge 'nope'.*fine-tuned/);
+  await assert.rejects(trainDpoCommand({ ...o, pairs: 100, minTagShare: 0.25 }, () => {}), /--min-tag-share must be above 0 and at most 0.2/);
+  await assert.rejects(trainDpoCommand({ ...o, pairs: 100, data: "x" }, () => {}), /with --data, later rounds are balanced as its balance.json records/);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
