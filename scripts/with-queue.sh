@@ -4,7 +4,9 @@
 # make about 1.5 times the images of one two-thread process: README, Beyond one machine). A
 # worker that dies is started again, its log in runs/redis-NAME/worker-K.log; at the end, or on
 # a TERM or INT, the command and the workers stop at once (their unfinished jobs are remade on
-# the next call) and Redis saves and stops.
+# the next call) and Redis stops. Redis keeps nothing between calls: the command plans its jobs
+# afresh from what is on disk, and a queue kept from an earlier call would make again the work
+# that was done elsewhere since (recordings made on another machine, say).
 # Usage: bash scripts/with-queue.sh NAME IMAGECOT_ARGS...   (the command gets --queue and --quiet)
 #   QUEUE_REDIS_PORT=... picks another port than 6390
 set -euo pipefail
@@ -15,7 +17,8 @@ port=${QUEUE_REDIS_PORT:-6390}
 dir=runs/redis-$name
 if redis-cli -p "$port" ping >/dev/null 2>&1; then echo "with-queue: port $port is taken (QUEUE_REDIS_PORT=... picks another)" >&2; exit 2; fi
 mkdir -p "$dir"
-redis-server --port "$port" --dir "$PWD/$dir" --save 60 1 --daemonize no > "$dir/redis.log" 2>&1 &
+rm -f "$dir/dump.rdb" # left by an earlier version of this script, which saved the queue
+redis-server --port "$port" --dir "$PWD/$dir" --save "" --appendonly no --daemonize no > "$dir/redis.log" 2>&1 &
 redis=$!
 loops=()
 # each worker runs in a loop of its own that starts it again when it dies, while this script lives;
@@ -38,7 +41,7 @@ stop() {
   [ -z "$main" ] || kill -TERM "$main" 2>/dev/null || true
   kill -TERM "${loops[@]}" 2>/dev/null || true
   wait "${loops[@]}" ${main:+"$main"} 2>/dev/null || true
-  redis-cli -p "$port" shutdown save >/dev/null 2>&1 || kill "$redis" 2>/dev/null || true
+  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || kill "$redis" 2>/dev/null || true
 }
 trap stop EXIT
 trap 'exit 143' TERM INT
