@@ -1,20 +1,35 @@
 // Self-correction data (METHOD.md section 2, PARM++): groups of (prompt, wrong image, reason,
 // right image) from the generator's own paths for training prompts. The wrong image is a final
-// the detector rejects; the reason is what its detections show against the prompt, in the
-// words a reflecting judge uses; the right image is a final of the same prompt the detector
-// accepts, or else a clean render of the prompt. Steps alternate correction rows with plain
-// renders so that the fine-tuned generator still generates from the prompt alone.
+// the detector rejects; the right image is a final of the same prompt the detector accepts, or
+// else a clean render of the prompt. The reason comes from one of three sources (every source
+// keeps the same groups, so the models they train differ in their reasons alone):
+//   judge     what the reflecting judge says about the wrong image, as PARM++ feeds it at
+//             inference: its reason when it says no (empty when it gives none, as PARM++ passes
+//             it); when it says yes, the generic reason (PARM++ never regenerates from such an
+//             image, and the row still teaches a correction);
+//   detector  what the detector's reading of the wrong image shows against the prompt, in the
+//             words the reflecting judges use (the judge's target, which it does not always hit);
+//   none      no reason at all: the ablation's model, which regenerates from the image alone.
+// Steps alternate correction rows with plain renders so that the fine-tuned generator still
+// generates from the prompt alone.
 import type { PromptMeta } from "../geneval/types.js";
-import type { CollectedPrompt } from "../judges/collect.js";
-import { UNSPECIFIED_REASON, describeMismatch, observe } from "../geneval/observe.js";
+import { UNSPECIFIED_REASON } from "../geneval/observe.js";
+import type { CollectedPath, CollectedPrompt } from "../judges/collect.js";
+import type { Judge } from "../judges/judge.js";
+import { detectorReason } from "../judges/reasons.js";
+import type { RGBImage } from "../shapes/image.js";
 import { renderScene } from "../shapes/render.js";
 import { sampleScene, sceneRng } from "../shapes/scene.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { noGrad, tidy } from "../torch/index.js";
 import { mulberry32, randInt } from "../util/prng.js";
+import { yieldToLoop } from "../util/yield.js";
 import { promptIds, reasonIds } from "../generator/prompt.js";
 import type { GeneratorBatch } from "../generator/train.js";
+
+export const REASON_SOURCES = ["judge", "detector", "none"] as const;
+export type ReasonSource = (typeof REASON_SOURCES)[number];
 
 export interface CorrectionGroup {
   meta: PromptMeta;
@@ -24,13 +39,44 @@ export interface CorrectionGroup {
   right: number[][];
 }
 
-export function correctionGroups(data: readonly CollectedPrompt[]): CorrectionGroup[] {
-  return data.flatMap(({ meta, paths }) => {
+/** Where the reasons come from; the judge's reasons need the wrong images, decoded. */
+export type ReasonGiver = { source: "detector" | "none" } | { source: "judge"; judge: Judge; decode: (grids: Int32Array[]) => RGBImage[] };
+
+export interface CorrectionData {
+  groups: CorrectionGroup[];
+  /** with the judge's reasons: failing finals the judge accepted (their reason is the generic one) */
+  judgeAccepted: number;
+}
+
+/** Wrong images decoded at a time for the judge (bounds the memory of large collections). */
+const DECODE_CHUNK = 256;
+
+export async function correctionGroups(data: readonly CollectedPrompt[], reasons: ReasonGiver): Promise<CorrectionData> {
+  const failing = data.flatMap(({ meta, paths }) => {
     const right = paths.filter((p) => p.correct).map((p) => p.predictions.at(-1)!);
-    return paths
-      .filter((p) => !p.correct)
-      .map((p) => ({ meta, wrong: p.predictions.at(-1)!, reason: describeMismatch(meta, observe(meta, p.detections)) ?? UNSPECIFIED_REASON, right }));
+    return paths.filter((p) => !p.correct).map((path) => ({ meta, path, right }));
   });
+  const group = (f: (typeof failing)[number], reason: string): CorrectionGroup => ({ meta: f.meta, wrong: f.path.predictions.at(-1)!, reason, right: f.right });
+  if (reasons.source !== "judge") {
+    const reason = reasons.source === "none" ? () => "" : (meta: PromptMeta, p: CollectedPath) => detectorReason(meta, p.detections);
+    return { groups: failing.map((f) => group(f, reason(f.meta, f.path))), judgeAccepted: 0 };
+  }
+  const { judge, decode } = reasons;
+  if (!judge.reflect) throw new Error(`judge '${judge.name}' does not reflect: it gives no reasons to train on`);
+  const groups: CorrectionGroup[] = [];
+  let judgeAccepted = 0;
+  for (let i = 0; i < failing.length; i += DECODE_CHUNK) {
+    const part = failing.slice(i, i + DECODE_CHUNK);
+    const images = decode(part.map((f) => Int32Array.from(f.path.predictions.at(-1)!)));
+    for (const [k, f] of part.entries()) {
+      const r = await judge.reflect(f.meta.prompt, images[k]);
+      if (r.pYes >= 0.5) judgeAccepted++;
+      // what parm-plus.ts passes on a "no"
+      groups.push(group(f, r.pYes >= 0.5 ? UNSPECIFIED_REASON : (r.reason ?? "")));
+    }
+    await yieldToLoop();
+  }
+  return { groups, judgeAccepted };
 }
 
 export interface CorrectionBatchOptions {
@@ -40,7 +86,11 @@ export interface CorrectionBatchOptions {
   maxReason: number;
   imageTokens: number;
   condDropout: number;
-  /** share of rows trained without the reason (PARM++'s no-reason ablation regenerates that way) */
+  /**
+   * share of rows trained without their reason: a model trained with reasons still serves
+   * regenerations without one (parm++-no-reason when no model trained without reasons is
+   * loaded, a reason with no word the generator knows); 0 when no row has a reason
+   */
   noReason: number;
 }
 

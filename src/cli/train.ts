@@ -9,14 +9,15 @@ import { VOCAB } from "../tokenizer/text.js";
 import { DEFAULT_TRAIN_VQ, trainVQ } from "../tokenizer/train-vq.js";
 import { gridSize } from "../tokenizer/vq.js";
 import { loadVQ } from "../models/load.js";
-import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
+import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
+import { REASON_SOURCES } from "../align/self-correct.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
 import { trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
-import { trainSelfCorrectCommand, type TrainSelfCorrectCliOptions } from "./train-self-correct.js";
+import { DEFAULT_REASON_JUDGE, trainSelfCorrectCommand, type TrainSelfCorrectCliOptions } from "./train-self-correct.js";
 
 const printLog = (e: LogEntry) => process.stderr.write(JSON.stringify(e) + "\n");
 
@@ -175,17 +176,23 @@ export function registerTrain(program: Command): void {
     .command("self-correct")
     .description("fine-tune the generator to regenerate from (prompt, previous image, reason): PARM++'s self-correction")
     .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths'")
+    .addOption(
+      new Option("--reasons <source>", "the reason of each wrong image: the reflecting judge's (what PARM++ feeds at inference), the detector's, or none (the no-reason ablation's model)")
+        .choices([...REASON_SOURCES])
+        .default("judge"),
+    )
+    .option("--judge <name>", `with --reasons judge: the reflecting judge (default ${DEFAULT_REASON_JUDGE})`)
     .option("--init <file>", "generator weights to start from", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
-    .option("--run-dir <dir>", "checkpoint and log folder", "runs/self-correct")
-    .option("--out <file>", "final weights", DEFAULT_CORRECTOR_WEIGHTS)
-    .option("--results <file>", "summary of the finished run, with provenance", "results/train-self-correct.json")
+    .option("--run-dir <dir>", "checkpoint and log folder (default runs/self-correct, with --reasons none runs/self-correct-no-reason)")
+    .option("--out <file>", "final weights (default models/generator-sc.safetensors, with --reasons none models/generator-sc-no-reason.safetensors)")
+    .option("--results <file>", "summary of the finished run, with provenance (default results/train-self-correct.json, with --reasons none results/train-self-correct-no-reason.json)")
     .addOption(new Option("--steps <n>", "training steps (even ones correct, odd ones generate)").default(800).argParser(intOption))
     .addOption(new Option("--batch <n>", "rows per step").default(48).argParser(intOption))
     .addOption(new Option("--lr <x>", "peak learning rate").default(3e-4).argParser(numberOption))
     .addOption(new Option("--seed <n>", "seed of data and masks").default(1).argParser(seedOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
-    .addHelpText("after", "\nExample:\n  imagecot train self-correct --data runs/paths-11,runs/paths-12")
+    .addHelpText("after", "\nExamples:\n  imagecot train self-correct --data runs/paths-v2                   # the fine-tuned judge's reasons: models/generator-sc.safetensors\n  imagecot train self-correct --data runs/paths-v2 --reasons none    # the ablation's: models/generator-sc-no-reason.safetensors")
     .option("--quiet", "no progress bar and no log lines")
     .action((o: TrainSelfCorrectCliOptions & { quiet?: boolean }) => withProgress(o.steps, "train self-correct", o.quiet, (onLog) => trainSelfCorrectCommand(o, onLog)));
 

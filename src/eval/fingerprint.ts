@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { fileHash } from "../util/file-hash.js";
 import type { Pipeline } from "../generator/pipeline.js";
-import { DEFAULT_CORRECTOR_WEIGHTS } from "../models/paths.js";
+import { DEFAULT_CORRECTOR_NO_REASON_WEIGHTS, DEFAULT_CORRECTOR_WEIGHTS } from "../models/paths.js";
 import { tokenizerId } from "../tokenizer/id.js";
 import { claimDir } from "../util/claim.js";
 
@@ -14,6 +14,8 @@ export interface SuiteSettings {
   generator: string; // sha256 of the weights file, 16 hex digits; or the URL of an outside step server
   tokenizer: string | null; // null: the step server's own
   corrector: string | null;
+  /** the no-reason ablation's self-correction generator, only when one is loaded (folders claimed before it existed stay valid) */
+  corrector_no_reason?: string;
   suite: string;
   strategy: string;
   judge: string | null; // name, and for a server its URL and model
@@ -35,11 +37,15 @@ export interface PipelineIds {
   generator: string; // weights by content, or a step server's URL
   tokenizer: string | null; // null: a step server's generator, whose tokenizer is its own
   corrector: string | null;
+  /** present only when the no-reason self-correction generator is loaded */
+  corrector_no_reason?: string;
 }
 
 /** `generatorPath`: the file the pipeline's generator was loaded from. */
 export function pipelineIds(generatorPath: string, p: Pipeline): PipelineIds {
-  return { generator: fileHash(generatorPath)!, tokenizer: tokenizerId(p.tokenizer), corrector: p.corrector ? fileHash(DEFAULT_CORRECTOR_WEIGHTS) : null };
+  const ids: PipelineIds = { generator: fileHash(generatorPath)!, tokenizer: tokenizerId(p.tokenizer), corrector: p.corrector ? fileHash(DEFAULT_CORRECTOR_WEIGHTS) : null };
+  const noReason = p.correctorNoReason ? fileHash(DEFAULT_CORRECTOR_NO_REASON_WEIGHTS) : null;
+  return noReason ? { ...ids, corrector_no_reason: noReason } : ids;
 }
 
 /** A short name for the settings, for default folder names. */

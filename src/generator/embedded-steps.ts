@@ -5,7 +5,7 @@
 import type { RGBImage } from "../shapes/image.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { InputError } from "../util/errors.js";
-import { type Pipeline, conditioning, decodeTokens } from "./pipeline.js";
+import { type Pipeline, conditioning, correctorFor, decodeTokens } from "./pipeline.js";
 import { PathBatch, type PathState, type StepResult } from "./sampler.js";
 import type { FinalImage, NewPath, OpenOptions, PathRef, PathStep, StepGenerator, StepSession } from "./step-generator.js";
 
@@ -25,8 +25,8 @@ export class EmbeddedStepGenerator implements StepGenerator {
 
   async open(prompt: string, o: OpenOptions): Promise<StepSession> {
     const p = this.pipeline;
-    // regenerations run on the self-correction fine-tune when the pipeline has one
-    const model = o.correction ? (p.corrector ?? p.generator) : p.generator;
+    // regenerations run on a self-correction fine-tune when the pipeline has one
+    const model = o.correction ? correctorFor(p, o.correction.reason) : p.generator;
     let previous: Int32Array | undefined;
     if (o.correction) {
       previous = stateOf(o.correction.previous).tokens;

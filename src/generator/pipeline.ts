@@ -5,21 +5,36 @@ import { tensorToImages } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { noGrad, tensor, tidy } from "../torch/index.js";
 import type { MaskedGenerator } from "./model.js";
-import { promptIds, reasonIds } from "./prompt.js";
+import { promptIds, readsReason, reasonIds } from "./prompt.js";
 import type { Conditioning, StepRunner } from "./sampler.js";
 import { pathSeed } from "./step-generator.js";
 
 export interface Pipeline {
   generator: MaskedGenerator;
   tokenizer: VQAutoencoder;
-  /** the generator fine-tuned for self-correction (PARM++ regenerations); absent: the generator itself */
+  /** the generator fine-tuned for self-correction with reasons (PARM++ regenerations); see correctorFor */
   corrector?: MaskedGenerator;
+  /** the same fine-tune trained without reasons (PARM++'s no-reason ablation); see correctorFor */
+  correctorNoReason?: MaskedGenerator;
   /** shares forward passes between the paths of concurrent generations (other prompts and images) */
   batcher?: StepRunner;
 }
 
 // the seeds of paths belong to the step protocol: every generator derives them alike
 export { pathSeed };
+
+/**
+ * The model a regeneration runs on, the one place that decides it. A correction with a reason
+ * runs on the self-correction generator trained with reasons. One without a reason the
+ * generator can read (parm++-no-reason's, or a judge's with no word it knows) runs on the one
+ * trained without reasons; when that is not loaded it falls back as before the ablation had a
+ * model of its own: on the one trained with reasons (given an empty reason, as a share of its
+ * training rows were). Without either, on the base generator.
+ */
+export function correctorFor(p: Pipeline, reason: string): MaskedGenerator {
+  const withReason = p.corrector ?? p.generator;
+  return readsReason(reason) ? withReason : (p.correctorNoReason ?? withReason);
+}
 
 /** The prompt's conditioning; with a reason and a previous attempt's tokens for self-correction. */
 export function conditioning(generator: MaskedGenerator, prompt: string, correction?: { reason: string; previous: Int32Array }): Conditioning {

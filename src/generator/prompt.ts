@@ -27,3 +27,8 @@ export function reasonIds(reason: string, length: number): number[] {
   const kept = ids.slice(0, length);
   return [...kept, ...Array(length - kept.length).fill(specialId("[PAD]"))];
 }
+
+/** Whether a reason has a word the generator knows: an empty reason segment is no reason at all. */
+export function readsReason(reason: string): boolean {
+  return reasonIds(reason, 1)[0] !== specialId("[PAD]");
+}

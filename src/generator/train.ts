@@ -38,6 +38,10 @@ export interface TrainGeneratorOptions {
   batches?: (step: number) => GeneratorBatch;
   /** written into the weights' metadata */
   kind?: string;
+  /** what the run was trained on, written into the weights' metadata and the summary's settings */
+  recorded?: Record<string, string | number>;
+  /** more of what a resumed run must share with its checkpoint */
+  state?: Record<string, unknown>;
 }
 
 /** One step's rows: prompt ids, target image tokens, and for self-correction a reason and a previous image. */
@@ -74,7 +78,7 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
     schedule: defaultSchedule(o.lr, o.steps),
     logEvery: o.logEvery,
     // resuming a folder with another tokenizer, batch, learning rate, seed or length is refused
-    state: { tokenizer: o.config.tokenizer ?? null, batch: o.batch, lr: o.lr, seed: o.seed, steps: o.steps },
+    state: { tokenizer: o.config.tokenizer ?? null, batch: o.batch, lr: o.lr, seed: o.seed, steps: o.steps, ...o.state },
     data: (step) => (o.batches ? o.batches(step) : renderBatch(o, vq, step)),
     loss: (b) => {
       const B = b.tokens.length;
@@ -86,7 +90,8 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
   });
   // a time-boxed part of a run also leaves its current weights and summary, marked unfinished:
   // what ships while a long run goes on (a rerun at the step reached writes them again)
-  saveWeights(o.out, model, o.config, { steps: String(o.steps), step: String(run.done), finished: String(run.finished), seed: String(o.seed), ...(o.kind ? { kind: o.kind } : {}), ...(o.init ? { init: o.init } : {}) });
-  if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, finished: run.finished });
+  const recorded = Object.fromEntries(Object.entries(o.recorded ?? {}).map(([k, v]) => [k, String(v)]));
+  saveWeights(o.out, model, o.config, { steps: String(o.steps), step: String(run.done), finished: String(run.finished), seed: String(o.seed), ...(o.kind ? { kind: o.kind } : {}), ...(o.init ? { init: o.init } : {}), ...recorded });
+  if (o.results) writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), model, o.config, { steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, finished: run.finished, ...o.recorded });
   return model;
 }

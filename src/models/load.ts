@@ -7,7 +7,7 @@ import { VQAutoencoder, type VQConfig } from "../tokenizer/vq.js";
 import { tokenizerId } from "../tokenizer/id.js";
 import type { Module } from "../torch/index.js";
 import { loadWeights } from "../train/checkpoint.js";
-import { DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "./paths.js";
+import { DEFAULT_CORRECTOR_NO_REASON_WEIGHTS, DEFAULT_CORRECTOR_WEIGHTS, DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "./paths.js";
 
 function load<C, M extends Module>(path: string, build: (c: C) => M): M {
   return loadWeights(path, build).model.eval();
@@ -23,35 +23,67 @@ export function loadGenerator(path: string): MaskedGenerator {
 
 /**
  * The shipped generator and tokenizer (or the given files), with a clear error when missing,
- * and the self-correction generator when there is one (a given path must exist).
+ * and the self-correction generators when there are: the one trained with reasons and the one
+ * trained without (a given path must exist). Which one a regeneration runs on: correctorFor.
  */
-export function loadPipeline(generatorPath = DEFAULT_GENERATOR_WEIGHTS, tokenizerPath = DEFAULT_TOKENIZER, correctorPath?: string): Pipeline {
+export function loadPipeline(generatorPath = DEFAULT_GENERATOR_WEIGHTS, tokenizerPath = DEFAULT_TOKENIZER, correctorPath?: string, correctorNoReasonPath?: string): Pipeline {
   for (const [what, p] of [["generator", generatorPath], ["tokenizer", tokenizerPath]])
     if (!existsSync(p)) throw new Error(`no ${what} weights at ${p} (train them with 'imagecot train ${what}')`);
+  for (const p of [correctorPath, correctorNoReasonPath]) if (p !== undefined && !existsSync(p)) throw new Error(`no self-correction generator weights at ${p}`);
   const tokenizer = loadVQ(tokenizerPath);
   const generator = loadTokenModel(generatorPath, tokenizer, tokenizerPath);
-  if (correctorPath !== undefined && !existsSync(correctorPath)) throw new Error(`no self-correction generator weights at ${correctorPath}`);
   const sc = correctorPath ?? DEFAULT_CORRECTOR_WEIGHTS;
+  const scNoReason = correctorNoReasonPath ?? DEFAULT_CORRECTOR_NO_REASON_WEIGHTS;
   // one batcher per pipeline: concurrent generations (a suite's prompts, the server's requests) share forward passes
   const batcher = new StepBatcher();
-  return existsSync(sc) ? { generator, tokenizer, batcher, corrector: loadTokenModel(sc, tokenizer, tokenizerPath) } : { generator, tokenizer, batcher };
+  return {
+    generator,
+    tokenizer,
+    batcher,
+    ...(existsSync(sc) ? { corrector: loadTokenModel(sc, tokenizer, tokenizerPath, trainedReasons(true)) } : {}),
+    ...(existsSync(scNoReason) ? { correctorNoReason: loadTokenModel(scNoReason, tokenizer, tokenizerPath, trainedReasons(false)) } : {}),
+  };
 }
 
-/** Frees a pipeline's models, the self-correction generator included. */
+/**
+ * A self-correction generator must have been trained as its place says: with reasons (any
+ * source, or unrecorded: trained before the source was recorded), or without (recorded).
+ */
+function trainedReasons(withReasons: boolean): (metadata: Record<string, string>) => string | null {
+  return (m) => {
+    const none = m.reasons === "none";
+    if (withReasons === !none) return null;
+    return withReasons
+      ? "was trained without reasons (train self-correct --reasons none): it is the no-reason ablation's model, not the one PARM++ gives reasons to"
+      : `records ${m.reasons === undefined ? "no reasons source" : `${m.reasons} reasons`}: the no-reason ablation's model is trained with 'train self-correct --reasons none'`;
+  };
+}
+
+/** Frees a pipeline's models, the self-correction generators included. */
 export function disposePipeline(p: Pipeline): void {
   p.generator.dispose();
   p.corrector?.dispose();
+  p.correctorNoReason?.dispose();
   p.tokenizer.dispose();
 }
 
-/** Loads a generator that must read and write the given tokenizer's codes: a mismatch is an error, never garbage. */
-export function loadTokenModel(path: string, tokenizer: VQAutoencoder, tokenizerPath: string): MaskedGenerator {
-  const generator = loadGenerator(path);
+/**
+ * Loads a generator that must read and write the given tokenizer's codes: a mismatch is an
+ * error, never garbage. `check` says what else is wrong with the file from its metadata, if anything.
+ */
+export function loadTokenModel(path: string, tokenizer: VQAutoencoder, tokenizerPath: string, check?: (metadata: Record<string, string>) => string | null): MaskedGenerator {
+  const { model, metadata } = loadWeights<GeneratorConfig, MaskedGenerator>(path, (c) => new MaskedGenerator(c));
+  const generator = model.eval();
   const id = tokenizerId(tokenizer);
   if (generator.config.tokenizer !== id) {
     const was = generator.config.tokenizer ? `tokenizer ${generator.config.tokenizer}` : "an unrecorded tokenizer";
     generator.dispose();
     throw new Error(`generator ${path} was trained with ${was}, not with ${tokenizerPath} (${id}); retrain it or use its own tokenizer`);
+  }
+  const wrong = check?.(metadata);
+  if (wrong) {
+    generator.dispose();
+    throw new Error(`generator ${path} ${wrong}`);
   }
   return generator;
 }

@@ -1,5 +1,5 @@
 // Which models a job needs and whether a worker has them: the generator and tokenizer (and the
-// self-correction generator) by content, and every embedded judge the job asks by its weights.
+// self-correction generators) by content, and every embedded judge the job asks by its weights.
 // A worker with other models would make other images, so it refuses the job.
 import type { PipelineIds } from "../eval/fingerprint.js";
 import { fileHash } from "../util/file-hash.js";
@@ -24,7 +24,7 @@ export function jobModels(ids: PipelineIds, judge: JobJudge | null): ModelIds {
 /** Why a worker with these models may not make a job that needs `want`, or null when it may. */
 export function modelMismatch(want: ModelIds, have: PipelineIds): string | null {
   const differ: string[] = [];
-  for (const k of ["generator", "tokenizer", "corrector"] as const)
+  for (const k of ["generator", "tokenizer", "corrector", "corrector_no_reason"] as const)
     if (want[k] !== have[k]) differ.push(`${k} ${have[k] ?? "none"}, the job's ${want[k] ?? "none"}`);
   for (const [name, hash] of Object.entries(want.judges))
     if (judgeHash(name) !== hash) differ.push(`judge ${name} ${judgeHash(name) ?? "none"}, the job's ${hash}`);

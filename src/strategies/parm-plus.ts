@@ -1,8 +1,10 @@
 // `parm++`: PARM, then reflection: the judge checks the chosen image against the prompt and,
 // when it fails, says what is wrong; the generator regenerates from the prompt, the previous
 // image and the reason (a session opened with a correction: the embedded generator runs its
-// self-correction fine-tune on the previous tokens), through PARM again. At most 3 rounds.
-// `parm++-no-reason` regenerates from the previous image alone (the paper's ablation).
+// self-correction fine-tune trained with the judge's reasons on the previous tokens), through
+// PARM again. At most 3 rounds. `parm++-no-reason` regenerates from the previous image alone
+// (the paper's ablation), on the fine-tune trained without reasons when it ships; which model a
+// correction runs on, and the fallback, is correctorFor's (generator/pipeline.ts).
 // The image returned is the best-judged of the rounds (the highest reflection P(yes)), not
 // merely the last: a regeneration can make things worse, and the judge has already scored every
 // round's image, all but the last (which costs one more reflection when no round passed).

@@ -65,7 +65,7 @@ test("a rollout share gives rollouts to some paths only, and leaves every path's
 test("self-correction groups pair each failing final with its reason, and batches fill every segment", async () => {
   const dir = mkdtempSync(join(tmpdir(), "paths-"));
   await collectPaths({ generator, tokenizer }, opts(dir));
-  const groups = correctionGroups(readCollected([dir]));
+  const { groups } = await correctionGroups(readCollected([dir]), { source: "detector" });
   assert.equal(groups.length, 6, "every final failed");
   assert.ok(groups.every((g) => g.reason.length > 0 && g.right.length === 0));
   const b = correctionBatch(groups, tokenizer, { batch: 5, seed: 1, maxText: 16, maxReason: 8, imageTokens: 16, condDropout: 0, noReason: 0 }, 0);
