@@ -1,6 +1,8 @@
 // The ceiling of selection: from a recording of N paths per image, the share of images for which
-// at least one path ends correct by the detector (what a perfect ORM would reach). Analysis
-// only: no strategy or judge reads the detector.
+// at least one path ends correct by the detector (what a perfect ORM would reach), and how
+// judges rank right paths above wrong ones by their outcome verdicts cached in the recording
+// (read, never asked: `eval --replay` caches them). Analysis only: no strategy or judge reads
+// the detector.
 import { existsSync, readFileSync } from "node:fs";
 import { finalsCorrect } from "../src/eval/finals.js";
 import { readRecording, recordingFile, verdictsFile } from "../src/eval/replay.js";
@@ -11,31 +13,53 @@ import type { Pipeline } from "../src/generator/pipeline.js";
 
 export interface OracleResult {
   paths: number;
+  /** images read: sample 0 (seed 0) of each prompt, as `eval --replay --images-per-prompt 1` records them */
   images: number;
   /** GenEval's overall and per-tag accuracy if each image were the best of its N paths */
   oracle: { overall: number; by_tag: Record<string, number> };
   /** the same for one path (path 0: the baseline), from the same recording */
   single: { overall: number; by_tag: Record<string, number> };
   mean_correct_paths: number;
-  /** per judge with cached outcome verdicts: how often it scores a right path above a wrong one of the same image (ties half) */
-  pairwise_ranking?: Record<string, { overall: number; by_tag: Record<string, number>; pairs: number }>;
+  /** per judge: how often it scores a right path above a wrong one of the same image (ties half), over `pairs` such pairs in `images` images (those with a right and a wrong path) */
+  pairwise_ranking?: Record<string, { overall: number; by_tag: Record<string, number>; pairs: number; images: number }>;
+}
+
+/** Images whose outcome verdicts a judge has not cached: the oracle reads them and asks no judge. */
+export class MissingVerdictsError extends Error {
+  constructor(
+    readonly missing: { judge: string; images: number }[],
+    readonly images: number,
+    readonly paths: number,
+  ) {
+    super(`${missing.map((m) => `${m.images} of ${images} images lack the ${m.judge} judge's outcome verdicts`).join("; ")}`);
+  }
+}
+
+/** A judge's outcome P(yes) on every recorded path of one image, when cached. */
+function cachedOutcome(dir: string, seed: number, judge: string, paths: number): number[] | null {
+  const file = verdictsFile(dir, seed, judge);
+  const outcome = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { outcome?: number[] }).outcome : undefined;
+  return outcome && outcome.length >= paths ? outcome : null;
 }
 
 export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly PromptMeta[], judges: readonly string[] = []): OracleResult {
+  const seeds = suite.map((_, i) => sampleSeed(0, i, 0));
+  const recordings = seeds.map((seed) => readRecording(recordingFile(dir, seed)));
+  const n = recordings[0]?.n ?? 0;
+  // every image or none: a ranking over the cached part would pass for the whole suite's
+  const outcomes = new Map(judges.map((j) => [j, recordings.map((r, i) => cachedOutcome(dir, seeds[i], j, r.n))]));
+  const missing = [...outcomes].map(([judge, os]) => ({ judge, images: os.filter((o) => o === null).length })).filter((m) => m.images > 0);
+  if (missing.length > 0) throw new MissingVerdictsError(missing, suite.length, n);
   const ranked = new Map(judges.map((j) => [j, new Map<string, [number, number]>()])); // tag -> [right-above-wrong, pairs]
+  const judged = new Map(judges.map((j) => [j, 0])); // images with a right and a wrong path
   const any: ScoredImage[] = [];
   const first: ScoredImage[] = [];
   let correctPaths = 0;
-  let n = 0;
   suite.forEach((meta, i) => {
-    const r = readRecording(recordingFile(dir, sampleSeed(0, i, 0)));
-    n = r.n;
-    const ok = finalsCorrect(p, r, meta);
+    const ok = finalsCorrect(p, recordings[i], meta);
     correctPaths += ok.filter(Boolean).length;
     for (const [j, byTag] of ranked) {
-      const file = verdictsFile(dir, sampleSeed(0, i, 0), j);
-      const outcome = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { outcome?: number[] }).outcome : undefined;
-      if (!outcome) continue;
+      const outcome = outcomes.get(j)![i]!;
       const [won, pairs] = byTag.get(meta.tag) ?? [0, 0];
       let w = won;
       let n2 = pairs;
@@ -45,6 +69,7 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
           w += outcome[x] > outcome[y] ? 1 : outcome[x] === outcome[y] ? 0.5 : 0;
         }
       }));
+      if (n2 > pairs) judged.set(j, judged.get(j)! + 1);
       byTag.set(meta.tag, [w, n2]);
     }
     any.push({ tag: meta.tag, promptKey: meta.prompt, correct: ok.some(Boolean) });
@@ -59,7 +84,7 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
       const tags = TAGS.filter((t) => (byTag.get(t)?.[1] ?? 0) > 0);
       const by_tag = Object.fromEntries(tags.map((t) => [t, byTag.get(t)![0] / byTag.get(t)![1]]));
       const pairs = tags.reduce((a, t) => a + byTag.get(t)![1], 0);
-      return [j, { overall: tags.reduce((a, t) => a + by_tag[t], 0) / Math.max(1, tags.length), by_tag, pairs }];
+      return [j, { overall: tags.reduce((a, t) => a + by_tag[t], 0) / Math.max(1, tags.length), by_tag, pairs, images: judged.get(j)! }];
     }),
   );
   return { paths: n, images: suite.length, oracle: score(any), single: score(first), mean_correct_paths: correctPaths / suite.length, ...(judges.length > 0 ? { pairwise_ranking: pairwise } : {}) };

@@ -8,14 +8,15 @@
 #       ORM zero-shot, ORM fine-tuned, PARM fine-tuned, and results/replay-none-k4.json (path 0,
 #       the replayed rows' baseline) where record-test.sh has not written it. PARM fine-tuned goes
 #       before ORM fine-tuned, which then reads the outcome verdicts PARM cached. PARM's verdicts
-#       (clarity and potential at 17 steps of all 32 paths) are the long part: 65 s of CPU for 4
-#       images here (2-core EPYC, beside the recording), so about 5 CPU-hours per judge; ORM's
+#       are the long part: asked as the rule reads them (clarity up to each path's first clear
+#       step, potential there), 4-7 s of CPU an image (2 images, 2-core EPYC, beside the
+#       recording; every step of every path took 10-15 s, about 5 CPU-hours per judge); ORM's
 #       (outcomes only) about 1.5 s an image. So PARM with the zero-shot judge is opt-in:
 #       ROWS_PARM_ZERO_SHOT=1 adds it, asked in a second process beside the fine-tuned judge's
 #       (their cache files differ), each with OPENBLAS_NUM_THREADS of half the cores;
 #  2. imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned -> results/oracle.json
-#     (it reads only cached outcome verdicts, and only of each prompt's sample 0: the ORM rows
-#     cache them for every image first);
+#     (it reads only cached outcome verdicts, and only of each prompt's sample 0, and fails
+#     naming how many lack them: the ORM rows cache them for every image first);
 #  3. imagecot bench frontier --record runs/record --judge fine-tuned --ns 1,2,4,8,16,32
 #     -> results/frontier.json (it asks what the cache lacks; PARM fine-tuned cached it all);
 #  4. live rows over a queue of their own (scripts/with-queue.sh, one worker per core): PRM

@@ -1,9 +1,11 @@
 // `imagecot bench oracle`: the ceiling of choosing among N recorded paths (analysis only).
 import { Command } from "commander";
-import { oracleOfRecording } from "../../bench/oracle.js";
+import { relative } from "node:path";
+import { MissingVerdictsError, oracleOfRecording } from "../../bench/oracle.js";
 import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { cliPipeline } from "./pipeline.js";
+import { UserError } from "./run.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 
 export function addOracleBench(bench: Command): void {
@@ -14,10 +16,18 @@ export function addOracleBench(bench: Command): void {
     .option("--judges <names>", "also score how these judges rank right paths above wrong ones (their cached outcome verdicts in the recording)", "")
     .option("--json", "print the figures as one JSON line")
     .option("--out <file>", "also write them with their provenance (e.g. results/oracle.json)")
-    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (a missing recording), 2 bad arguments.\n\nExample:\n  imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned --out results/oracle.json")
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (a missing recording, or a judge's outcome verdicts not cached for every image), 2 bad arguments.\n\nExample:\n  imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned --out results/oracle.json")
     .action((o: { record: string; judges: string; json?: boolean; out?: string }) => {
       const judges = o.judges.split(",").filter((j) => j !== "");
-      const result = oracleOfRecording(cliPipeline(), o.record, readMetadataFile(TEST_SUITE_FILE), judges);
+      let result;
+      try {
+        result = oracleOfRecording(cliPipeline(), o.record, readMetadataFile(TEST_SUITE_FILE), judges);
+      } catch (e) {
+        if (!(e instanceof MissingVerdictsError)) throw e;
+        // the verdicts of every recorded path of sample 0: the replay caches them for all N it reads from
+        const cache = (j: string) => `imagecot eval --suite ${relative(process.cwd(), TEST_SUITE_FILE)} --strategy best-of-n --judge ${j} --n ${e.paths} --images-per-prompt 1 --seed 0 --replay ${o.record}`;
+        throw new UserError(`${e.message}: cache them with ${e.missing.map((m) => `'${cache(m.judge)}'`).join(" and ")}`, 1);
+      }
       if (o.out) writeResult(o.out, { oracle: result });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

@@ -10,7 +10,7 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
-import { chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
+import { CLEAR_AT, chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -44,11 +44,48 @@ export async function recordPaths(p: Pipeline, prompt: string, seed: number, n: 
   return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, tokens: L, predictions };
 }
 
-/** A judge's answers about a recording: per path, per step before the last, and on the final. */
+/**
+ * A judge's answers about a recording: per path, the PARM questions its rule reads
+ * (parm-rule.ts), and the outcome of every final. Files written before PARM's questions were
+ * asked lazily hold every step before the last of both; they read the same (a superset), and
+ * their `for` says so (see VerdictsFor).
+ */
 export interface RecordedVerdicts {
-  clarity?: number[][]; // (n, steps - 1)
-  potential?: number[][]; // (n, steps - 1)
+  /** (n, up to steps - 1): path i's clarity P(yes) from step 0 to its first clear step, or every step before the last when none is clear */
+  clarity?: number[][];
+  /** (n, up to steps - 1): potential[i][s] is path i's potential P(yes) at its first clear step s; earlier steps null, [] when never clear */
+  potential?: (number | null)[][];
   outcome?: number[]; // (n)
+}
+
+/** A path's first clear step in its clarity answers, or -1: a full row and its lazy prefix agree. */
+export const firstClear = (clarity: readonly number[]): number => clarity.findIndex(isClear);
+
+/**
+ * PARM's questions as its rule reads them and as live PARM asks them: clarity at each step
+ * from 0 until a path's first clear step (never at the last), potential at that step only, on
+ * the image its clarity was asked of. The paths not yet clear are asked together a step at a
+ * time, one decode and one judge call each. A path's later steps are never decoded or asked
+ * ahead: on the shipped models an image costs about the same to decode or judge in batches of
+ * 8 as of 192 (timed), so asking steps ahead would only add work.
+ */
+async function askParmQuestions(r: Recording, p: Pipeline, judge: Judge, prompt: string): Promise<Required<Pick<RecordedVerdicts, "clarity" | "potential">>> {
+  const T = r.steps;
+  const clarity = Array.from({ length: r.n }, () => [] as number[]);
+  const potential = Array.from({ length: r.n }, () => [] as (number | null)[]);
+  let open = Array.from({ length: r.n }, (_, i) => i);
+  for (let t = 0; t < T - 1 && open.length > 0; t++) {
+    const images = decodeTokens(p.tokenizer, open.map((i) => prediction(r, i, t)));
+    const answers = (await judge.judge(images.map((image) => ({ question: "clarity" as const, prompt, image, step: t, steps: T })))).map((x) => x.pYes);
+    open.forEach((i, k) => clarity[i].push(answers[k]));
+    const clear = open.flatMap((_, k) => (isClear(answers[k]) ? [k] : []));
+    if (clear.length > 0) {
+      const asked = await judge.judge(clear.map((k) => ({ question: "potential" as const, prompt, image: images[k], step: t, steps: T })));
+      clear.forEach((k, j) => (potential[open[k]] = [...Array<null>(t).fill(null), asked[j].pYes]));
+    }
+    open = open.filter((_, k) => !isClear(answers[k]));
+  }
+  return { clarity, potential };
 }
 
 /** Asks the judge what `need` lists and is not known yet. */
@@ -66,16 +103,8 @@ export async function completeVerdicts(
     const images = decodeTokens(p.tokenizer, Array.from({ length: r.n }, (_, i) => prediction(r, i, T - 1)));
     v.outcome = (await judge.judge(images.map((image) => ({ question: "outcome" as const, prompt, image })))).map((x) => x.pYes);
   }
-  const missing = (["clarity", "potential"] as const).filter((q) => need.includes(q) && !v[q]);
-  if (missing.length > 0) {
-    const rows = Object.fromEntries(missing.map((q) => [q, [] as number[][]]));
-    for (let i = 0; i < r.n; i++) {
-      // one decode of a path's intermediate images serves both questions
-      const images = decodeTokens(p.tokenizer, Array.from({ length: T - 1 }, (_, t) => prediction(r, i, t)));
-      for (const q of missing) rows[q].push((await judge.judge(images.map((image, t) => ({ question: q, prompt, image, step: t, steps: T })))).map((x) => x.pYes));
-    }
-    Object.assign(v, rows);
-  }
+  // where potential is asked depends on the clarity answers: the two are asked together
+  if ((["clarity", "potential"] as const).some((q) => need.includes(q) && !v[q])) Object.assign(v, await askParmQuestions(r, p, judge, prompt));
   return v;
 }
 
@@ -97,13 +126,21 @@ export function firstPaths(v: RecordedVerdicts, n: number): RecordedVerdicts {
   return { clarity: v.clarity?.slice(0, n), potential: v.potential?.slice(0, n), outcome: v.outcome?.slice(0, n) };
 }
 
-/** What a verdicts file answers for: the recording's settings and the judge's id (weights by content, or server and model); a recording made again with other settings is judged afresh. */
-type VerdictsFor = ReturnType<typeof decodedWith> & { judge: string };
+/**
+ * What a verdicts file answers for: the recording's settings and the judge's id (weights by
+ * content, or server and model); a recording made again with other settings is judged afresh.
+ * `clearAt` marks a file whose PARM questions stop at each path's first clear step by that
+ * threshold: under another threshold it would be incomplete, and a build that reads every step
+ * sees another key and asks afresh. A file without it holds every step, right at any threshold.
+ */
+type VerdictsFor = ReturnType<typeof decodedWith> & { judge: string; clearAt?: number };
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * completeVerdicts, cached beside the recording: what the file lacks is asked and kept. A file
- * kept for another recording (other N or T) or another judge (retrained weights, another
- * server) is answered afresh.
+ * kept for another recording (other N or T), another judge (retrained weights, another server)
+ * or another clarity threshold is answered afresh.
  */
 export async function cachedVerdicts(
   dir: string,
@@ -116,11 +153,14 @@ export async function cachedVerdicts(
   need: readonly (keyof RecordedVerdicts)[],
 ): Promise<RecordedVerdicts> {
   const vfile = verdictsFile(dir, seed, judgeName);
-  const want: VerdictsFor = { ...decodedWith(r), judge: judge.id ?? judge.name };
+  const full: VerdictsFor = { ...decodedWith(r), judge: judge.id ?? judge.name };
+  const lazy: VerdictsFor = { ...full, clearAt: CLEAR_AT };
   const kept = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts & { for?: VerdictsFor }) : null;
-  const { for: made, ...known } = kept && JSON.stringify(kept.for) === JSON.stringify(want) ? kept : { for: undefined };
+  const { for: made, ...known } = kept && (sameJson(kept.for, full) || sameJson(kept.for, lazy)) ? kept : { for: undefined };
   const v = await completeVerdicts(r, p, judge, prompt, known, need);
-  if (!made || JSON.stringify(v) !== JSON.stringify(known)) writeFileAtomic(vfile, JSON.stringify({ ...v, for: want }) + "\n");
+  // the key says what the file holds: a file of every step keeps its key while only outcomes are added
+  const form = v.clarity !== known.clarity || sameJson(made, lazy) ? lazy : full;
+  if (!sameJson(made, form) || !sameJson(v, known)) writeFileAtomic(vfile, JSON.stringify({ ...v, for: form }) + "\n");
   return v;
 }
 
@@ -147,9 +187,12 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
   let nfe = 0;
   const cut: { id: number; step: number; pYes: number }[] = [];
   const paths = Array.from({ length: n }, (_, i) => {
-    const clear = v.clarity![i].findIndex(isClear);
+    const clear = firstClear(v.clarity![i]);
+    const pYes = clear < 0 ? null : v.potential![i][clear];
+    // what the rule reads must be there (a lazy file cut short would otherwise pass as never clear)
+    if (clear < 0 ? v.clarity![i].length < T - 1 : typeof pYes !== "number") throw new Error(`the verdicts lack path ${i}'s ${clear < 0 ? "clarity at every step before the last" : `potential at its first clear step ${clear}`}`);
     judgeCalls += clear < 0 ? T - 1 : clear + 1;
-    const potential = clear < 0 ? null : { step: clear, pYes: v.potential![i][clear] };
+    const potential = pYes === null ? null : { step: clear, pYes };
     const cutAfter = potential && isCut(potential.pYes) ? clear : null;
     if (potential) judgeCalls++;
     if (cutAfter !== null) cut.push({ id: i, step: cutAfter, pYes: potential!.pYes });

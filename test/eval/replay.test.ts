@@ -1,12 +1,15 @@
 // Replay against live runs: a recorded generation plus a judge's verdicts must give the same
 // choices, images and costs as running none, best-of-n and parm live (METHOD.md section 6).
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
-import { type Recording, cachedVerdicts, keptRecording, readRecording, replayChoice, replayStrategy, writeRecording } from "../../src/eval/replay.js";
+import { frontierChoices } from "../../src/eval/frontier.js";
+import { decodeTokens } from "../../src/generator/pipeline.js";
+import { NEEDS, type RecordedVerdicts, type Recording, cachedVerdicts, firstClear, keptRecording, prediction, readRecording, recordPaths, replayChoice, replayStrategy, verdictsFile, writeRecording } from "../../src/eval/replay.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
@@ -65,6 +68,79 @@ for (const cut of [0, 0.5462, 2]) {
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".bin")).sort(), seeds.map((s) => `${s}.bin`).sort(), "one recording per seed, shared by the strategies");
   });
 }
+
+/** Counts the questions put to `inner`, each as question, step and image. */
+class CountingJudge implements Judge {
+  readonly name = "pixels";
+  asked: string[] = [];
+  constructor(private readonly inner: Judge) {}
+  async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
+    this.asked.push(...requests.map((r) => `${r.question}@${r.step ?? "final"}:${createHash("sha1").update(r.image.data).digest("hex")}`));
+    return this.inner.judge(requests);
+  }
+}
+
+/** The verdicts as they were cached before they were lazy: clarity and potential at every step before the last. */
+async function fullVerdicts(r: Recording, judge: Judge): Promise<RecordedVerdicts> {
+  const rows = { clarity: [] as number[][], potential: [] as number[][] };
+  for (let i = 0; i < r.n; i++) {
+    const images = decodeTokens(tokenizer, Array.from({ length: r.steps - 1 }, (_, t) => prediction(r, i, t)));
+    for (const q of ["clarity", "potential"] as const) rows[q].push((await judge.judge(images.map((image, t) => ({ question: q, prompt, image, step: t, steps: r.steps })))).map((x) => x.pYes));
+  }
+  const finals = decodeTokens(tokenizer, Array.from({ length: r.n }, (_, i) => prediction(r, i, r.steps - 1)));
+  return { ...rows, outcome: (await judge.judge(finals.map((image) => ({ question: "outcome" as const, prompt, image })))).map((x) => x.pYes) };
+}
+
+test("lazy verdicts ask the judge only what PARM reads, and replay as the full verdicts do", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-lazy-"));
+  const sorted = (xs: string[]) => [...xs].sort();
+  let cuts = 0;
+  const clearSteps = new Set<number>();
+  for (const seed of [3, 4, 5, 6]) {
+    const judge = new CountingJudge(new PixelJudge(0.5462));
+    const r = await recordPaths({ generator, tokenizer }, prompt, seed, N, ctx().sample);
+    const lazy = await cachedVerdicts(dir, seed, "pixels", r, { generator, tokenizer }, judge, prompt, NEEDS.parm);
+    const cached = judge.asked;
+    // live PARM asks clarity and potential of exactly these images; the cache adds every final's outcome
+    judge.asked = [];
+    const [live] = await strategyByName("parm").run(ctx(judge), prompt, [seed]);
+    const perPath = sorted(judge.asked.filter((q) => !q.startsWith("outcome")));
+    assert.deepEqual(sorted(cached.filter((q) => !q.startsWith("outcome"))), perPath, `seed ${seed}: the clarity and potential questions of a live run, no more`);
+    assert.equal(cached.filter((q) => q.startsWith("outcome")).length, N);
+    cuts += (live.trace.paths as { cutAfter: number | null }[]).filter((p) => p.cutAfter !== null).length;
+
+    const full = await fullVerdicts(r, judge);
+    lazy.clarity!.forEach((row, i) => {
+      const s = firstClear(full.clarity![i]);
+      clearSteps.add(s);
+      assert.deepEqual(row, full.clarity![i].slice(0, s < 0 ? T - 1 : s + 1), `path ${i}: clarity up to its first clear step`);
+      assert.deepEqual(lazy.potential![i], s < 0 ? [] : [...Array<null>(s).fill(null), full.potential![i][s]], `path ${i}: potential at that step only`);
+    });
+    for (let n = 1; n <= N; n++) assert.deepEqual(frontierChoices(lazy, n, T, 2), frontierChoices(full, n, T, 2), `seed ${seed}, N=${n}: the same choices, costs and traces`);
+
+    // a file of every step (as cached before) is read as it is: a superset, nothing asked
+    const file = verdictsFile(dir, seed, "pixels");
+    const { for: key } = JSON.parse(readFileSync(file, "utf8")) as { for: { clearAt?: number } };
+    assert.equal(key.clearAt, 0.5, "a lazy file names the threshold it stopped at");
+    const { clearAt: _, ...fullKey } = key;
+    writeFileSync(file, JSON.stringify({ ...full, for: fullKey }));
+    judge.asked = [];
+    assert.deepEqual(await cachedVerdicts(dir, seed, "pixels", r, { generator, tokenizer }, judge, prompt, NEEDS.parm), full);
+    assert.equal(judge.asked.length, 0);
+    // a lazy file stopped at another threshold would be incomplete here: asked afresh
+    writeFileSync(file, JSON.stringify({ ...lazy, for: { ...key, clearAt: 0.9 } }));
+    assert.deepEqual(await cachedVerdicts(dir, seed, "pixels", r, { generator, tokenizer }, judge, prompt, NEEDS.parm), lazy);
+    assert.equal(judge.asked.length, cached.length);
+  }
+  assert.ok(cuts > 0, "some paths cut");
+  assert.ok(clearSteps.size > 1 && ![...clearSteps].every((s) => s === T - 2), `paths clear at several steps: ${[...clearSteps]}`);
+});
+
+test("a replay of verdicts that lack what the rule reads fails instead of reading a path as never clear", () => {
+  const outcome = [0.5];
+  assert.throws(() => replayChoice("parm", 1, 6, 2, { clarity: [[0.1, 0.1]], potential: [[]], outcome }), /lack path 0's clarity at every step before the last/);
+  assert.throws(() => replayChoice("parm", 1, 6, 2, { clarity: [[0.1, 0.9]], potential: [[]], outcome }), /lack path 0's potential at its first clear step 1/);
+});
 
 test("replayChoice: parm cuts on potential, falls back to the lowest P(no), and charges only computed steps", () => {
   const T6 = 6;

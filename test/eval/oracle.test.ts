@@ -1,0 +1,44 @@
+// bench oracle reads the judges' cached outcome verdicts and asks no judge: an image without
+// them is an error that counts them, never a ranking over the part that is cached.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { MissingVerdictsError, oracleOfRecording } from "../../bench/oracle.js";
+import { replayStrategy, verdictsFile } from "../../src/eval/replay.js";
+import { evaluateSuite, sampleSeed } from "../../src/eval/run-suite.js";
+import type { PromptMeta } from "../../src/geneval/types.js";
+import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
+import type { Judge } from "../../src/judges/judge.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
+
+const pipeline = tinyPipeline();
+const suite: PromptMeta[] = [
+  { tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" },
+  { tag: "colors", include: [{ class: "star", count: 1, color: "red" }], prompt: "a photo of a red star" },
+  { tag: "counting", include: [{ class: "square", count: 2 }], prompt: "a photo of two squares" },
+];
+const N = 6;
+const dir = mkdtempSync(join(tmpdir(), "imagecot-oracle-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("bench oracle: every image's cached outcomes are read, and a missing one is counted in an error", async () => {
+  // outcome by the red in the image: some right paths above wrong ones, some below
+  const judge: Judge = { name: "red", judge: async (rs) => rs.map((r) => ({ pYes: r.image.data.filter((_, k) => k % 3 === 0).reduce((a, b) => a + b, 0) / r.image.data.length })) };
+  const record = join(dir, "record");
+  const sample = { steps: 4, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 };
+  await evaluateSuite({ suite, strategy: replayStrategy("best-of-n", record, "red"), ctx: { generator: new EmbeddedStepGenerator(pipeline), judge, n: N, sample }, imagesPerPrompt: 1, seed: 0, out: join(dir, "eval") });
+  const o = oracleOfRecording(pipeline, record, suite, ["red"]);
+  assert.deepEqual([o.paths, o.images], [N, suite.length]);
+  const r = o.pairwise_ranking!.red;
+  assert.ok(r.images <= suite.length && r.pairs <= r.images * (N / 2) ** 2, `${r.pairs} pairs in ${r.images} images`);
+  assert.equal(r.pairs > 0, r.images > 0, "pairs come from images with a right and a wrong path");
+
+  rmSync(verdictsFile(record, sampleSeed(0, 1, 0), "red"));
+  assert.throws(
+    () => oracleOfRecording(pipeline, record, suite, ["red", "other"]),
+    (e: unknown) => e instanceof MissingVerdictsError && e.paths === N && /^1 of 3 images lack the red judge's outcome verdicts; 3 of 3 images lack the other judge's/.test(e.message),
+  );
+  assert.equal(oracleOfRecording(pipeline, record, suite).images, suite.length, "without judges no verdict is read");
+});
