@@ -21,9 +21,10 @@
 #     -> results/frontier.json (it asks what the cache lacks; PARM fine-tuned cached it all);
 #  4. live rows over a queue of their own (scripts/with-queue.sh, one worker per core): PRM
 #     (step-best-of-n) with the zero-shot and the fine-tuned judge, then PARM++ without and with
-#     reflection (fine-tuned judge). PARM++ regenerates with models/generator-sc.safetensors; with
-#     none the code falls back to the base generator (README: Verification strategies), which is
-#     not the row issue 13 asks for, so this script stops before PARM++ and says so;
+#     reflection (fine-tuned judge). PARM++ regenerates with models/generator-sc.safetensors, and
+#     without reflection with models/generator-sc-no-reason.safetensors; where one is missing the
+#     code falls back to another model (README: Verification strategies), which is not the row
+#     issue 13 asks for, so this script stops before PARM++ until both ship, and says so;
 #  5. imagecot results table: the replayed rows paired with results/replay-none-k4.json (path 0
 #     of the same recording, which another machine partly decoded in bfloat16:
 #     results/record-device.json), the live rows with results/baseline-k4.json (ROWS_LIVE_BASELINE
@@ -36,9 +37,9 @@
 # live row's folder in checkpoints/rows-NAME.tar.gz, rewritten every ROWS_ARCHIVE_EVERY seconds
 # (default 1200), after each step and at a TERM or INT; the replayed rows' folders are remade from
 # the cached verdicts in minutes. Commit the archives at a stop. Estimates: the
-# fine-tuned judge's verdicts about 5 h (above), PRM and PARM++ live 1.4-2.5 h each (docs/compute-plan.md).
-# A live folder's settings include the self-correction generator's hash (for every strategy), so
-# a PRM row half-made before models/generator-sc.safetensors appears is refused after: finish it
+# fine-tuned judge's verdicts about 2 h (above), PRM and PARM++ live 1.4-2.5 h each (docs/compute-plan.md).
+# A live folder's settings include the self-correction generators' hashes (for every strategy), so
+# a PRM row half-made before models/generator-sc*.safetensors appear is refused after: finish it
 # first, or delete runs/rows/prm-* and its archive.
 # Usage: bash scripts/rows-13.sh            make what is missing, in order
 #        bash scripts/rows-13.sh status     each step: done, or what it lacks (starts nothing)
@@ -57,7 +58,7 @@ ns=1,2,4,8,16,32
 rows=runs/rows
 logs=$rows/logs
 verdicts_kept=checkpoints/record-verdicts.tar.gz
-corrector=models/generator-sc.safetensors
+correctors=(models/generator-sc.safetensors models/generator-sc-no-reason.safetensors)
 replay_base=results/replay-none-k4.json
 live_base=${ROWS_LIVE_BASELINE:-results/baseline-k4.json}
 parm_zs=${ROWS_PARM_ZERO_SHOT:-0}
@@ -236,7 +237,8 @@ status() { # prints every step; exit 0 when all are done (or skipped)
       echo "verdicts cached, $j judge: outcome $(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed")/$images, potential $(check verdicts "$record" "$j" potential "$prompts" "$k" "$seed")/$images"
     done
   fi
-  [ -f "$corrector" ] && echo "self-correction generator: $corrector" || echo "self-correction generator: none at $corrector (PARM++ waits for it)"
+  local c
+  for c in "${correctors[@]}"; do [ -f "$c" ] && echo "self-correction generator: $c" || echo "self-correction generator: none at $c (PARM++ waits for it)"; done
   for s in $(step_names); do
     rc=0
     line=$(state "$s") || rc=$?
@@ -428,11 +430,16 @@ run() {
   # 4. live rows: PRM needs no self-correction generator, PARM++ does
   live_row prm-zero-shot
   live_row prm-fine-tuned
-  if [ ! -f "$corrector" ] && ! { state parm-plus-plus-no-reason >/dev/null && state parm-plus-plus >/dev/null; }; then
-    table_step
-    echo "rows-13: stopped before PARM++: no self-correction generator at $corrector. Without one PARM++ regenerates with the base generator (README: Verification strategies), not the row issue 13 asks for. Train it on generator v2's failures (imagecot train self-correct --data ...), then run this script again." >&2
-    exit 3
-  fi
+  # both models before either row: each one's hash joins every live folder's settings, so one
+  # trained between the two rows would refuse the first row's resume
+  local c
+  for c in "${correctors[@]}"; do
+    if [ ! -f "$c" ] && ! { state parm-plus-plus-no-reason >/dev/null && state parm-plus-plus >/dev/null; }; then
+      table_step
+      echo "rows-13: stopped before PARM++: no self-correction generator at $c. Without it PARM++ regenerates with another model (README: Verification strategies), not the row issue 13 asks for. Train both (imagecot train self-correct --data runs/paths-v2, and again with --reasons none), then run this script again." >&2
+      exit 3
+    fi
+  done
   live_row parm-plus-plus-no-reason
   live_row parm-plus-plus
 

@@ -17,6 +17,7 @@
 // rerun after a kill continues.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { InputError } from "../util/errors.js";
 import { writeResult } from "../util/provenance.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
@@ -99,7 +100,7 @@ function statsOf(dir: string, judge: Judge | undefined): PairStats | null {
 function givenBalance(dir: string): TagBalance | undefined {
   const b = readBalance(dir);
   if (b && !b.settings)
-    throw new Error(`${dir}/balance.json does not record the balance it was ranked with: rerun its 'imagecot data rank' command (nothing is ranked again) to record it`);
+    throw new InputError(`${dir}/balance.json does not record the balance it was ranked with: rerun its 'imagecot data rank' command (nothing is ranked again) to record it`);
   return b?.settings;
 }
 

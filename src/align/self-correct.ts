@@ -15,7 +15,7 @@
 import type { PromptMeta } from "../geneval/types.js";
 import { UNSPECIFIED_REASON } from "../geneval/observe.js";
 import type { CollectedPath, CollectedPrompt } from "../judges/collect.js";
-import type { Judge } from "../judges/judge.js";
+import { type Judge, says } from "../judges/judge.js";
 import { detectorReason } from "../judges/reasons.js";
 import type { RGBImage } from "../shapes/image.js";
 import { renderScene } from "../shapes/render.js";
@@ -70,9 +70,9 @@ export async function correctionGroups(data: readonly CollectedPrompt[], reasons
     const images = decode(part.map((f) => Int32Array.from(f.path.predictions.at(-1)!)));
     for (const [k, f] of part.entries()) {
       const r = await judge.reflect(f.meta.prompt, images[k]);
-      if (r.pYes >= 0.5) judgeAccepted++;
+      if (says(r.pYes)) judgeAccepted++;
       // what parm-plus.ts passes on a "no"
-      groups.push(group(f, r.pYes >= 0.5 ? UNSPECIFIED_REASON : (r.reason ?? "")));
+      groups.push(group(f, says(r.pYes) ? UNSPECIFIED_REASON : (r.reason ?? "")));
     }
     await yieldToLoop();
   }

@@ -59,11 +59,17 @@ export function positiveListOption(value: string): number[] {
   });
 }
 
+export function positiveIntOption(value: string): number {
+  const n = intOption(value);
+  if (n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
 /** A comma-separated list of positive integers (row counts, process counts). */
 export function positiveIntListOption(value: string): number[] {
-  return value.split(",").map((x) => {
-    const n = intOption(x.trim());
-    if (n < 1) throw new InvalidArgumentError(`expected positive integers separated by commas, got '${value}'`);
-    return n;
-  });
+  try {
+    return value.split(",").map((x) => positiveIntOption(x.trim()));
+  } catch {
+    throw new InvalidArgumentError(`expected positive integers separated by commas, got '${value}'`);
+  }
 }

@@ -87,8 +87,9 @@ export async function trainSelfCorrectCommand(o: TrainSelfCorrectCliOptions, onL
       init: o.init,
       kind: "self-correction",
       recorded,
-      // resuming a run folder with other reasons is refused
-      state: { reasons: o.reasons },
+      // resuming a run folder on other data is refused: other reasons, another judge's (a
+      // retrained one has another id), another collection
+      state: { reasons: o.reasons, reason_judge: recorded.reason_judge ?? null, groups: groups.length },
       // even steps correct, odd steps generate from the prompt alone
       batches: (step) => (step % 2 === 0 ? correctionBatch(groups, vq, correction, step) : renderBatch(opts, vq, step)),
       onLog,

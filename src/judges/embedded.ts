@@ -12,7 +12,7 @@ import { loadWeights } from "../train/checkpoint.js";
 import { fromRoot } from "../util/root.js";
 import { fileHash } from "../util/file-hash.js";
 import { QUESTION_ID } from "./examples.js";
-import type { Judge, JudgeRequest, Reflection, Verdict } from "./judge.js";
+import { type Judge, type JudgeRequest, type Reflection, type Verdict, says } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
 import { type Observation, UNSPECIFIED_REASON, describeMismatch, parsePrompt } from "../geneval/observe.js";
 import { judgeInput, questionItems } from "./train.js";
@@ -60,7 +60,7 @@ export class EmbeddedJudge implements Judge {
         return { pYes: o.yes.sigmoid().item(), obs: { counts, colors, rel } };
       }),
     );
-    if (pYes >= 0.5) return { pYes, reason: null };
+    if (says(pYes)) return { pYes, reason: null };
     let meta;
     try {
       meta = parsePrompt(prompt);

@@ -25,6 +25,9 @@ export interface Verdict {
   pYes: number;
 }
 
+/** A judge's answer is "yes" from this P(yes) on: PARM++ keeps such an image, gives no reason. */
+export const says = (pYes: number): boolean => pYes >= 0.5;
+
 export interface Reflection extends Verdict {
   /** what is wrong, when the answer is no ("expected two circles, found three") */
   reason: string | null;

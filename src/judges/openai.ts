@@ -1,7 +1,7 @@
 // A Judge over any OpenAI-compatible chat-completions server with image input (vLLM,
 // llama.cpp server, Ollama): P("yes") is read from the first answer token's top log-probabilities.
 import { encodePng, type RGBImage } from "../shapes/image.js";
-import { PAPER_PROMPTS, REFLECT_PROMPT, type Judge, type JudgeRequest, type Reflection, type Verdict } from "./judge.js";
+import { PAPER_PROMPTS, REFLECT_PROMPT, says, type Judge, type JudgeRequest, type Reflection, type Verdict } from "./judge.js";
 import { createLimiter, type Limiter } from "./limit.js";
 import { parseRetryAfter, withRetry } from "../util/retry.js";
 
@@ -130,7 +130,7 @@ export class OpenAIJudge implements Judge {
 
   async reflect(prompt: string, image: RGBImage): Promise<Reflection> {
     const pYes = await this.askYesNo(PAPER_PROMPTS.outcome(prompt), image);
-    if (pYes >= 0.5) return { pYes, reason: null };
+    if (says(pYes)) return { pYes, reason: null };
     const body = (await this.complete(REFLECT_PROMPT(prompt), image, { max_tokens: 64 })) as ChatCompletion;
     const text = body?.choices?.[0]?.message?.content;
     if (typeof text !== "string") throw new JudgeError(`server returned no message text: ${excerpt(JSON.stringify(body))}`);

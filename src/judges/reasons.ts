@@ -5,7 +5,7 @@
 import { describeMismatch, observe, UNSPECIFIED_REASON } from "../geneval/observe.js";
 import type { RGBImage } from "../shapes/image.js";
 import type { Detection, PromptMeta } from "../geneval/types.js";
-import type { Judge } from "./judge.js";
+import { type Judge, says } from "./judge.js";
 
 export interface FailingFinal {
   meta: PromptMeta;
@@ -40,7 +40,7 @@ export async function reasonAgreement(judge: Judge, finals: readonly FailingFina
     const r = await judge.reflect(f.meta.prompt, f.image);
     const mine = detectorReason(f.meta, f.detections);
     const same = r.reason === mine;
-    if (r.pYes < 0.5) no++;
+    if (!says(r.pYes)) no++;
     if (same) agree++;
     else if (examples.length < keep) examples.push({ prompt: f.meta.prompt, judge: r.reason, detector: mine });
     const [n, a] = tags.get(f.meta.tag) ?? [0, 0];

@@ -1,5 +1,6 @@
 // Loading shipped weights: each file carries its model's config in its metadata.
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { MaskedGenerator, type GeneratorConfig } from "../generator/model.js";
 import { StepBatcher } from "../generator/sampler.js";
 import type { Pipeline } from "../generator/pipeline.js";
@@ -24,7 +25,7 @@ export function loadGenerator(path: string): MaskedGenerator {
 /**
  * The shipped generator and tokenizer (or the given files), with a clear error when missing,
  * and the self-correction generators when there are: the one trained with reasons and the one
- * trained without (a given path must exist). Which one a regeneration runs on: correctorFor.
+ * trained without (a given path must exist; the shipped ones only with the shipped tokenizer). Which one a regeneration runs on: correctorFor.
  */
 export function loadPipeline(generatorPath = DEFAULT_GENERATOR_WEIGHTS, tokenizerPath = DEFAULT_TOKENIZER, correctorPath?: string, correctorNoReasonPath?: string): Pipeline {
   for (const [what, p] of [["generator", generatorPath], ["tokenizer", tokenizerPath]])
@@ -32,16 +33,19 @@ export function loadPipeline(generatorPath = DEFAULT_GENERATOR_WEIGHTS, tokenize
   for (const p of [correctorPath, correctorNoReasonPath]) if (p !== undefined && !existsSync(p)) throw new Error(`no self-correction generator weights at ${p}`);
   const tokenizer = loadVQ(tokenizerPath);
   const generator = loadTokenModel(generatorPath, tokenizer, tokenizerPath);
-  const sc = correctorPath ?? DEFAULT_CORRECTOR_WEIGHTS;
-  const scNoReason = correctorNoReasonPath ?? DEFAULT_CORRECTOR_NO_REASON_WEIGHTS;
+  // the shipped self-correction generators read the shipped tokenizer's codes: with another
+  // tokenizer only given ones are loaded (a pipeline of tiny test models, say)
+  const shippedTokenizer = resolve(tokenizerPath) === resolve(DEFAULT_TOKENIZER);
+  const sc = correctorPath ?? (shippedTokenizer ? DEFAULT_CORRECTOR_WEIGHTS : undefined);
+  const scNoReason = correctorNoReasonPath ?? (shippedTokenizer ? DEFAULT_CORRECTOR_NO_REASON_WEIGHTS : undefined);
   // one batcher per pipeline: concurrent generations (a suite's prompts, the server's requests) share forward passes
   const batcher = new StepBatcher();
   return {
     generator,
     tokenizer,
     batcher,
-    ...(existsSync(sc) ? { corrector: loadTokenModel(sc, tokenizer, tokenizerPath, trainedReasons(true)) } : {}),
-    ...(existsSync(scNoReason) ? { correctorNoReason: loadTokenModel(scNoReason, tokenizer, tokenizerPath, trainedReasons(false)) } : {}),
+    ...(sc && existsSync(sc) ? { corrector: loadTokenModel(sc, tokenizer, tokenizerPath, trainedReasons(true)) } : {}),
+    ...(scNoReason && existsSync(scNoReason) ? { correctorNoReason: loadTokenModel(scNoReason, tokenizer, tokenizerPath, trainedReasons(false)) } : {}),
   };
 }
 

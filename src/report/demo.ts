@@ -2,6 +2,7 @@
 // (its chosen image, what became of its paths, the judge's reflection and the reason the next
 // round regenerated from) with its cost. Built from the evaluation report's blocks: the page
 // shell, the framed figures and the PARM summaries.
+import { says } from "../judges/judge.js";
 import { MAX_ROUNDS } from "../strategies/parm-plus.js";
 import { htmlPage } from "./html.js";
 import { type FrameVerdict, type ParmPath, figureHtml, parmSummary } from "./samples.js";
@@ -59,7 +60,7 @@ function detectorText(v: FrameVerdict | null): string {
 function reflectionText(r: DemoRound, last: boolean): string {
   if (!r.reflection) return "not asked: the round limit was reached";
   const p = `P(yes) ${acc(r.reflection.pYes)}`;
-  if (r.reflection.pYes >= 0.5) return `${p}: judged correct, kept`;
+  if (says(r.reflection.pYes)) return `${p}: judged correct, kept`;
   return `${p}: "${r.reflection.reason ?? ""}"${last ? "" : ", so regenerate"}`;
 }
 

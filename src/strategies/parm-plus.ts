@@ -9,6 +9,7 @@
 // merely the last: a regeneration can make things worse, and the judge has already scored every
 // round's image, all but the last (which costs one more reflection when no round passed).
 import { type StepSession, closing } from "../generator/step-generator.js";
+import { says } from "../judges/judge.js";
 import { requireJudge } from "./common.js";
 import { runParm } from "./parm.js";
 import type { Strategy, StrategyResult } from "./strategy.js";
@@ -40,7 +41,7 @@ function parmPlus(name: string, withReason: boolean): Strategy {
             await ctx.onEvent?.({ type: "reflection", pYes: reflection.pYes, reason: reflection.reason });
             rounds[rounds.length - 1].reflection = reflection;
             if (reflection.pYes > best.pYes) best = { run, pYes: reflection.pYes, round: round - 1 };
-            if (reflection.pYes >= 0.5 || round > MAX_ROUNDS) break;
+            if (says(reflection.pYes) || round > MAX_ROUNDS) break;
             const reason = withReason ? (reflection.reason ?? "") : "";
             // the previous session stays open until the next one has read its chosen path
             const previous = await session.save(run.chosen);

@@ -83,7 +83,10 @@ export abstract class Module {
   eval(): this {
     return this.train(false);
   }
-  /** Moves every parameter and buffer to a device ("cuda", "cpu"), keeping their handles. */
+  /**
+   * Moves every parameter and buffer to a device ("cuda", "cpu"), keeping their handles. Before
+   * an optimiser is made: gradients and an optimiser's state stay where they were.
+   */
   to(device: string): this {
     for (const t of this.stateDict().values()) tidy(() => void t.setData(t.toDevice(device)));
     return this;

@@ -7,7 +7,7 @@ import { type Precision, precision } from "./precision.js";
 export interface Provenance {
   command: string;
   git_commit: string;
-  git_dirty: boolean;
+  git_dirty: boolean | null;
   date: string;
   machine: { cpu: string; cores: number; memory_gib: number; os: string; node: string; precision: Precision };
 }
@@ -23,12 +23,13 @@ function git(args: string[]): string | null {
 /** The provenance of this process: `command` defaults to the CLI invocation as typed. */
 export function provenance(command = ["imagecot", ...process.argv.slice(2)].join(" ")): Provenance {
   const c = cpus();
+  const sent = process.env.IMAGECOT_GIT_COMMIT;
   return {
     command,
     // a tree copied to another machine (a GPU's) is told its commit by its sender: the copy's
-    // .git, if any, may name an older one
-    git_commit: process.env.IMAGECOT_GIT_COMMIT ?? git(["rev-parse", "HEAD"]) ?? "unknown",
-    git_dirty: (git(["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "",
+    // .git, if any, may name an older one, and whether it is dirty is then not known
+    git_commit: sent || (git(["rev-parse", "HEAD"]) ?? "unknown"),
+    git_dirty: sent ? null : (git(["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "",
     date: new Date().toISOString(),
     machine: {
       cpu: c[0]?.model ?? "unknown",
