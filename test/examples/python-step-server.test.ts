@@ -1,7 +1,7 @@
 // The Python reference step server (examples/python-step-server, standard library only) driven
-// by PARM and PRM with the embedded fine-tuned judge: the paths, NFE and judge calls the traces
-// imply, cuts that the server honours (cut paths cost nothing more), the same results on a second
-// run, and the protocol's refusals.
+// by PARM and PRM with the embedded fine-tuned judge (its potential answer forced to no on some
+// images): the paths, NFE and judge calls the traces imply, cuts that the server honours (cut
+// paths cost nothing more), the same results on a second run, and the protocol's refusals.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -22,7 +22,11 @@ const N = 4;
 const sample = { ...DEFAULT_SAMPLE, steps: T };
 const PROMPT = "a photo of two red circles";
 
-/** The embedded judge, counting the questions it is asked. */
+/**
+ * The embedded judge, counting the questions it is asked. Its potential answer is no for images
+ * of odd pixel sum, so that PARM cuts paths whatever the shipped judge makes of the toy's
+ * drawings (the server's handling of cuts is what is tested), and the same on a second run.
+ */
 class Counting implements Judge {
   readonly name: string;
   questions = 0;
@@ -32,7 +36,8 @@ class Counting implements Judge {
   async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
     this.questions += requests.length;
     for (const r of requests) assert.deepEqual([r.image.width, r.image.height], [64, 64], "the toy draws 64x64 images");
-    return this.inner.judge(requests);
+    const verdicts = await this.inner.judge(requests);
+    return verdicts.map((v, i) => (requests[i].question === "potential" && requests[i].image.data.reduce((a, b) => a + b, 0) % 2 === 1 ? { pYes: 0.1 } : v));
   }
 }
 
