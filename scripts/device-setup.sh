@@ -2,8 +2,8 @@
 # Sourced by the scripts that run on a GPU machine (device-check.sh, and commands of the device
 # tool): makes node and the runtime node_modules available and builds the binding against the
 # CUDA libtorch inside that machine's PyTorch (README: Another libtorch). What the machine lacks
-# comes in .dev/ (git-ignored): node (xz), the runtime node_modules (tar.xz) and Node-API's
-# headers; dist/ is the sender's build. Defines log; exits when the build fails.
+# comes in .dev/ (git-ignored, made by scripts/device-pack.sh): node (xz), the runtime
+# node_modules (tar.xz) and Node-API's headers; dist/ is the sender's build. Defines log; exits when the build fails.
 # Usage: source scripts/device-setup.sh OUT_DIR   (from the repository root)
 out=${1:?usage: source device-setup.sh OUT_DIR}
 mkdir -p "$out"
