@@ -64,8 +64,7 @@ function matmulAgreement(device: string): number {
 
 /** Sequences per second of the generator's forward, on the CPU and on the device, per batch. */
 function generatorRates(o: DeviceBenchOptions): { batch: number; cpu_seqs_per_s: number | null; device_seqs_per_s: number }[] {
-  const model = loadGenerator(o.generator);
-  model.eval();
+  const model = loadGenerator(o.generator); // in eval mode
   const c = model.config;
   const input = (batch: number, device: string) => ({
     text: randint(1, c.textVocab, [batch, c.maxText]).toDevice(device),
@@ -96,7 +95,7 @@ export function runDeviceBench(o: DeviceBenchOptions) {
   return {
     device: o.device,
     torch_version: torchVersion(),
-    cpu_matmul_gflops_1024: Math.round(matmulGflops() * 10) / 10,
+    cpu_matmul_gflops_1024: round(matmulGflops()),
     device_matmul_tflops: {
       float32_4096: round(deviceMatmulTflops(o.device, 4096, "float32", 20)),
       bfloat16_4096: round(deviceMatmulTflops(o.device, 4096, "bfloat16", 20)),

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out=${1:?usage: device-check.sh OUT_DIR}
 source scripts/device-setup.sh "$out"
 node -e 'import("./dist/src/torch/index.js").then(t => console.log("torch", t.torchVersion(), "cuda", t.cudaAvailable()))' 2>&1 | tee -a "$out/log.txt"
-log "engine tests (dist/test/torch)"
+log "engine tests (dist/test/torch, the generator on the device)"
 timeout 240 node --test --test-concurrency=1 dist/test/torch/ dist/test/generator/device.test.js >"$out/tests.txt" 2>&1
 log "tests exit $?: $(grep -E '^# (tests|pass|fail|skipped)' "$out/tests.txt" | tr '\n' ' ')"
 grep -B2 -A15 "^not ok" "$out/tests.txt" | head -60

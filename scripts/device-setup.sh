@@ -18,13 +18,11 @@ LIBTORCH=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))'
 export LIBTORCH
 log "libtorch $LIBTORCH ($(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'))"
 mkdir -p build/Release
-build() { # $1: the C++ standard
-  # the flags binding.gyp gives node-gyp, with torch's paths from the same script
-  g++ -shared -fPIC -std="$1" -O2 -fexceptions -frtti -Wno-unused-parameter -Wno-deprecated-declarations \
-    -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
-    -I.dev/node-include -I"$(node -p "require('node-addon-api').include_dir")" $(node scripts/torch-paths.cjs include | sed 's/[^ ]*/-I&/g') \
-    native/binding.cc -o build/Release/imagecot_torch.node $(node scripts/torch-paths.cjs libs) -ldl
-}
 start=$SECONDS
-build c++17 >"$out/build.txt" 2>&1 || { log "c++17 build failed, trying c++20"; build c++20 >>"$out/build.txt" 2>&1; } || { log "build failed"; tail -40 "$out/build.txt"; exit 1; }
+# the flags binding.gyp gives node-gyp, with torch's paths from the same script
+g++ -shared -fPIC -std=c++17 -O2 -fexceptions -frtti -Wno-unused-parameter -Wno-deprecated-declarations \
+  -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  -I.dev/node-include -I"$(node -p "require('node-addon-api').include_dir")" $(node scripts/torch-paths.cjs include | sed 's/[^ ]*/-I&/g') \
+  native/binding.cc -o build/Release/imagecot_torch.node $(node scripts/torch-paths.cjs libs) -ldl >"$out/build.txt" 2>&1 ||
+  { log "build failed"; tail -40 "$out/build.txt"; exit 1; }
 log "binding built in $((SECONDS - start)) s"

@@ -116,11 +116,14 @@ if (mode === "row") {
   const lack = inputs.filter((f) => !files.has(f));
   if (lack.length > 0) { console.log(`lacks ${lack.join(", ")}`); process.exit(1); }
 } else if (mode === "verdicts") {
-  // verdicts DIR JUDGE FIELD PROMPTS K SEED: how many images have FIELD cached for JUDGE (file names: src/eval/run-suite.ts sampleSeed)
+  // verdicts DIR JUDGE FIELD PROMPTS K SEED: how many images have FIELD cached for JUDGE (the files the replay names)
   const [dir, judge, field, prompts, k, seed] = a;
-  let have = 0;
-  for (let p = 0; p < +prompts; p++) for (let s = 0; s < +k; s++) if (Array.isArray(read(`${dir}/${+seed * 1000003 + p * 1009 + s}.${judge}.json`)?.[field])) have++;
-  console.log(have);
+  const dist = (m) => import(`${process.cwd()}/dist/src/eval/${m}.js`);
+  Promise.all([dist("run-suite"), dist("replay")]).then(([{ sampleSeed }, { verdictsFile }]) => {
+    let have = 0;
+    for (let p = 0; p < +prompts; p++) for (let s = 0; s < +k; s++) if (Array.isArray(read(verdictsFile(dir, sampleSeed(+seed, p, s), judge))?.[field])) have++;
+    console.log(have);
+  });
 } else if (mode === "prompts") {
   // prompts DIR: prompt folders finished (costs.json written last)
   let have = 0;

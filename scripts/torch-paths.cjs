@@ -1,9 +1,9 @@
 // Prints include dirs, libraries or link flags for node-gyp. LIBTORCH=/path selects another
 // libtorch (a CUDA build, say), as tch-rs does; otherwise Debian's libtorch-dev is used.
+const fs = require("node:fs");
 const path = require("node:path");
 const root = process.env.LIBTORCH;
 const what = process.argv[2];
-const fs = require("node:fs");
 // a CUDA build registers its device only when libtorch_cuda is loaded: link it even unreferenced
 const cuda = root && fs.existsSync(path.join(root, "lib", "libtorch_cuda.so")) ? ["-Wl,--no-as-needed", "-ltorch_cuda", "-Wl,--as-needed"] : [];
 const out = {
