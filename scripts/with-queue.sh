@@ -9,6 +9,8 @@
 # that was done elsewhere since (recordings made on another machine, say).
 # Usage: bash scripts/with-queue.sh NAME IMAGECOT_ARGS...   (the command gets --queue and --quiet)
 #   QUEUE_REDIS_PORT=... picks another port than 6390
+#   QUEUE_WORKER_ARGS="..." adds arguments to every worker (e.g. --generators runs/dpo-iter: the
+#   generators a command writes as it goes, which its later jobs sample with)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: with-queue.sh NAME IMAGECOT_ARGS..." >&2; exit 2; }
@@ -27,7 +29,8 @@ worker() {
   local child=""
   trap '[ -z "$child" ] || kill -KILL "$child" 2>/dev/null; exit 0' TERM INT
   while kill -0 "$script" 2>/dev/null; do
-    OPENBLAS_NUM_THREADS=1 node dist/src/cli/main.js worker --queue "redis://127.0.0.1:$port" --concurrency 10 --lock-ms 300000 --quiet >> "$dir/worker-$1.log" 2>&1 &
+    # shellcheck disable=SC2086 # the extra arguments are words
+    OPENBLAS_NUM_THREADS=1 node dist/src/cli/main.js worker --queue "redis://127.0.0.1:$port" --concurrency 10 --lock-ms 300000 --quiet ${QUEUE_WORKER_ARGS:-} >> "$dir/worker-$1.log" 2>&1 &
     child=$!
     wait "$child" || echo "with-queue: worker $1 exited $? at $(date -u +%FT%TZ); starting it again" >> "$dir/worker-$1.log"
     child=""

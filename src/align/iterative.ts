@@ -20,6 +20,7 @@ import { join, resolve } from "node:path";
 import { InputError } from "../util/errors.js";
 import { writeResult } from "../util/provenance.js";
 import type { SampleOptions } from "../generator/sampler.js";
+import type { Pipeline } from "../generator/pipeline.js";
 import type { Judge } from "../judges/judge.js";
 import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js";
 import { trimHeap } from "../torch/index.js";
@@ -27,7 +28,7 @@ import { readTrainLog } from "../train/log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { type TrainDpoOptions, dpoSteps, trainDpo } from "./dpo.js";
 import { type Pair, type PairStats, readPairs } from "./pairs.js";
-import { GUIDED_PAIRS_FILE, type Labeller, PAIRS_FILE, readRankMeta } from "./rank.js";
+import { GUIDED_PAIRS_FILE, type Labeller, PAIRS_FILE, type RankPlanOptions, readRankMeta } from "./rank.js";
 import { type BalanceReport, type TagBalance, readBalance, rankDataBalanced } from "./balance.js";
 
 export interface RankSettings {
@@ -57,6 +58,11 @@ export interface DpoRunOptions {
   judge?: Judge;
   /** the yes/no labeller of ranked rounds (default: the detector) */
   label?: Labeller;
+  /**
+   * Samples a ranked round's prompts elsewhere first (the queue's workers), each stage's extra
+   * prompts included; the round then finds their records on disk. `pipeline` is the sampler's.
+   */
+  rankElsewhere?: (pipeline: Pipeline, plan: RankPlanOptions) => Promise<void>;
   /** stop once this many DPO steps are done, the rounds' steps counted one after another (checkpointed); rerun to go on */
   stopAt?: number;
   command?: string;
@@ -128,16 +134,21 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
         const balancing = balance ? `, then more of the tags short of ${balance.minShare} of ${balance.pairs} pairs` : "";
         o.onStage?.(`round ${r}: ranking ${rank.prompts} prompts${balancing} x ${rank.samplesPerPrompt} samples with ${sampler} into ${data} (finished prompts are kept)`);
         const pipeline = loadPipeline(sampler, o.tokenizer);
+        const plan = {
+          out: data,
+          prompts: rank.prompts,
+          samplesPerPrompt: rank.samplesPerPrompt,
+          seed: rank.seed,
+          sampleSeed: r === 1 && given ? given.sampleSeed : roundSampleSeed(rank.seed, r),
+          sample: rank.sample,
+          pairsPerPrompt: rank.pairsPerPrompt,
+          generator: sampler,
+        };
+        const elsewhere = o.rankElsewhere;
         try {
           await rankDataBalanced(pipeline, {
-            out: data,
-            prompts: rank.prompts,
-            samplesPerPrompt: rank.samplesPerPrompt,
-            seed: rank.seed,
-            sampleSeed: r === 1 && given ? given.sampleSeed : roundSampleSeed(rank.seed, r),
-            sample: rank.sample,
-            pairsPerPrompt: rank.pairsPerPrompt,
-            generator: sampler,
+            ...plan,
+            before: elsewhere ? (extra) => elsewhere(pipeline, { ...plan, extra }) : undefined,
             judge: o.judge,
             tau: rank.tau,
             label: o.label,

@@ -2,9 +2,10 @@
 // the detector, stored with their tokens and PNGs, and the yes/no pairs (src/align/rank.ts).
 import { Command, Option } from "commander";
 import { DEFAULT_TAU } from "../align/pairs.js";
-import { type PromptBlock, RANK_TEMPERATURE, type RankResult, RankSettingsError } from "../align/rank.js";
+import { RANK_TEMPERATURE, type RankPlanOptions, type RankResult, RankSettingsError } from "../align/rank.js";
 import { type BalanceReport, rankDataBalanced } from "../align/balance.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
+import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { cliJudge } from "./judge.js";
 import { cfgOption, intOption, numberOption, seedOption, temperatureOption } from "./options.js";
@@ -36,6 +37,15 @@ export interface DataRankCliOptions extends TagBalanceCliOptions {
   queue?: string;
 }
 
+/** Samples a ranking plan's prompts on the queue's workers (their records land in the plan's folder). */
+export function rankOnQueue(url: string, judge: string | undefined, bar: boolean): (pipeline: Pipeline, plan: RankPlanOptions) => Promise<void> {
+  const jobJudge = judge ? { judge } : null;
+  return async (pipeline, plan) => {
+    const models = jobModels(pipelineIds(plan.generator, pipeline), jobJudge);
+    await onQueue(url, "rank", bar, (c, onProgress) => queueRank(c, { ...plan, judge: jobJudge, models }, onProgress));
+  };
+}
+
 export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult & { balance?: BalanceReport }> {
   if (o.samplesPerPrompt < 2) throw new UserError("--samples-per-prompt must be at least 2 to make a pair");
   if (o.pairsPerPrompt < 1) throw new UserError("--pairs-per-prompt must be at least 1");
@@ -53,22 +63,16 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
     generator: o.generator,
   };
   const showBar = !o.quiet && !o.json;
-  const queue = o.queue;
-  const jobJudge = o.judge ? { judge: o.judge } : null;
-  const models = queue ? jobModels(pipelineIds(o.generator, pipeline), jobJudge) : null;
+  const onRank = o.queue ? rankOnQueue(o.queue, o.judge, showBar) : undefined;
   // after the queue every record is on disk: what is left is the pairs (and scoring records of an earlier run)
-  const bars = progressRuns(showBar && !queue);
+  const bars = progressRuns(showBar && !onRank);
   try {
     return await rankDataBalanced(pipeline, {
       ...plan,
       judge,
       tau: o.tau,
       balance,
-      before: queue
-        ? async (extra: PromptBlock[]) => {
-            await onQueue(queue, "rank", showBar, (c, onProgress) => queueRank(c, { ...plan, extra, judge: jobJudge, models: models! }, onProgress));
-          }
-        : undefined,
+      before: onRank ? (extra) => onRank(pipeline, { ...plan, extra }) : undefined,
       onProgress: (done, total) => bars.onProgress("rank", done, total),
       onStage: (m) => {
         if (showBar) process.stderr.write(m + "\n");

@@ -13,6 +13,8 @@ import { cliJudge } from "./judge.js";
 import { intOption, numberOption, seedOption, temperatureOption } from "./options.js";
 import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
+import { rankOnQueue } from "./data-rank.js";
+import { queueOption } from "./queue.js";
 import { type TagBalanceCliOptions, addTagBalanceOptions, tagBalanceOf } from "./tag-balance.js";
 
 export interface TrainDpoCliOptions extends TagBalanceCliOptions {
@@ -37,6 +39,7 @@ export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   pairsPerPrompt: number;
   temperature: number;
   stopAt?: number;
+  queue?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -49,7 +52,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   const balance = tagBalanceOf(o);
   if (balance && o.data) throw new UserError("--pairs: with --data, later rounds are balanced as its balance.json records (as --data was ranked); leave --pairs out");
   const judge = o.rewardGuided ? cliJudge({ judge: o.judge! }) : undefined;
-  const bars = progressRuns(!o.quiet && !o.json);
+  const bars = progressRuns(!o.quiet && !o.json && !o.queue);
   try {
     return await runDpo({
       runDir: o.runDir,
@@ -81,6 +84,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         logEvery: DPO_DEFAULTS.logEvery,
       },
       judge,
+      rankElsewhere: o.queue ? rankOnQueue(o.queue, o.judge, !o.quiet && !o.json) : undefined,
       stopAt: o.stopAt,
       command: ["imagecot", ...process.argv.slice(2)].join(" "),
       onLog,
@@ -127,6 +131,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--pairs-per-prompt <n>", "ranked rounds: pairs per prompt at most").default(2).argParser(intOption))
     .addOption(new Option("--temperature <x>", "ranked rounds: token draw temperature").default(RANK_TEMPERATURE).argParser(temperatureOption));
   addTagBalanceOptions(cmd, "ranked rounds without --data: ")
+    .addOption(queueOption("ranked rounds: sample the prompts"))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop once this many DPO steps are done (rounds counted one after another); rerun to go on").argParser(intOption))
     .option("--quiet", "no progress bar, no stage lines (the JSON log lines stay)")
     .option("--json", "when done, print the rounds' summaries as one JSON object on stdout (no progress bar)")
@@ -143,6 +148,8 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
         "  imagecot data rank --prompts 2000 --out runs/rank-1 && imagecot train dpo --data runs/rank-1 --lr 5e-5",
         "  imagecot train dpo --rounds 3 --prompts 2000 --pairs 10000 --min-tag-share 0.1 --run-dir runs/dpo-iter   # every round tag-balanced",
         "  imagecot train dpo --data runs/rank-1 --rounds 2 --run-dir runs/dpo-iter --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json",
+        "  imagecot worker --queue redis://127.0.0.1:6379 --generators runs/dpo-iter &   # a worker that can sample with every round's weights",
+        "  imagecot train dpo --data runs/rank-1 --rounds 2 --run-dir runs/dpo-iter --queue redis://127.0.0.1:6379",
         "  imagecot train dpo --data runs/rank-1 --reward-guided --judge fine-tuned --run-dir runs/dpo-rg --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json",
       ].join("\n"),
     )

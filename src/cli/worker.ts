@@ -5,9 +5,9 @@
 import { hostname } from "node:os";
 import { Command, Option } from "commander";
 import { pipelineIds } from "../eval/fingerprint.js";
-import { DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
+import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { reachRedis } from "../queue/connection.js";
-import { startWorker, workerContext } from "../queue/worker.js";
+import { generatorShelf, startWorker, workerContext } from "../queue/worker.js";
 import { intOption } from "./options.js";
 import { cliPipeline } from "./pipeline.js";
 import { disposePipeline } from "../models/load.js";
@@ -20,6 +20,7 @@ interface WorkerCliOptions {
   lockMs: number;
   generator?: string;
   tokenizer?: string;
+  generators?: string[];
   json?: boolean;
   quiet?: boolean;
 }
@@ -38,7 +39,8 @@ export async function workerCommand(o: WorkerCliOptions): Promise<WorkerSummary>
   const connection = await cliConnect(() => reachRedis(o.queue));
   const name = `${hostname()}-${process.pid}`;
   const say = (line: string) => void (!o.quiet && !o.json && process.stderr.write(`imagecot worker ${name}: ${line}\n`));
-  const worker = startWorker(connection, workerContext(pipeline, pipelineIds(o.generator ?? DEFAULT_GENERATOR_WEIGHTS, pipeline)), { name, concurrency: o.concurrency, lockMs: o.lockMs });
+  const generators = o.generators ? generatorShelf(pipeline, o.tokenizer ?? DEFAULT_TOKENIZER, o.generators) : undefined;
+  const worker = startWorker(connection, workerContext(pipeline, pipelineIds(o.generator ?? DEFAULT_GENERATOR_WEIGHTS, pipeline)), { name, concurrency: o.concurrency, lockMs: o.lockMs, generators });
   const summary: WorkerSummary = { name, completed: 0, failed: 0 };
   worker.on("completed", () => summary.completed++);
   // a failed job is the enqueuing command's error too; here it says which worker refused it
@@ -58,6 +60,7 @@ export async function workerCommand(o: WorkerCliOptions): Promise<WorkerSummary>
   if (o.json) process.stdout.write(JSON.stringify({ name, queue: o.queue, concurrency: o.concurrency }) + "\n");
   say(`waiting for jobs on ${o.queue} (concurrency ${o.concurrency}; Ctrl-C stops)`);
   await stopped;
+  generators?.disposeAll();
   disposePipeline(pipeline);
   say(`stopped after ${summary.completed} job(s), ${summary.failed} failed`);
   return summary;
@@ -71,6 +74,7 @@ export function registerWorker(program: Command): void {
     .addOption(new Option("--concurrency <k>", "jobs at once; their paths share forward passes").default(16).argParser(intOption))
     .option("--generator <file>", "generator weights (default: the shipped model); jobs made with others are refused")
     .option("--tokenizer <file>", "tokenizer weights (default: the shipped model)")
+    .option("--generators <dir...>", "folders of other generator weights (searched with their subfolders), loaded by content for the jobs made with them: iterative DPO's rounds, an aligned generator's rows")
     .addOption(new Option("--lock-ms <ms>", "how long a job's lock outlives this worker if it dies: then another worker makes the job").default(30_000).argParser(intOption))
     .option("--json", "print {name, queue, concurrency} when ready and {name, completed, failed} when stopped")
     .option("--quiet", "print only failed jobs")

@@ -91,3 +91,11 @@ export function loadTokenModel(path: string, tokenizer: VQAutoencoder, tokenizer
   }
   return generator;
 }
+
+/**
+ * The pipeline with another generator (a DPO round's, say) in place of its own, sharing its
+ * tokenizer and self-correction generators, with a batcher of its own; dispose only its generator.
+ */
+export function withGenerator(p: Pipeline, generatorPath: string, tokenizerPath: string): Pipeline {
+  return { ...p, generator: loadTokenModel(generatorPath, p.tokenizer, tokenizerPath), batcher: new StepBatcher() };
+}

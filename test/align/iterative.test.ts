@@ -147,6 +147,34 @@ test("balanced rounds: a kill in round 2's balancing, rerun, ends with the unint
   assert.ok(sameWeights(join(dir, "final.safetensors"), join(whole, "final.safetensors")));
 });
 
+test("ranked elsewhere (train dpo --queue): each round's prompts and stages are sampled by the hook with the round's sampler; the same data and weights", async () => {
+  const whole = join(root, "balanced");
+  const dir = join(root, "balanced-elsewhere");
+  const calls: { generator: string; extra: number; sampleSeed: number | undefined }[] = [];
+  const rounds = (await runDpo(
+    options(dir, {
+      balance: BALANCE,
+      // as a worker does: a pipeline of the plan's generator samples the plan's prompts into its folder
+      rankElsewhere: async (_p, plan) => {
+        calls.push({ generator: plan.generator, extra: plan.extra?.length ?? 0, sampleSeed: plan.sampleSeed });
+        const p = loadPipeline(plan.generator, tiny.tokenizer);
+        await rankData(p, { ...plan, label: parityLabel });
+        disposePipeline(p);
+      },
+    }),
+  ))!;
+  const r1 = join(dir, "run", "round-1", "generator.safetensors");
+  assert.deepEqual([...new Set(calls.map((c) => c.generator))], [tiny.generator, r1], "round 2 sampled with round 1's weights");
+  assert.deepEqual([...new Set(calls.map((c) => c.sampleSeed))], [roundSampleSeed(5, 1), roundSampleSeed(5, 2)]);
+  assert.ok(calls.some((c) => c.extra > 0), "the balancing stages went elsewhere too");
+  for (const r of [1, 2]) {
+    const d = (base: string) => join(base, "run", `round-${r}`, "data", "pairs.jsonl");
+    assert.equal(readFileSync(d(dir), "utf8"), readFileSync(d(whole), "utf8"), `round ${r}: the pairs of a local run`);
+  }
+  assert.deepEqual(rounds[1].balance, readBalance(join(whole, "run", "round-2", "data")));
+  assert.ok(sameWeights(join(dir, "final.safetensors"), join(whole, "final.safetensors")));
+});
+
 test("given balanced data: later rounds balance as its balance.json records; one without the settings is refused", async () => {
   const data = join(root, "given-balanced");
   const p = loadPipeline(tiny.generator, tiny.tokenizer);

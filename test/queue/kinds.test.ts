@@ -1,7 +1,8 @@
 // Every kind of job against its local run, in one process: a worker on a Redis of the test's own
 // and the enqueuing functions, on the tiny models. Eval images (with a choosing strategy, so the
 // rejected paths travel too), replay recordings, data paths and data rank give the files a local
-// run gives; reruns make only what is missing; a worker with other models refuses, in one line.
+// run gives; reruns make only what is missing; a job made with another generator is made by the
+// worker's shelf of other generators; a worker with other models refuses, in one line.
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,6 +15,7 @@ import type { SuiteSettings } from "../../src/eval/fingerprint.js";
 import { replayStrategy } from "../../src/eval/replay.js";
 import { evaluateSuite, type SuiteRunOptions } from "../../src/eval/run-suite.js";
 import { StepBatcher } from "../../src/generator/sampler.js";
+import type { Pipeline } from "../../src/generator/pipeline.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
 import { collectPaths } from "../../src/judges/collect.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
@@ -25,6 +27,9 @@ import { queuePaths } from "../../src/queue/paths.js";
 import { queueRank } from "../../src/queue/rank.js";
 import { queueRecordings } from "../../src/queue/record.js";
 import { startWorker } from "../../src/queue/worker.js";
+import { GeneratorShelf } from "../../src/queue/generators.js";
+import { MaskedGenerator } from "../../src/generator/model.js";
+import { manualSeed } from "../../src/torch/index.js";
 import { type Strategy, strategyByName } from "../../src/strategies/index.js";
 import { tokenizerId } from "../../src/tokenizer/id.js";
 import { channel } from "../align/tiny.js";
@@ -44,6 +49,11 @@ const pipeline = { generator, tokenizer, batcher: new StepBatcher() };
 const judge = new PixelJudge();
 const ids = { generator: "tiny-generator", tokenizer: tokenizerId(tokenizer), corrector: null };
 const models: ModelIds = { ...ids, judges: {} };
+// another generator (other weights), which the worker loads only when a job asks for it
+manualSeed(1);
+const second = { ...pipeline, generator: new MaskedGenerator(generator.config).eval(), batcher: new StepBatcher() };
+const loads: string[] = [];
+const shelf = new GeneratorShelf<Pipeline>((hash) => (loads.push(hash), hash === "second-generator" ? second : null), () => {});
 const sample = { steps: 4, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 };
 const suite: PromptMeta[] = [
   { tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" },
@@ -62,7 +72,7 @@ before(async () => {
   redis = await startRedis();
   c = await connectQueue(redis.url);
   // four jobs at once, sharing the pipeline's batcher
-  worker = startWorker(c.connection, { pipeline, ids, judge: () => judge }, { name: "test", concurrency: 4, lockMs: 30_000 });
+  worker = startWorker(c.connection, { pipeline, ids, judge: () => judge }, { name: "test", concurrency: 4, lockMs: 30_000, generators: shelf });
   await worker.waitUntilReady();
 });
 
@@ -72,6 +82,7 @@ after(async () => {
   await redis.stop();
   rmSync(root, { recursive: true, force: true });
   generator.dispose();
+  second.generator.dispose();
   tokenizer.dispose();
 });
 
@@ -135,6 +146,19 @@ test("data rank: the records, PNGs and pairs of a local run, judge scores includ
   assert.deepEqual(hashes(queued), hashes(join(root, "rank-local")));
 });
 
+test("data rank with another generator: the worker's shelf makes it, as a local run with that generator does", async () => {
+  const o = (out: string): RankOptions => ({ out, prompts: 3, samplesPerPrompt: 3, seed: 4, sample: { ...sample, temperature: 1.5 }, pairsPerPrompt: 2, generator: "second-generator" });
+  const ref = await rankData(second, o(join(root, "rank-second-local")));
+  await rankData(pipeline, { ...o(join(root, "rank-own-local")), generator: "tiny-generator" });
+  const pngs = (dir: string) => Object.entries(hashes(dir)).filter(([f]) => f.endsWith(".png"));
+  assert.notDeepEqual(pngs(join(root, "rank-own-local")), pngs(join(root, "rank-second-local")), "the two generators draw other images (else this test shows nothing)");
+  const queued = join(root, "rank-second-queued");
+  assert.equal((await queueRank(c, { ...o(queued), judge: null, models: { ...models, generator: "second-generator" } })).jobs, 3);
+  assert.deepEqual(await rankData({ ...pipeline, generator: null as never }, o(queued)), ref);
+  assert.deepEqual(hashes(queued), hashes(join(root, "rank-second-local")));
+  assert.deepEqual(loads, ["second-generator"], "loaded once, for the first job that asked");
+});
+
 test("a worker with other models refuses the job in one line, and it is not retried", async () => {
   const other = { ...models, generator: "another-generator" };
   const out = join(root, "refused");
@@ -144,7 +168,7 @@ test("a worker with other models refuses the job in one line, and it is not retr
     (x: unknown) => x,
   );
   assert.ok(e instanceof JobFailedError);
-  assert.match(e.message, /^job eval-image-p00000-s0000-\w+ failed on worker test: this worker's models are not the job's \(generator tiny-generator, the job's another-generator\)/);
+  assert.match(e.message, /^job eval-image-p00000-s0000-\w+ failed on worker test: this worker's models are not the job's \(generator tiny-generator, the job's another-generator\): start it with the same weights, or put that generator in one of its --generators folders/);
   assert.ok(!e.message.includes("\n"));
   const [job] = await c.queue.getFailed();
   assert.equal(job.attemptsStarted, 1, "refused once, not tried again");
