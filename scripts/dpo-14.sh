@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Issue 14's runs and rows, resumable across sessions, in one command. Each step is skipped when
+# its output is there; each underlying command resumes by itself after a kill. In order:
+#  1. rank-1: round 1's ranking data, tag-balanced, judge-scored (for reward-guided DPO), over a
+#     queue of its own (scripts/with-queue.sh): runs/rank-1;
+#  2. dpo-val: lr x epochs (beta 0.1) chosen on held-out training prompts -> results/dpo-val.json;
+#     every later training takes its best candidate;
+#  3. dpo: one round on rank-1 in runs/dpo-iter -> models/generator-dpo.safetensors
+#     (results/train-dpo.json). It is also round 1 of:
+#  4. dpo-iter: round 2 sampled with round 1's weights over the queue (its workers find them with
+#     --generators runs/dpo-iter) -> models/generator-dpo-iter.safetensors (results/train-dpo-iter.json);
+#  5. dpo-rg: reward-guided, 2 rounds: the fine-tuned judge chooses and weights the pairs
+#     (src/align/pairs.ts) -> models/generator-dpo-rg.safetensors (results/train-dpo-rg.json);
+#  6. rows at 4 images per prompt, seed 0, on the whole test suite, over a queue whose workers find
+#     the aligned generators in models/: none with each generator, then PARM (fine-tuned judge,
+#     N 20) with the iterative and the reward-guided one -> results/{dpo,dpo-iter,dpo-rg}-k4.json,
+#     results/parm-dpo-iter-k4.json, results/parm-dpo-rg-k4.json;
+#  7. memory: bench dpo-memory over 3 rounds -> results/dpo-memory.json;
+#  8. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
+# PARM++ on the best aligned generator waits for the self-correction generators (issue 13).
+# Usage: bash scripts/dpo-14.sh          make what is missing, in order
+#        bash scripts/dpo-14.sh status   each step: done or not (starts nothing)
+#   DPO_STOP_AFTER=STEP stops after that step (a session's budget)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suite=suites/geneval-shapes.jsonl
+rank=runs/rank-1
+logs=runs/dpo-14
+cli=(node dist/src/cli/main.js)
+# round 1 (and every later round, as rank-1's balance.json records): at least 10,000 pairs, each
+# tag at least a tenth; 4 pairs a prompt at most, so that half as many prompts are sampled as at 2
+rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10000 --min-tag-share 0.1 --seed 1 --judge fine-tuned)
+# shellcheck disable=SC2054 # the commas are the flags' lists
+val_args=(--lr 2e-5,5e-5,1e-4 --epochs 1,2 --beta 0.1 --prompts 400 --images 2)
+rows=(
+  "row-dpo|results/dpo-k4.json|none|models/generator-dpo.safetensors"
+  "row-dpo-iter|results/dpo-iter-k4.json|none|models/generator-dpo-iter.safetensors"
+  "row-dpo-rg|results/dpo-rg-k4.json|none|models/generator-dpo-rg.safetensors"
+  "row-parm-dpo-iter|results/parm-dpo-iter-k4.json|parm|models/generator-dpo-iter.safetensors"
+  "row-parm-dpo-rg|results/parm-dpo-rg-k4.json|parm|models/generator-dpo-rg.safetensors"
+)
+field() { echo "$1" | cut -d'|' -f"$2"; }
+
+# the best candidate of results/dpo-val.json as train dpo's flags
+best_args() {
+  node -e 'const b = require("./results/dpo-val.json").dpo_val.best; console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta}`)'
+}
+
+done_file() { # STEP: the file whose presence means the step is done
+  case "$1" in
+    rank-1) echo "$rank/balance.json" ;;
+    dpo-val) echo results/dpo-val.json ;;
+    dpo) echo models/generator-dpo.safetensors ;;
+    dpo-iter) echo models/generator-dpo-iter.safetensors ;;
+    dpo-rg) echo models/generator-dpo-rg.safetensors ;;
+    memory) echo results/dpo-memory.json ;;
+    table) echo results/rows-14.json ;;
+    *) local r
+       for r in "${rows[@]}"; do if [ "$(field "$r" 1)" = "$1" ]; then field "$r" 2; fi; done ;;
+  esac
+}
+steps=(rank-1 dpo-val dpo dpo-iter dpo-rg)
+for r in "${rows[@]}"; do steps+=("$(field "$r" 1)"); done
+steps+=(memory table)
+
+status() {
+  local s f
+  for s in "${steps[@]}"; do
+    f=$(done_file "$s")
+    if [ -f "$f" ]; then printf '%-18s done (%s)\n' "$s" "$f"; else printf '%-18s not yet (%s)\n' "$s" "$f"; fi
+  done
+}
+
+# step NAME CMD...: runs CMD unless done, logging to runs/dpo-14/NAME.log
+step() {
+  local name=$1
+  shift
+  if [ -f "$(done_file "$name")" ]; then echo "dpo-14: $name: done, skipped"; return 0; fi
+  mkdir -p "$logs"
+  echo "dpo-14: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
+  "$@" > "$logs/$name.log" 2>&1 || { echo "dpo-14: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
+  echo "dpo-14: $name: done $(date -u +%FT%TZ)"
+  if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then echo "dpo-14: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
+}
+
+run() {
+  [ -f dist/src/cli/main.js ] || { echo "dpo-14: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
+  step rank-1 bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}"
+  step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
+  local best
+  read -r -a best <<<"$(best_args)"
+  echo "dpo-14: training with ${best[*]} (the best held-out candidate of results/dpo-val.json)"
+  step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${best[@]}" --quiet \
+    --out models/generator-dpo.safetensors --results results/train-dpo.json
+  QUEUE_WORKER_ARGS="--generators runs/dpo-iter" step dpo-iter bash scripts/with-queue.sh dpo-iter train dpo --data "$rank" --rounds 2 \
+    --run-dir runs/dpo-iter "${best[@]}" --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json
+  QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg bash scripts/with-queue.sh dpo-rg train dpo --data "$rank" --rounds 2 \
+    --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${best[@]}" --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json
+  local r name
+  for r in "${rows[@]}"; do
+    name=$(field "$r" 1)
+    local judge=()
+    [ "$(field "$r" 3)" = none ] || judge=(--judge fine-tuned)
+    QUEUE_WORKER_ARGS="--generators models" step "$name" bash scripts/with-queue.sh "$name" eval --suite "$suite" --strategy "$(field "$r" 3)" \
+      ${judge[@]+"${judge[@]}"} --generator "$(field "$r" 4)" --n 20 --images-per-prompt 4 --seed 0 --gen-dir "runs/rows/${name#row-}" --json --out "$(field "$r" 2)"
+  done
+  step memory "${cli[@]}" bench dpo-memory --rounds 3 --prompts 100 --json --out results/dpo-memory.json
+  local ins=()
+  for r in "${rows[@]}"; do ins+=("$(field "$r" 2)"); done
+  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json > results/rows-14.json.tmp
+  mv results/rows-14.json.tmp results/rows-14.json
+  cat results/rows-14.md
+}
+
+case "${1:-}" in
+  "") run ;;
+  status) status ;;
+  *) echo "usage: dpo-14.sh [status]" >&2; exit 2 ;;
+esac
