@@ -5,9 +5,9 @@
 # image), so a rerun after a stop goes on where it stopped. In order:
 #  1. replayed rows (eval --replay runs/record: the first 20 paths of each recording; a judge's
 #     verdicts on all 32 paths are cached in runs/record/SEED.JUDGE.json, asked once):
-#       ORM zero-shot, ORM fine-tuned, PARM fine-tuned, and results/replay-none-k4.json (path 0,
-#       the replayed rows' baseline) where record-test.sh has not written it. PARM fine-tuned goes
-#       before ORM fine-tuned, which then reads the outcome verdicts PARM cached. PARM's verdicts
+#       results/replay-none-k4.json (path 0, the replayed rows' baseline) where record-test.sh
+#       has not written it, ORM zero-shot and ORM fine-tuned, then (after step 2, whose figures
+#       thus come early) PARM fine-tuned, which reads the outcome verdicts ORM cached. PARM's verdicts
 #       are the long part: asked as the rule reads them (clarity up to each path's first clear
 #       step, potential there), 4-7 s of CPU an image (2 images, 2-core EPYC, beside the
 #       recording; every step of every path took 10-15 s, about 5 CPU-hours per judge); ORM's
@@ -396,29 +396,15 @@ run() {
   if needed replay-none; then
     run_step replay-none - "${cli[@]}" eval --suite "$suite" --strategy none --n 32 --images-per-prompt "$k" --seed "$seed" --replay "$record" --json --quiet --out "$replay_base"
   fi
-  local zs=(orm-zero-shot) ft=(parm-fine-tuned orm-fine-tuned frontier) rc=0
-  if [ "$parm_zs" != 0 ]; then
-    zs+=(parm-zero-shot)
-    local half=$(($(nproc) / 2))
-    ((half > 0)) || half=1
-    # shellcheck disable=SC2030,SC2031 # each lane's own thread count
-    (export OPENBLAS_NUM_THREADS=$half; lane "${zs[@]}") &
-    lanes+=($!)
-    # shellcheck disable=SC2030,SC2031
-    (export OPENBLAS_NUM_THREADS=$half; lane "${ft[@]}") &
-    lanes+=($!)
-    watch archive_verdicts "${lanes[@]}" || rc=$?
-    lanes=()
-  else
-    (lane "${zs[@]}" "${ft[@]}") &
-    lanes+=($!)
-    watch archive_verdicts "${lanes[@]}" || rc=$?
-    lanes=()
-  fi
+  # 1a. the ORM rows (outcome verdicts only: about half an hour each), then 2. the gate from their
+  # cached outcomes, so that the gate's figures come before PARM's long verdicts
+  local rc=0
+  (lane orm-zero-shot orm-fine-tuned) &
+  lanes+=($!)
+  watch archive_verdicts "${lanes[@]}" || rc=$?
+  lanes=()
   archive_verdicts
-  [ "$rc" -eq 0 ] || { echo "rows-13: a replayed row or the frontier failed (above; logs in $logs)" >&2; exit 1; }
-
-  # 2. the gate: the judges' ranking of each prompt's sample 0's paths, from their cached outcomes
+  [ "$rc" -eq 0 ] || { echo "rows-13: an ORM row failed (above; logs in $logs)" >&2; exit 1; }
   if needed oracle; then
     local j
     for j in zero-shot fine-tuned; do
@@ -428,6 +414,27 @@ run() {
     done
     run_step oracle - "${cli[@]}" bench oracle --record "$record" --judges zero-shot,fine-tuned --json --out "$oracle_out"
   fi
+  check gates "$oracle_out" || true
+
+  # 1b. PARM (reading the outcomes the ORM rows cached) and the frontier
+  local ft=(parm-fine-tuned frontier)
+  if [ "$parm_zs" != 0 ]; then
+    local half=$(($(nproc) / 2))
+    ((half > 0)) || half=1
+    # shellcheck disable=SC2030,SC2031 # each lane's own thread count
+    (export OPENBLAS_NUM_THREADS=$half; lane parm-zero-shot) &
+    lanes+=($!)
+    # shellcheck disable=SC2030,SC2031
+    (export OPENBLAS_NUM_THREADS=$half; lane "${ft[@]}") &
+    lanes+=($!)
+  else
+    (lane "${ft[@]}") &
+    lanes+=($!)
+  fi
+  watch archive_verdicts "${lanes[@]}" || rc=$?
+  lanes=()
+  archive_verdicts
+  [ "$rc" -eq 0 ] || { echo "rows-13: a replayed PARM row or the frontier failed (above; logs in $logs)" >&2; exit 1; }
   check gates "$oracle_out" "$frontier_out" || true
 
   # 4. live rows: PRM needs no self-correction generator, PARM++ does
