@@ -26,6 +26,7 @@ import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js"
 import { trimHeap } from "../torch/index.js";
 import { readTrainLog } from "../train/log.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { fileHash } from "../util/file-hash.js";
 import { type TrainDpoOptions, dpoSteps, trainDpo } from "./dpo.js";
 import { type Pair, type PairStats, readPairs } from "./pairs.js";
 import { GUIDED_PAIRS_FILE, type Labeller, PAIRS_FILE, type RankPlanOptions, readRankMeta } from "./rank.js";
@@ -75,11 +76,14 @@ export interface RoundSummary {
   round: number;
   data: string;
   generator: string; // the weights that sampled the data, the policy's start and the reference
+  /** content hashes of `generator` and `weights`: what joins a round with evaluations made under other paths */
+  generator_hash: string | null;
   pairs: PairStats | null;
   /** the data folder's balance.json: pairs and share per tag; null when it was not balanced */
   balance: BalanceReport | null;
   training: { steps: number; wall_seconds: number; final: Record<string, number> | null };
   weights: string;
+  weights_hash: string | null;
 }
 
 const roundDir = (o: DpoRunOptions, r: number) => join(o.runDir, `round-${r}`);
@@ -194,10 +198,12 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
       round: r,
       data,
       generator: start,
+      generator_hash: fileHash(start),
       pairs: statsOf(data, o.judge),
       balance: readBalance(data),
       training: { steps: log[log.length - 1]?.step ?? 0, wall_seconds: Math.round(wall), final: log[log.length - 1] ?? null },
       weights,
+      weights_hash: fileHash(weights),
     });
   }
   writeFileAtomic(o.out, readFileSync(roundWeights(o, o.rounds)));

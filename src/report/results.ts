@@ -20,6 +20,8 @@ export interface ResultsRow {
   imagesDir: string | null;
   /** the generator weights evaluated, as an absolute path (null in files that do not say) */
   generator: string | null;
+  /** their content hash (null in files that do not say) */
+  generatorHash: string | null;
   imagesPerPrompt: number | null;
   /** the run took every k-th prompt of the suite */
   every: number;
@@ -38,7 +40,7 @@ export const resolvedPath = (p: unknown, root: string): string | null => (typeof
 
 /** A results file's row, or null when the file is not a strategy evaluation. */
 export function parseResultsFile(file: string, json: unknown, root: string): ResultsRow | null {
-  type Settings = { strategy?: unknown; judge?: unknown; n?: unknown; generator?: unknown; images_per_prompt?: unknown; every?: unknown };
+  type Settings = { strategy?: unknown; judge?: unknown; n?: unknown; generator?: unknown; generator_hash?: unknown; images_per_prompt?: unknown; every?: unknown };
   const o = json as { overall?: unknown; by_tag?: unknown; settings?: Settings; nfe_per_image?: unknown; judge_calls_per_image?: unknown; images_dir?: unknown };
   if (typeof o !== "object" || o === null || typeof o.settings?.strategy !== "string" || typeof o.by_tag !== "object" || o.by_tag === null) return null;
   const overall = num(o.overall);
@@ -61,6 +63,7 @@ export function parseResultsFile(file: string, json: unknown, root: string): Res
     judgeCallsPerImage: num(o.judge_calls_per_image),
     imagesDir: dir !== null && existsSync(dir) ? dir : null,
     generator: resolvedPath(o.settings.generator, root),
+    generatorHash: typeof o.settings.generator_hash === "string" ? o.settings.generator_hash : null,
     imagesPerPrompt: num(o.settings.images_per_prompt),
     every: num(o.settings.every) ?? 1,
   };

@@ -11,6 +11,7 @@ import { type TagBalance, rankDataBalanced, readBalance } from "../../src/align/
 import { readPairs } from "../../src/align/pairs.js";
 import { rankData, rankedCount, readRankMeta, recordFile } from "../../src/align/rank.js";
 import { writeFileAtomic } from "../../src/util/atomic.js";
+import { fileHash } from "../../src/util/file-hash.js";
 import { trainDpoCommand } from "../../src/cli/train-dpo.js";
 import { disposePipeline, loadPipeline } from "../../src/models/load.js";
 import { dispose, loadSafetensors } from "../../src/torch/index.js";
@@ -64,6 +65,7 @@ test("two rounds: round 2 samples with round 1's model, trains from it against i
   const r1 = join(dir, "run", "round-1", "generator.safetensors");
   const r2 = join(dir, "run", "round-2", "generator.safetensors");
   assert.equal(rounds[1].generator, r1);
+  assert.deepEqual([rounds[1].generator_hash, rounds[1].weights_hash], [fileHash(r1), fileHash(r2)], "the weights by content, for the report's join");
   assert.equal(meta(r2).reference, resolve(r1), "round 2's reference is round 1's model");
   assert.equal(meta(r1).reference, resolve(tiny.generator), "round 1's reference is the starting model");
   const m2 = readRankMeta(join(dir, "run", "round-2", "data"))!;

@@ -1,5 +1,5 @@
 // The chart of GenEval score against DPO training pairs: DPO results files joined with the
-// evaluations of their weights, by resolved path, one line per DPO run and evaluation setting.
+// evaluations of their weights, by resolved path or content hash, one line per DPO run and evaluation setting.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,9 +83,21 @@ describe("GenEval score against DPO training pairs", () => {
   });
 
   it("stops counting pairs at a round that does not say how many", () => {
-    const run: DpoRun = { label: "x", method: "iterative dpo", start: "/w/0", out: null, rounds: [{ round: 1, weights: "/w/1", pairs: null }, { round: 2, weights: "/w/2", pairs: 50 }] };
+    const run: DpoRun = { label: "x", method: "iterative dpo", start: "/w/0", startHash: null, out: null, rounds: [{ round: 1, weights: "/w/1", hash: null, pairs: null }, { round: 2, weights: "/w/2", hash: null, pairs: 50 }] };
     const row = (generator: string, overall: number) => ({ ...readResultsDir(results)[0], label: generator, generator, overall });
     assert.deepEqual(dpoPairsLines([run], [row("/w/0", 0.1), row("/w/1", 0.2), row("/w/2", 0.3)]), [], "nothing past the starting weights has a known x");
+  });
+
+  it("joins by content hash where both files record it: a round evaluated under another path (a shipped copy)", () => {
+    const run: DpoRun = { label: "x", method: "iterative dpo", start: "/w/0", startHash: "h0", out: "/m/final", rounds: [{ round: 1, weights: "/runs/r1", hash: "h1", pairs: 10 }, { round: 2, weights: "/runs/r2", hash: "h2", pairs: 20 }] };
+    const row = (generator: string, generatorHash: string | null, overall: number) => ({ ...readResultsDir(results)[0], label: generator, generator, generatorHash, overall });
+    const rows = [row("/m/start-copy", "h0", 0.1), row("/m/round-1-copy", "h1", 0.2), row("/m/unrelated", null, 0.9), row("/m/final", null, 0.3)];
+    assert.deepEqual(
+      dpoPairsLines([run], rows)[0].points.map((p) => [p.round, p.pairs, p.overall]),
+      [[0, 0, 0.1], [1, 10, 0.2], [2, 30, 0.3]],
+    );
+    const noHash = [row("/m/round-1-copy", null, 0.2)];
+    assert.deepEqual(dpoPairsLines([run], noHash), [], "a file without the hash joins by path only");
   });
 
   it("draws the chart in the report, as SVG and PNG, only when there are DPO runs", () => {
