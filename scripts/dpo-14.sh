@@ -3,8 +3,9 @@
 # its output is there; each underlying command resumes by itself after a kill. In order:
 #  1. rank-1: round 1's ranking data, tag-balanced, judge-scored (for reward-guided DPO), over a
 #     queue of its own (scripts/with-queue.sh): runs/rank-1;
-#  2. dpo-val: lr x epochs (beta 0.1) chosen on held-out training prompts -> results/dpo-val.json;
-#     every later training takes its best candidate;
+#  2. dpo-val: lr x epochs (beta 0.1) chosen on held-out training prompts -> results/dpo-val.json,
+#     and again on the judge-weighted pairs -> results/dpo-val-rg.json; the plain trainings take
+#     the first's best candidate, the reward-guided one the second's;
 #  3. dpo: one round on rank-1 in runs/dpo-iter -> models/generator-dpo.safetensors
 #     (results/train-dpo.json). It is also round 1 of:
 #  4. dpo-iter: round 2 sampled with round 1's weights over the queue (its workers find them with
@@ -41,25 +42,31 @@ rows=(
 )
 field() { echo "$1" | cut -d'|' -f"$2"; }
 
-# the best candidate of results/dpo-val.json as train dpo's flags
-best_args() {
-  node -e 'const b = require("./results/dpo-val.json").dpo_val.best; console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta}`)'
+# best NAME FILE: the best candidate of a bench dpo-val results file, as train dpo's flags, into the array NAME
+best() {
+  local line
+  # shellcheck disable=SC2016 # JavaScript
+  line=$(node -e 'const b = require(process.argv[1]).dpo_val.best; console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta}`)' "./$2") || { echo "dpo-14: no best candidate in $2" >&2; exit 1; }
+  read -r -a "$1" <<<"$line"
+  echo "dpo-14: $2's best held-out candidate: $line"
 }
 
 done_file() { # STEP: the file whose presence means the step is done
   case "$1" in
     rank-1) echo "$rank/balance.json" ;;
     dpo-val) echo results/dpo-val.json ;;
-    dpo) echo models/generator-dpo.safetensors ;;
-    dpo-iter) echo models/generator-dpo-iter.safetensors ;;
-    dpo-rg) echo models/generator-dpo-rg.safetensors ;;
+    dpo-val-rg) echo results/dpo-val-rg.json ;;
+    # the results file, written after the weights: a kill between the two reruns the (finished) step
+    dpo) echo results/train-dpo.json ;;
+    dpo-iter) echo results/train-dpo-iter.json ;;
+    dpo-rg) echo results/train-dpo-rg.json ;;
     memory) echo results/dpo-memory.json ;;
     table) echo results/rows-14.json ;;
     *) local r
        for r in "${rows[@]}"; do if [ "$(field "$r" 1)" = "$1" ]; then field "$r" 2; fi; done ;;
   esac
 }
-steps=(rank-1 dpo-val dpo dpo-iter dpo-rg)
+steps=(rank-1 dpo-val dpo-val-rg dpo dpo-iter dpo-rg)
 for r in "${rows[@]}"; do steps+=("$(field "$r" 1)"); done
 steps+=(memory table)
 
@@ -75,11 +82,14 @@ status() {
 step() {
   local name=$1
   shift
-  if [ -f "$(done_file "$name")" ]; then echo "dpo-14: $name: done, skipped"; return 0; fi
-  mkdir -p "$logs"
-  echo "dpo-14: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
-  "$@" > "$logs/$name.log" 2>&1 || { echo "dpo-14: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
-  echo "dpo-14: $name: done $(date -u +%FT%TZ)"
+  if [ -f "$(done_file "$name")" ]; then
+    echo "dpo-14: $name: done, skipped"
+  else
+    mkdir -p "$logs"
+    echo "dpo-14: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
+    "$@" > "$logs/$name.log" 2>&1 || { echo "dpo-14: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
+    echo "dpo-14: $name: done $(date -u +%FT%TZ)"
+  fi
   if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then echo "dpo-14: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
 }
 
@@ -87,15 +97,16 @@ run() {
   [ -f dist/src/cli/main.js ] || { echo "dpo-14: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
   step rank-1 bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}"
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
-  local best
-  read -r -a best <<<"$(best_args)"
-  echo "dpo-14: training with ${best[*]} (the best held-out candidate of results/dpo-val.json)"
-  step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${best[@]}" --quiet \
+  step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${val_args[@]}" --quiet --out results/dpo-val-rg.json
+  local plain=() guided=()
+  best plain results/dpo-val.json
+  best guided results/dpo-val-rg.json
+  step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${plain[@]}" --quiet \
     --out models/generator-dpo.safetensors --results results/train-dpo.json
   QUEUE_WORKER_ARGS="--generators runs/dpo-iter" step dpo-iter bash scripts/with-queue.sh dpo-iter train dpo --data "$rank" --rounds 2 \
-    --run-dir runs/dpo-iter "${best[@]}" --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json
+    --run-dir runs/dpo-iter "${plain[@]}" --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json
   QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg bash scripts/with-queue.sh dpo-rg train dpo --data "$rank" --rounds 2 \
-    --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${best[@]}" --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json
+    --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${guided[@]}" --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json
   local r name
   for r in "${rows[@]}"; do
     name=$(field "$r" 1)

@@ -7,16 +7,16 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileHash } from "../util/file-hash.js";
 
-/** Weights files under `dirs` (recursively), by content hash; each file hashed once per (size, mtime). */
+/** Weights files under `dirs` (recursively), by content hash; each file hashed once per (inode, size, mtime): an atomic rewrite is a new inode. */
 export function generatorFinder(dirs: readonly string[]): (hash: string) => string | null {
-  const known = new Map<string, { size: number; mtimeMs: number; hash: string | null }>();
+  const known = new Map<string, { ino: number; size: number; mtimeMs: number; hash: string | null }>();
   const hashOf = (file: string): string | null => {
     const s = statSync(file, { throwIfNoEntry: false });
     if (!s) return null;
     const k = known.get(file);
-    if (k && k.size === s.size && k.mtimeMs === s.mtimeMs) return k.hash;
+    if (k && k.ino === s.ino && k.size === s.size && k.mtimeMs === s.mtimeMs) return k.hash;
     const hash = fileHash(file);
-    known.set(file, { size: s.size, mtimeMs: s.mtimeMs, hash });
+    known.set(file, { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, hash });
     return hash;
   };
   const files = (dir: string): string[] => {
@@ -39,7 +39,8 @@ interface Loaded<P> {
 
 /**
  * Loaded alternates by hash, at most `max`: a new one evicts (disposes) the least recently used
- * that no job is running on; when every one is busy the shelf holds one more for a while.
+ * that no job is running on; while more than `max` are busy it holds them all, and evicts as they
+ * go idle.
  */
 export class GeneratorShelf<P> {
   private readonly loaded = new Map<string, Loaded<P>>();
@@ -57,19 +58,19 @@ export class GeneratorShelf<P> {
     if (!entry) {
       const value = this.load(hash);
       if (value === null) return null;
+      this.evict(this.max - 1); // room for it before it is counted in: a dispose that throws pins nothing
       entry = { value, running: 0, used: 0 };
       this.loaded.set(hash, entry);
     }
     entry.running++;
     entry.used = ++this.clock;
-    this.evict(); // after counting this job in, so that the entry it is given stays
     return entry.value;
   }
 
   release(hash: string): void {
     const entry = this.loaded.get(hash);
     if (entry) entry.running--;
-    this.evict();
+    this.evict(this.max);
   }
 
   /** Hashes loaded now (for tests and logs). */
@@ -77,8 +78,9 @@ export class GeneratorShelf<P> {
     return [...this.loaded.keys()];
   }
 
-  private evict(): void {
-    while (this.loaded.size > this.max) {
+  /** Disposes idle ones, least recently used first, until at most `keep` are loaded or none is idle. */
+  private evict(keep: number): void {
+    while (this.loaded.size > keep) {
       const idle = [...this.loaded.entries()].filter(([, e]) => e.running === 0).sort((a, b) => a[1].used - b[1].used)[0];
       if (!idle) return;
       this.loaded.delete(idle[0]);

@@ -76,7 +76,8 @@ export function startWorker(connection: ConnectionOptions, ctx: WorkerContext, o
     try {
       const jobCtx: WorkerContext = held ? { ...ctx, pipeline: held, ids: { ...ctx.ids, generator: want } } : ctx;
       const mismatch = modelMismatch(job.data.models, jobCtx.ids);
-      if (mismatch) throw new UnrecoverableError(o.generators && !held ? `${mismatch}, or put that generator in one of its --generators folders` : mismatch);
+      const unfound = o.generators && !held && want !== ctx.ids.generator;
+      if (mismatch) throw new UnrecoverableError(unfound ? `${mismatch}, or put that generator in one of its --generators folders` : mismatch);
       return await kind.run(jobCtx, job.data as never);
     } finally {
       if (held) o.generators!.release(want);

@@ -82,7 +82,8 @@ export function dpoPairsLines(runs: readonly DpoRun[], rows: readonly ResultsRow
   return runs.flatMap((run) =>
     [...settings.values()].flatMap((evals) => {
       const point = (weights: (string | null)[], hash: string | null, pairs: number, round: number): PairsPoint[] => {
-        const e = evals.find((r) => weights.includes(r.generator) || (hash !== null && r.generatorHash === hash));
+        // by content where both sides record it (a retrained file keeps its path), else by path
+        const e = evals.find((r) => (hash !== null && r.generatorHash !== null ? r.generatorHash === hash : weights.includes(r.generator)));
         return e ? [{ pairs, overall: e.overall, round, eval: e.label }] : [];
       };
       const points = point([run.start], run.startHash, 0, 0);

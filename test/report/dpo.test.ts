@@ -98,6 +98,8 @@ describe("GenEval score against DPO training pairs", () => {
     );
     const noHash = [row("/m/round-1-copy", null, 0.2)];
     assert.deepEqual(dpoPairsLines([run], noHash), [], "a file without the hash joins by path only");
+    const stale = [row("/m/round-1-copy", "h1", 0.2), row("/m/final", "an older file's", 0.3)];
+    assert.deepEqual(dpoPairsLines([run], stale)[0].points.map((p) => p.round), [1], "an evaluation of an older file under the final path is not the last round's");
   });
 
   it("draws the chart in the report, as SVG and PNG, only when there are DPO runs", () => {
