@@ -62,14 +62,18 @@ function phrase(req: Include, count: number, color: Color | undefined): string {
  * found three"; "the star is above the square , not below"); null when the observation
  * satisfies the prompt.
  */
+/** Whether `have` of the object `req` fails the prompt: too few, or as many as an exclude forbids (the last count meaning "that many or more"). */
+export function countFails(meta: PromptMeta, req: Include, have: number): boolean {
+  return have < req.count || (meta.exclude ?? []).some((e) => e.class === req.class && have >= e.count);
+}
+
 export function describeMismatch(meta: PromptMeta, obs: Observation): string | null {
   const order = mentionOrder(meta);
   const reasons: string[] = [];
   order.forEach((inc, slot) => {
     const req = meta.include[inc];
     const have = obs.counts[slot];
-    const tooMany = (meta.exclude ?? []).some((e) => e.class === req.class && have >= e.count);
-    if (have < req.count || tooMany) {
+    if (countFails(meta, req, have)) {
       reasons.push(`expected ${phrase(req, req.count, req.color)} , found ${numberWord(have)}`);
     } else if (req.color && obs.colors[slot] !== COLORS.indexOf(req.color)) {
       const seen = obs.colors[slot] === NO_COLOR ? undefined : (COLORS[obs.colors[slot]] as Color);

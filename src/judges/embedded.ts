@@ -2,19 +2,19 @@
 // renders and the outcome question only, so it answers every question as that one about the
 // image in front of it (as an LMM used zero-shot would); the fine-tuned one was trained on
 // the generator's own paths for all four questions. Both reflect: their reflection heads
-// predict what the image shows for each object the prompt names, and the mismatch with the
-// prompt becomes the reason.
+// predict what the image shows for each object the prompt names, and the most likely failing
+// reading's mismatch with the prompt becomes the reason (explain.ts).
 import { existsSync } from "node:fs";
-import { RELATIONS } from "../geneval/types.js";
 import type { RGBImage } from "../shapes/image.js";
-import { noGrad, tidy } from "../torch/index.js";
+import { type Tensor, noGrad, tidy } from "../torch/index.js";
 import { loadWeights } from "../train/checkpoint.js";
 import { fromRoot } from "../util/root.js";
 import { fileHash } from "../util/file-hash.js";
 import { QUESTION_ID } from "./examples.js";
 import { type Judge, type JudgeRequest, type Reflection, type Verdict, says } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
-import { type Observation, UNSPECIFIED_REASON, describeMismatch, parsePrompt } from "../geneval/observe.js";
+import { UNSPECIFIED_REASON, parsePrompt } from "../geneval/observe.js";
+import { explainNo } from "./explain.js";
 import { judgeInput, questionItems } from "./train.js";
 
 export const EMBEDDED_JUDGES = {
@@ -51,13 +51,15 @@ export class EmbeddedJudge implements Judge {
   }
 
   async reflect(prompt: string, image: RGBImage): Promise<Reflection> {
-    const { pYes, obs } = noGrad(() =>
+    const { pYes, probs } = noGrad(() =>
       tidy(() => {
         const o = this.net.forward(judgeInput(this.net, [image], [{ prompt, question: QUESTION_ID.outcome }]));
-        const counts = o.counts.argmax(-1).toArray();
-        const colors = o.colors.argmax(-1).toArray();
-        const rel = o.relations.sigmoid().toArray();
-        return { pYes: o.yes.sigmoid().item(), obs: { counts, colors, rel } };
+        const rows = (t: Tensor) => {
+          const [, slots, classes] = t.shape; // (1, SLOTS, classes)
+          const flat = t.softmax(-1).toArray();
+          return Array.from({ length: slots }, (_, s) => flat.slice(s * classes, (s + 1) * classes));
+        };
+        return { pYes: o.yes.sigmoid().item(), probs: { counts: rows(o.counts), colors: rows(o.colors), relations: o.relations.sigmoid().toArray() } };
       }),
     );
     if (says(pYes)) return { pYes, reason: null };
@@ -67,13 +69,7 @@ export class EmbeddedJudge implements Judge {
     } catch {
       return { pYes, reason: UNSPECIFIED_REASON }; // not a template prompt: nothing to compare with
     }
-    const slots = meta.include.length;
-    const observation: Observation = {
-      counts: obs.counts.slice(0, slots),
-      colors: obs.colors.slice(0, slots),
-      relations: slots === 2 && obs.counts[0] > 0 && obs.counts[1] > 0 ? RELATIONS.map((_, k) => obs.rel[k] >= 0.5) : null,
-    };
-    return { pYes, reason: describeMismatch(meta, observation) ?? UNSPECIFIED_REASON };
+    return { pYes, reason: explainNo(meta, probs) };
   }
 }
 
