@@ -56,7 +56,7 @@ test("reflect turns the heads' observation into a reason, and says nothing when 
   const r = await judge.reflect(prompt, images[0]);
   assert.ok(r.pYes < 0.1);
   assert.equal(r.reason, "expected two circles , found three");
-  assert.equal((await judge.reflect("a photo of a circle and a star", images[0])).reason, "the image does not match the prompt", "counts fine, colours unasked: nothing to name");
+  assert.equal((await judge.reflect("a photo of a circle and a star", images[0])).reason, "expected a circle , found zero", "counts read fine, yet no: the cheapest count to fail (the first of two as cheap)");
   noGrad(() => net.yesHead.bias!.copy_(tensor([3], [1])));
   assert.deepEqual(await judge.reflect(prompt, images[0]), { pYes: (await judge.judge([{ question: "outcome", prompt, image: images[0] }]))[0].pYes, reason: null });
 });
