@@ -11,6 +11,7 @@ import { addHeldOutBench } from "./bench-heldout.js";
 import { addOracleBench } from "./bench-oracle.js";
 import { addPrecisionBench } from "./bench-precision.js";
 import { addReasonsBench } from "./bench-reasons.js";
+import { addParmValBench } from "./bench-parm-val.js";
 import { addReplayBench } from "./bench-replay.js";
 import { addTokenizerBench } from "./bench-tokenizer.js";
 
@@ -25,6 +26,7 @@ export function registerBench(program: Command): void {
   addOracleBench(bench);
   addReasonsBench(bench);
   addFrontierBench(bench);
+  addParmValBench(bench);
   addDpoValBench(bench);
   addDpoMemoryBench(bench);
   addPrecisionBench(bench);

@@ -10,7 +10,7 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
-import { CLEAR_AT, chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
+import { CLEAR_AT, KEEP_FROM, chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -173,8 +173,8 @@ export interface ReplayChoice {
   ends: PathEnd[] | null;
 }
 
-/** What `none`, `best-of-n` and `parm` would have chosen and spent, from the verdicts alone. */
-export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts): ReplayChoice {
+/** What `none`, `best-of-n` and `parm` (cutting below `keepFrom`) would have chosen and spent, from the verdicts alone. */
+export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts, keepFrom = KEEP_FROM): ReplayChoice {
   const perStep = cfgHalves; // one path, one step
   if (strategy === "none") return { path: 0, nfe: T * perStep, judgeCalls: 0, trace: { strategy }, ends: null };
   if (strategy === "best-of-n") {
@@ -193,7 +193,7 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
     if (clear < 0 ? v.clarity![i].length < T - 1 : typeof pYes !== "number") throw new Error(`the verdicts lack path ${i}'s ${clear < 0 ? "clarity at every step before the last" : `potential at its first clear step ${clear}`}`);
     judgeCalls += clear < 0 ? T - 1 : clear + 1;
     const potential = pYes === null ? null : { step: clear, pYes };
-    const cutAfter = potential && isCut(potential.pYes) ? clear : null;
+    const cutAfter = potential && isCut(potential.pYes, keepFrom) ? clear : null;
     if (potential) judgeCalls++;
     if (cutAfter !== null) cut.push({ id: i, step: cutAfter, pYes: potential!.pYes });
     nfe += (cutAfter === null ? T : cutAfter + 1) * perStep;

@@ -5,11 +5,11 @@ import { argmax } from "./common.js";
 
 /** A path is judged for potential at its first step whose clarity P(yes) reaches this. */
 export const CLEAR_AT = 0.5;
-/** A path whose potential P(yes) is below this is cut at that step. */
+/** A path whose potential P(yes) is below this is cut at that step (`bench parm-val` measures others on held-out prompts). */
 export const KEEP_FROM = 0.5;
 
 export const isClear = (clarity: number): boolean => clarity >= CLEAR_AT;
-export const isCut = (potential: number): boolean => potential < KEEP_FROM;
+export const isCut = (potential: number, keepFrom = KEEP_FROM): boolean => potential < keepFrom;
 
 /** The survivor with the best outcome score (the first of equals). */
 export function chooseSurvivor<T extends { outcome: number }>(survivors: readonly T[]): T {

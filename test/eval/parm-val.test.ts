@@ -1,0 +1,69 @@
+// PARM's threshold on held-out paths: collected paths replayed as a recording; with nothing cut
+// PARM is best-of-N at best-of-N's NFE, with everything cut it finishes one path; the choice
+// keeps to the NFE budget. A scripted judge on the tiny tokenizer's images.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { parmValidation, recordingOf } from "../../src/eval/parm-val.js";
+import { prediction } from "../../src/eval/replay.js";
+import type { CollectedPrompt } from "../../src/judges/collect.js";
+import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
+import { mulberry32 } from "../../src/util/prng.js";
+import { tinyPipeline } from "../fixtures/tiny.js";
+
+const pipeline = tinyPipeline();
+after(() => (pipeline.generator.dispose(), pipeline.tokenizer.dispose()));
+const T = 5;
+const N = 4;
+const TOKENS = 16;
+
+/** Clear from step 1; potential and outcome from the image's mean red (the same image, the same answer). */
+class MeanJudge implements Judge {
+  readonly name = "mean";
+  async judge(requests: readonly JudgeRequest[]): Promise<Verdict[]> {
+    return requests.map((r) => {
+      const px = r.image.data;
+      let red = 0;
+      for (let i = 0; i < px.length; i += 3) red += px[i];
+      const m = red / (px.length / 3) / 255;
+      return { pYes: r.question === "clarity" ? (r.step! >= 1 ? 0.9 : 0.1) : m };
+    });
+  }
+}
+
+function prompts(count: number): CollectedPrompt[] {
+  const rand = mulberry32(7);
+  return Array.from({ length: count }, (_, k) => ({
+    meta: { tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" },
+    paths: Array.from({ length: N }, (_, i) => ({
+      path: i,
+      seed: 100 * k + i,
+      predictions: Array.from({ length: T }, () => Array.from({ length: TOKENS }, () => Math.floor(rand() * 15))),
+      correct: (k + i) % 3 === 0,
+      detections: [],
+      rollout: null,
+      clearFrom: 0,
+    })),
+  }));
+}
+
+test("recordingOf: path i's prediction after step t where the replay reads it", () => {
+  const [p] = prompts(1);
+  const r = recordingOf(p, 1.75);
+  assert.deepEqual([r.n, r.steps, r.tokens, r.cfg], [N, T, TOKENS, 1.75]);
+  assert.deepEqual([...prediction(r, 2, 3)], p.paths[2].predictions[3]);
+});
+
+test("nothing cut is best-of-N; everything cut finishes one path; the choice keeps to the budget", async () => {
+  const ps = prompts(6);
+  const r = await parmValidation(pipeline, new MeanJudge(), ps, { keepFrom: [0, 1.01], maxNfeShare: 0.6, cfg: 1.75 });
+  assert.equal(r.prompts, 6);
+  assert.equal(r.oracle, ps.filter((p) => p.paths.some((q) => q.correct)).length / 6);
+  assert.equal(r.best_of_n.nfe_per_image, N * T * 2);
+  const [keepAll, cutAll] = r.points;
+  assert.deepEqual([keepAll.accuracy, keepAll.nfe_share], [r.best_of_n.accuracy, 1], "the same choice (outcome among all), the same NFE");
+  // every path cut at its first clear step (step 1: two steps each), then one finished from there
+  assert.equal(cutAll.nfe_per_image, (N * 2 + (T - 2)) * 2);
+  assert.deepEqual(r.chosen, cutAll, "the only threshold within 0.6 of best-of-N's NFE");
+  const none = await parmValidation(pipeline, new MeanJudge(), ps, { keepFrom: [0], maxNfeShare: 0.6, cfg: 1.75 });
+  assert.equal(none.chosen, null);
+});
