@@ -6,7 +6,7 @@ import { parmValidation } from "../eval/parm-val.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { disposePipeline } from "../models/load.js";
 import { DEFAULT_TOKENIZER } from "../models/paths.js";
-import { KEEP_FROM } from "../strategies/parm-rule.js";
+import { CLEAR_AT, KEEP_FROM } from "../strategies/parm-rule.js";
 import { writeResult } from "../util/provenance.js";
 import { cliJudge } from "./judge.js";
 import { cfgOption, numberOption, positiveListOption } from "./options.js";
@@ -17,6 +17,7 @@ import { UserError } from "./run.js";
 interface ParmValCliOptions {
   data: string;
   judge: string;
+  clearAt: number[];
   keepFrom: number[];
   maxNfeShare: number;
   cfg: number;
@@ -29,9 +30,10 @@ interface ParmValCliOptions {
 export function addParmValBench(bench: Command): void {
   bench
     .command("parm-val")
-    .description("PARM's potential threshold on held-out training prompts' paths: accuracy and NFE per threshold, beside best-of-N")
+    .description("PARM's clarity and potential thresholds on held-out training prompts' paths: accuracy and NFE per pair, beside best-of-N")
     .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths' (their held-out tenth is read)")
     .option("--judge <name>", "the judge PARM asks", "fine-tuned")
+    .addOption(new Option("--clear-at <list>", "clarity thresholds: a path is judged at its first step at or above one").default([CLEAR_AT], String(CLEAR_AT)).argParser(positiveListOption))
     .addOption(new Option("--keep-from <list>", "potential thresholds: a path is cut below one").default([0.5, 0.6, 0.7, 0.8, 0.9], "0.5,0.6,0.7,0.8,0.9").argParser(positiveListOption))
     .addOption(new Option("--max-nfe-share <x>", "the NFE a chosen threshold may spend, as a share of best-of-N's").default(0.6).argParser(numberOption))
     .addOption(new Option("--cfg <g>", "the guidance the paths were decoded with (NFE counts both halves above 1)").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
@@ -39,9 +41,9 @@ export function addParmValBench(bench: Command): void {
     .option("--json", "print the figures as one JSON line")
     .option("--quiet", "no progress bar")
     .option("--out <file>", "also write them with their provenance (e.g. results/parm-val.json)")
-    .addHelpText("after", `\nThe shipped threshold is ${KEEP_FROM} (src/strategies/parm-rule.ts).\n\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench parm-val --data runs/paths-v2 --judge fine-tuned --out results/parm-val.json`)
+    .addHelpText("after", `\nThe shipped thresholds are ${CLEAR_AT} (clarity) and ${KEEP_FROM} (potential), in src/strategies/parm-rule.ts.\n\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench parm-val --data runs/paths-v2 --judge fine-tuned --out results/parm-val.json`)
     .action(async (o: ParmValCliOptions) => {
-      if (o.keepFrom.some((t) => t > 1)) throw new UserError("--keep-from: thresholds are probabilities, at most 1");
+      if ([...o.clearAt, ...o.keepFrom].some((t) => t > 1)) throw new UserError("--clear-at, --keep-from: thresholds are probabilities, at most 1");
       if (!(o.maxNfeShare > 0)) throw new UserError("--max-nfe-share must be above 0");
       const { heldOut } = splitCollected(readCollected(o.data.split(",")));
       if (heldOut.length === 0) throw new UserError(`no held-out prompts in ${o.data}`);
@@ -49,7 +51,7 @@ export function addParmValBench(bench: Command): void {
       const judge = cliJudge({ judge: o.judge });
       const bar = progressBar(heldOut.length, "parm-val", !o.quiet && !o.json);
       try {
-        const result = await parmValidation(pipeline, judge, heldOut, { keepFrom: o.keepFrom, maxNfeShare: o.maxNfeShare, cfg: o.cfg, onProgress: (d) => bar.update(d) });
+        const result = await parmValidation(pipeline, judge, heldOut, { clearAt: o.clearAt, keepFrom: o.keepFrom, maxNfeShare: o.maxNfeShare, cfg: o.cfg, onProgress: (d) => bar.update(d) });
         bar.stop();
         if (o.out) writeResult(o.out, { parm_val: { data: o.data, judge: o.judge, ...result } });
         process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");

@@ -1,14 +1,15 @@
-// PARM's potential threshold measured on held-out training prompts, never on the test suite:
-// the held-out tenth of the judges' paths (`data paths`; the judge never trained on them) is
-// replayed as a recording, the judge asked as PARM asks (clarity up to each path's first clear
-// step, potential there, outcomes of the finals), and PARM's rule replayed at each threshold
+// PARM's thresholds measured on held-out training prompts, never on the test suite: the
+// held-out tenth of the judges' paths (`data paths`; the judge never trained on them) is
+// replayed as a recording, the judge asked clarity and potential at every step and the
+// outcome of every final, and PARM's rule replayed at each (clarity, potential) threshold pair
 // beside best-of-N on the same paths: how often the chosen final is right, at what NFE.
-import type { Pipeline } from "../generator/pipeline.js";
+import { type Pipeline, decodeTokens } from "../generator/pipeline.js";
 import type { CollectedPrompt } from "../judges/collect.js";
 import type { Judge } from "../judges/judge.js";
-import { type Recording, completeVerdicts, replayChoice } from "./replay.js";
+import { type Recording, type RecordedVerdicts, completeVerdicts, prediction, replayChoice } from "./replay.js";
 
 export interface ParmValPoint {
+  clear_at: number;
   keep_from: number;
   /** share of prompts whose chosen final the detector accepts */
   accuracy: number;
@@ -25,7 +26,7 @@ export interface ParmValResult {
   /** share of prompts with a right final among their paths: the ceiling of any choice */
   oracle: number;
   points: ParmValPoint[];
-  /** the most accurate threshold within `max_nfe_share` of best-of-N's NFE (the cheaper on ties); null when none is */
+  /** the most accurate pair within `max_nfe_share` of best-of-N's NFE (the cheaper on ties); null when none is */
   chosen: ParmValPoint | null;
   max_nfe_share: number;
 }
@@ -39,11 +40,25 @@ export function recordingOf(p: CollectedPrompt, cfg: number): Recording {
   return { seed: p.paths[0].seed, n: p.paths.length, steps, cfg, tokens, predictions };
 }
 
+/** Clarity and potential at every step before the last (so that any clarity threshold reads them), and the finals' outcomes. */
+async function everyStepVerdicts(r: Recording, p: Pipeline, judge: Judge, prompt: string): Promise<RecordedVerdicts> {
+  const T = r.steps;
+  const clarity = Array.from({ length: r.n }, () => [] as number[]);
+  const potential = Array.from({ length: r.n }, () => [] as number[]);
+  for (let t = 0; t < T - 1; t++) {
+    const images = decodeTokens(p.tokenizer, Array.from({ length: r.n }, (_, i) => prediction(r, i, t)));
+    const asked = await judge.judge(images.flatMap((image) => (["clarity", "potential"] as const).map((question) => ({ question, prompt, image, step: t, steps: T }))));
+    for (let i = 0; i < r.n; i++) (clarity[i].push(asked[2 * i].pYes), potential[i].push(asked[2 * i + 1].pYes));
+  }
+  const { outcome } = await completeVerdicts(r, p, judge, prompt, {}, ["outcome"]);
+  return { clarity, potential, outcome };
+}
+
 export async function parmValidation(
   pipeline: Pipeline,
   judge: Judge,
   prompts: readonly CollectedPrompt[],
-  o: { keepFrom: readonly number[]; maxNfeShare: number; cfg: number; onProgress?: (done: number, total: number) => void },
+  o: { clearAt: readonly number[]; keepFrom: readonly number[]; maxNfeShare: number; cfg: number; onProgress?: (done: number, total: number) => void },
 ): Promise<ParmValResult> {
   const halves = o.cfg > 1 ? 2 : 1;
   const n = prompts[0].paths.length;
@@ -52,22 +67,24 @@ export async function parmValidation(
   for (const [k, p] of prompts.entries()) {
     if (p.paths.length !== n) throw new Error(`prompt ${k} has ${p.paths.length} paths, not ${n}: replays compare like with like`);
     const r = recordingOf(p, o.cfg);
-    const v = await completeVerdicts(r, pipeline, judge, p.meta.prompt, {}, ["clarity", "potential", "outcome"]);
+    const v = await everyStepVerdicts(r, pipeline, judge, p.meta.prompt);
     if (p.paths.some((q) => q.correct)) oracle++;
     const add = (key: string, c: ReturnType<typeof replayChoice>) => {
       const s = sums.get(key) ?? { right: 0, nfe: 0, calls: 0 };
       sums.set(key, { right: s.right + (p.paths[c.path].correct ? 1 : 0), nfe: s.nfe + c.nfe, calls: s.calls + c.judgeCalls });
     };
     add("best-of-n", replayChoice("best-of-n", n, r.steps, halves, v));
-    for (const t of o.keepFrom) add(String(t), replayChoice("parm", n, r.steps, halves, v, t));
+    for (const clearAt of o.clearAt) for (const keepFrom of o.keepFrom) add(`${clearAt}/${keepFrom}`, replayChoice("parm", n, r.steps, halves, v, { clearAt, keepFrom }));
     o.onProgress?.(k + 1, prompts.length);
   }
   const P = prompts.length;
   const bon = sums.get("best-of-n")!;
-  const points = o.keepFrom.map((t) => {
-    const s = sums.get(String(t))!;
-    return { keep_from: t, accuracy: s.right / P, nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
-  });
+  const points = o.clearAt.flatMap((clearAt) =>
+    o.keepFrom.map((keepFrom) => {
+      const s = sums.get(`${clearAt}/${keepFrom}`)!;
+      return { clear_at: clearAt, keep_from: keepFrom, accuracy: s.right / P, nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
+    }),
+  );
   const within = points.filter((x) => x.nfe_share <= o.maxNfeShare);
   const chosen = within.reduce<ParmValPoint | null>((b, x) => (b === null || x.accuracy > b.accuracy || (x.accuracy === b.accuracy && x.nfe_per_image < b.nfe_per_image) ? x : b), null);
   return {

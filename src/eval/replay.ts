@@ -10,7 +10,7 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
-import { CLEAR_AT, KEEP_FROM, chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
+import { CLEAR_AT, chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -59,7 +59,7 @@ export interface RecordedVerdicts {
 }
 
 /** A path's first clear step in its clarity answers, or -1: a full row and its lazy prefix agree. */
-export const firstClear = (clarity: readonly number[]): number => clarity.findIndex(isClear);
+export const firstClear = (clarity: readonly number[], clearAt = CLEAR_AT): number => clarity.findIndex((c) => isClear(c, clearAt));
 
 /**
  * PARM's questions as its rule reads them and as live PARM asks them: clarity at each step
@@ -173,8 +173,12 @@ export interface ReplayChoice {
   ends: PathEnd[] | null;
 }
 
-/** What `none`, `best-of-n` and `parm` (cutting below `keepFrom`) would have chosen and spent, from the verdicts alone. */
-export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts, keepFrom = KEEP_FROM): ReplayChoice {
+/**
+ * What `none`, `best-of-n` and `parm` would have chosen and spent, from the verdicts alone;
+ * PARM's thresholds are the shipped ones unless given (other clarity thresholds need verdicts
+ * of every step).
+ */
+export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts, rule: { keepFrom?: number; clearAt?: number } = {}): ReplayChoice {
   const perStep = cfgHalves; // one path, one step
   if (strategy === "none") return { path: 0, nfe: T * perStep, judgeCalls: 0, trace: { strategy }, ends: null };
   if (strategy === "best-of-n") {
@@ -187,13 +191,13 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
   let nfe = 0;
   const cut: { id: number; step: number; pYes: number }[] = [];
   const paths = Array.from({ length: n }, (_, i) => {
-    const clear = firstClear(v.clarity![i]);
+    const clear = firstClear(v.clarity![i], rule.clearAt);
     const pYes = clear < 0 ? null : v.potential![i][clear];
     // what the rule reads must be there (a lazy file cut short would otherwise pass as never clear)
     if (clear < 0 ? v.clarity![i].length < T - 1 : typeof pYes !== "number") throw new Error(`the verdicts lack path ${i}'s ${clear < 0 ? "clarity at every step before the last" : `potential at its first clear step ${clear}`}`);
     judgeCalls += clear < 0 ? T - 1 : clear + 1;
     const potential = pYes === null ? null : { step: clear, pYes };
-    const cutAfter = potential && isCut(potential.pYes, keepFrom) ? clear : null;
+    const cutAfter = potential && isCut(potential.pYes, rule.keepFrom) ? clear : null;
     if (potential) judgeCalls++;
     if (cutAfter !== null) cut.push({ id: i, step: cutAfter, pYes: potential!.pYes });
     nfe += (cutAfter === null ? T : cutAfter + 1) * perStep;

@@ -8,7 +8,7 @@ export const CLEAR_AT = 0.5;
 /** A path whose potential P(yes) is below this is cut at that step (`bench parm-val` measures others on held-out prompts). */
 export const KEEP_FROM = 0.5;
 
-export const isClear = (clarity: number): boolean => clarity >= CLEAR_AT;
+export const isClear = (clarity: number, clearAt = CLEAR_AT): boolean => clarity >= clearAt;
 export const isCut = (potential: number, keepFrom = KEEP_FROM): boolean => potential < keepFrom;
 
 /** The survivor with the best outcome score (the first of equals). */

@@ -1,6 +1,6 @@
-// PARM's threshold on held-out paths: collected paths replayed as a recording; with nothing cut
-// PARM is best-of-N at best-of-N's NFE, with everything cut it finishes one path; the choice
-// keeps to the NFE budget. A scripted judge on the tiny tokenizer's images.
+// PARM's thresholds on held-out paths: collected paths replayed as a recording; with nothing cut
+// PARM is best-of-N at best-of-N's NFE, with everything cut it finishes one path (cut where the
+// clarity threshold makes it clear); the choice keeps to the NFE budget. A scripted judge on the tiny tokenizer's images.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { parmValidation, recordingOf } from "../../src/eval/parm-val.js";
@@ -55,15 +55,19 @@ test("recordingOf: path i's prediction after step t where the replay reads it", 
 
 test("nothing cut is best-of-N; everything cut finishes one path; the choice keeps to the budget", async () => {
   const ps = prompts(6);
-  const r = await parmValidation(pipeline, new MeanJudge(), ps, { keepFrom: [0, 1.01], maxNfeShare: 0.6, cfg: 1.75 });
+  const r = await parmValidation(pipeline, new MeanJudge(), ps, { clearAt: [0.5, 0.05], keepFrom: [0, 1.01], maxNfeShare: 0.6, cfg: 1.75 });
   assert.equal(r.prompts, 6);
   assert.equal(r.oracle, ps.filter((p) => p.paths.some((q) => q.correct)).length / 6);
   assert.equal(r.best_of_n.nfe_per_image, N * T * 2);
-  const [keepAll, cutAll] = r.points;
+  const [keepAll, cutAll, keepAllEarly, cutAllEarly] = r.points;
+  assert.deepEqual(r.points.map((x) => [x.clear_at, x.keep_from]), [[0.5, 0], [0.5, 1.01], [0.05, 0], [0.05, 1.01]]);
   assert.deepEqual([keepAll.accuracy, keepAll.nfe_share], [r.best_of_n.accuracy, 1], "the same choice (outcome among all), the same NFE");
   // every path cut at its first clear step (step 1: two steps each), then one finished from there
   assert.equal(cutAll.nfe_per_image, (N * 2 + (T - 2)) * 2);
-  assert.deepEqual(r.chosen, cutAll, "the only threshold within 0.6 of best-of-N's NFE");
-  const none = await parmValidation(pipeline, new MeanJudge(), ps, { keepFrom: [0], maxNfeShare: 0.6, cfg: 1.75 });
+  // a clarity threshold of 0.05: clear at step 0, so cut after one step
+  assert.equal(cutAllEarly.nfe_per_image, (N * 1 + (T - 1)) * 2);
+  assert.equal(keepAllEarly.accuracy, keepAll.accuracy);
+  assert.deepEqual(r.chosen, [cutAll, cutAllEarly].sort((a, b) => b.accuracy - a.accuracy || a.nfe_per_image - b.nfe_per_image)[0], "the more accurate of the pairs within 0.6 of best-of-N's NFE");
+  const none = await parmValidation(pipeline, new MeanJudge(), ps, { clearAt: [0.5], keepFrom: [0], maxNfeShare: 0.6, cfg: 1.75 });
   assert.equal(none.chosen, null);
 });
