@@ -48,7 +48,10 @@ async function everyStepVerdicts(r: Recording, p: Pipeline, judge: Judge, prompt
   for (let t = 0; t < T - 1; t++) {
     const images = decodeTokens(p.tokenizer, Array.from({ length: r.n }, (_, i) => prediction(r, i, t)));
     const asked = await judge.judge(images.flatMap((image) => (["clarity", "potential"] as const).map((question) => ({ question, prompt, image, step: t, steps: T }))));
-    for (let i = 0; i < r.n; i++) (clarity[i].push(asked[2 * i].pYes), potential[i].push(asked[2 * i + 1].pYes));
+    for (let i = 0; i < r.n; i++) {
+      clarity[i].push(asked[2 * i].pYes);
+      potential[i].push(asked[2 * i + 1].pYes);
+    }
   }
   const { outcome } = await completeVerdicts(r, p, judge, prompt, {}, ["outcome"]);
   return { clarity, potential, outcome };
