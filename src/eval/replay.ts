@@ -10,7 +10,7 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
-import { CLEAR_AT, chooseSurvivor, fallbackPath, isClear, isCut } from "../strategies/parm-rule.js";
+import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -59,7 +59,7 @@ export interface RecordedVerdicts {
 }
 
 /** A path's first clear step in its clarity answers, or -1: a full row and its lazy prefix agree. */
-export const firstClear = (clarity: readonly number[], clearAt = CLEAR_AT): number => clarity.findIndex((c) => isClear(c, clearAt));
+export const firstClear = (clarity: readonly number[], clearAt = CLEAR_AT): number => clarity.findIndex(clearBy(clearAt));
 
 /**
  * PARM's questions as its rule reads them and as live PARM asks them: clarity at each step
@@ -197,7 +197,7 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
     if (clear < 0 ? v.clarity![i].length < T - 1 : typeof pYes !== "number") throw new Error(`the verdicts lack path ${i}'s ${clear < 0 ? "clarity at every step before the last" : `potential at its first clear step ${clear}`}`);
     judgeCalls += clear < 0 ? T - 1 : clear + 1;
     const potential = pYes === null ? null : { step: clear, pYes };
-    const cutAfter = potential && isCut(potential.pYes, rule.keepFrom) ? clear : null;
+    const cutAfter = potential && cutBy(rule.keepFrom ?? KEEP_FROM)(potential.pYes) ? clear : null;
     if (potential) judgeCalls++;
     if (cutAfter !== null) cut.push({ id: i, step: cutAfter, pYes: potential!.pYes });
     nfe += (cutAfter === null ? T : cutAfter + 1) * perStep;

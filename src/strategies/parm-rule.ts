@@ -8,8 +8,11 @@ export const CLEAR_AT = 0.5;
 /** A path whose potential P(yes) is below this is cut at that step (`bench parm-val` measures others on held-out prompts). */
 export const KEEP_FROM = 0.5;
 
-export const isClear = (clarity: number, clearAt = CLEAR_AT): boolean => clarity >= clearAt;
-export const isCut = (potential: number, keepFrom = KEEP_FROM): boolean => potential < keepFrom;
+/** The tests of other thresholds (bench parm-val), one-argument so that they map and filter safely. */
+export const clearBy = (clearAt: number) => (clarity: number): boolean => clarity >= clearAt;
+export const cutBy = (keepFrom: number) => (potential: number): boolean => potential < keepFrom;
+export const isClear = clearBy(CLEAR_AT);
+export const isCut = cutBy(KEEP_FROM);
 
 /** The survivor with the best outcome score (the first of equals). */
 export function chooseSurvivor<T extends { outcome: number }>(survivors: readonly T[]): T {
