@@ -27,7 +27,7 @@ export function registerResults(program: Command): void {
     .argument("<files...>", "evaluation JSON files (from eval --suite --out)")
     .requiredOption("--baseline <file>", "a baseline's evaluation JSON (strategy none, same suite and seeds); repeat it for baselines with other images per prompt: each run is paired with the one sharing most of its images", (f: string, all: string[]) => [...all, f], [] as string[])
     .option("--out <file>", "also write the table here")
-    .option("--json", "print the rows as one JSON object instead of the table ({rows: [{file, run, overall, by_tag, ..., vs_baseline}]})")
+    .option("--json", "print the rows as one JSON object instead of the table ({command, git_commit, date, machine, rows: [{file, run, overall, by_tag, ..., vs_baseline}]})")
     .addHelpText(
       "after",
       "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json\n  imagecot results table --baseline results/baseline.json --baseline results/baseline-k4.json results/dpo.json results/parm-dpo-iterative.json",
@@ -36,16 +36,17 @@ export function registerResults(program: Command): void {
       const others = files.filter((f) => !o.baseline.includes(f));
       let table: string;
       let json: string | null = null;
+      const made = provenance();
       try {
         const bases = o.baseline.map(readEvalFile);
         const runs = others.map(readEvalFile);
         table = resultsTable(bases, runs);
-        if (o.json) json = JSON.stringify({ rows: resultsRows(bases, runs, [...o.baseline, ...others]) }) + "\n";
+        // the provenance every results file carries: a field of the JSON, a comment of the markdown
+        if (o.json) json = JSON.stringify({ ...made, rows: resultsRows(bases, runs, [...o.baseline, ...others]) }) + "\n";
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      // markdown has no fields: the provenance every results file carries goes in a comment
-      if (o.out) writeFileAtomic(o.out, `<!-- ${JSON.stringify(provenance())} -->\n${table}`);
+      if (o.out) writeFileAtomic(o.out, `<!-- ${JSON.stringify(made)} -->\n${table}`);
       process.stdout.write(json ?? table);
     });
 }

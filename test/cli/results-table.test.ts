@@ -1,0 +1,17 @@
+// `results table --json` is a results file like any other: it records how it was made.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+test("results table --json carries the command, commit, date and machine beside its rows", () => {
+  const args = ["results", "table", "--baseline", "results/replay-none-k4.json", "results/orm-zero-shot-k4.json", "--json"];
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.command, `imagecot ${args.join(" ")}`);
+  for (const k of ["git_commit", "date", "machine"]) assert.ok(out[k], `${k} recorded`);
+  assert.deepEqual(out.rows.map((x: { file: string }) => x.file), ["results/replay-none-k4.json", "results/orm-zero-shot-k4.json"]);
+});
