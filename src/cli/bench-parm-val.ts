@@ -1,5 +1,5 @@
-// `imagecot bench parm-val`: PARM's potential threshold against NFE and accuracy on held-out
-// training prompts' paths (src/eval/parm-val.ts); never the test suite.
+// `imagecot bench parm-val`: PARM's clarity and potential thresholds against NFE and accuracy on
+// held-out training prompts' paths (src/eval/parm-val.ts); never the test suite.
 import { Command, Option } from "commander";
 import { readCollected, splitCollected } from "../judges/collect.js";
 import { parmValidation } from "../eval/parm-val.js";

@@ -57,16 +57,16 @@ function phrase(req: Include, count: number, color: Color | undefined): string {
   return count === 1 ? withArticle(noun) : `${numberWord(count)} ${noun}`;
 }
 
-/**
- * What is wrong, in GenEval's terms but in words the generator reads ("expected two circles ,
- * found three"; "the star is above the square , not below"); null when the observation
- * satisfies the prompt.
- */
 /** Whether `have` of the object `req` fails the prompt: too few, or as many as an exclude forbids (the last count meaning "that many or more"). */
 export function countFails(meta: PromptMeta, req: Include, have: number): boolean {
   return have < req.count || (meta.exclude ?? []).some((e) => e.class === req.class && have >= e.count);
 }
 
+/**
+ * What is wrong, in GenEval's terms but in words the generator reads ("expected two circles ,
+ * found three"; "the star is above the square , not below"); null when the observation
+ * satisfies the prompt.
+ */
 export function describeMismatch(meta: PromptMeta, obs: Observation): string | null {
   const order = mentionOrder(meta);
   const reasons: string[] = [];

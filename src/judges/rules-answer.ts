@@ -4,7 +4,7 @@
 // see counts, colours and places (perception), and the prompt's logic is exact instead of
 // learned; the product keeps a score that orders paths. Prompts outside GenEval's templates
 // have no such reading (nor prompts the reading cannot settle: ruleTargets): they keep the yes head.
-import { parsePrompt, mentionOrder, MAX_OBSERVED_COUNT } from "../geneval/observe.js";
+import { countFails, parsePrompt, mentionOrder, MAX_OBSERVED_COUNT } from "../geneval/observe.js";
 import { COLORS, RELATIONS } from "../geneval/types.js";
 import { type Tensor, tensor, tidy } from "../torch/index.js";
 
@@ -54,10 +54,8 @@ export function ruleTargets(prompts: readonly string[], slots: number, classes: 
     }
     for (let s = 0; s < slots; s++) {
       const req = s < order.length ? meta.include[order[s]] : null;
-      const excl = req ? (meta.exclude ?? []).find((e) => e.class === req.class)?.count : undefined;
-      // the last class is "that many or more": allowed when some such count is below the exclude
-      const below = (n: number) => excl === undefined || (n === MAX_OBSERVED_COUNT ? excl > n : n < excl);
-      for (let n = 0; n < COUNT_CLASSES; n++) t.countLogMask.push(!req || (n >= req.count && below(n)) ? 0 : IMPOSSIBLE);
+      // the last class is "that many or more", as countFails reads it
+      for (let n = 0; n < COUNT_CLASSES; n++) t.countLogMask.push(!req || !countFails(meta, req, n) ? 0 : IMPOSSIBLE);
       t.used.push(req ? 1 : 0);
       t.color.push(req?.color ? COLORS.indexOf(req.color) : -1);
       t.slotClass.push(s < slotClass.length ? slotClass[s] : -1);
