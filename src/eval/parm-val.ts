@@ -1,16 +1,22 @@
 // PARM's thresholds measured on held-out training prompts, never on the test suite: the
 // held-out tenth of the judges' paths (`data paths`; the judge never trained on them) is
 // replayed as a recording, the judge asked clarity and potential at every step and the
-// outcome of every final, and PARM's rule replayed at each (clarity, potential) threshold pair
-// beside best-of-N on the same paths: how often the chosen final is right, at what NFE.
+// outcome of every final, and PARM's rule replayed at each (clarity threshold, potential
+// threshold, survivor budget) beside best-of-N on the same paths: how often the chosen final
+// is right, at what NFE.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Pipeline, decodeTokens } from "../generator/pipeline.js";
 import type { CollectedPrompt } from "../judges/collect.js";
 import type { Judge } from "../judges/judge.js";
+import { writeFileAtomic } from "../util/atomic.js";
 import { type Recording, type RecordedVerdicts, completeVerdicts, prediction, replayChoice } from "./replay.js";
 
 export interface ParmValPoint {
   clear_at: number;
   keep_from: number;
+  /** the survivor budget (parm-rule.ts); N or more is none */
+  max_survivors: number;
   /** share of prompts whose chosen final the detector accepts */
   accuracy: number;
   nfe_per_image: number;
@@ -57,11 +63,33 @@ async function everyStepVerdicts(r: Recording, p: Pipeline, judge: Judge, prompt
   return { clarity, potential, outcome };
 }
 
+/**
+ * everyStepVerdicts, kept in `dir` (one file per held-out prompt) when given, so that another
+ * rule or threshold replays in seconds: a file answers only for the same prompt, paths and judge.
+ */
+async function keptVerdicts(dir: string | undefined, k: number, p: CollectedPrompt, r: Recording, pipeline: Pipeline, judge: Judge): Promise<RecordedVerdicts> {
+  const judgeId = judge.id ?? judge.name;
+  const key = { prompt: p.meta.prompt, seeds: p.paths.map((q) => q.seed), steps: r.steps, judge: judgeId };
+  const file = dir && join(dir, `${k}.${judge.name}.json`);
+  if (file && existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, "utf8")) as RecordedVerdicts & { for: unknown };
+    if (JSON.stringify(kept.for) === JSON.stringify(key)) return kept;
+  }
+  const v = await everyStepVerdicts(r, pipeline, judge, p.meta.prompt);
+  if (file) writeFileAtomic(file, JSON.stringify({ ...v, for: key }) + "\n");
+  return v;
+}
+
+/** Every rule the sweep replays: each clarity threshold, potential threshold and survivor budget. */
+const grid = (o: { clearAt: readonly number[]; keepFrom: readonly number[]; maxSurvivors: readonly number[] }) =>
+  o.clearAt.flatMap((clearAt) => o.keepFrom.flatMap((keepFrom) => o.maxSurvivors.map((maxSurvivors) => ({ clearAt, keepFrom, maxSurvivors }))));
+const key = (r: ReturnType<typeof grid>[number]): string => `${r.clearAt}/${r.keepFrom}/${r.maxSurvivors}`;
+
 export async function parmValidation(
   pipeline: Pipeline,
   judge: Judge,
   prompts: readonly CollectedPrompt[],
-  o: { clearAt: readonly number[]; keepFrom: readonly number[]; maxNfeShare: number; cfg: number; onProgress?: (done: number, total: number) => void },
+  o: { clearAt: readonly number[]; keepFrom: readonly number[]; maxSurvivors: readonly number[]; maxNfeShare: number; cfg: number; cache?: string; onProgress?: (done: number, total: number) => void },
 ): Promise<ParmValResult> {
   const halves = o.cfg > 1 ? 2 : 1;
   const n = prompts[0].paths.length;
@@ -70,24 +98,22 @@ export async function parmValidation(
   for (const [k, p] of prompts.entries()) {
     if (p.paths.length !== n) throw new Error(`prompt ${k} has ${p.paths.length} paths, not ${n}: replays compare like with like`);
     const r = recordingOf(p, o.cfg);
-    const v = await everyStepVerdicts(r, pipeline, judge, p.meta.prompt);
+    const v = await keptVerdicts(o.cache, k, p, r, pipeline, judge);
     if (p.paths.some((q) => q.correct)) oracle++;
     const add = (key: string, c: ReturnType<typeof replayChoice>) => {
       const s = sums.get(key) ?? { right: 0, nfe: 0, calls: 0 };
       sums.set(key, { right: s.right + (p.paths[c.path].correct ? 1 : 0), nfe: s.nfe + c.nfe, calls: s.calls + c.judgeCalls });
     };
     add("best-of-n", replayChoice("best-of-n", n, r.steps, halves, v));
-    for (const clearAt of o.clearAt) for (const keepFrom of o.keepFrom) add(`${clearAt}/${keepFrom}`, replayChoice("parm", n, r.steps, halves, v, { clearAt, keepFrom }));
+    for (const rule of grid(o)) add(key(rule), replayChoice("parm", n, r.steps, halves, v, rule));
     o.onProgress?.(k + 1, prompts.length);
   }
   const P = prompts.length;
   const bon = sums.get("best-of-n")!;
-  const points = o.clearAt.flatMap((clearAt) =>
-    o.keepFrom.map((keepFrom) => {
-      const s = sums.get(`${clearAt}/${keepFrom}`)!;
-      return { clear_at: clearAt, keep_from: keepFrom, accuracy: s.right / P, nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
-    }),
-  );
+  const points = grid(o).map((rule) => {
+    const s = sums.get(key(rule))!;
+    return { clear_at: rule.clearAt, keep_from: rule.keepFrom, max_survivors: rule.maxSurvivors, accuracy: s.right / P, nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
+  });
   const within = points.filter((x) => x.nfe_share <= o.maxNfeShare);
   const chosen = within.reduce<ParmValPoint | null>((b, x) => (b === null || x.accuracy > b.accuracy || (x.accuracy === b.accuracy && x.nfe_per_image < b.nfe_per_image) ? x : b), null);
   return {

@@ -24,8 +24,8 @@ export interface RejectedRecord {
   file: string | null;
   /** the step after which the judge cut the path, or null when it ran to the end */
   cutAfter: number | null;
-  /** the judge's last P(yes) on it: potential where it was cut, else the outcome score */
-  pYes: number;
+  /** the judge's last P(yes) on it: potential where it was cut, else the outcome score; null when stopped before it was clear */
+  pYes: number | null;
   /** the detector's verdict on the final image (evaluation only: the strategy never saw it) */
   detector: { correct: boolean; reasons: string[] } | null;
 }

@@ -10,7 +10,7 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { PathBatch, type SampleOptions } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
-import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear } from "../strategies/parm-rule.js";
+import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, survivorBudget } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -178,7 +178,7 @@ export interface ReplayChoice {
  * PARM's thresholds are the shipped ones unless given (other clarity thresholds need verdicts
  * of every step).
  */
-export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts, rule: { keepFrom?: number; clearAt?: number } = {}): ReplayChoice {
+export function replayChoice(strategy: ReplayableStrategy, n: number, T: number, cfgHalves: number, v: RecordedVerdicts, rule: { keepFrom?: number; clearAt?: number; maxSurvivors?: number } = {}): ReplayChoice {
   const perStep = cfgHalves; // one path, one step
   if (strategy === "none") return { path: 0, nfe: T * perStep, judgeCalls: 0, trace: { strategy }, ends: null };
   if (strategy === "best-of-n") {
@@ -186,32 +186,51 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
     const ends = Array.from({ length: n }, (_, id) => ({ id, cutAfter: null, potential: null }));
     return { path: k, nfe: n * T * perStep, judgeCalls: n, trace: { strategy, n, outcome: v.outcome, chosen: k }, ends };
   }
-  // parm: clarity at each step until the first clear one (never at the last), potential there
-  let judgeCalls = 0;
-  let nfe = 0;
-  const cut: { id: number; step: number; pYes: number }[] = [];
+  // parm: clarity at each step until the first clear one (never at the last), potential there;
+  // the steps are replayed in order because the survivor budget stops paths at the step it fills
+  const clearAt = rule.clearAt ?? CLEAR_AT;
+  const keepFrom = rule.keepFrom ?? KEEP_FROM;
   const paths = Array.from({ length: n }, (_, i) => {
-    const clear = firstClear(v.clarity![i], rule.clearAt);
+    const clear = firstClear(v.clarity![i], clearAt);
     const pYes = clear < 0 ? null : v.potential![i][clear];
     // what the rule reads must be there (a lazy file cut short would otherwise pass as never clear)
     if (clear < 0 ? v.clarity![i].length < T - 1 : typeof pYes !== "number") throw new Error(`the verdicts lack path ${i}'s ${clear < 0 ? "clarity at every step before the last" : `potential at its first clear step ${clear}`}`);
-    judgeCalls += clear < 0 ? T - 1 : clear + 1;
-    const potential = pYes === null ? null : { step: clear, pYes };
-    const cutAfter = potential && cutBy(rule.keepFrom ?? KEEP_FROM)(potential.pYes) ? clear : null;
-    if (potential) judgeCalls++;
-    if (cutAfter !== null) cut.push({ id: i, step: cutAfter, pYes: potential!.pYes });
-    nfe += (cutAfter === null ? T : cutAfter + 1) * perStep;
-    return { id: i, clarity: v.clarity![i].slice(0, clear < 0 ? T - 1 : clear + 1), potential, cutAfter };
+    return { id: i, clear, pYes, potential: null as { step: number; pYes: number } | null, cutAfter: null as number | null };
   });
-  const survivors = paths.filter((p) => p.cutAfter === null).map((p) => p.id);
-  if (survivors.length > 0) {
-    judgeCalls += survivors.length;
-    const k = chooseSurvivor(survivors.map((id) => ({ id, outcome: v.outcome![id] }))).id;
-    return { path: k, nfe, judgeCalls, trace: { strategy, n, paths, outcome: survivors.map((id) => v.outcome![id]), chosen: k, via: "survivors" }, ends: paths };
+  const cut: { id: number; step: number; pYes: number }[] = [];
+  let judgeCalls = 0;
+  let live = paths.map((p) => p.id);
+  for (let t = 0; t < T - 1 && live.length > 0; t++) {
+    const assessed = live.filter((i) => paths[i].potential === null);
+    judgeCalls += assessed.length; // clarity
+    const stopped: number[] = [];
+    for (const i of assessed.filter((i) => paths[i].clear === t)) {
+      const p = paths[i];
+      p.potential = { step: t, pYes: p.pYes! };
+      judgeCalls++;
+      if (cutBy(keepFrom)(p.pYes!)) {
+        p.cutAfter = t;
+        cut.push({ id: i, step: t, pYes: p.pYes! });
+        stopped.push(i);
+      }
+    }
+    const passed = live.filter((i) => paths[i].potential && !stopped.includes(i)).map((i) => paths[i]);
+    const budget = survivorBudget(passed.sort((a, b) => a.potential!.step - b.potential!.step || a.id - b.id).map((p) => ({ id: p.id, pYes: p.potential!.pYes })), rule.maxSurvivors);
+    const over = budget.full ? live.filter((i) => !stopped.includes(i) && !budget.keep.some((k) => k.id === i)) : [];
+    for (const i of over) paths[i].cutAfter = t;
+    stopped.push(...over);
+    live = live.filter((i) => !stopped.includes(i));
+  }
+  let nfe = paths.reduce((a, p) => a + (p.cutAfter === null ? T : p.cutAfter + 1) * perStep, 0);
+  const trace = paths.map(({ id, clear, potential, cutAfter }) => ({ id, clarity: v.clarity![id].slice(0, clear < 0 || (cutAfter !== null && cutAfter < clear) ? (cutAfter ?? T - 2) + 1 : clear + 1), potential, cutAfter }));
+  if (live.length > 0) {
+    judgeCalls += live.length;
+    const k = chooseSurvivor(live.map((id) => ({ id, outcome: v.outcome![id] }))).id;
+    return { path: k, nfe, judgeCalls, trace: { strategy, n, paths: trace, outcome: live.map((id) => v.outcome![id]), chosen: k, via: "survivors" }, ends: trace };
   }
   const best = fallbackPath(cut);
   nfe += (T - best.step - 1) * perStep;
-  return { path: best.id, nfe, judgeCalls, trace: { strategy, n, paths, chosen: best.id, via: "fallback" }, ends: paths };
+  return { path: best.id, nfe, judgeCalls, trace: { strategy, n, paths: trace, chosen: best.id, via: "fallback" }, ends: trace };
 }
 
 export const REPLAYABLE = ["none", "best-of-n", "parm"] as const;

@@ -33,7 +33,7 @@ interface EvalImageResult {
   judgeCalls: number;
   trace: Record<string, unknown>;
   /** only for the image whose rejected paths a run keeps */
-  selection?: { chosen: number; rejected: { path: number; cutAfter: number | null; pYes: number; png: string | null }[] };
+  selection?: { chosen: number; rejected: { path: number; cutAfter: number | null; pYes: number | null; png: string | null }[] };
 }
 
 export const EVAL_IMAGE: JobKind<EvalImageData, EvalImageResult> = {

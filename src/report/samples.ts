@@ -101,9 +101,10 @@ export function figureHtml(png: Uint8Array, alt: string, verdict: FrameVerdict |
 function selectionHtml(dir: string, chosen: string, kept: RejectedSidecar): string {
   const others = kept.rejected.flatMap((r) => {
     if (r.file === null)
-      return [`<figure class="cut small"><div>cut after step ${r.cutAfter}</div><figcaption>${esc(`path ${r.path}: potential ${acc(r.pYes)}`)}</figcaption></figure>`];
+      return [`<figure class="cut small"><div>cut after step ${r.cutAfter}</div><figcaption>${esc(r.pYes === null ? `path ${r.path}: stopped before it was clear` : `path ${r.path}: potential ${acc(r.pYes)}`)}</figcaption></figure>`];
     const file = join(dir, r.file);
-    return existsSync(file) ? [figureHtml(readFileSync(file), `path ${r.path}`, r.detector, `path ${r.path}: outcome ${acc(r.pYes)}`, ["small"])] : [];
+    // a path with a final image has its outcome score
+    return existsSync(file) ? [figureHtml(readFileSync(file), `path ${r.path}`, r.detector, `path ${r.path}: outcome ${acc(r.pYes!)}`, ["small"])] : [];
   });
   return `<div class="selection">${chosen}${others.join("")}</div>`;
 }

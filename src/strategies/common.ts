@@ -43,6 +43,6 @@ export function rejectedPaths(paths: readonly PathEnd[], chosen: number, outcome
             return imageOf(p.id);
           },
         }
-      : { path: p.id, cutAfter: p.cutAfter, pYes: p.potential!.pYes, image: null },
+      : { path: p.id, cutAfter: p.cutAfter, pYes: p.potential?.pYes ?? null, image: null },
   );
 }

@@ -1,13 +1,14 @@
 // `parm`: N paths decode together. At each step a path not yet assessed is asked whether its
 // intermediate image is clear enough to judge; at its first clear step, whether it can still
-// end well - a "no" truncates it at once, so its remaining steps cost nothing. Among the
-// survivors the outcome score picks the image; if none survive, the path with the lowest
-// P(no) on potential is finished and kept.
+// end well - a "no" truncates it at once, so its remaining steps cost nothing. Once enough
+// paths have passed (parm-rule.ts: the survivor budget), the best of them by potential go on
+// and every other path stops. Among the survivors the outcome score picks the image; if none
+// survive, the path with the lowest P(no) on potential is finished and kept.
 import type { RGBImage } from "../shapes/image.js";
 import { type PathRef, type StepSession, pathSeed, withSession } from "../generator/step-generator.js";
 import type { Judge } from "../judges/judge.js";
 import { rejectedPaths, requireJudge } from "./common.js";
-import { chooseSurvivor, fallbackPath, isClear, isCut } from "./parm-rule.js";
+import { chooseSurvivor, fallbackPath, isClear, isCut, survivorBudget } from "./parm-rule.js";
 import { type EventSink, emitChosen, emitStep, emitStepImages, emitVerdicts } from "./events.js";
 import type { RejectedPath, Strategy, StrategyResult } from "./strategy.js";
 
@@ -18,7 +19,7 @@ export interface PathTrace {
   clarity: { step: number; pYes: number }[];
   /** the potential question, asked at the first clear step */
   potential: { step: number; pYes: number } | null;
-  /** the step after which the path was cut, or null if it ran to the end */
+  /** the step after which the path was cut (by its potential, or stopped by the survivor budget), or null if it ran to the end */
   cutAfter: number | null;
   outcome: number | null;
 }
@@ -72,6 +73,15 @@ export async function runParm(s: StepSession, judge: Judge, prompt: string, n: n
         cut.push({ id: r.path, step: r.step, pYes: potential[k].pYes, ref: await s.save(r.path) });
         drop.push(r.path);
       }
+    }
+    // the survivor budget: once it is full, every other path stops at this step
+    const passed = traces.filter((t) => t.potential !== null && t.cutAfter === null && !drop.includes(t.id));
+    const budget = survivorBudget(passed.sort((a, b) => a.potential!.step - b.potential!.step || a.id - b.id).map((t) => ({ id: t.id, pYes: t.potential!.pYes })));
+    if (budget.full) {
+      const step = results[0].step;
+      const over = s.live().filter((id) => !drop.includes(id) && !budget.keep.some((k) => k.id === id));
+      for (const id of over) traces[id].cutAfter = step;
+      drop.push(...over);
     }
     for (const path of drop) await onEvent?.({ type: "cut", path, step: traces[path].cutAfter! });
     if (drop.length > 0) await s.truncate(drop);

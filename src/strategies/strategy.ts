@@ -36,8 +36,8 @@ export interface RejectedPath {
   path: number;
   /** the step after which the judge cut it, or null when it ran to the end */
   cutAfter: number | null;
-  /** the judge's last P(yes) on it: potential where it was cut, else the outcome score */
-  pYes: number;
+  /** the judge's last P(yes) on it: potential where it was cut, else the outcome score; null when PARM's survivor budget stopped it before it was clear */
+  pYes: number | null;
   /** its final image; null when it was cut (its last steps were never decoded) */
   image: RGBImage | null;
 }

@@ -2,9 +2,13 @@
 // PARM is best-of-N at best-of-N's NFE, with everything cut it finishes one path (cut where the
 // clarity threshold makes it clear); the choice keeps to the NFE budget. A scripted judge on the tiny tokenizer's images.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { parmValidation, recordingOf } from "../../src/eval/parm-val.js";
 import { prediction } from "../../src/eval/replay.js";
+import { decodeTokens } from "../../src/generator/pipeline.js";
 import type { CollectedPrompt } from "../../src/judges/collect.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import { mulberry32 } from "../../src/util/prng.js";
@@ -55,7 +59,7 @@ test("recordingOf: path i's prediction after step t where the replay reads it", 
 
 test("nothing cut is best-of-N; everything cut finishes one path; the choice keeps to the budget", async () => {
   const ps = prompts(6);
-  const r = await parmValidation(pipeline, new MeanJudge(), ps, { clearAt: [0.5, 0.05], keepFrom: [0, 1.01], maxNfeShare: 0.6, cfg: 1.75 });
+  const r = await parmValidation(pipeline, new MeanJudge(), ps, { clearAt: [0.5, 0.05], keepFrom: [0, 1.01], maxSurvivors: [N], maxNfeShare: 0.6, cfg: 1.75 });
   assert.equal(r.prompts, 6);
   assert.equal(r.oracle, ps.filter((p) => p.paths.some((q) => q.correct)).length / 6);
   assert.equal(r.best_of_n.nfe_per_image, N * T * 2);
@@ -68,6 +72,40 @@ test("nothing cut is best-of-N; everything cut finishes one path; the choice kee
   assert.equal(cutAllEarly.nfe_per_image, (N * 1 + (T - 1)) * 2);
   assert.equal(keepAllEarly.accuracy, keepAll.accuracy);
   assert.deepEqual(r.chosen, [cutAll, cutAllEarly].sort((a, b) => b.accuracy - a.accuracy || a.nfe_per_image - b.nfe_per_image)[0], "the more accurate of the pairs within 0.6 of best-of-N's NFE");
-  const none = await parmValidation(pipeline, new MeanJudge(), ps, { clearAt: [0.5], keepFrom: [0], maxNfeShare: 0.6, cfg: 1.75 });
+  const none = await parmValidation(pipeline, new MeanJudge(), ps, { clearAt: [0.5], keepFrom: [0], maxSurvivors: [N], maxNfeShare: 0.6, cfg: 1.75 });
   assert.equal(none.chosen, null);
+});
+
+test("a survivor budget of one: every path passes at step 1, the best by potential goes on alone", async () => {
+  const ps = prompts(4);
+  const r = await parmValidation(pipeline, new MeanJudge(), ps, { clearAt: [0.5], keepFrom: [0], maxSurvivors: [1, N], maxNfeShare: 1, cfg: 1.75 });
+  const [one, all] = r.points;
+  assert.deepEqual([one.max_survivors, all.max_survivors], [1, N]);
+  assert.equal(one.nfe_per_image, ((N - 1) * 2 + T) * 2, "three paths stop after step 1, one runs to the end");
+  assert.equal(all.nfe_per_image, N * T * 2);
+  // the judge's potential and outcome are both the image's mean red: the one kept is the best at step 1
+  const best = await Promise.all(ps.map(async (p) => {
+    const rec = recordingOf(p, 1.75);
+    const red = await new MeanJudge().judge(decodeTokens(pipeline.tokenizer, p.paths.map((_, i) => prediction(rec, i, 1))).map((image) => ({ question: "potential" as const, prompt: "", image })));
+    const k = red.reduce((b, v, i) => (v.pYes > red[b].pYes ? i : b), 0);
+    return p.paths[k].correct ? 1 : 0;
+  }));
+  assert.equal(one.accuracy, best.reduce<number>((a, b) => a + b, 0) / ps.length);
+});
+
+test("kept answers: a rerun asks the judge nothing, and another judge's answers are not reused", async () => {
+  const ps = prompts(3);
+  const cache = mkdtempSync(join(tmpdir(), "parm-val-"));
+  try {
+    const o = { clearAt: [0.5], keepFrom: [0.5], maxSurvivors: [2], maxNfeShare: 0.6, cfg: 1.75, cache };
+    const first = await parmValidation(pipeline, new MeanJudge(), ps, o);
+    const mute: Judge = { name: "mean", judge: async () => assert.fail("asked again") };
+    assert.deepEqual(await parmValidation(pipeline, mute, ps, o), first);
+    let asked = 0;
+    const other: Judge = { name: "mean", id: "mean retrained", judge: async (rs) => ((asked += rs.length), new MeanJudge().judge(rs)) };
+    await parmValidation(pipeline, other, ps, o);
+    assert.ok(asked > 0, "another id: asked afresh");
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,7 @@ import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/
 import type { RGBImage } from "../../src/shapes/image.js";
 import { pngBase64 } from "../../src/strategies/events.js";
 import { MAX_ROUNDS } from "../../src/strategies/parm-plus.js";
+import { MAX_SURVIVORS } from "../../src/strategies/parm-rule.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 
@@ -68,14 +69,18 @@ test("step-best-of-n branches N candidates every step and asks the process quest
   assert.equal(redness(r.image), last.process[last.chosen], "the final image is the best of the last step's candidates");
 });
 
-test("parm with every potential 'yes' cuts nothing and picks what best-of-n picks", async () => {
-  const judge = new ScriptedJudge(byQuestion({ clarity: (r) => (r.step! >= 2 ? 0.9 : 0.1), potential: () => 0.8, outcome: (r) => redness(r.image) }));
+test("parm with every potential 'yes' keeps the two most promising paths, stops the others there, and picks between the two by outcome", async () => {
+  const judge = new ScriptedJudge(byQuestion({ clarity: (r) => (r.step! >= 2 ? 0.9 : 0.1), potential: (r) => 0.5 + redness(r.image) / 2, outcome: (r) => redness(r.image) }));
   const [p] = await strategyByName("parm").run(ctx(judge), prompt, [11]);
-  const [b] = await strategyByName("best-of-n").run(ctx(new ScriptedJudge((r) => redness(r.image))), prompt, [11]);
-  assert.deepEqual(p.tokens, b.tokens, "same seeds, same paths, same choice");
-  assert.equal(p.nfe, N * T * 2);
-  // clarity at steps 0, 1, 2 for every path; potential once each; outcome once each
-  assert.equal(p.judgeCalls, N * 3 + N + N);
+  assert.equal(MAX_SURVIVORS, 2);
+  const paths = p.trace.paths as { id: number; potential: { pYes: number }; cutAfter: number | null; outcome: number | null }[];
+  const best = [...paths].sort((a, b) => b.potential.pYes - a.potential.pYes).slice(0, 2).map((x) => x.id).sort();
+  assert.deepEqual(paths.filter((x) => x.cutAfter === null).map((x) => x.id), best, "the two highest potentials go on");
+  assert.ok(paths.every((x) => x.cutAfter === (best.includes(x.id) ? null : 2)), "the others stop at the step the budget filled");
+  assert.equal(p.trace.chosen, best.reduce((a, b) => (paths[b].outcome! > paths[a].outcome! ? b : a)));
+  assert.equal(p.nfe, 2 * (N * 3 + 2 * (T - 3)));
+  // clarity at steps 0, 1, 2 for every path; potential once each; outcome of the two
+  assert.equal(p.judgeCalls, N * 3 + N + 2);
 });
 
 test("parm truncates a path the moment its potential is 'no'; the others are untouched", async () => {
