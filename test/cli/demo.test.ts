@@ -10,6 +10,7 @@ import { UserError } from "../../src/cli/run.js";
 import type { Judge, JudgeRequest, Reflection, Verdict } from "../../src/judges/judge.js";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
 import { decodePng } from "../../src/shapes/image.js";
+import { MAX_SURVIVORS } from "../../src/strategies/parm-rule.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 
@@ -71,7 +72,8 @@ describe("imagecot demo", () => {
     const byRound = trace.cost_by_round as { nfe: number; judge_calls: number }[];
     assert.equal(byRound.reduce((a, c) => a + c.nfe, 0), trace.nfe, "round costs add up to the image's NFE");
     assert.equal(byRound.reduce((a, c) => a + c.judge_calls, 0), trace.judge_calls, "and to its judge calls");
-    assert.equal(byRound[0].nfe, N * T * 2, "nothing cut: N full paths, both CFG halves");
+    // every potential passes at step 2: the survivor budget's paths run to the end, the others stop there (both CFG halves)
+    assert.equal(byRound[0].nfe, (MAX_SURVIVORS * T + (N - MAX_SURVIVORS) * 3) * 2);
     assert.equal(r.prompts.reduce((a, p) => a + p.judge_calls, 0), judge.calls + judge.reflections);
 
     const html = readFileSync(r.report, "utf8");
@@ -81,7 +83,7 @@ describe("imagecot demo", () => {
     assert.match(html, /expected two red circles , found three/, "the reflection's reason");
     assert.match(html, /the prompt, the previous image and the reason/, "what a correction round regenerated from");
     assert.match(html, /judged correct, kept/);
-    assert.match(html, /0 of 4 paths cut; chose path \d/, "PARM's selection, as the evaluation report words it");
+    assert.match(html, /2 of 4 paths cut \(after step 2\); chose path \d/, "PARM's selection, as the evaluation report words it");
     assert.match(html, new RegExp(`NFE ${r.prompts[0].nfe}, ${r.prompts[0].judge_calls} judge calls`));
     assert.equal(html.match(/<figure class="(ok|bad)( large)?">/g)?.length, 2, "one framed final image per prompt");
     assert.equal(html.match(/data:image\/png;base64,/g)?.length, 2 + 3 + 1, "finals and every round's image, inline");
