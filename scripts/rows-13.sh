@@ -20,11 +20,12 @@
 #  3. imagecot bench frontier --record runs/record --judge fine-tuned --ns 1,2,4,8,16,32
 #     -> results/frontier.json (it asks what the cache lacks; PARM fine-tuned cached it all);
 #  4. live rows over a queue of their own (scripts/with-queue.sh, one worker per core): PRM
-#     (step-best-of-n) with the zero-shot and the fine-tuned judge, then PARM++ without and with
-#     reflection (fine-tuned judge). PARM++ regenerates with models/generator-sc.safetensors, and
-#     without reflection with models/generator-sc-no-reason.safetensors; where one is missing the
-#     code falls back to another model (README: Verification strategies), which is not the row
-#     issue 13 asks for, so this script stops before PARM++ until both ship, and says so;
+#     (step-best-of-n) with the zero-shot judge, PARM++ with and without reflection (fine-tuned
+#     judge), then PRM with the fine-tuned judge (3-5 h a PRM row here: last, as it has no
+#     target). PARM++ regenerates with models/generator-sc.safetensors, and without reflection
+#     with models/generator-sc-no-reason.safetensors; where one is missing the code falls back
+#     to another model (README: Verification strategies), which is not the row issue 13 asks
+#     for, so this script stops before PARM++ until both ship, and says so;
 #  5. imagecot results table: the replayed rows paired with results/replay-none-k4.json (path 0
 #     of the same recording, which another machine partly decoded in bfloat16:
 #     results/record-device.json), the live rows with results/baseline-k4.json (ROWS_LIVE_BASELINE
@@ -437,21 +438,24 @@ run() {
   [ "$rc" -eq 0 ] || { echo "rows-13: a replayed PARM row or the frontier failed (above; logs in $logs)" >&2; exit 1; }
   check gates "$oracle_out" "$frontier_out" || true
 
-  # 4. live rows: PRM needs no self-correction generator, PARM++ does
-  live_row prm-zero-shot
-  live_row prm-fine-tuned
-  # both models before either row: each one's hash joins every live folder's settings, so one
-  # trained between the two rows would refuse the first row's resume
+  # 4. live rows: PRM zero-shot (begun first), then PARM++ with and without reflection (the rows
+  # with a target come before the last PRM, which has none), then PRM fine-tuned. PARM++ needs
+  # both self-correction generators, and so does every live row: each one's hash joins every
+  # live folder's settings, so one trained between two rows would refuse the first row's resume
   local c
   for c in "${correctors[@]}"; do
     if [ ! -f "$c" ] && ! { state parm-plus-plus-no-reason >/dev/null && state parm-plus-plus >/dev/null; }; then
+      live_row prm-zero-shot
+      live_row prm-fine-tuned
       table_step
       echo "rows-13: stopped before PARM++: no self-correction generator at $c. Without it PARM++ regenerates with another model (README: Verification strategies), not the row issue 13 asks for. Train both (imagecot train self-correct --data runs/paths-v2, and again with --reasons none), then run this script again." >&2
       exit 3
     fi
   done
-  live_row parm-plus-plus-no-reason
+  live_row prm-zero-shot
   live_row parm-plus-plus
+  live_row parm-plus-plus-no-reason
+  live_row prm-fine-tuned
 
   # 5. the tables
   table_step
