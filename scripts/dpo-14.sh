@@ -16,9 +16,14 @@
 #     the aligned generators in models/: none with each generator, then PARM (fine-tuned judge,
 #     N 20) with the iterative and the reward-guided one -> results/{dpo,dpo-iter,dpo-rg}-k4.json,
 #     results/parm-dpo-iter-k4.json, results/parm-dpo-rg-k4.json;
-#  7. memory: bench dpo-memory over 3 rounds -> results/dpo-memory.json;
-#  8. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
-# PARM++ on the best aligned generator waits for the self-correction generators (issue 13).
+#  7. best aligned generator, chosen on held-out training prompts (never the test suite): bench
+#     heldout's detector yes rate of the iterative and the reward-guided generator (400 prompts x 2
+#     images) -> results/heldout-dpo-iter.json, results/heldout-dpo-rg.json; the higher (the
+#     iterative one on a tie) is the best;
+#  8. PARM++ (fine-tuned judge, N 20) on the best aligned generator: PARM's paths from it, the
+#     corrections from models/generator-sc.safetensors -> results/parm-plus-plus-dpo-k4.json;
+#  9. memory: bench dpo-memory over 3 rounds -> results/dpo-memory.json;
+# 10. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
 # Usage: bash scripts/dpo-14.sh          make what is missing, in order
 #        bash scripts/dpo-14.sh status   each step: done or not (starts nothing)
 #   DPO_STOP_AFTER=STEP stops after that step (a session's budget)
@@ -60,6 +65,9 @@ done_file() { # STEP: the file whose presence means the step is done
     dpo) echo results/train-dpo.json ;;
     dpo-iter) echo results/train-dpo-iter.json ;;
     dpo-rg) echo results/train-dpo-rg.json ;;
+    heldout-dpo-iter) echo results/heldout-dpo-iter.json ;;
+    heldout-dpo-rg) echo results/heldout-dpo-rg.json ;;
+    row-parm-plus-plus-dpo) echo results/parm-plus-plus-dpo-k4.json ;;
     memory) echo results/dpo-memory.json ;;
     table) echo results/rows-14.json ;;
     *) local r
@@ -68,7 +76,7 @@ done_file() { # STEP: the file whose presence means the step is done
 }
 steps=(rank-1 dpo-val dpo-val-rg dpo dpo-iter dpo-rg)
 for r in "${rows[@]}"; do steps+=("$(field "$r" 1)"); done
-steps+=(memory table)
+steps+=(heldout-dpo-iter heldout-dpo-rg row-parm-plus-plus-dpo memory table)
 
 status() {
   local s f
@@ -93,6 +101,14 @@ step() {
   if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then echo "dpo-14: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
 }
 
+# row NAME STRATEGY GENERATOR OUT: one row at 4 images per prompt over a queue whose workers find the aligned generators in models/
+row() {
+  local judge=()
+  [ "$2" = none ] || judge=(--judge fine-tuned)
+  QUEUE_WORKER_ARGS="--generators models" step "$1" bash scripts/with-queue.sh "$1" eval --suite "$suite" --strategy "$2" \
+    ${judge[@]+"${judge[@]}"} --generator "$3" --n 20 --images-per-prompt 4 --seed 0 --gen-dir "runs/rows/${1#row-}" --json --out "$4"
+}
+
 run() {
   [ -f dist/src/cli/main.js ] || { echo "dpo-14: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
   step rank-1 bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}"
@@ -107,17 +123,20 @@ run() {
     --run-dir runs/dpo-iter "${plain[@]}" --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json
   QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg bash scripts/with-queue.sh dpo-rg train dpo --data "$rank" --rounds 2 \
     --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${guided[@]}" --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json
-  local r name
-  for r in "${rows[@]}"; do
-    name=$(field "$r" 1)
-    local judge=()
-    [ "$(field "$r" 3)" = none ] || judge=(--judge fine-tuned)
-    QUEUE_WORKER_ARGS="--generators models" step "$name" bash scripts/with-queue.sh "$name" eval --suite "$suite" --strategy "$(field "$r" 3)" \
-      ${judge[@]+"${judge[@]}"} --generator "$(field "$r" 4)" --n 20 --images-per-prompt 4 --seed 0 --gen-dir "runs/rows/${name#row-}" --json --out "$(field "$r" 2)"
+  local r
+  for r in "${rows[@]}"; do row "$(field "$r" 1)" "$(field "$r" 3)" "$(field "$r" 4)" "$(field "$r" 2)"; done
+  local g
+  for g in dpo-iter dpo-rg; do
+    step "heldout-$g" "${cli[@]}" bench heldout --generator "models/generator-$g.safetensors" --prompts 400 --images 2 --loss-prompts 0 --json --quiet --out "results/heldout-$g.json"
   done
+  # shellcheck disable=SC2016 # JavaScript
+  g=$(node -e 'const y = (f) => require("./" + f).heldout.yes_rate; console.log(y(process.argv[2]) > y(process.argv[1]) ? "dpo-rg" : "dpo-iter")' results/heldout-dpo-iter.json results/heldout-dpo-rg.json)
+  echo "dpo-14: the best aligned generator on held-out training prompts: $g"
+  row row-parm-plus-plus-dpo parm++ "models/generator-$g.safetensors" results/parm-plus-plus-dpo-k4.json
   step memory "${cli[@]}" bench dpo-memory --rounds 3 --prompts 100 --json --out results/dpo-memory.json
   local ins=()
   for r in "${rows[@]}"; do ins+=("$(field "$r" 2)"); done
+  ins+=(results/parm-plus-plus-dpo-k4.json)
   "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json > results/rows-14.json.tmp
   mv results/rows-14.json.tmp results/rows-14.json
   cat results/rows-14.md
