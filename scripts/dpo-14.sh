@@ -82,7 +82,7 @@ status() {
   local s f
   for s in "${steps[@]}"; do
     f=$(done_file "$s")
-    if [ -f "$f" ]; then printf '%-18s done (%s)\n' "$s" "$f"; else printf '%-18s not yet (%s)\n' "$s" "$f"; fi
+    if [ -f "$f" ]; then printf '%-24s done (%s)\n' "$s" "$f"; else printf '%-24s not yet (%s)\n' "$s" "$f"; fi
   done
 }
 
@@ -130,8 +130,11 @@ run() {
     step "heldout-$g" "${cli[@]}" bench heldout --generator "models/generator-$g.safetensors" --prompts 400 --images 2 --loss-prompts 0 --json --quiet --out "results/heldout-$g.json"
   done
   # shellcheck disable=SC2016 # JavaScript
-  g=$(node -e 'const y = (f) => require("./" + f).heldout.yes_rate; console.log(y(process.argv[2]) > y(process.argv[1]) ? "dpo-rg" : "dpo-iter")' results/heldout-dpo-iter.json results/heldout-dpo-rg.json)
+  g=$(node -e 'const y = (f) => require("./" + f).heldout.yes_rate; const [a, b] = [y(process.argv[1]), y(process.argv[2])]; if (!(a >= 0 && b >= 0)) process.exit(1); console.log(b > a ? "dpo-rg" : "dpo-iter")' results/heldout-dpo-iter.json results/heldout-dpo-rg.json) ||
+    { echo "dpo-14: no heldout.yes_rate in results/heldout-dpo-iter.json and results/heldout-dpo-rg.json" >&2; exit 1; }
   echo "dpo-14: the best aligned generator on held-out training prompts: $g"
+  # without the self-correction generator PARM++ would correct with another model: not the row asked for
+  [ -f models/generator-sc.safetensors ] || { echo "dpo-14: no models/generator-sc.safetensors: PARM++ needs it (issue 13: imagecot train self-correct)" >&2; exit 1; }
   row row-parm-plus-plus-dpo parm++ "models/generator-$g.safetensors" results/parm-plus-plus-dpo-k4.json
   step memory "${cli[@]}" bench dpo-memory --rounds 3 --prompts 100 --json --out results/dpo-memory.json
   local ins=()

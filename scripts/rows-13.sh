@@ -37,8 +37,8 @@
 # checkpoints/record-verdicts.tar.gz (the recordings stay in record-test.sh's archive), and each
 # live row's folder in checkpoints/rows-NAME.tar.gz, rewritten every ROWS_ARCHIVE_EVERY seconds
 # (default 1200), after each step and at a TERM or INT; the replayed rows' folders are remade from
-# the cached verdicts in minutes. Commit the archives at a stop. Estimates: the
-# fine-tuned judge's verdicts about 2 h (above), PRM and PARM++ live 1.4-2.5 h each (docs/compute-plan.md).
+# the cached verdicts in minutes. Commit the archives at a stop. Times here (docs/compute-plan.md):
+# the replayed part under an hour; PRM live 3-5 h a row (36 of 320 prompts in its first 38 minutes).
 # A live folder's settings include the self-correction generators' hashes (for every strategy), so
 # a PRM row half-made before models/generator-sc*.safetensors appear is refused after: finish it
 # first, or delete runs/rows/prm-* and its archive.
@@ -77,9 +77,9 @@ REPLAYED=(
 )
 LIVE=(
   "prm-zero-shot|results/prm-zero-shot-k4.json|step-best-of-n|zero-shot"
-  "prm-fine-tuned|results/prm-fine-tuned-k4.json|step-best-of-n|fine-tuned"
-  "parm-plus-plus-no-reason|results/parm-plus-plus-no-reason-k4.json|parm++-no-reason|fine-tuned"
   "parm-plus-plus|results/parm-plus-plus-k4.json|parm++|fine-tuned"
+  "parm-plus-plus-no-reason|results/parm-plus-plus-no-reason-k4.json|parm++-no-reason|fine-tuned"
+  "prm-fine-tuned|results/prm-fine-tuned-k4.json|step-best-of-n|fine-tuned"
 )
 oracle_out=results/oracle.json
 frontier_out=results/frontier.json
@@ -445,8 +445,8 @@ run() {
   local c
   for c in "${correctors[@]}"; do
     if [ ! -f "$c" ] && ! { state parm-plus-plus-no-reason >/dev/null && state parm-plus-plus >/dev/null; }; then
+      # only the row begun before the correctors shipped: a row begun now would be refused once they do
       live_row prm-zero-shot
-      live_row prm-fine-tuned
       table_step
       echo "rows-13: stopped before PARM++: no self-correction generator at $c. Without it PARM++ regenerates with another model (README: Verification strategies), not the row issue 13 asks for. Train both (imagecot train self-correct --data runs/paths-v2, and again with --reasons none), then run this script again." >&2
       exit 3

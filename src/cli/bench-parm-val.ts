@@ -39,7 +39,7 @@ export function addParmValBench(bench: Command): void {
     .addOption(new Option("--keep-from <list>", "potential thresholds: a path is cut below one").default([0.5, 0.6, 0.7, 0.8, 0.9], "0.5,0.6,0.7,0.8,0.9").argParser(positiveListOption))
     .addOption(new Option("--max-survivors <list>", "survivor budgets: once this many paths pass, only the best of them go on (N or more: none)").default([MAX_SURVIVORS], String(MAX_SURVIVORS)).argParser(positiveIntListOption))
     .addOption(new Option("--max-nfe-share <x>", "the NFE a chosen threshold may spend, as a share of best-of-N's").default(0.6).argParser(numberOption))
-    .addOption(new Option("--cfg <g>", "the guidance the paths were decoded with (NFE counts both halves above 1)").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
+    .addOption(new Option("--cfg <g>", "the guidance the paths were decoded with (NFE counts both halves unless it is 0)").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .option("--cache <dir>", "keep the judge's answers here, one file per held-out prompt, so that a rerun with other thresholds asks nothing")
     .option("--json", "print the figures as one JSON line")

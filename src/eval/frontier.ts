@@ -8,6 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { type ScoredImage, summarize } from "../geneval/summary.js";
 import type { PromptMeta, Tag } from "../geneval/types.js";
 import type { Pipeline } from "../generator/pipeline.js";
+import { cfgHalves } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { InputError } from "../util/errors.js";
 import { type BudgetComparison, compareAtBudgets } from "./budget.js";
@@ -104,7 +105,7 @@ export interface FrontierRun {
 /** Reads every recorded image once (asking the judge only what its cached verdicts lack) and scores every N from it. */
 export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promise<Frontier> {
   const most = plan.ns[plan.ns.length - 1];
-  const cfgHalves = plan.cfg === 0 ? 1 : 2;
+  const halves = cfgHalves(plan.cfg);
   const perN = () => plan.ns.map(() => ({ rows: [] as ScoredImage[], nfe: 0, judgeCalls: 0 }));
   const acc = { "best-of-n": perN(), parm: perN(), oracle: perN() };
   for (const [done, im] of plan.images.entries()) {
@@ -117,7 +118,7 @@ export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promi
     const correct = finalsCorrect(o.pipeline, r, meta);
     const row = (ok: boolean): ScoredImage => ({ tag: meta.tag, promptKey: meta.prompt, correct: ok });
     plan.ns.forEach((n, i) => {
-      const c = frontierChoices(v, n, r.steps, cfgHalves);
+      const c = frontierChoices(v, n, r.steps, halves);
       for (const s of ["best-of-n", "parm"] as const) {
         acc[s][i].rows.push(row(correct[c[s].path]));
         acc[s][i].nfe += c[s].nfe;

@@ -5,7 +5,7 @@
 // their yes rate on these hard, compositional prompts is near 0. The "train" split gives the
 // yes rate on trained prompt strings, for comparison.
 import { conditioning, decodeTokens, pathSeed, type Pipeline } from "../generator/pipeline.js";
-import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE, PathBatch, type SampleOptions, StepBatcher } from "../generator/sampler.js";
+import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE, PathBatch, type SampleOptions, StepBatcher, cfgHalves } from "../generator/sampler.js";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { evaluateImage, keptDetections } from "../geneval/rules.js";
 import type { Detection, PromptMeta } from "../geneval/types.js";
@@ -51,7 +51,7 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
   const split = o.split ?? "heldout";
   const metas = heldOutPrompts(o.seed, o.prompts, split);
   const batcher = new StepBatcher(o.maxRows ?? DEFAULT_MAX_ROWS);
-  const perPass = Math.max(1, Math.floor(batcher.maxRows / (o.images * (sample.cfg === 0 ? 1 : 2))));
+  const perPass = Math.max(1, Math.floor(batcher.maxRows / (o.images * cfgHalves(sample.cfg))));
   const tags = new Map<string, { images: number; yes: number }>();
   let yes = 0;
   let objects = 0;

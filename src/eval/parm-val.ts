@@ -4,9 +4,11 @@
 // outcome of every final, and PARM's rule replayed at each (clarity threshold, potential
 // threshold, survivor budget) beside best-of-N on the same paths: how often the chosen final
 // is right, at what NFE.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Pipeline, decodeTokens } from "../generator/pipeline.js";
+import { cfgHalves } from "../generator/sampler.js";
 import type { CollectedPrompt } from "../judges/collect.js";
 import type { Judge } from "../judges/judge.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -65,11 +67,13 @@ async function everyStepVerdicts(r: Recording, p: Pipeline, judge: Judge, prompt
 
 /**
  * everyStepVerdicts, kept in `dir` (one file per held-out prompt) when given, so that another
- * rule or threshold replays in seconds: a file answers only for the same prompt, paths and judge.
+ * rule or threshold replays in seconds: a file answers only for the same prompt, the same paths
+ * (their every prediction, by hash: paths collected again under the same seeds differ) and judge.
  */
 async function keptVerdicts(dir: string | undefined, k: number, p: CollectedPrompt, r: Recording, pipeline: Pipeline, judge: Judge): Promise<RecordedVerdicts> {
   const judgeId = judge.id ?? judge.name;
-  const key = { prompt: p.meta.prompt, seeds: p.paths.map((q) => q.seed), steps: r.steps, judge: judgeId };
+  const paths = createHash("sha256").update(new Uint8Array(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)).digest("hex").slice(0, 16);
+  const key = { prompt: p.meta.prompt, seeds: p.paths.map((q) => q.seed), steps: r.steps, paths, judge: judgeId };
   const file = dir && join(dir, `${k}.${judge.name}.json`);
   if (file && existsSync(file)) {
     const kept = JSON.parse(readFileSync(file, "utf8")) as RecordedVerdicts & { for: unknown };
@@ -91,7 +95,7 @@ export async function parmValidation(
   prompts: readonly CollectedPrompt[],
   o: { clearAt: readonly number[]; keepFrom: readonly number[]; maxSurvivors: readonly number[]; maxNfeShare: number; cfg: number; cache?: string; onProgress?: (done: number, total: number) => void },
 ): Promise<ParmValResult> {
-  const halves = o.cfg > 1 ? 2 : 1;
+  const halves = cfgHalves(o.cfg);
   const n = prompts[0].paths.length;
   const sums = new Map<string, { right: number; nfe: number; calls: number }>();
   let oracle = 0;

@@ -7,10 +7,10 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { embeddedPipeline } from "../generator/embedded-steps.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
-import { PathBatch, type SampleOptions } from "../generator/sampler.js";
+import { PathBatch, type SampleOptions, cfgHalves } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
-import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, survivorBudget } from "../strategies/parm-rule.js";
+import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, stoppedByBudget } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -214,9 +214,9 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
         stopped.push(i);
       }
     }
-    const passed = live.filter((i) => paths[i].potential && !stopped.includes(i)).map((i) => paths[i]);
-    const budget = survivorBudget(passed.sort((a, b) => a.potential!.step - b.potential!.step || a.id - b.id).map((p) => ({ id: p.id, pYes: p.potential!.pYes })), rule.maxSurvivors);
-    const over = budget.full ? live.filter((i) => !stopped.includes(i) && !budget.keep.some((k) => k.id === i)) : [];
+    const going = live.filter((i) => !stopped.includes(i));
+    const passed = going.flatMap((i) => (paths[i].potential ? [{ id: i, ...paths[i].potential! }] : []));
+    const over = stoppedByBudget(going, passed, rule.maxSurvivors);
     for (const i of over) paths[i].cutAfter = t;
     stopped.push(...over);
     live = live.filter((i) => !stopped.includes(i));
@@ -298,7 +298,7 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
           // every recorded path is judged, so one cache serves every N read from the recording
           v = firstPaths(await cachedVerdicts(dir, seed, judgeName, r, pipeline, ctx.judge, prompt, NEEDS[name]), ctx.n);
         }
-        const c = replayChoice(name, ctx.n, r.steps, r.cfg === 0 ? 1 : 2, v);
+        const c = replayChoice(name, ctx.n, r.steps, cfgHalves(r.cfg), v);
         const final = (id: number) => prediction(r, id, r.steps - 1);
         const tokens = final(c.path);
         // the paths live decoding would have finished have their final image in the recording

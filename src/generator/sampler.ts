@@ -19,6 +19,9 @@ export interface SampleOptions {
 /** Temperature and guidance chosen on held-out training prompts (results/heldout-generator.json at 0.7, heldout-generator-t1.json, heldout-temperature-0.5.json, heldout-cfg-*.json; README: Generator v2). */
 export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 0.7, confidenceTemperature: 4.5 };
 
+/** Sequences one path's step costs: both CFG halves, except unguided (cfg 0) which skips the unconditional one. */
+export const cfgHalves = (cfg: number): number => (cfg === 0 ? 1 : 2);
+
 /** Where a path stands: its tokens (mask id where unknown), the next step, its random stream. */
 export interface PathState {
   id: number; // path index within its generation, stable under truncation
@@ -189,7 +192,7 @@ export class PathBatch {
     const active = this.active();
     if (logits.size(0) !== active.length) throw new Error(`a step's logits are for ${logits.size(0)} paths, but ${active.length} are live (paths changed between asking for the step and its pass)`);
     const { cfg, temperature, confidenceTemperature, steps: T } = this.options;
-    this.nfe += (cfg === 0 ? 1 : 2) * active.length;
+    this.nfe += cfgHalves(cfg) * active.length;
     const L = this.model.config.imageTokens;
     const mask = this.model.maskId;
     const t = active[0].state.step;
@@ -288,7 +291,7 @@ export class StepBatcher implements StepRunner {
     for (const [model, byKey] of groups)
       for (const group of byKey.values()) {
         const g = group[0].batch.options.cfg;
-        const per = g === 0 ? 1 : 2;
+        const per = cfgHalves(g);
         let chunk: typeof items = [];
         const run = () => {
           if (chunk.length > 0) this.run(model, chunk, g);
@@ -323,7 +326,7 @@ export class StepBatcher implements StepRunner {
           return;
         }
         this.passes++;
-        this.sequences += rows.B * (g === 0 ? 1 : 2);
+        this.sequences += rows.B * cfgHalves(g);
         // each batch advances and settles on its own: one batch's failure is not another's
         let off = 0;
         for (const c of chunk) {

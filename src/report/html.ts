@@ -78,7 +78,7 @@ ${r.charts.map((c) => `<h2>${esc(c.heading)}</h2>\n${c.svg}`).join("\n")}
 <h2>The paper's rows</h2>
 ${paperTableHtml()}
 <h2>Samples: chosen images and their paths</h2>
-<p>Framed green when the detector finds the image correct, red when not (hover for the reason); the caption tells what became of the other paths. Where the evaluation kept them (the first image of each prompt), the paths the strategy rejected follow the chosen image (outlined blue), captioned with the judge's score: outcome on a final image, potential where the judge cut the path (greyed: a cut path has no final image).</p>
+<p>Framed green when the detector finds the image correct, red when not (hover for the reason); the caption tells what became of the other paths. Where the evaluation kept them (the first image of each prompt), the paths the strategy rejected follow the chosen image (outlined blue), captioned with the judge's score: outcome on a final image, potential where the judge cut the path or PARM's survivor budget stopped it (greyed: a cut or stopped path has no final image).</p>
 ${sampleGridHtml(r.rows)}${r.provenance ? `\n<details><summary>How this report was made</summary><pre id="provenance">${esc(JSON.stringify(r.provenance, null, 2))}</pre></details>` : ""}`,
   );
 }

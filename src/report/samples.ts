@@ -9,6 +9,7 @@ import { type RejectedSidecar, readRejected } from "../eval/rejected.js";
 import { listPromptFolders, promptDir } from "../geneval/layout.js";
 import type { ResultsRow } from "./results.js";
 import { acc, esc } from "../charts/svg.js";
+import { isCut } from "../strategies/parm-rule.js";
 
 export interface SamplePrompt {
   index: number;
@@ -32,7 +33,7 @@ type Trace = Record<string, unknown>;
 /** The part of a PARM path trace the summaries read. */
 export interface ParmPath { cutAfter: number | null; outcome: number | null }
 
-/** What became of one PARM selection's paths: how many were cut, where, and which was chosen. */
+/** What became of one PARM selection's paths: how many were cut (by potential or the survivor budget), where, and which was chosen. */
 export function parmSummary(paths: ParmPath[], chosen: number, via: string): string {
   const cut = paths.filter((p) => p.cutAfter !== null);
   const steps = cut.map((p) => p.cutAfter!);
@@ -97,11 +98,17 @@ export function figureHtml(png: Uint8Array, alt: string, verdict: FrameVerdict |
   return `<figure class="${cls}"><img src="${src}" alt="${esc(alt)}" title="${esc(tip)}">${cap}</figure>`;
 }
 
+/** Why a path without a final image ended: its potential answer, or PARM's survivor budget (before or after it was clear). */
+function cutCaption(path: number, pYes: number | null): string {
+  if (pYes === null) return `path ${path}: stopped by the survivor budget before it was clear`;
+  return isCut(pYes) ? `path ${path}: potential ${acc(pYes)}` : `path ${path}: potential ${acc(pYes)}, stopped by the survivor budget`;
+}
+
 /** A sample whose rejected paths were kept: the chosen image, outlined, then every other path. */
 function selectionHtml(dir: string, chosen: string, kept: RejectedSidecar): string {
   const others = kept.rejected.flatMap((r) => {
     if (r.file === null)
-      return [`<figure class="cut small"><div>cut after step ${r.cutAfter}</div><figcaption>${esc(r.pYes === null ? `path ${r.path}: stopped before it was clear` : `path ${r.path}: potential ${acc(r.pYes)}`)}</figcaption></figure>`];
+      return [`<figure class="cut small"><div>${r.pYes !== null && isCut(r.pYes) ? "cut" : "stopped"} after step ${r.cutAfter}</div><figcaption>${esc(cutCaption(r.path, r.pYes))}</figcaption></figure>`];
     const file = join(dir, r.file);
     // a path with a final image has its outcome score
     return existsSync(file) ? [figureHtml(readFileSync(file), `path ${r.path}`, r.detector, `path ${r.path}: outcome ${acc(r.pYes!)}`, ["small"])] : [];

@@ -15,7 +15,7 @@ export function argmax(xs: readonly number[]): number {
   return best;
 }
 
-/** How a path of a selection ended: at the last step, or cut after a step on its potential. */
+/** How a path of a selection ended: at the last step, or cut after a step (on its potential, or by PARM's survivor budget: then potential is null when it was not yet clear). */
 export interface PathEnd {
   id: number;
   cutAfter: number | null;

@@ -8,7 +8,7 @@ import type { RGBImage } from "../shapes/image.js";
 import { type PathRef, type StepSession, pathSeed, withSession } from "../generator/step-generator.js";
 import type { Judge } from "../judges/judge.js";
 import { rejectedPaths, requireJudge } from "./common.js";
-import { chooseSurvivor, fallbackPath, isClear, isCut, survivorBudget } from "./parm-rule.js";
+import { chooseSurvivor, fallbackPath, isClear, isCut, stoppedByBudget } from "./parm-rule.js";
 import { type EventSink, emitChosen, emitStep, emitStepImages, emitVerdicts } from "./events.js";
 import type { RejectedPath, Strategy, StrategyResult } from "./strategy.js";
 
@@ -75,14 +75,11 @@ export async function runParm(s: StepSession, judge: Judge, prompt: string, n: n
       }
     }
     // the survivor budget: once it is full, every other path stops at this step
-    const passed = traces.filter((t) => t.potential !== null && t.cutAfter === null && !drop.includes(t.id));
-    const budget = survivorBudget(passed.sort((a, b) => a.potential!.step - b.potential!.step || a.id - b.id).map((t) => ({ id: t.id, pYes: t.potential!.pYes })));
-    if (budget.full) {
-      const step = results[0].step;
-      const over = s.live().filter((id) => !drop.includes(id) && !budget.keep.some((k) => k.id === id));
-      for (const id of over) traces[id].cutAfter = step;
-      drop.push(...over);
-    }
+    const live = s.live().filter((id) => !drop.includes(id));
+    const passed = live.flatMap((id) => (traces[id].potential ? [{ id, ...traces[id].potential! }] : []));
+    const over = stoppedByBudget(live, passed);
+    for (const id of over) traces[id].cutAfter = results[0].step;
+    drop.push(...over);
     for (const path of drop) await onEvent?.({ type: "cut", path, step: traces[path].cutAfter! });
     if (drop.length > 0) await s.truncate(drop);
   }

@@ -105,6 +105,12 @@ test("kept answers: a rerun asks the judge nothing, and another judge's answers 
     const other: Judge = { name: "mean", id: "mean retrained", judge: async (rs) => ((asked += rs.length), new MeanJudge().judge(rs)) };
     await parmValidation(pipeline, other, ps, o);
     assert.ok(asked > 0, "another id: asked afresh");
+    // the same seeds, other paths (collected again): asked afresh
+    asked = 0;
+    const again = ps.map((p) => ({ ...p, paths: p.paths.map((q) => ({ ...q, predictions: q.predictions.map((pred) => pred.map((x) => (x + 1) % 15)) })) }));
+    const counting: Judge = { name: "mean", judge: async (rs) => ((asked += rs.length), new MeanJudge().judge(rs)) };
+    await parmValidation(pipeline, counting, again, o);
+    assert.ok(asked > 0, "other paths: asked afresh");
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }

@@ -72,6 +72,9 @@ describe("imagecot report", () => {
       rejected: [
         { path: 0, file: null, cutAfter: 8, pYes: 0.2, detector: null },
         { path: 1, file: "samples/0000-path01.png", cutAfter: null, pYes: 0.4, detector: { correct: false, reasons: ["expected circle>=1, found 0"] } },
+        // stopped by PARM's survivor budget: before it was clear, and after it passed
+        { path: 3, file: null, cutAfter: 8, pYes: null, detector: null },
+        { path: 4, file: null, cutAfter: 8, pYes: 0.7, detector: null },
       ],
     };
     writeFileSync(join(images, "00000", "rejected.json"), JSON.stringify(kept));
@@ -123,6 +126,8 @@ describe("imagecot report", () => {
     const selection = /<div class="selection">(.*?)<\/div><figure/.exec(html)?.[1] ?? "";
     assert.match(selection, /^<figure class="ok chosen"><img [^>]*alt="sample 0, path 2"[^>]*><figcaption>1 of 3 paths cut \(after step 8\); chose path 2<\/figcaption><\/figure>/, "the chosen image first, outlined");
     assert.match(selection, /<figure class="cut small"><div>cut after step 8<\/div><figcaption>path 0: potential \.20<\/figcaption><\/figure>/, "a cut path: a greyed cell");
+    assert.match(selection, /<div>stopped after step 8<\/div><figcaption>path 3: stopped by the survivor budget before it was clear<\/figcaption>/);
+    assert.match(selection, /<div>stopped after step 8<\/div><figcaption>path 4: potential \.70, stopped by the survivor budget<\/figcaption>/);
     assert.match(selection, /<figure class="bad small"><img [^>]*alt="path 1" title="expected circle&gt;=1, found 0"><figcaption>path 1: outcome \.40<\/figcaption><\/figure>/);
     assert.equal((html.match(/<div class="selection">/g) ?? []).length, 1, "only the first image of the folder that kept its paths");
     // the older folder and the second samples: framed images with their trace's account

@@ -1,7 +1,7 @@
 // PARM's one decision rule, shared by the live strategy and its replay.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, isCut } from "../../src/strategies/parm-rule.js";
+import { MAX_SURVIVORS, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, isCut, stoppedByBudget } from "../../src/strategies/parm-rule.js";
 
 test("clear from 0.5, cut below 0.5, the best survivor, and the fallback's order among equals", () => {
   assert.deepEqual([0.49, 0.5, 0.9].map(isClear), [false, true, true]);
@@ -13,4 +13,19 @@ test("clear from 0.5, cut below 0.5, the best survivor, and the fallback's order
   assert.equal(fallbackPath([{ id: 2, step: 9, pYes: 0.4 }, { id: 4, step: 7, pYes: 0.4 }, { id: 1, step: 7, pYes: 0.1 }]).id, 4);
   assert.equal(fallbackPath([{ id: 2, step: 7, pYes: 0.4 }, { id: 0, step: 7, pYes: 0.4 }]).id, 0);
   assert.equal(fallbackPath([{ id: 2, step: 9, pYes: 0.45 }, { id: 0, step: 3, pYes: 0.4 }]).id, 2);
+});
+
+test("the survivor budget: nothing stops until it is full, then all but the best passed paths by potential stop", () => {
+  const live = [0, 1, 2, 3, 4];
+  assert.deepEqual(stoppedByBudget(live, [{ id: 3, step: 4, pYes: 0.9 }], 2), [], "one passed of two: every path goes on");
+  const passed = [
+    { id: 1, step: 5, pYes: 0.7 },
+    { id: 3, step: 4, pYes: 0.9 },
+    { id: 4, step: 5, pYes: 0.6 },
+  ];
+  assert.deepEqual(stoppedByBudget(live, passed, 2), [0, 2, 4], "paths 3 and 1 go on; the unclear 0 and 2 stop too");
+  // equal potentials: the one passed earlier, then the lower id
+  assert.deepEqual(stoppedByBudget([0, 1, 2], [{ id: 2, step: 3, pYes: 0.8 }, { id: 1, step: 4, pYes: 0.8 }, { id: 0, step: 4, pYes: 0.8 }], 2), [1]);
+  assert.equal(MAX_SURVIVORS, 2);
+  assert.deepEqual(stoppedByBudget(live, passed), [0, 2, 4], "the shipped budget");
 });
