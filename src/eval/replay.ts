@@ -222,7 +222,8 @@ export function replayChoice(strategy: ReplayableStrategy, n: number, T: number,
     live = live.filter((i) => !stopped.includes(i));
   }
   let nfe = paths.reduce((a, p) => a + (p.cutAfter === null ? T : p.cutAfter + 1) * perStep, 0);
-  const trace = paths.map(({ id, clear, potential, cutAfter }) => ({ id, clarity: v.clarity![id].slice(0, clear < 0 || (cutAfter !== null && cutAfter < clear) ? (cutAfter ?? T - 2) + 1 : clear + 1), potential, cutAfter }));
+  // clarity was asked up to the step it was assessed, stopped, or the one before the last
+  const trace = paths.map(({ id, potential, cutAfter }) => ({ id, clarity: v.clarity![id].slice(0, (potential?.step ?? cutAfter ?? T - 2) + 1), potential, cutAfter }));
   if (live.length > 0) {
     judgeCalls += live.length;
     const k = chooseSurvivor(live.map((id) => ({ id, outcome: v.outcome![id] }))).id;

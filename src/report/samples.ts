@@ -98,17 +98,17 @@ export function figureHtml(png: Uint8Array, alt: string, verdict: FrameVerdict |
   return `<figure class="${cls}"><img src="${src}" alt="${esc(alt)}" title="${esc(tip)}">${cap}</figure>`;
 }
 
-/** Why a path without a final image ended: its potential answer, or PARM's survivor budget (before or after it was clear). */
-function cutCaption(path: number, pYes: number | null): string {
-  if (pYes === null) return `path ${path}: stopped by the survivor budget before it was clear`;
-  return isCut(pYes) ? `path ${path}: potential ${acc(pYes)}` : `path ${path}: potential ${acc(pYes)}, stopped by the survivor budget`;
+/** A path without a final image: cut by its potential answer, or stopped by PARM's survivor budget (before or after it was clear). */
+function cutFigure(path: number, cutAfter: number | null, pYes: number | null): string {
+  const [label, caption] =
+    pYes === null ? ["stopped", `path ${path}: stopped by the survivor budget before it was clear`] : isCut(pYes) ? ["cut", `path ${path}: potential ${acc(pYes)}`] : ["stopped", `path ${path}: potential ${acc(pYes)}, stopped by the survivor budget`];
+  return `<figure class="cut small"><div>${label} after step ${cutAfter}</div><figcaption>${esc(caption)}</figcaption></figure>`;
 }
 
 /** A sample whose rejected paths were kept: the chosen image, outlined, then every other path. */
 function selectionHtml(dir: string, chosen: string, kept: RejectedSidecar): string {
   const others = kept.rejected.flatMap((r) => {
-    if (r.file === null)
-      return [`<figure class="cut small"><div>${r.pYes !== null && isCut(r.pYes) ? "cut" : "stopped"} after step ${r.cutAfter}</div><figcaption>${esc(cutCaption(r.path, r.pYes))}</figcaption></figure>`];
+    if (r.file === null) return [cutFigure(r.path, r.cutAfter, r.pYes)];
     const file = join(dir, r.file);
     // a path with a final image has its outcome score
     return existsSync(file) ? [figureHtml(readFileSync(file), `path ${r.path}`, r.detector, `path ${r.path}: outcome ${acc(r.pYes!)}`, ["small"])] : [];
