@@ -36,6 +36,7 @@ export interface TrainJudgeCliOptions {
   roundTrip: number;
   group: number;
   validateEvery?: number;
+  readingWeight?: number;
 }
 
 /**
@@ -85,13 +86,14 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   const results = o.results ?? `results/train-judge-${o.kind}.json`;
   const channels = o.channels ? o.channels.split(",").map(Number) : DEFAULT_JUDGE_NET.channels;
   if (channels.some((c) => !Number.isInteger(c) || c < 8 || c % 8 !== 0)) throw new UserError(`--channels must be widths divisible by 8 (GroupNorm's groups), got ${o.channels}`);
+  if (o.readingWeight !== undefined && o.readingWeight < 0) throw new UserError(`--reading-weight must be 0 or more, got ${o.readingWeight}`);
   if (o.group < 2) throw new UserError("--group must be at least 2 (a ranking needs a pair)");
   if (o.batch < 4) throw new UserError("--batch must be at least 4 (half of it groups of at least 2)");
   if (o.validateEvery !== undefined && (o.validateEvery < 50 || o.validateEvery % 50 !== 0)) throw new UserError("--validate-every must be a multiple of the log interval, 50");
   const asked: JudgeNetConfig = { ...DEFAULT_JUDGE_NET, channels, dModel: o.dModel ?? DEFAULT_JUDGE_NET.dModel, layers: o.layers ?? DEFAULT_JUDGE_NET.layers, answer: o.answer ?? "head", ...(o.answer === "rules" ? { classes: [...SHAPE_CLASSES] } : {}), textVocab: VOCAB.length, maxText: 16 };
   // fine-tuning keeps the architecture of the weights it starts from
   const config = o.init ? initConfig(o.init, o) : asked;
-  const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, validateEvery: o.validateEvery, onLog };
+  const common = { kind: o.kind, runDir, out, results, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, stopAt: o.stopAt, init: o.init, config, checkpointEvery: 200, logEvery: 50, validateEvery: o.validateEvery, readingWeight: o.readingWeight, onLog };
   if (o.kind === "zero-shot") {
     const vq = o.roundTrip > 0 ? loadVQ(o.tokenizer) : null;
     // held out: clean renders of another seed (the gate is on clean renders)

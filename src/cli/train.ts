@@ -158,6 +158,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--layers <n>", "transformer blocks (default 2)").argParser(intOption))
     .addOption(new Option("--answer <how>", "the outcome answer: the yes head (default), or a token per class whose reading (counts, colours, place) GenEval's rules judge").choices(["head", "rules"]))
     .addOption(new Option("--round-trip <share>", "zero-shot: share of training renders passed through the tokenizer").default(0.5).argParser(numberOption))
+    .addOption(new Option("--reading-weight <w>", "weight of the readings of the prompt's own objects (count and colour of each) in the loss (default 0.5 for a head judge; 0 for a rules judge, whose class tokens are trained on every class)").argParser(numberOption))
     .addOption(new Option("--group <n>", "fine-tuned: paths of one prompt per ranking group").default(8).argParser(intOption))
     .addOption(new Option("--validate-every <n>", "score the held-out examples into the log every this many steps (a multiple of 50): when held-out ranking stops improving").argParser(intOption))
     .option("--run-dir <dir>", "checkpoint and log folder (default runs/judge-KIND)")

@@ -46,7 +46,16 @@ export interface TrainJudgeOptions {
   notes?: object;
   /** score the held-out examples every this many steps (a multiple of logEvery) into the log: when to stop */
   validateEvery?: number;
+  /** weight of the cross-entropy on the prompt's own objects' readings (count, colour); default readingWeight() */
+  readingWeight?: number;
 }
+
+/**
+ * The default weight of the prompt's own objects' readings: a head judge reads them off its
+ * question token, so they are its only reading targets; a rules judge's class tokens are trained
+ * on every class, where the classes the prompt names are one or two targets of eight.
+ */
+export const readingWeight = (config: JudgeNetConfig) => (config.answer === "rules" ? 0 : 0.5);
 
 /** The held-out figures a log line carries: accuracy, and ranking where the examples are grouped. */
 function validationLine(report: HeldOutReport): Record<string, number> {
@@ -104,7 +113,7 @@ function asItems(examples: readonly Example[], zeroShot = false) {
 }
 
 /** The loss of a batch: yes/no BCE + reflection terms (masked where unknown). */
-function batchLoss(net: JudgeNet, examples: readonly Example[], images: RGBImage[]): { loss: Tensor; answer: Tensor } {
+function batchLoss(net: JudgeNet, examples: readonly Example[], images: RGBImage[], reading: number): { loss: Tensor; answer: Tensor } {
   const B = examples.length;
   const out = net.forward(judgeInput(net, images, asItems(examples)));
   const yes = tensor(examples.map((e) => (e.yes ? 1 : 0)), [B]);
@@ -117,10 +126,10 @@ function batchLoss(net: JudgeNet, examples: readonly Example[], images: RGBImage
   const slot = (f: (o: NonNullable<Example["obs"]>, s: number) => number) =>
     examples.flatMap((e) => Array.from({ length: SLOTS }, (_, s) => (e.obs && s < e.obs.counts.length ? f(e.obs, s) : -100)));
   const counts = slot((o, s) => o.counts[s]);
-  // (a rules judge's slots are its class tokens' readings, trained below on every class)
-  if (!out.scene && counts.some((c) => c !== -100)) {
-    loss = loss.add(F.crossEntropy(out.counts.reshape([B * SLOTS, -1]), tensor(counts, [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
-    loss = loss.add(F.crossEntropy(out.colors.reshape([B * SLOTS, -1]), tensor(slot((o, s) => o.colors[s]), [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(0.5));
+  // (a rules judge's slots are the named classes' tokens, also trained below on every class)
+  if (reading > 0 && counts.some((c) => c !== -100)) {
+    loss = loss.add(F.crossEntropy(out.counts.reshape([B * SLOTS, -1]), tensor(counts, [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(reading));
+    loss = loss.add(F.crossEntropy(out.colors.reshape([B * SLOTS, -1]), tensor(slot((o, s) => o.colors[s]), [B * SLOTS], "int64"), { ignoreIndex: -100 }).mul(reading));
   }
   // a rules judge: every class's count and colour, mentioned or not
   const scene = out.scene;
@@ -208,7 +217,7 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
       return { examples, images: examplePixels(examples, vq) };
     },
     loss: ({ examples, images }) => {
-      const { loss, answer } = batchLoss(net, examples, images);
+      const { loss, answer } = batchLoss(net, examples, images, o.readingWeight ?? readingWeight(o.config));
       const a = answer.toArray();
       return { loss, metrics: { accuracy: examples.filter((e, i) => a[i] >= 0 === e.yes).length / examples.length } };
     },
@@ -228,7 +237,7 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
     const heldOut = scoreHeldOut(net, o.heldOut, vq);
     // the starting judge on the same examples, asked as the zero-shot judge asks: what fine-tuning bought
     const before = o.init ? { held_out_init_as_zero_shot: scoreHeldOut(loadWeights<JudgeNetConfig, JudgeNet>(o.init, (c) => new JudgeNet(c)).model.eval(), o.heldOut, vq, true) } : {};
-    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, o.config, { kind: o.kind, init: o.init ?? null, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, held_out: heldOut, ...before, ...o.notes });
+    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, o.config, { kind: o.kind, init: o.init ?? null, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, reading_weight: o.readingWeight ?? readingWeight(o.config), held_out: heldOut, ...before, ...o.notes });
   }
   return net;
 }

@@ -94,3 +94,19 @@ test("zero-shot rules judge: trains on clean renders, reports each near-miss kin
     "fine-tuning keeps the starting judge's architecture",
   );
 });
+
+test("rules judge: --reading-weight adds the named objects' readings to the loss, and the summary records it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "judge-rw-"));
+  const run = (readingWeight: number | undefined, name: string) => {
+    const results = join(dir, `${name}.json`);
+    trainJudgeCommand({ kind: "zero-shot", tokenizer: "unused", runDir: join(dir, name), out: join(dir, `${name}.safetensors`), results, steps: 3, batch: 8, lr: 1e-3, seed: 1, channels: "8,8,16", dModel: 16, layers: 1, answer: "rules", roundTrip: 0, group: 4, readingWeight }, () => {});
+    const summary = JSON.parse(readFileSync(results, "utf8")).training;
+    return { weight: summary.settings.reading_weight, loss: summary.final.loss as number };
+  };
+  const plain = run(undefined, "default");
+  const weighted = run(2, "weighted");
+  assert.equal(plain.weight, 0, "a rules judge's default: its class tokens carry the readings");
+  assert.equal(weighted.weight, 2);
+  assert.ok(weighted.loss > plain.loss, `the same batches with the readings added cost more: ${weighted.loss} vs ${plain.loss}`);
+  assert.throws(() => trainJudgeCommand({ kind: "zero-shot", tokenizer: "unused", steps: 1, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4, readingWeight: -1 }, () => {}), /--reading-weight must be 0 or more/);
+});
