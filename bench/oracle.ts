@@ -35,23 +35,29 @@ export class MissingVerdictsError extends Error {
   }
 }
 
-/** A judge's outcome P(yes) on every recorded path of one image, when cached. */
-function cachedOutcome(dir: string, seed: number, judge: string, paths: number): number[] | null {
-  const file = verdictsFile(dir, seed, judge);
-  const outcome = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { outcome?: number[] }).outcome : undefined;
-  return outcome && outcome.length >= paths ? outcome : null;
+/** A judge by its name (the cache file's) and its id (the weights' or server's, which the cache records). */
+export interface OracleJudge {
+  name: string;
+  id: string;
 }
 
-export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly PromptMeta[], judges: readonly string[] = []): OracleResult {
+/** A judge's outcome P(yes) on every recorded path of one image, when cached by these weights (a retrained judge's old answers are not its own). */
+function cachedOutcome(dir: string, seed: number, judge: OracleJudge, paths: number): number[] | null {
+  const file = verdictsFile(dir, seed, judge.name);
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { outcome?: number[]; for?: { judge?: string } }) : undefined;
+  return kept?.outcome && kept.for?.judge === judge.id && kept.outcome.length >= paths ? kept.outcome : null;
+}
+
+export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly PromptMeta[], judges: readonly OracleJudge[] = []): OracleResult {
   const seeds = suite.map((_, i) => sampleSeed(0, i, 0));
   const recordings = seeds.map((seed) => readRecording(recordingFile(dir, seed)));
   const n = recordings[0]?.n ?? 0;
   // every image or none: a ranking over the cached part would pass for the whole suite's
-  const outcomes = new Map(judges.map((j) => [j, recordings.map((r, i) => cachedOutcome(dir, seeds[i], j, r.n))]));
+  const outcomes = new Map(judges.map((j) => [j.name, recordings.map((r, i) => cachedOutcome(dir, seeds[i], j, r.n))]));
   const missing = [...outcomes].map(([judge, os]) => ({ judge, images: os.filter((o) => o === null).length })).filter((m) => m.images > 0);
   if (missing.length > 0) throw new MissingVerdictsError(missing, suite.length, n);
-  const ranked = new Map(judges.map((j) => [j, new Map<string, [number, number]>()])); // tag -> [right-above-wrong, pairs]
-  const judged = new Map(judges.map((j) => [j, 0])); // images with a right and a wrong path
+  const ranked = new Map(judges.map((j) => [j.name, new Map<string, [number, number]>()])); // tag -> [right-above-wrong, pairs]
+  const judged = new Map(judges.map((j) => [j.name, 0])); // images with a right and a wrong path
   const any: ScoredImage[] = [];
   const first: ScoredImage[] = [];
   let correctPaths = 0;

@@ -4,6 +4,7 @@ import { relative } from "node:path";
 import { MissingVerdictsError, oracleOfRecording } from "../../bench/oracle.js";
 import { writeResult } from "../util/provenance.js";
 import { readMetadataFile } from "../geneval/metadata.js";
+import { cliJudge } from "./judge.js";
 import { cliPipeline } from "./pipeline.js";
 import { UserError } from "./run.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
@@ -13,12 +14,13 @@ export function addOracleBench(bench: Command): void {
     .command("oracle")
     .description("from a recording (eval --replay, seed 0, 1 image per prompt): accuracy if the detector picked the best of the N paths, the ceiling of any ORM")
     .requiredOption("--record <dir>", "the recording folder")
-    .option("--judges <names>", "also score how these judges rank right paths above wrong ones (their cached outcome verdicts in the recording)", "")
+    .option("--judges <names>", "also score how these judges rank right paths above wrong ones (their outcome verdicts cached in the recording by the same weights)", "")
     .option("--json", "print the figures as one JSON line")
     .option("--out <file>", "also write them with their provenance (e.g. results/oracle.json)")
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (a missing recording, or a judge's outcome verdicts not cached for every image), 2 bad arguments.\n\nExample:\n  imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned --out results/oracle.json")
     .action((o: { record: string; judges: string; json?: boolean; out?: string }) => {
-      const judges = o.judges.split(",").filter((j) => j !== "");
+      // each judge's id (its weights' hash): verdicts cached by other weights are not its own
+      const judges = o.judges.split(",").filter((j) => j !== "").map((name) => { const j = cliJudge({ judge: name }); return { name, id: j.id ?? j.name }; });
       let result;
       try {
         result = oracleOfRecording(cliPipeline(), o.record, readMetadataFile(TEST_SUITE_FILE), judges);

@@ -14,6 +14,8 @@ import { generatePaths } from "../../src/generator/generate.js";
 import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
 import { buildApp } from "../../src/server/app.js";
 import { encodePng } from "../../src/shapes/image.js";
+import { EMBEDDED_JUDGES } from "../../src/judges/embedded.js";
+import { fileHash } from "../../src/util/file-hash.js";
 import { PROMPT, ScriptedJudge, serverOptions, tinyPipeline } from "../server/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "imagecot-genurl-"));
@@ -55,17 +57,18 @@ describe("--generator-url", () => {
     assert.deepEqual(trace.paths, [{ id: 0, seed: 3 * 1009 }, { id: 1, seed: 3 * 1009 + 1 }], "no tokens: the server sent PNGs");
   });
 
-  it("eval --suite records the URL in its settings fingerprint instead of the weights' hash", async () => {
+  it("eval --suite records the URL in its settings fingerprint instead of the weights' hash, and the judge's weights by their hash", async () => {
     const suite = join(dir, "suite.jsonl");
     writeFileSync(suite, JSON.stringify({ tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" }) + "\n");
     const genDir = join(dir, "eval");
-    const r = await cli("eval", "--suite", suite, "--strategy", "none", "--images-per-prompt", "2", "--steps", "3", "--generator-url", url, "--gen-dir", genDir, "--json", "--quiet");
+    const r = await cli("eval", "--suite", suite, "--strategy", "best-of-n", "--judge", "zero-shot", "--n", "2", "--images-per-prompt", "2", "--steps", "3", "--generator-url", url, "--gen-dir", genDir, "--json", "--quiet");
     assert.equal(r.code, 0, r.err);
     assert.equal(JSON.parse(r.out).images, 2);
     const settings = JSON.parse(readFileSync(join(genDir, "settings.json"), "utf8"));
     assert.deepEqual([settings.generator, settings.tokenizer, settings.corrector], [url, null, null]);
     const summary = JSON.parse(readFileSync(join(genDir, "summary.json"), "utf8"));
     assert.deepEqual([summary.settings.generator, summary.settings.generator_hash], [url, null], "a server's weights have no hash here");
+    assert.equal(summary.settings.judge_id, `zero-shot ${fileHash(EMBEDDED_JUDGES["zero-shot"])}`, "a retrained judge's rows are told apart");
   });
 
   it("bad combinations exit 2, a server that is not there exits 1, each with one line", async () => {

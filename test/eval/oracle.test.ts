@@ -1,5 +1,6 @@
 // bench oracle reads the judges' cached outcome verdicts and asks no judge: an image without
-// them is an error that counts them, never a ranking over the part that is cached.
+// them (or with those of other weights under the judge's name) is an error that counts them,
+// never a ranking over the part that is cached.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,15 +30,21 @@ test("bench oracle: every image's cached outcomes are read, and a missing one is
   const record = join(dir, "record");
   const sample = { steps: 4, cfg: 1.5, temperature: 1, confidenceTemperature: 4.5 };
   await evaluateSuite({ suite, strategy: replayStrategy("best-of-n", record, "red"), ctx: { generator: new EmbeddedStepGenerator(pipeline), judge, n: N, sample }, imagesPerPrompt: 1, seed: 0, out: join(dir, "eval") });
-  const o = oracleOfRecording(pipeline, record, suite, ["red"]);
+  const red = { name: "red", id: "red" };
+  const o = oracleOfRecording(pipeline, record, suite, [red]);
   assert.deepEqual([o.paths, o.images], [N, suite.length]);
   const r = o.pairwise_ranking!.red;
   assert.ok(r.images <= suite.length && r.pairs <= r.images * (N / 2) ** 2, `${r.pairs} pairs in ${r.images} images`);
   assert.equal(r.pairs > 0, r.images > 0, "pairs come from images with a right and a wrong path");
 
+  assert.throws(
+    () => oracleOfRecording(pipeline, record, suite, [{ name: "red", id: "red retrained" }]),
+    /: 3 of 3 images lack the red judge's outcome verdicts/,
+    "verdicts another judge's weights cached are not read as this one's",
+  );
   rmSync(verdictsFile(record, sampleSeed(0, 1, 0), "red"));
   assert.throws(
-    () => oracleOfRecording(pipeline, record, suite, ["red", "other"]),
+    () => oracleOfRecording(pipeline, record, suite, [red, { name: "other", id: "other" }]),
     (e: unknown) => e instanceof MissingVerdictsError && e.paths === N && /^1 of 3 images lack the red judge's outcome verdicts; 3 of 3 images lack the other judge's/.test(e.message),
   );
   assert.equal(oracleOfRecording(pipeline, record, suite).images, suite.length, "without judges no verdict is read");
