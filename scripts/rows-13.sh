@@ -48,6 +48,8 @@
 #        bash scripts/rows-13.sh archive    rewrite the archives from runs/ (at a stop)
 #        bash scripts/rows-13.sh restore    add the archives' files to runs/
 #   QUEUE_REDIS_PORT=... gives the live rows' queue another port than 6390 (scripts/with-queue.sh)
+#   ROWS_REPLAYED_ONLY=1 stops after the replayed rows, the oracle and the frontier (and their
+#   tables): a retrained judge's figures first, before what must follow it (its self-correction retrain)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=suites/geneval-shapes.jsonl
@@ -63,6 +65,7 @@ correctors=(models/generator-sc.safetensors models/generator-sc-no-reason.safete
 replay_base=results/replay-none-k4.json
 live_base=${ROWS_LIVE_BASELINE:-results/baseline-k4.json}
 parm_zs=${ROWS_PARM_ZERO_SHOT:-0}
+replayed_only=${ROWS_REPLAYED_ONLY:-0}
 every=${ROWS_ARCHIVE_EVERY:-1200}
 prompts=$(grep -c . "$suite")
 images=$((prompts * k))
@@ -437,6 +440,11 @@ run() {
   archive_verdicts
   [ "$rc" -eq 0 ] || { echo "rows-13: a replayed PARM row or the frontier failed (above; logs in $logs)" >&2; exit 1; }
   check gates "$oracle_out" "$frontier_out" || true
+  if [ "$replayed_only" = 1 ]; then
+    table_step
+    echo "rows-13: the replayed part is done; stopped before the live rows (ROWS_REPLAYED_ONLY=1)"
+    exit 0
+  fi
 
   # 4. live rows: PRM zero-shot (begun first), then PARM++ with and without reflection (the rows
   # with a target come before the last PRM, which has none), then PRM fine-tuned. PARM++ needs
