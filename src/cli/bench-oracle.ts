@@ -1,4 +1,5 @@
 // `imagecot bench oracle`: the ceiling of choosing among N recorded paths (analysis only).
+import { judgeId } from "../judges/judge.js";
 import { Command } from "commander";
 import { relative } from "node:path";
 import { MissingVerdictsError, oracleOfRecording } from "../../bench/oracle.js";
@@ -20,7 +21,7 @@ export function addOracleBench(bench: Command): void {
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (a missing recording, or a judge's outcome verdicts not cached for every image), 2 bad arguments.\n\nExample:\n  imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned --out results/oracle.json")
     .action((o: { record: string; judges: string; json?: boolean; out?: string }) => {
       // each judge's id (its weights' hash): verdicts cached by other weights are not its own
-      const judges = o.judges.split(",").filter((j) => j !== "").map((name) => { const j = cliJudge({ judge: name }); return { name, id: j.id ?? j.name }; });
+      const judges = o.judges.split(",").filter((j) => j !== "").map((name) => ({ name, id: judgeId(cliJudge({ judge: name })) }));
       let result;
       try {
         result = oracleOfRecording(cliPipeline(), o.record, readMetadataFile(TEST_SUITE_FILE), judges);

@@ -1,5 +1,6 @@
 // `imagecot eval`: GenEval's verdicts and summary for a layout folder (through the project's
 // detector) or for detections made by any external detector.
+import { judgeId } from "../judges/judge.js";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { writeResult } from "../util/provenance.js";
@@ -175,7 +176,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.rows ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, judge_id: judge ? (judge.id ?? judge.name) : null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors", generator_hash: opts.generatorUrl ? null : ids.generator };
+  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, judge_id: judge ? judgeId(judge) : null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors", generator_hash: opts.generatorUrl ? null : ids.generator };
   const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
   // this invocation's time: a resumed run's covers only what it made (and its scoring)
   const wall_seconds = (performance.now() - started) / 1000;

@@ -6,6 +6,7 @@
 // The detector's reasons stay for comparison: they are the judge's target, not its words. With
 // `none` the run trains the ablation's model, and its defaults (run folder, weights, summary)
 // are its own, so that the two models never share a checkpoint.
+import { judgeId } from "../judges/judge.js";
 import { decodeTokens } from "../generator/pipeline.js";
 import { loadGenerator, loadVQ } from "../models/load.js";
 import { DEFAULT_CORRECTOR_NO_REASON_WEIGHTS, DEFAULT_CORRECTOR_WEIGHTS } from "../models/paths.js";
@@ -68,7 +69,7 @@ export async function trainSelfCorrectCommand(o: TrainSelfCorrectCliOptions, onL
   // what the weights' metadata and the summary record of the data
   const recorded = {
     reasons: o.reasons,
-    ...(judge ? { reason_judge: judge.id ?? judge.name, judge_accepted: judgeAccepted } : {}),
+    ...(judge ? { reason_judge: judgeId(judge), judge_accepted: judgeAccepted } : {}),
     reason_dropout: noReason,
     groups: groups.length,
   };

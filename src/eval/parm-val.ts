@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type Pipeline, decodeTokens } from "../generator/pipeline.js";
 import { cfgHalves } from "../generator/sampler.js";
 import type { CollectedPrompt } from "../judges/collect.js";
-import type { Judge } from "../judges/judge.js";
+import { type Judge, judgeId } from "../judges/judge.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { type Recording, type RecordedVerdicts, completeVerdicts, prediction, replayChoice } from "./replay.js";
 
@@ -71,9 +71,8 @@ async function everyStepVerdicts(r: Recording, p: Pipeline, judge: Judge, prompt
  * (their every prediction, by hash: paths collected again under the same seeds differ) and judge.
  */
 async function keptVerdicts(dir: string | undefined, k: number, p: CollectedPrompt, r: Recording, pipeline: Pipeline, judge: Judge): Promise<RecordedVerdicts> {
-  const judgeId = judge.id ?? judge.name;
   const paths = createHash("sha256").update(new Uint8Array(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)).digest("hex").slice(0, 16);
-  const key = { prompt: p.meta.prompt, seeds: p.paths.map((q) => q.seed), steps: r.steps, paths, judge: judgeId };
+  const key = { prompt: p.meta.prompt, seeds: p.paths.map((q) => q.seed), steps: r.steps, paths, judge: judgeId(judge) };
   const file = dir && join(dir, `${k}.${judge.name}.json`);
   if (file && existsSync(file)) {
     const kept = JSON.parse(readFileSync(file, "utf8")) as RecordedVerdicts & { for: unknown };

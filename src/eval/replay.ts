@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { embeddedPipeline } from "../generator/embedded-steps.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import { PathBatch, type SampleOptions, cfgHalves } from "../generator/sampler.js";
-import type { Judge } from "../judges/judge.js";
+import { type Judge, judgeId } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
 import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, stoppedByBudget } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
@@ -153,7 +153,7 @@ export async function cachedVerdicts(
   need: readonly (keyof RecordedVerdicts)[],
 ): Promise<RecordedVerdicts> {
   const vfile = verdictsFile(dir, seed, judgeName);
-  const full: VerdictsFor = { ...decodedWith(r), judge: judge.id ?? judge.name };
+  const full: VerdictsFor = { ...decodedWith(r), judge: judgeId(judge) };
   const lazy: VerdictsFor = { ...full, clearAt: CLEAR_AT };
   const kept = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts & { for?: VerdictsFor }) : null;
   const { for: made, ...known } = kept && (sameJson(kept.for, full) || sameJson(kept.for, lazy)) ? kept : { for: undefined };

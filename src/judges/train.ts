@@ -46,7 +46,7 @@ export interface TrainJudgeOptions {
   notes?: object;
   /** score the held-out examples every this many steps (a multiple of logEvery) into the log: when to stop */
   validateEvery?: number;
-  /** weight of the cross-entropy on the prompt's own objects' readings (count, colour); default readingWeight() */
+  /** weight of the cross-entropy on the prompt's own objects' readings (count, colour); default defaultReadingWeight() */
   readingWeight?: number;
 }
 
@@ -55,7 +55,7 @@ export interface TrainJudgeOptions {
  * question token, so they are its only reading targets; a rules judge's class tokens are trained
  * on every class, where the classes the prompt names are one or two targets of eight.
  */
-export const readingWeight = (config: JudgeNetConfig) => (config.answer === "rules" ? 0 : 0.5);
+const defaultReadingWeight = (config: JudgeNetConfig) => (config.answer === "rules" ? 0 : 0.5);
 
 /** The held-out figures a log line carries: accuracy, and ranking where the examples are grouped. */
 function validationLine(report: HeldOutReport): Record<string, number> {
@@ -205,6 +205,7 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
   manualSeed(o.seed);
   const net = new JudgeNet(o.config);
   if (o.init) copyWeights(net, o.init);
+  const reading = o.readingWeight ?? defaultReadingWeight(o.config);
   const opt = new AdamW(net.namedParameters(), { lr: o.lr, betas: [0.9, 0.98], weightDecay: 0.05 });
   const run = runTraining({
     ...runSettings(o),
@@ -217,7 +218,7 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
       return { examples, images: examplePixels(examples, vq) };
     },
     loss: ({ examples, images }) => {
-      const { loss, answer } = batchLoss(net, examples, images, o.readingWeight ?? readingWeight(o.config));
+      const { loss, answer } = batchLoss(net, examples, images, reading);
       const a = answer.toArray();
       return { loss, metrics: { accuracy: examples.filter((e, i) => a[i] >= 0 === e.yes).length / examples.length } };
     },
@@ -237,7 +238,7 @@ export function trainJudge(o: TrainJudgeOptions, vq: VQAutoencoder | null): Judg
     const heldOut = scoreHeldOut(net, o.heldOut, vq);
     // the starting judge on the same examples, asked as the zero-shot judge asks: what fine-tuning bought
     const before = o.init ? { held_out_init_as_zero_shot: scoreHeldOut(loadWeights<JudgeNetConfig, JudgeNet>(o.init, (c) => new JudgeNet(c)).model.eval(), o.heldOut, vq, true) } : {};
-    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, o.config, { kind: o.kind, init: o.init ?? null, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, reading_weight: o.readingWeight ?? readingWeight(o.config), held_out: heldOut, ...before, ...o.notes });
+    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, o.config, { kind: o.kind, init: o.init ?? null, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, reading_weight: reading, held_out: heldOut, ...before, ...o.notes });
   }
   return net;
 }
