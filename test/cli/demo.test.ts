@@ -83,7 +83,7 @@ describe("imagecot demo", () => {
     assert.match(html, /expected two red circles , found three/, "the reflection's reason");
     assert.match(html, /the prompt, the previous image and the reason/, "what a correction round regenerated from");
     assert.match(html, /judged correct, kept/);
-    assert.match(html, /2 of 4 paths cut \(after step 2\); chose path \d/, "PARM's selection, as the evaluation report words it");
+    assert.match(html, new RegExp(`${N - MAX_SURVIVORS} of ${N} paths? cut \\(after step 2\\); chose path \\d`), "PARM's selection, as the evaluation report words it");
     assert.match(html, new RegExp(`NFE ${r.prompts[0].nfe}, ${r.prompts[0].judge_calls} judge calls`));
     assert.equal(html.match(/<figure class="(ok|bad)( large)?">/g)?.length, 2, "one framed final image per prompt");
     assert.equal(html.match(/data:image\/png;base64,/g)?.length, 2 + 3 + 1, "finals and every round's image, inline");

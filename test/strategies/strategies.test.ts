@@ -69,18 +69,18 @@ test("step-best-of-n branches N candidates every step and asks the process quest
   assert.equal(redness(r.image), last.process[last.chosen], "the final image is the best of the last step's candidates");
 });
 
-test("parm with every potential 'yes' keeps the two most promising paths, stops the others there, and picks between the two by outcome", async () => {
+test("parm with every potential 'yes' keeps the MAX_SURVIVORS most promising paths, stops the others there, and picks between them by outcome", async () => {
   const judge = new ScriptedJudge(byQuestion({ clarity: (r) => (r.step! >= 2 ? 0.9 : 0.1), potential: (r) => 0.5 + redness(r.image) / 2, outcome: (r) => redness(r.image) }));
   const [p] = await strategyByName("parm").run(ctx(judge), prompt, [11]);
-  assert.equal(MAX_SURVIVORS, 2);
+  assert.equal(MAX_SURVIVORS, 3);
   const paths = p.trace.paths as { id: number; potential: { pYes: number }; cutAfter: number | null; outcome: number | null }[];
-  const best = [...paths].sort((a, b) => b.potential.pYes - a.potential.pYes).slice(0, 2).map((x) => x.id).sort();
-  assert.deepEqual(paths.filter((x) => x.cutAfter === null).map((x) => x.id), best, "the two highest potentials go on");
+  const best = [...paths].sort((a, b) => b.potential.pYes - a.potential.pYes).slice(0, MAX_SURVIVORS).map((x) => x.id).sort();
+  assert.deepEqual(paths.filter((x) => x.cutAfter === null).map((x) => x.id), best, "the highest potentials go on");
   assert.ok(paths.every((x) => x.cutAfter === (best.includes(x.id) ? null : 2)), "the others stop at the step the budget filled");
   assert.equal(p.trace.chosen, best.reduce((a, b) => (paths[b].outcome! > paths[a].outcome! ? b : a)));
-  assert.equal(p.nfe, 2 * (N * 3 + 2 * (T - 3)));
-  // clarity at steps 0, 1, 2 for every path; potential once each; outcome of the two
-  assert.equal(p.judgeCalls, N * 3 + N + 2);
+  assert.equal(p.nfe, 2 * (N * 3 + MAX_SURVIVORS * (T - 3)));
+  // clarity at steps 0, 1, 2 for every path; potential once each; outcome of the survivors
+  assert.equal(p.judgeCalls, N * 3 + N + MAX_SURVIVORS);
 });
 
 test("parm truncates a path the moment its potential is 'no'; the others are untouched", async () => {
