@@ -5,9 +5,10 @@ import { FRONTIER_NS, computeFrontier, planFrontier } from "../eval/frontier.js"
 import { readMetadataFile } from "../geneval/metadata.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
+import { MAX_SURVIVORS } from "../strategies/parm-rule.js";
 import { writeResult } from "../util/provenance.js";
 import { cliJudge } from "./judge.js";
-import { pathsListOption, seedOption } from "./options.js";
+import { pathsListOption, positiveIntOption, seedOption } from "./options.js";
 import { cliPipeline } from "./pipeline.js";
 import { progressBar } from "./progress.js";
 
@@ -17,6 +18,7 @@ interface FrontierOptions {
   ns: number[];
   suite: string;
   seed: number;
+  maxSurvivors: number;
   generator?: string;
   tokenizer?: string;
   json?: boolean;
@@ -48,6 +50,7 @@ export function addFrontierBench(bench: Command): void {
     .addOption(new Option("--ns <list>", "paths per image to score, comma-separated").default([...FRONTIER_NS], FRONTIER_NS.join(",")).argParser(pathsListOption))
     .addOption(new Option("--suite <file>", "the suite the recording was made for").default(TEST_SUITE_FILE, "suites/geneval-shapes.jsonl"))
     .addOption(new Option("--seed <n>", "the recording's eval --seed").default(0).argParser(seedOption))
+    .addOption(new Option("--max-survivors <n>", "PARM's survivor budget: once this many paths pass, only the best of them go on (N or more: none)").default(MAX_SURVIVORS, `${MAX_SURVIVORS}, the shipped rule's`).argParser(positiveIntOption))
     .option("--generator <file>", "the recording's generator (default: the shipped model)")
     .option("--tokenizer <file>", "its tokenizer, which decodes the recorded tokens (default: the shipped model)")
     .option("--json", "print the frontier as one JSON line")
@@ -62,7 +65,7 @@ export function addFrontierBench(bench: Command): void {
       const bar = progressBar(plan.images.length, "bench frontier", !o.json && !o.quiet);
       let frontier;
       try {
-        frontier = await computeFrontier(plan, { pipeline, judge, judgeName: o.judge, onProgress: (done) => bar.update(done) });
+        frontier = await computeFrontier(plan, { pipeline, judge, judgeName: o.judge, maxSurvivors: o.maxSurvivors, onProgress: (done) => bar.update(done) });
       } finally {
         bar.stop();
       }

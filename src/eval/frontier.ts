@@ -10,6 +10,7 @@ import type { PromptMeta, Tag } from "../geneval/types.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { cfgHalves } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
+import { MAX_SURVIVORS } from "../strategies/parm-rule.js";
 import { InputError } from "../util/errors.js";
 import { type BudgetComparison, compareAtBudgets } from "./budget.js";
 import { finalsCorrect } from "./finals.js";
@@ -59,10 +60,10 @@ export function planFrontier(dir: string, suite: readonly PromptMeta[], seed: nu
 
 export type FrontierStrategy = "best-of-n" | "parm";
 
-/** Best-of-N's and PARM's choice and cost among paths 0..n-1 of one recorded image. */
-export function frontierChoices(v: RecordedVerdicts, n: number, steps: number, cfgHalves: number): Record<FrontierStrategy, ReplayChoice> {
+/** Best-of-N's and PARM's choice and cost among paths 0..n-1 of one recorded image (PARM under a survivor budget: the shipped one unless given). */
+export function frontierChoices(v: RecordedVerdicts, n: number, steps: number, cfgHalves: number, maxSurvivors = MAX_SURVIVORS): Record<FrontierStrategy, ReplayChoice> {
   const first = firstPaths(v, n);
-  return { "best-of-n": replayChoice("best-of-n", n, steps, cfgHalves, first), parm: replayChoice("parm", n, steps, cfgHalves, first) };
+  return { "best-of-n": replayChoice("best-of-n", n, steps, cfgHalves, first), parm: replayChoice("parm", n, steps, cfgHalves, first, { maxSurvivors }) };
 }
 
 export interface ScorePoint {
@@ -87,6 +88,8 @@ export interface Frontier {
   prompts: number;
   images_per_prompt: number;
   images: number;
+  /** PARM's survivor budget (N or more: none) */
+  max_survivors: number;
   best_of_n: StrategyPoint[];
   parm: StrategyPoint[];
   /** the detector picks a correct path among the first N when there is one: at best-of-N's NFE, no judge */
@@ -99,6 +102,8 @@ export interface FrontierRun {
   judge: Judge;
   /** names the judge's cached verdicts in the recording */
   judgeName: string;
+  /** PARM's survivor budget (default: the shipped MAX_SURVIVORS) */
+  maxSurvivors?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -106,6 +111,7 @@ export interface FrontierRun {
 export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promise<Frontier> {
   const most = plan.ns[plan.ns.length - 1];
   const halves = cfgHalves(plan.cfg);
+  const maxSurvivors = o.maxSurvivors ?? MAX_SURVIVORS;
   const perN = () => plan.ns.map(() => ({ rows: [] as ScoredImage[], nfe: 0, judgeCalls: 0 }));
   const acc = { "best-of-n": perN(), parm: perN(), oracle: perN() };
   for (const [done, im] of plan.images.entries()) {
@@ -118,7 +124,7 @@ export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promi
     const correct = finalsCorrect(o.pipeline, r, meta);
     const row = (ok: boolean): ScoredImage => ({ tag: meta.tag, promptKey: meta.prompt, correct: ok });
     plan.ns.forEach((n, i) => {
-      const c = frontierChoices(v, n, r.steps, halves);
+      const c = frontierChoices(v, n, r.steps, halves, maxSurvivors);
       for (const s of ["best-of-n", "parm"] as const) {
         acc[s][i].rows.push(row(correct[c[s].path]));
         acc[s][i].nfe += c[s].nfe;
@@ -147,6 +153,7 @@ export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promi
     prompts: images / plan.imagesPerPrompt,
     images_per_prompt: plan.imagesPerPrompt,
     images,
+    max_survivors: maxSurvivors,
     best_of_n,
     parm,
     oracle: plan.ns.map((n, i) => scored(n, acc.oracle[i])),

@@ -20,6 +20,7 @@ import type { PromptMeta } from "../../src/geneval/types.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import { detect } from "../../src/shapes/detector.js";
 import { strategyByName } from "../../src/strategies/index.js";
+import { MAX_SURVIVORS } from "../../src/strategies/parm-rule.js";
 import { InputError } from "../../src/util/errors.js";
 import { saveTiny } from "../align/tiny.js";
 import { cli } from "../fixtures/cli.js";
@@ -107,6 +108,18 @@ test("the frontier's choices, NFE and judge calls equal live best-of-n and parm 
   assert.deepEqual([...vias].sort(), ["fallback", "survivors"], "the runs cover both of PARM's ways of choosing");
   assert.ok(cuts > 0, "and cut paths");
   assert.equal(f.budget.budgets.length, new Set([...f.parm, ...f.best_of_n].map((p) => p.nfe_per_image)).size);
+
+  // the survivor budget changes PARM only: with none, no path stops before its potential is read
+  assert.equal(f.max_survivors, MAX_SURVIVORS);
+  const before = judge.asked;
+  const [one, none] = await Promise.all([1, RECORDED].map((maxSurvivors) => computeFrontier(plan, { pipeline, judge, judgeName: "hash", maxSurvivors })));
+  assert.equal(judge.asked, before, "the same cached verdicts");
+  assert.deepEqual([one.max_survivors, none.max_survivors], [1, RECORDED]);
+  assert.deepEqual(one.best_of_n, f.best_of_n);
+  assert.deepEqual(none.best_of_n, f.best_of_n);
+  for (const [i, n] of plan.ns.entries()) assert.ok(one.parm[i].nfe_per_image <= none.parm[i].nfe_per_image, `N=${n}: a budget never spends more than none`);
+  assert.deepEqual(one.parm[0], none.parm[0], "N=1: a budget of N or more is none");
+  assert.ok(one.parm.some((p, i) => p.nfe_per_image < none.parm[i].nfe_per_image), "a budget of 1 stopped some path");
 });
 
 test("bench frontier writes the frontier with its provenance", async () => {
@@ -122,11 +135,11 @@ test("bench frontier writes the frontier with its provenance", async () => {
   const models = saveTiny(dir);
   const out = join(dir, "results", "frontier.json");
   mkdirSync(dirname(out));
-  const args = ["bench", "frontier", "--record", record, "--judge", "zero-shot", "--suite", suiteFile, "--seed", String(SEED), "--ns", "1,2,4"];
+  const args = ["bench", "frontier", "--record", record, "--judge", "zero-shot", "--suite", suiteFile, "--seed", String(SEED), "--ns", "1,2,4", "--max-survivors", "1"];
   const r = await cli([...args, "--generator", models.generator, "--tokenizer", models.tokenizer, "--json", "--out", out]);
   assert.equal(r.code, 0, r.err);
   const asked = judge.asked;
-  const expected = await computeFrontier(planFrontier(record, suite, SEED, [1, 2, 4]), { pipeline, judge: { name: judge.name, id: zeroShot, judge: (r) => judge.judge(r) }, judgeName: "zero-shot" });
+  const expected = await computeFrontier(planFrontier(record, suite, SEED, [1, 2, 4]), { pipeline, judge: { name: judge.name, id: zeroShot, judge: (r) => judge.judge(r) }, judgeName: "zero-shot", maxSurvivors: 1 });
   assert.equal(judge.asked, asked, "every verdict came from the cache");
   assert.equal(r.out.trim().split("\n").length, 1, "--json: one line");
   assert.deepEqual(JSON.parse(r.out), { suite: suiteFile, ...expected }, "the frontier, as computed from the recording");
