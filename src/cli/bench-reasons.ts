@@ -2,10 +2,13 @@
 // finals of collected prompts the judges never trained on (the collection's held-out tenth).
 import { Command, Option } from "commander";
 import { decodeTokens } from "../generator/pipeline.js";
+import type { PromptMeta } from "../geneval/types.js";
 import { readCollected, splitCollected } from "../judges/collect.js";
+import { EmbeddedJudge } from "../judges/embedded.js";
 import { reasonAgreement } from "../judges/reasons.js";
 import { loadVQ } from "../models/load.js";
 import { DEFAULT_TOKENIZER } from "../models/paths.js";
+import type { RGBImage } from "../shapes/image.js";
 import { writeResult } from "../util/provenance.js";
 import { cliJudge } from "./judge.js";
 import { intOption } from "./options.js";
@@ -30,7 +33,9 @@ export function addReasonsBench(bench: Command): void {
       const images = decodeTokens(vq, failing.map((f) => Int32Array.from(f.path.predictions.at(-1)!)));
       const judge = cliJudge({ judge: o.judge });
       if (!judge.reflect) throw new UserError(`judge '${o.judge}' does not reflect: it gives no reasons to compare`);
-      const result = await reasonAgreement(judge, failing.map((f, k) => ({ meta: f.meta, image: images[k], detections: f.path.detections })));
+      // an embedded judge's own readings too: how much of a disagreement is its counting
+      const read = judge instanceof EmbeddedJudge ? (meta: PromptMeta, image: RGBImage) => judge.read(meta, image) : undefined;
+      const result = await reasonAgreement(judge, failing.map((f, k) => ({ meta: f.meta, image: images[k], detections: f.path.detections })), { read });
       if (o.out) writeResult(o.out, { reasons: { data: o.data, judge: o.judge, ...result } });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

@@ -13,8 +13,9 @@ import { fileHash } from "../util/file-hash.js";
 import { QUESTION_ID } from "./examples.js";
 import { type Judge, type JudgeRequest, type Reflection, type Verdict, says } from "./judge.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
-import { UNSPECIFIED_REASON, parsePrompt } from "../geneval/observe.js";
-import { explainNo } from "./explain.js";
+import { type Observation, UNSPECIFIED_REASON, parsePrompt } from "../geneval/observe.js";
+import type { PromptMeta } from "../geneval/types.js";
+import { type HeadProbs, explainNo, mostLikelyReading } from "./explain.js";
 import { judgeInput, questionItems } from "./train.js";
 
 export const EMBEDDED_JUDGES = {
@@ -51,7 +52,25 @@ export class EmbeddedJudge implements Judge {
   }
 
   async reflect(prompt: string, image: RGBImage): Promise<Reflection> {
-    const { pYes, probs } = noGrad(() =>
+    const { pYes, probs } = this.heads(prompt, image);
+    if (says(pYes)) return { pYes, reason: null };
+    let meta;
+    try {
+      meta = parsePrompt(prompt);
+    } catch {
+      return { pYes, reason: UNSPECIFIED_REASON }; // not a template prompt: nothing to compare with
+    }
+    return { pYes, reason: explainNo(meta, probs) };
+  }
+
+  /** What the reflection heads read of a template prompt's objects, each at its most likely value: to check the reasons against the detector (bench reasons). */
+  read(meta: PromptMeta, image: RGBImage): Observation {
+    return mostLikelyReading(meta, this.heads(meta.prompt, image).probs);
+  }
+
+  /** The outcome answer and the reflection heads' probabilities. */
+  private heads(prompt: string, image: RGBImage): { pYes: number; probs: HeadProbs } {
+    return noGrad(() =>
       tidy(() => {
         const o = this.net.forward(judgeInput(this.net, [image], [{ prompt, question: QUESTION_ID.outcome }]));
         const rows = (t: Tensor) => {
@@ -62,14 +81,6 @@ export class EmbeddedJudge implements Judge {
         return { pYes: o.yes.sigmoid().item(), probs: { counts: rows(o.counts), colors: rows(o.colors), relations: o.relations.sigmoid().toArray() } };
       }),
     );
-    if (says(pYes)) return { pYes, reason: null };
-    let meta;
-    try {
-      meta = parsePrompt(prompt);
-    } catch {
-      return { pYes, reason: UNSPECIFIED_REASON }; // not a template prompt: nothing to compare with
-    }
-    return { pYes, reason: explainNo(meta, probs) };
   }
 }
 

@@ -20,15 +20,22 @@ const argmax = (p: readonly number[]) => p.reduce((best, v, i) => (v > p[best] ?
 /** `a` with a[i] = v (a copy). */
 const setAt = <T>(a: readonly T[], i: number, v: T): T[] => a.map((x, j) => (j === i ? v : x));
 
+/** A reading of `objects` mentioned objects: the relation only when both are seen, as the detector has it. */
+const reading = (objects: number, c: number[], k: number[], r: boolean[]): Observation => ({ counts: c, colors: k, relations: objects === 2 && c[0] > 0 && c[1] > 0 ? r : null });
+
+/** What the heads read, each at its most likely value, as the detector's reading is written (geneval/observe.ts). */
+export function mostLikelyReading(meta: PromptMeta, p: HeadProbs): Observation {
+  const order = mentionOrder(meta);
+  return reading(order.length, order.map((_, s) => argmax(p.counts[s])), order.map((_, s) => argmax(p.colors[s])), p.relations.map((x) => x >= 0.5));
+}
+
 /** The reading a failing answer makes most likely, and its reason. */
 export function explainNo(meta: PromptMeta, p: HeadProbs): string {
   const order = mentionOrder(meta);
-  const counts = order.map((_, s) => argmax(p.counts[s]));
-  const colors = order.map((_, s) => argmax(p.colors[s]));
-  const seenBoth = (c: readonly number[]) => order.length === 2 && c[0] > 0 && c[1] > 0;
+  const likely = mostLikelyReading(meta, p);
+  const { counts, colors } = likely;
   const relations = p.relations.map((x) => x >= 0.5);
-  const reading = (c: number[], k: number[], r: boolean[]): Observation => ({ counts: c, colors: k, relations: seenBoth(c) ? r : null });
-  const direct = describeMismatch(meta, reading(counts, colors, relations));
+  const direct = describeMismatch(meta, likely);
   if (direct !== null) return direct;
 
   // the reading passes: fail its cheapest requirement instead (cost: log P(read) - log P(failing))
@@ -40,17 +47,17 @@ export function explainNo(meta: PromptMeta, p: HeadProbs): string {
     const req = meta.include[inc];
     const failing = p.counts[s].map((q, n) => (countFails(meta, req, n) ? q : -1));
     const n = argmax(failing);
-    if (failing[n] > 0) consider(Math.log(p.counts[s][counts[s]]) - Math.log(failing[n]), reading(setAt(counts, s, n), colors, relations));
+    if (failing[n] > 0) consider(Math.log(p.counts[s][counts[s]]) - Math.log(failing[n]), reading(order.length, setAt(counts, s, n), colors, relations));
     if (req.color) {
       const asked = COLORS.indexOf(req.color);
       const other = argmax(p.colors[s].map((q, c) => (c === asked ? -1 : q)));
-      if (p.colors[s][other] > 0) consider(Math.log(p.colors[s][colors[s]]) - Math.log(p.colors[s][other]), reading(counts, setAt(colors, s, other), relations));
+      if (p.colors[s][other] > 0) consider(Math.log(p.colors[s][colors[s]]) - Math.log(p.colors[s][other]), reading(order.length, counts, setAt(colors, s, other), relations));
     }
   });
   const rel = meta.include[order[0]]?.position?.[0];
-  if (rel && seenBoth(counts)) {
+  if (rel && likely.relations !== null) {
     const k = RELATIONS.indexOf(rel);
-    consider(Math.log(p.relations[k]) - Math.log(1 - p.relations[k]), reading(counts, colors, setAt(relations, k, false)));
+    consider(Math.log(p.relations[k]) - Math.log(1 - p.relations[k]), reading(order.length, counts, colors, setAt(relations, k, false)));
   }
   const chosen = best as { cost: number; obs: Observation } | null;
   return (chosen && describeMismatch(meta, chosen.obs)) ?? UNSPECIFIED_REASON;

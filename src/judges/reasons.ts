@@ -2,7 +2,7 @@
 // trained on, its reason against the one GenEval's rules give from the detector's reading of
 // the same image (describeMismatch of the observed detections). Analysis only: no judge reads
 // the detector at inference.
-import { describeMismatch, observe, UNSPECIFIED_REASON } from "../geneval/observe.js";
+import { type Observation, describeMismatch, observe, UNSPECIFIED_REASON } from "../geneval/observe.js";
 import type { RGBImage } from "../shapes/image.js";
 import type { Detection, PromptMeta } from "../geneval/types.js";
 import { type Judge, says } from "./judge.js";
@@ -22,6 +22,21 @@ export interface ReasonAgreement {
   by_tag: Record<string, { finals: number; agreement: number }>;
   /** a few disagreements, to read */
   examples: { prompt: string; judge: string | null; detector: string }[];
+  /** where the judge's own reading is given: how often it counts every named object as the detector does (a count reason needs that) */
+  count_readings?: { agreement: number; by_tag: Record<string, number> };
+}
+
+/** Share of `pairs` whose flag is set, overall and per tag. */
+function shares(pairs: readonly { tag: string; ok: boolean }[]): { agreement: number; by_tag: Record<string, { finals: number; agreement: number }> } {
+  const tags = new Map<string, [number, number]>();
+  for (const { tag, ok } of pairs) {
+    const [n, a] = tags.get(tag) ?? [0, 0];
+    tags.set(tag, [n + 1, a + (ok ? 1 : 0)]);
+  }
+  return {
+    agreement: pairs.filter((p) => p.ok).length / pairs.length,
+    by_tag: Object.fromEntries([...tags].sort().map(([t, [n, a]]) => [t, { finals: n, agreement: a / n }])),
+  };
 }
 
 /** The detector's reason for a failing image: GenEval's mismatch in words, or the generic one when none names it. */
@@ -29,28 +44,40 @@ export function detectorReason(meta: PromptMeta, detections: readonly Detection[
   return describeMismatch(meta, observe(meta, detections)) ?? UNSPECIFIED_REASON;
 }
 
-export async function reasonAgreement(judge: Judge, finals: readonly FailingFinal[], keep = 12): Promise<ReasonAgreement> {
+/**
+ * `read`, where the judge exposes it (EmbeddedJudge.read), is its reading of the prompt's
+ * objects: the counts are then compared with the detector's too, which says how much of a
+ * disagreement is the judge's counting.
+ */
+export async function reasonAgreement(
+  judge: Judge,
+  finals: readonly FailingFinal[],
+  o: { keep?: number; read?: (meta: PromptMeta, image: RGBImage) => Observation } = {},
+): Promise<ReasonAgreement> {
   if (!judge.reflect) throw new Error(`judge '${judge.name}' does not reflect: it gives no reasons`);
   if (finals.length === 0) throw new Error("no failing finals to compare reasons on");
-  const tags = new Map<string, [number, number]>();
+  const keep = o.keep ?? 12;
+  const reasons: { tag: string; ok: boolean }[] = [];
+  const counts: { tag: string; ok: boolean }[] = [];
   const examples: ReasonAgreement["examples"] = [];
-  let agree = 0;
   let no = 0;
   for (const f of finals) {
     const r = await judge.reflect(f.meta.prompt, f.image);
     const mine = detectorReason(f.meta, f.detections);
     const same = r.reason === mine;
     if (!says(r.pYes)) no++;
-    if (same) agree++;
-    else if (examples.length < keep) examples.push({ prompt: f.meta.prompt, judge: r.reason, detector: mine });
-    const [n, a] = tags.get(f.meta.tag) ?? [0, 0];
-    tags.set(f.meta.tag, [n + 1, a + (same ? 1 : 0)]);
+    if (!same && examples.length < keep) examples.push({ prompt: f.meta.prompt, judge: r.reason, detector: mine });
+    reasons.push({ tag: f.meta.tag, ok: same });
+    if (o.read) counts.push({ tag: f.meta.tag, ok: o.read(f.meta, f.image).counts.join() === observe(f.meta, f.detections).counts.join() });
   }
+  const byReason = shares(reasons);
+  const byCount = o.read ? shares(counts) : null;
   return {
     finals: finals.length,
-    agreement: agree / finals.length,
+    agreement: byReason.agreement,
     said_no: no / finals.length,
-    by_tag: Object.fromEntries([...tags].sort().map(([t, [n, a]]) => [t, { finals: n, agreement: a / n }])),
+    by_tag: byReason.by_tag,
     examples,
+    ...(byCount && { count_readings: { agreement: byCount.agreement, by_tag: Object.fromEntries(Object.entries(byCount.by_tag).map(([t, x]) => [t, x.agreement])) } }),
   };
 }

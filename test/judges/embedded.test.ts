@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parsePrompt } from "../../src/geneval/observe.js";
 import { EmbeddedJudge, loadJudgeNet } from "../../src/judges/embedded.js";
 import { cleanExamples } from "../../src/judges/examples.js";
 import type { JudgeRequest } from "../../src/judges/judge.js";
@@ -59,6 +60,8 @@ test("reflect turns the heads' observation into a reason, and says nothing when 
   assert.equal((await judge.reflect("a photo of a circle and a star", images[0])).reason, "expected a circle , found zero", "counts read fine, yet no: the cheapest count to fail (the first of two as cheap)");
   noGrad(() => net.yesHead.bias!.copy_(tensor([3], [1])));
   assert.deepEqual(await judge.reflect(prompt, images[0]), { pYes: (await judge.judge([{ question: "outcome", prompt, image: images[0] }]))[0].pYes, reason: null });
+  // the reading behind those reasons, whatever the answer
+  assert.deepEqual(judge.read(parsePrompt("a photo of a circle and a star"), images[0]).counts, [3, 1]);
 });
 
 test("a short training run lowers the loss and its weights load back to the same answers", async () => {

@@ -2,7 +2,7 @@
 // it fails the prompt, else the reading with the cheapest requirement failed (hand-made numbers).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { explainNo } from "../../src/judges/explain.js";
+import { explainNo, mostLikelyReading } from "../../src/judges/explain.js";
 import { UNSPECIFIED_REASON, parsePrompt } from "../../src/geneval/observe.js";
 
 /** P(colour): `main` on colour index `at`, `second` on `next`, the rest spread evenly over the eleven classes. */
@@ -43,4 +43,13 @@ test("a passing reading: the relation when it is the least sure requirement", ()
 test("nothing that can fail: the generic reason", () => {
   const meta = parsePrompt("a photo of a circle");
   assert.equal(explainNo(meta, { counts: [[0, 1, 0, 0, 0, 0]], colors: [colours(RED, 0.9)], relations: none }), UNSPECIFIED_REASON);
+});
+
+test("the most likely reading: each head at its argmax, in mention order, the relation only when both are seen", () => {
+  const meta = parsePrompt("a photo of a circle left of a star");
+  const counts = [[0.01, 0.98, 0.01, 0, 0, 0], [0.1, 0.2, 0.7, 0, 0, 0]];
+  const colors = [colours(RED, 0.5), colours(BLUE, 0.6)];
+  assert.deepEqual(mostLikelyReading(meta, { counts, colors, relations: [0.6, 0.1, 0.7, 0.1] }), { counts: [1, 2], colors: [RED, BLUE], relations: [true, false, true, false] });
+  assert.equal(mostLikelyReading(meta, { counts: [counts[0], [0.9, 0.1, 0, 0, 0, 0]], colors, relations: none }).relations, null, "the star unseen");
+  assert.equal(mostLikelyReading(parsePrompt("a photo of two circles"), { counts: [counts[1]], colors: [colors[0]], relations: none }).relations, null, "one object");
 });

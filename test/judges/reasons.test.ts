@@ -32,5 +32,15 @@ test("agreement counts reasons equal word for word, per tag, and keeps disagreem
   assert.equal(r.said_no, 1);
   assert.deepEqual(r.by_tag, { colors: { finals: 1, agreement: 0 }, counting: { finals: 2, agreement: 0.5 } });
   assert.deepEqual(r.examples[0], { prompt: "a photo of two circles", judge: "expected two circles , found one", detector: "expected two circles , found three" });
+  assert.equal(r.count_readings, undefined, "no reading given: no count figures");
+
+  // the judge's own reading: one circle every time, one star
+  const read = () => ({ counts: [1], colors: [0], relations: null });
+  const withReads = await reasonAgreement(judge, [
+    { meta: two, image, detections: [det("circle", "red")] },
+    { meta: two, image, detections: [det("circle", "red"), det("circle", "red", 30), det("circle", "red", 45)] },
+    { meta: red, image, detections: [det("star", "blue")] },
+  ], { read });
+  assert.deepEqual(withReads.count_readings, { agreement: 2 / 3, by_tag: { colors: 1, counting: 0.5 } }, "counts as the detector's on the one-circle image and the star");
   await assert.rejects(reasonAgreement({ name: "plain", judge: async () => [] }, [{ meta: two, image, detections: [] }]), /does not reflect/);
 });
