@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The fine-tuned judge's long run (scripts/long-run.sh): from the shipped zero-shot judge (its
 # architecture is kept), on generator v2's paths (scripts/paths-v2.sh; a fresh clone restores
-# them from checkpoints/paths-v2.tar.gz), 6,000 steps (0.31 s each on a 2-core machine with
-# bfloat16, about 31 minutes; 1.33 s without), the held-out ranking in the log every 500 steps.
+# them from checkpoints/paths-v2.tar.gz), 6,000 steps (about 0.30 s each on a 2-core machine with
+# bfloat16, about 30 minutes alone; 1.33 s without), the held-out ranking in the log every 500 steps.
 # The prompt's own objects' readings weigh 1 in the loss (--reading-weight: of 0, 1 and 3, the
 # held-out ranking and reasons were best at 1), and 6,000 steps beat 3,000 on every held-out
 # figure (README, Judges). Each call trains until the step given; the finished run writes
