@@ -34,7 +34,7 @@ export function addReasonsBench(bench: Command): void {
       const judge = cliJudge({ judge: o.judge });
       if (!judge.reflect) throw new UserError(`judge '${o.judge}' does not reflect: it gives no reasons to compare`);
       // an embedded judge's own readings too: how much of a disagreement is its counting
-      const read = judge instanceof EmbeddedJudge ? (meta: PromptMeta, image: RGBImage) => judge.read(meta, image) : undefined;
+      const read = judge instanceof EmbeddedJudge ? (items: readonly { meta: PromptMeta; image: RGBImage }[]) => judge.read(items) : undefined;
       const result = await reasonAgreement(judge, failing.map((f, k) => ({ meta: f.meta, image: images[k], detections: f.path.detections })), { read });
       if (o.out) writeResult(o.out, { reasons: { data: o.data, judge: o.judge, ...result } });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");

@@ -1,7 +1,9 @@
-// `imagecot results table`: the README's table from evaluation files, paired with the baseline.
+// `imagecot results table`: the README's table from evaluation files, paired with the baseline;
+// `results corrections`: what PARM++'s reflection did in an evaluated folder.
 import { Command } from "commander";
+import { correctionCounts, readImageRounds } from "../eval/corrections.js";
 import { type EvalFile, readEvalFile, resultsTable, rowLabel, versusBaseline } from "../eval/table.js";
-import { provenance } from "../util/provenance.js";
+import { provenance, writeResult } from "../util/provenance.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { UserError } from "./run.js";
 
@@ -19,9 +21,8 @@ export function resultsRows(bases: readonly EvalFile[], runs: readonly EvalFile[
 }
 
 export function registerResults(program: Command): void {
-  program
-    .command("results")
-    .description("summarise evaluation results")
+  const results = program.command("results").description("summarise evaluation results");
+  results
     .command("table")
     .description("markdown table of runs against the baseline: per-tag accuracy, overall, error removed with a paired 95% CI, NFE and judge calls")
     .argument("<files...>", "evaluation JSON files (from eval --suite --out)")
@@ -48,5 +49,22 @@ export function registerResults(program: Command): void {
       }
       if (o.out) writeFileAtomic(o.out, `<!-- ${JSON.stringify(made)} -->\n${table}`);
       process.stdout.write(json ?? table);
+    });
+
+  results
+    .command("corrections")
+    .description("what PARM++'s reflection did in an evaluated folder: per tag, the images the judge said no to (corrected), those that then ended right, and the wrong ones it said yes to")
+    .argument("<dir>", "a folder of 'eval --suite --strategy parm++' (its --gen-dir), scored")
+    .option("--out <file>", "also write the counts with their provenance")
+    .addHelpText("after", "\nExit codes: 0 printed, 2 a folder without results.jsonl or PARM++ traces.\n\nExample:\n  imagecot results corrections runs/rows/parm-plus-plus --out results/corrections-parm-plus-plus.json")
+    .action((dir: string, o: { out?: string }) => {
+      let counts;
+      try {
+        counts = correctionCounts(readImageRounds(dir));
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      if (o.out) writeResult(o.out, { corrections: { dir, ...counts } });
+      process.stdout.write(JSON.stringify(counts, null, 2) + "\n");
     });
 }

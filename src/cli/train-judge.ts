@@ -1,10 +1,12 @@
-// `imagecot train judge`: the data and settings of the two embedded judges.
+// `imagecot train judge` and `judge-counter`: the data and settings of the two embedded judges.
+import { existsSync } from "node:fs";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
 import { readCollected, splitCollected } from "../judges/collect.js";
 import { DEFAULT_MIX, type Example, cleanExamples, hasRollouts, mixedPrompts, pathExample, rankingGroup } from "../judges/examples.js";
 import { DEFAULT_JUDGE_NET, type JudgeNetConfig } from "../judges/model.js";
 import { trainJudge } from "../judges/train.js";
+import { trainCounter } from "../judges/train-counter.js";
 import { loadVQ } from "../models/load.js";
 import { VOCAB } from "../tokenizer/text.js";
 import { readWeightsConfig } from "../train/checkpoint.js";
@@ -142,4 +144,33 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
     },
     vq,
   );
+}
+
+export interface TrainCounterCliOptions {
+  data: string;
+  init: string;
+  tokenizer: string;
+  hidden: number;
+  runDir: string;
+  out: string;
+  results: string;
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  stopAt?: number;
+}
+
+/** `imagecot train judge-counter`: a rules judge's counting head on the collected paths' finals, the rest frozen. */
+export async function trainCounterCommand(o: TrainCounterCliOptions, onLog: (e: LogEntry) => void): Promise<void> {
+  if (!existsSync(o.init)) throw new UserError(`no judge weights at ${o.init}`);
+  const { config, tensors } = readWeightsConfig<JudgeNetConfig>(o.init);
+  dispose([...tensors.values()]);
+  if (config.answer !== "rules") throw new UserError(`${o.init} is not a rules judge (--answer rules): a counting head reads its class tokens' classes`);
+  if (config.counter) throw new UserError(`${o.init} has a counting head already: start from the judge without one`);
+  if (o.hidden < 1) throw new UserError(`--hidden must be at least 1, got ${o.hidden}`);
+  const all = readCollected(o.data.split(","));
+  if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
+  const { train, heldOut } = splitCollected(all);
+  await trainCounter({ ...o, train, heldOut, onLog }, loadVQ(o.tokenizer));
 }

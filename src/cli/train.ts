@@ -16,7 +16,7 @@ import { intOption, numberOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
-import { trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
+import { type TrainCounterCliOptions, trainCounterCommand, trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
 import { DEFAULT_REASON_JUDGE, trainSelfCorrectCommand, type TrainSelfCorrectCliOptions } from "./train-self-correct.js";
 
 const printLog = (e: LogEntry) => process.stderr.write(JSON.stringify(e) + "\n");
@@ -172,6 +172,25 @@ export function registerTrain(program: Command): void {
     .addHelpText("after", "\nExamples:\n  imagecot train judge --kind zero-shot\n  imagecot train judge --kind fine-tuned --data runs/paths-11,runs/paths-12")
     .option("--quiet", "no progress bar and no log lines")
     .action((o: TrainJudgeCliOptions & { quiet?: boolean }) => withProgress(o.steps, `train judge (${o.kind})`, o.quiet, (onLog) => trainJudgeCommand(o, onLog)));
+
+  train
+    .command("judge-counter")
+    .description("add a counting head to a rules judge (per patch and class, summed over the patches), trained on the collected paths' finals with the rest of the judge frozen: its answers stay, its reasons' counts change")
+    .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths' (the judges' split: the held-out tenth scores it)")
+    .option("--init <file>", "the rules judge it adds the head to", "models/judge-fine-tuned.safetensors")
+    .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
+    .addOption(new Option("--hidden <n>", "features per patch and class").default(32).argParser(intOption))
+    .option("--run-dir <dir>", "checkpoint and log folder", "runs/judge-counter")
+    .option("--out <file>", "the judge with its counting head", "runs/judge-counter/judge.safetensors")
+    .option("--results <file>", "summary with the held-out count readings and reasons", "results/train-judge-counter.json")
+    .addOption(new Option("--steps <n>", "training steps").default(2000).argParser(intOption))
+    .addOption(new Option("--batch <n>", "finals per step").default(128).argParser(intOption))
+    .addOption(new Option("--lr <x>", "peak learning rate").default(1e-3).argParser(numberOption))
+    .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(seedOption))
+    .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
+    .option("--quiet", "no progress bar and no log lines")
+    .addHelpText("after", "\nExample:\n  imagecot train judge-counter --data runs/paths-v2 --out models/judge-fine-tuned.safetensors")
+    .action((o: TrainCounterCliOptions & { quiet?: boolean }) => withProgress(o.steps, "train judge-counter", o.quiet, (onLog) => trainCounterCommand(o, onLog)));
 
   train
     .command("self-correct")

@@ -52,7 +52,7 @@ export class EmbeddedJudge implements Judge {
   }
 
   async reflect(prompt: string, image: RGBImage): Promise<Reflection> {
-    const { pYes, probs } = this.heads(prompt, image);
+    const [{ pYes, probs }] = this.heads([{ prompt, image }]);
     if (says(pYes)) return { pYes, reason: null };
     let meta;
     try {
@@ -63,22 +63,33 @@ export class EmbeddedJudge implements Judge {
     return { pYes, reason: explainNo(meta, probs) };
   }
 
-  /** What the reflection heads read of a template prompt's objects, each at its most likely value: to check the reasons against the detector (bench reasons). */
-  read(meta: PromptMeta, image: RGBImage): Observation {
-    return mostLikelyReading(meta, this.heads(meta.prompt, image).probs);
+  /** What the reflection heads read of template prompts' objects, each at its most likely value: to check the reasons against the detector (bench reasons). */
+  read(items: readonly { meta: PromptMeta; image: RGBImage }[]): Observation[] {
+    const out: Observation[] = [];
+    for (let i = 0; i < items.length; i += BATCH) {
+      const part = items.slice(i, i + BATCH);
+      this.heads(part.map((x) => ({ prompt: x.meta.prompt, image: x.image }))).forEach(({ probs }, k) => out.push(mostLikelyReading(part[k].meta, probs)));
+    }
+    return out;
   }
 
-  /** The outcome answer and the reflection heads' probabilities. */
-  private heads(prompt: string, image: RGBImage): { pYes: number; probs: HeadProbs } {
+  /** The outcome answer and the reflection heads' probabilities, per (prompt, image). */
+  private heads(items: readonly { prompt: string; image: RGBImage }[]): { pYes: number; probs: HeadProbs }[] {
     return noGrad(() =>
       tidy(() => {
-        const o = this.net.forward(judgeInput(this.net, [image], [{ prompt, question: QUESTION_ID.outcome }]));
+        const o = this.net.forward(judgeInput(this.net, items.map((x) => x.image), items.map((x) => ({ prompt: x.prompt, question: QUESTION_ID.outcome }))));
+        // per row, per slot: the softmax over the classes
         const rows = (t: Tensor) => {
-          const [, slots, classes] = t.shape; // (1, SLOTS, classes)
+          const [, slots, classes] = t.shape; // (B, SLOTS, classes)
           const flat = t.softmax(-1).toArray();
-          return Array.from({ length: slots }, (_, s) => flat.slice(s * classes, (s + 1) * classes));
+          return items.map((_, b) => Array.from({ length: slots }, (_, s) => flat.slice((b * slots + s) * classes, (b * slots + s + 1) * classes)));
         };
-        return { pYes: o.yes.sigmoid().item(), probs: { counts: rows(o.counts), colors: rows(o.colors), relations: o.relations.sigmoid().toArray() } };
+        // a counting head, where the judge has one, reads the counts: a sum over the patches
+        const [counts, colors] = [rows(o.counted ?? o.counts), rows(o.colors)];
+        const pYes = o.yes.sigmoid().toArray();
+        const relations = o.relations.sigmoid().toArray();
+        const R = o.relations.size(1);
+        return items.map((_, b) => ({ pYes: pYes[b], probs: { counts: counts[b], colors: colors[b], relations: relations.slice(b * R, (b + 1) * R) } }));
       }),
     );
   }

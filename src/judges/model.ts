@@ -26,6 +26,13 @@ export interface JudgeNetConfig {
   answer?: "head" | "rules";
   /** a rules judge's classes, one token each, in the order RuleTargets.slotClass indexes */
   classes?: string[];
+  /**
+   * a rules judge's counting head (absent: none): per patch token and class, `hidden` features
+   * summed over the patches, then read as count logits. A count is a sum, which a class token's
+   * attention (an average over the patches) holds only approximately. The reflection reads its
+   * counts; the rules answer keeps the class tokens'.
+   */
+  counter?: { hidden: number };
 }
 
 export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {
@@ -61,6 +68,8 @@ export interface JudgeNetOutput {
   scene?: { counts: Tensor; colors: Tensor };
   /** a rules judge's yes head on every row (B), also where the rules answer: it is trained on all of them */
   head?: Tensor;
+  /** the counting head's logits for each slot's class, where the judge has one: (B, SLOTS, COUNT_CLASSES) */
+  counted?: Tensor;
 }
 
 /** Halves the resolution, then one residual 3x3 conv at the new one. */
@@ -96,6 +105,8 @@ export class JudgeNet extends Module {
   readonly countHead;
   readonly colorHead;
   readonly relationHead;
+  readonly counterIn;
+  readonly counterOut;
 
   constructor(readonly config: JudgeNetConfig) {
     super();
@@ -118,6 +129,9 @@ export class JudgeNet extends Module {
     this.countHead = this.module("count_head", new Linear(c.dModel, (K > 0 ? 1 : SLOTS) * COUNT_CLASSES));
     this.colorHead = this.module("color_head", new Linear(c.dModel, (K > 0 ? 1 : SLOTS) * COLOR_CLASSES));
     this.relationHead = this.module("relation_head", new Linear((K > 0 ? SLOTS : 1) * c.dModel, RELATIONS.length));
+    if (c.counter && K === 0) throw new Error("a counting head needs a rules judge's classes");
+    this.counterIn = c.counter ? this.module("counter_in", new Linear(c.dModel, K * c.counter.hidden)) : null;
+    this.counterOut = c.counter ? this.module("counter_out", new Linear(c.counter.hidden, COUNT_CLASSES)) : null;
   }
 
   /** Class tokens: the classes of a rules judge, none otherwise. */
@@ -134,17 +148,11 @@ export class JudgeNet extends Module {
     const r = inp.rules;
     if (K > 0 && !r) throw new Error("a rules judge needs each row's RuleTargets (judgeInput makes them)");
     return tidy(() => mixedPrecision(() => {
-      let f = inp.image;
-      for (const s of this.stages.items) f = s.forward(f);
-      const B = f.size(0);
-      const patches = this.patchProj.forward(f).flatten(2).transpose(1, 2); // (B, P, D)
-      const parts = [this.questionEmb.forward(inp.question).unsqueeze(1), this.stepEmb.forward(inp.step).unsqueeze(1), this.tokEmb.forward(inp.text)];
-      if (this.classEmb) parts.push(this.classEmb.weight.unsqueeze(0).expand([B, K, c.dModel])); // (B, K, D)
-      const x0 = cat([...parts, patches], 1);
-      let x = x0.add(this.posEmb.forward(arange(0, x0.size(1))));
-      for (const b of this.blocks.items) x = b.forward(x);
+      const x = this.body(inp);
+      const B = x.size(0);
       const h = this.lnF.forward(x.select(1, 0)).to("float32"); // (B, D): the question token
       const hc = K > 0 ? this.lnF.forward(x.slice(1, 2 + c.maxText, 2 + c.maxText + K)).to("float32") : null; // (B, K, D): the class tokens
+      const hp = this.counterIn ? this.patchTokensOf(x) : null; // (B, P, D)
       // the heads in float32: bfloat16 logits would tie paths whose answers differ by less than its rounding
       return autocast(false, () => {
         const head = this.yesHead.forward(h).squeeze(1);
@@ -164,8 +172,47 @@ export class JudgeNet extends Module {
         const relations = this.relationHead.forward(pick(hc).reshape([B, SLOTS * c.dModel]));
         const m = tensor(r.known, [B]); // 1: the rules answer; 0: the head
         const rules = logitOfLogProb(ruleLogProb(counts, colors, relations, r));
-        return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations, scene, head };
+        const counted = hp ? pick(this.countLogits(hp)) : undefined;
+        return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations, scene, head, ...(counted && { counted }) };
       });
     }));
+  }
+
+  /** The transformer's output over [question, step, prompt words, class tokens, patches]: (B, L, D). */
+  private body(inp: JudgeNetInput): Tensor {
+    const c = this.config;
+    const K = this.classCount();
+    let f = inp.image;
+    for (const s of this.stages.items) f = s.forward(f);
+    const B = f.size(0);
+    const patches = this.patchProj.forward(f).flatten(2).transpose(1, 2); // (B, P, D)
+    const parts = [this.questionEmb.forward(inp.question).unsqueeze(1), this.stepEmb.forward(inp.step).unsqueeze(1), this.tokEmb.forward(inp.text)];
+    if (this.classEmb) parts.push(this.classEmb.weight.unsqueeze(0).expand([B, K, c.dModel])); // (B, K, D)
+    const x0 = cat([...parts, patches], 1);
+    let x = x0.add(this.posEmb.forward(arange(0, x0.size(1))));
+    for (const b of this.blocks.items) x = b.forward(x);
+    return x;
+  }
+
+  /** The patch tokens at the transformer's end, normalised, in float32: (B, P, D). */
+  private patchTokensOf(x: Tensor): Tensor {
+    const c = this.config;
+    return this.lnF.forward(x.slice(1, 2 + c.maxText + this.classCount())).to("float32");
+  }
+
+  /** The patch tokens the counting head reads: the counter trains on them with the rest of the judge frozen (train-counter.ts). */
+  patchTokens(inp: JudgeNetInput): Tensor {
+    return tidy(() => mixedPrecision(() => this.patchTokensOf(this.body(inp))));
+  }
+
+  /** The counting head: every class's count logits from the patch tokens (B, P, D) -> (B, K, COUNT_CLASSES). */
+  countLogits(hp: Tensor): Tensor {
+    if (!this.counterIn || !this.counterOut) throw new Error("this judge has no counting head");
+    const [B, P] = hp.shape;
+    const K = this.classCount();
+    return autocast(false, () => {
+      const per = this.counterIn!.forward(hp).gelu("tanh").reshape([B, P, K, -1]); // (B, P, K, H)
+      return this.counterOut!.forward(per.sum(1)); // summed over the patches: (B, K, H) -> (B, K, C)
+    });
   }
 }

@@ -27,7 +27,7 @@ export interface ReasonAgreement {
 }
 
 /** Share of `pairs` whose flag is set, overall and per tag. */
-function shares(pairs: readonly { tag: string; ok: boolean }[]): { agreement: number; by_tag: Record<string, { finals: number; agreement: number }> } {
+export function shares(pairs: readonly { tag: string; ok: boolean }[]): { agreement: number; by_tag: Record<string, { finals: number; agreement: number }> } {
   const tags = new Map<string, [number, number]>();
   for (const { tag, ok } of pairs) {
     const [n, a] = tags.get(tag) ?? [0, 0];
@@ -52,7 +52,7 @@ export function detectorReason(meta: PromptMeta, detections: readonly Detection[
 export async function reasonAgreement(
   judge: Judge,
   finals: readonly FailingFinal[],
-  o: { keep?: number; read?: (meta: PromptMeta, image: RGBImage) => Observation } = {},
+  o: { keep?: number; read?: (items: readonly { meta: PromptMeta; image: RGBImage }[]) => Observation[] } = {},
 ): Promise<ReasonAgreement> {
   if (!judge.reflect) throw new Error(`judge '${judge.name}' does not reflect: it gives no reasons`);
   if (finals.length === 0) throw new Error("no failing finals to compare reasons on");
@@ -68,10 +68,11 @@ export async function reasonAgreement(
     if (!says(r.pYes)) no++;
     if (!same && examples.length < keep) examples.push({ prompt: f.meta.prompt, judge: r.reason, detector: mine });
     reasons.push({ tag: f.meta.tag, ok: same });
-    if (o.read) counts.push({ tag: f.meta.tag, ok: o.read(f.meta, f.image).counts.join() === observe(f.meta, f.detections).counts.join() });
   }
+  const read = o.read?.(finals);
+  read?.forEach((r, i) => counts.push({ tag: finals[i].meta.tag, ok: r.counts.join() === observe(finals[i].meta, finals[i].detections).counts.join() }));
   const byReason = shares(reasons);
-  const byCount = o.read ? shares(counts) : null;
+  const byCount = read ? shares(counts) : null;
   return {
     finals: finals.length,
     agreement: byReason.agreement,

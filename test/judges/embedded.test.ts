@@ -61,7 +61,7 @@ test("reflect turns the heads' observation into a reason, and says nothing when 
   noGrad(() => net.yesHead.bias!.copy_(tensor([3], [1])));
   assert.deepEqual(await judge.reflect(prompt, images[0]), { pYes: (await judge.judge([{ question: "outcome", prompt, image: images[0] }]))[0].pYes, reason: null });
   // the reading behind those reasons, whatever the answer
-  assert.deepEqual(judge.read(parsePrompt("a photo of a circle and a star"), images[0]).counts, [3, 1]);
+  assert.deepEqual(judge.read([{ meta: parsePrompt("a photo of a circle and a star"), image: images[0] }])[0].counts, [3, 1]);
 });
 
 test("a short training run lowers the loss and its weights load back to the same answers", async () => {

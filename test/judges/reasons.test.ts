@@ -35,7 +35,7 @@ test("agreement counts reasons equal word for word, per tag, and keeps disagreem
   assert.equal(r.count_readings, undefined, "no reading given: no count figures");
 
   // the judge's own reading: one circle every time, one star
-  const read = () => ({ counts: [1], colors: [0], relations: null });
+  const read = (items: readonly unknown[]) => items.map(() => ({ counts: [1], colors: [0], relations: null }));
   const withReads = await reasonAgreement(judge, [
     { meta: two, image, detections: [det("circle", "red")] },
     { meta: two, image, detections: [det("circle", "red"), det("circle", "red", 30), det("circle", "red", 45)] },

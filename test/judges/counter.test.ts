@@ -1,0 +1,102 @@
+// A rules judge's counting head: a count read as a sum over the patches, trained on collected
+// finals with the rest of the judge frozen (its answers unchanged), and read by the reflection.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { trainCounterCommand } from "../../src/cli/train-judge.js";
+import { UserError } from "../../src/cli/run.js";
+import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
+import type { Detection } from "../../src/geneval/types.js";
+import { type CollectedPrompt, collectionPrompts } from "../../src/judges/collect.js";
+import { EmbeddedJudge, loadJudgeNet } from "../../src/judges/embedded.js";
+import { JudgeNet, type JudgeNetConfig } from "../../src/judges/model.js";
+import { parsePrompt } from "../../src/geneval/observe.js";
+import { SHAPE_CLASSES } from "../../src/shapes/world.js";
+import { VOCAB } from "../../src/tokenizer/text.js";
+import { manualSeed, noGrad, tensor, zeros } from "../../src/torch/index.js";
+import { readTrainLog } from "../../src/train/log.js";
+import { readWeightsConfig, saveWeights } from "../../src/train/checkpoint.js";
+import { tinyPipeline, VQ_CONFIG } from "../fixtures/tiny.js";
+
+const rules: JudgeNetConfig = { textVocab: VOCAB.length, maxText: 16, imageSize: VQ_CONFIG.imageSize, channels: [8, 8], dModel: 16, layers: 1, heads: 2, questions: 4, stepBuckets: 19, answer: "rules", classes: [...SHAPE_CLASSES] };
+
+test("the counting head reads a count as a sum over the patches: as many lit patches, as many counted", () => {
+  manualSeed(1);
+  const net = new JudgeNet({ ...rules, counter: { hidden: 2 } });
+  const [K, H, D, P] = [SHAPE_CLASSES.length, 2, 16, 16];
+  const v = 4; // a lit patch's value: gelu(4) is 4 within 1e-4
+  noGrad(() => {
+    // every class's first feature is a patch token's first value; the second stays 0
+    const w = new Float32Array(K * H * D);
+    for (let k = 0; k < K; k++) w[k * H * D] = 1;
+    net.counterIn!.weight.copy_(tensor(w, [K * H, D]));
+    net.counterIn!.bias!.copy_(zeros([K * H]));
+    // logit_n = n s - v n^2 / 2 for the summed feature s = m v: largest at n = m
+    const a = new Float32Array(6 * H);
+    for (let n = 0; n < 6; n++) a[n * H] = n;
+    net.counterOut!.weight.copy_(tensor(a, [6, H]));
+    net.counterOut!.bias!.copy_(tensor(Array.from({ length: 6 }, (_, n) => (-v * n * n) / 2), [6]));
+  });
+  for (const m of [0, 1, 3, 5]) {
+    const hp = new Float32Array(P * D);
+    for (let p = 0; p < m; p++) hp[p * D] = v;
+    const read = noGrad(() => net.countLogits(tensor(hp, [1, P, D])).argmax(2).toArray());
+    assert.deepEqual(read, new Array(K).fill(m), `${m} lit patches`);
+  }
+  assert.throws(() => new JudgeNet({ ...rules, answer: "head", classes: undefined, counter: { hidden: 2 } }), /needs a rules judge/);
+});
+
+const det = (cls: string, x: number): Detection => ({ class: cls, box: [x, 5, x + 10, 15], confidence: 0.99, color: "red" });
+
+/** 20 prompts of 4 paths; path k's final holds k circles (so its counts vary), and its tokens differ by k. */
+function collected(): CollectedPrompt[] {
+  const T = DEFAULT_SAMPLE.steps;
+  return collectionPrompts(3, 20).map((meta, i) => ({
+    meta,
+    paths: [0, 1, 2, 3].map((k) => ({
+      path: k,
+      seed: k,
+      predictions: Array.from({ length: T }, (_, t) => Array.from({ length: 16 }, (_, j) => (i + k * 5 + t + j) % 15)),
+      correct: k === 1,
+      detections: Array.from({ length: k }, (_, c) => det("circle", 5 + 20 * c)),
+      rollout: null,
+      clearFrom: 5,
+    })),
+  }));
+}
+
+test("train judge-counter trains the head alone: every other tensor is the starting judge's, the loss falls, the summary scores both readings", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "judge-counter-"));
+  const { tokenizer } = tinyPipeline();
+  saveWeights(join(dir, "vq.safetensors"), tokenizer, VQ_CONFIG);
+  manualSeed(2);
+  const init = join(dir, "judge.safetensors");
+  saveWeights(init, new JudgeNet(rules).eval(), rules, { kind: "fine-tuned" });
+  mkdirSync(join(dir, "paths"));
+  writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts: collected() }));
+  const o = { data: join(dir, "paths"), init, tokenizer: join(dir, "vq.safetensors"), hidden: 4, runDir: join(dir, "run"), out: join(dir, "counted.safetensors"), results: join(dir, "summary.json"), steps: 100, batch: 16, lr: 1e-2, seed: 1 };
+  await trainCounterCommand(o, () => {});
+  const before = readWeightsConfig<JudgeNetConfig>(init).tensors;
+  const after = readWeightsConfig<JudgeNetConfig>(o.out);
+  assert.deepEqual(after.config.counter, { hidden: 4 });
+  for (const [name, t] of before) assert.deepEqual(after.tensors.get(name)!.toArray(), t.toArray(), `${name} is frozen`);
+  assert.ok([...after.tensors.keys()].some((n) => n.startsWith("counter_in")));
+  const log = readTrainLog(join(o.runDir, "log.jsonl"));
+  assert.ok(log.at(-1)!.loss < log[0].loss * 0.8, `the loss falls: ${log[0].loss} -> ${log.at(-1)!.loss}`);
+  const held = JSON.parse(readFileSync(o.results, "utf8")).training.settings.held_out;
+  // 2 held-out prompts x 4 paths; 3 of each prompt's 4 fail
+  assert.equal(held.count_readings.finals.finals, 8);
+  assert.equal(held.count_readings.failing_finals.finals, 6);
+  for (const k of ["counter", "class_tokens"]) assert.ok(held.count_readings.finals[k].agreement >= 0 && held.count_readings.finals[k].agreement <= 1, k);
+  assert.equal(held.reasons.finals, 6);
+  // the answers are the starting judge's; the reflection's counts are the head's
+  const a = new EmbeddedJudge("a", loadJudgeNet(init).net, false);
+  const b = new EmbeddedJudge("b", loadJudgeNet(o.out).net, false);
+  const px = { width: VQ_CONFIG.imageSize, height: VQ_CONFIG.imageSize, data: new Uint8Array(VQ_CONFIG.imageSize ** 2 * 3).fill(90) };
+  const req = { question: "outcome" as const, prompt: "a photo of two circles", image: px };
+  assert.deepEqual(await b.judge([req]), await a.judge([req]));
+  assert.equal(b.read([{ meta: parsePrompt(req.prompt), image: px }]).length, 1);
+  await assert.rejects(trainCounterCommand({ ...o, init: o.out, runDir: join(dir, "again") }, () => {}), (e: unknown) => e instanceof UserError && /has a counting head already/.test(e.message));
+});
