@@ -30,9 +30,9 @@ export interface JudgeNetConfig {
    * a rules judge's counting head (absent: none): per patch token and class, `hidden` features
    * summed over the patches, then read as count logits. A count is a sum, which a class token's
    * attention (an average over the patches) holds only approximately. The reflection reads its
-   * counts; the rules answer keeps the class tokens'.
+   * counts; the rules answer too where `answers` is set, else it keeps the class tokens'.
    */
-  counter?: { hidden: number };
+  counter?: { hidden: number; answers?: boolean };
 }
 
 export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {
@@ -170,9 +170,9 @@ export class JudgeNet extends Module {
         const counts = pick(scene.counts);
         const colors = pick(scene.colors);
         const relations = this.relationHead.forward(pick(hc).reshape([B, SLOTS * c.dModel]));
-        const m = tensor(r.known, [B]); // 1: the rules answer; 0: the head
-        const rules = logitOfLogProb(ruleLogProb(counts, colors, relations, r));
         const counted = hp ? pick(this.countLogits(hp)) : undefined;
+        const m = tensor(r.known, [B]); // 1: the rules answer; 0: the head
+        const rules = logitOfLogProb(ruleLogProb(counted && c.counter?.answers ? counted : counts, colors, relations, r));
         return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations, scene, head, ...(counted && { counted }) };
       });
     }));

@@ -20,6 +20,7 @@ import { EmbeddedJudge, loadJudgeNet } from "./embedded.js";
 import { type FailingFinal, reasonAgreement, shares } from "./reasons.js";
 import { QUESTION_ID } from "./examples.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
+import { pairwiseAccuracy } from "./ranking.js";
 import { judgeInput } from "./train.js";
 
 export interface TrainCounterOptions {
@@ -69,24 +70,38 @@ function patchTokensOf(net: JudgeNet, vq: VQAutoencoder, finals: readonly Final[
  */
 export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[]) {
   const judges = { counter: new EmbeddedJudge("counter", net, false), class_tokens: new EmbeddedJudge("class tokens", before, false) };
+  // the same head answering the outcome too: its counts in the rules answer instead of the class tokens'
+  const answering = new JudgeNet({ ...net.config, counter: { ...net.config.counter!, answers: true } });
+  answering.loadStateDict(net.stateDict());
+  const answer = new EmbeddedJudge("counter answering", answering.eval(), false);
   const rows: { tag: string; correct: boolean; detector: string; counter: string; class_tokens: string }[] = [];
+  const outcomes: { tag: string; group: number; correct: boolean; class_tokens: number; counter: number }[] = [];
   const failing: FailingFinal[] = [];
-  for (const { meta, paths } of heldOut) {
+  for (const [g, { meta, paths }] of heldOut.entries()) {
     const images = decodeTokens(vq, paths.map((p) => Int32Array.from(p.predictions.at(-1)!)));
     const items = images.map((image) => ({ meta, image }));
     const [counter, tokens] = [judges.counter.read(items), judges.class_tokens.read(items)];
+    const ask = images.map((image) => ({ question: "outcome" as const, prompt: meta.prompt, image }));
+    const [was, now] = [await judges.class_tokens.judge(ask), await answer.judge(ask)];
     paths.forEach((p, i) => {
       rows.push({ tag: meta.tag, correct: p.correct, detector: observe(meta, p.detections).counts.join(), counter: counter[i].counts.join(), class_tokens: tokens[i].counts.join() });
+      outcomes.push({ tag: meta.tag, group: g, correct: p.correct, class_tokens: was[i].pYes, counter: now[i].pYes });
       if (!p.correct) failing.push({ meta, image: images[i], detections: p.detections });
     });
   }
+  // held-out outcome ranking (a prompt's right final above its wrong one) with each answer's counts, overall and per tag
+  const ranking = (k: "class_tokens" | "counter") => {
+    const of = (sel: typeof outcomes) => pairwiseAccuracy(sel.map((o) => o[k]), sel.map((o) => o.group), sel.map((o) => o.correct));
+    const tags = [...new Set(outcomes.map((o) => o.tag))].sort();
+    return { ...of(outcomes), by_tag: Object.fromEntries(tags.map((t) => [t, of(outcomes.filter((o) => o.tag === t))])) };
+  };
   const agreement = (sel: typeof rows) => ({
     finals: sel.length,
     counter: shares(sel.map((r) => ({ tag: r.tag, ok: r.counter === r.detector }))),
     class_tokens: shares(sel.map((r) => ({ tag: r.tag, ok: r.class_tokens === r.detector }))),
   });
   const { examples: _, ...reasons } = await reasonAgreement(judges.counter, failing);
-  return { count_readings: { finals: agreement(rows), failing_finals: agreement(rows.filter((r) => !r.correct)) }, reasons };
+  return { count_readings: { finals: agreement(rows), failing_finals: agreement(rows.filter((r) => !r.correct)) }, reasons, outcome_ranking: { class_tokens: ranking("class_tokens"), counter: ranking("counter") } };
 }
 
 export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): Promise<JudgeNet> {
@@ -100,7 +115,8 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
   if (left.some((n) => !n.startsWith("counter_"))) throw new Error(`${o.init} lacks ${left.filter((n) => !n.startsWith("counter_")).join(", ")}`);
   net.eval(); // the frozen body without dropout; the head has none
   const finals = finalsOf(o.train);
-  const tokens = patchTokensOf(net, vq, finals);
+  // made at the first step, so that rerunning a finished run only scores it
+  const cache: { tokens?: Tensor } = {};
   const head = net.namedParameters().filter(([n]) => n.startsWith("counter_"));
   const opt = new AdamW(head, { lr: o.lr, betas: [0.9, 0.98], weightDecay: 0.01 });
   const K = SHAPE_CLASSES.length;
@@ -117,7 +133,8 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
         return Array.from({ length: o.batch }, () => randInt(rng, finals.length));
       },
       loss: (rows) => {
-        const logits = net.countLogits(tokens.indexSelect(0, tensor(rows, [rows.length], "int64"))).reshape([rows.length * K, -1]);
+        cache.tokens ??= patchTokensOf(net, vq, finals).keep(); // beyond the step's scope
+        const logits = net.countLogits(cache.tokens.indexSelect(0, tensor(rows, [rows.length], "int64"))).reshape([rows.length * K, -1]);
         const target = rows.flatMap((i) => finals[i].counts);
         const read = logits.argmax(1).toArray();
         return { loss: F.crossEntropy(logits, tensor(target, [target.length], "int64")), metrics: { accuracy: read.filter((c, i) => c === target[i]).length / target.length } };
@@ -126,7 +143,7 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
       curve: { metrics: ["loss", "accuracy"], title: "judge's counting head" },
     });
   } finally {
-    tokens.dispose();
+    cache.tokens?.dispose();
   }
   if (!run.finished) return net;
   saveWeights(o.out, net, config, { kind: "fine-tuned", init: o.init, counter_steps: String(o.steps), seed: String(o.seed) });

@@ -48,6 +48,25 @@ test("the counting head reads a count as a sum over the patches: as many lit pat
   assert.throws(() => new JudgeNet({ ...rules, answer: "head", classes: undefined, counter: { hidden: 2 } }), /needs a rules judge/);
 });
 
+test("with answers set, the rules answer reads the counting head's counts", async () => {
+  const px = { width: VQ_CONFIG.imageSize, height: VQ_CONFIG.imageSize, data: new Uint8Array(VQ_CONFIG.imageSize ** 2 * 3).fill(120) };
+  const pYes = async (answers: boolean, m: number) => {
+    manualSeed(3); // the same body every time
+    const net = new JudgeNet({ ...rules, counter: { hidden: 2, answers } });
+    // the head reads m of every class, whatever the image
+    noGrad(() => {
+      net.counterOut!.weight.copy_(zeros([6, 2]));
+      net.counterOut!.bias!.copy_(tensor(Array.from({ length: 6 }, (_, n) => (n === m ? 30 : 0)), [6]));
+    });
+    const judge = new EmbeddedJudge("j", net.eval(), false);
+    return (await judge.judge([{ question: "outcome", prompt: "a photo of two circles", image: px }]))[0].pYes;
+  };
+  assert.ok((await pYes(true, 2)) > 0.99, "two read: yes");
+  assert.ok((await pYes(true, 3)) < 0.01, "three read: no");
+  const [a, b] = [await pYes(false, 2), await pYes(false, 3)];
+  assert.ok(Math.abs(a - b) < 1e-6, "without answers, the head does not move the answer");
+});
+
 const det = (cls: string, x: number): Detection => ({ class: cls, box: [x, 5, x + 10, 15], confidence: 0.99, color: "red" });
 
 /** 20 prompts of 4 paths; path k's final holds k circles (so its counts vary), and its tokens differ by k. */
@@ -91,6 +110,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   assert.equal(held.count_readings.failing_finals.finals, 6);
   for (const k of ["counter", "class_tokens"]) assert.ok(held.count_readings.finals[k].agreement >= 0 && held.count_readings.finals[k].agreement <= 1, k);
   assert.equal(held.reasons.finals, 6);
+  for (const k of ["class_tokens", "counter"]) assert.equal(held.outcome_ranking[k].pairs, 6, `${k}: 1 right x 3 wrong finals per held-out prompt`);
   // the answers are the starting judge's; the reflection's counts are the head's
   const a = new EmbeddedJudge("a", loadJudgeNet(init).net, false);
   const b = new EmbeddedJudge("b", loadJudgeNet(o.out).net, false);
