@@ -151,6 +151,7 @@ export interface TrainCounterCliOptions {
   init: string;
   tokenizer: string;
   hidden: number;
+  from: "tokens" | "tower";
   runDir: string;
   out: string;
   results: string;

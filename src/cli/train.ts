@@ -180,6 +180,7 @@ export function registerTrain(program: Command): void {
     .option("--init <file>", "the rules judge it adds the head to", "models/judge-fine-tuned.safetensors")
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .addOption(new Option("--hidden <n>", "features per patch and class").default(32).argParser(intOption))
+    .addOption(new Option("--from <where>", "what it reads: the patch tokens at the transformer's end (they have seen the prompt), or the image tower's patches (local)").choices(["tokens", "tower"]).default("tokens"))
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/judge-counter")
     .option("--out <file>", "the judge with its counting head", "runs/judge-counter/judge.safetensors")
     .option("--results <file>", "summary with the held-out count readings and reasons", "results/train-judge-counter.json")

@@ -30,9 +30,11 @@ export interface JudgeNetConfig {
    * a rules judge's counting head (absent: none): per patch token and class, `hidden` features
    * summed over the patches, then read as count logits. A count is a sum, which a class token's
    * attention (an average over the patches) holds only approximately. The reflection reads its
-   * counts; the rules answer too where `answers` is set, else it keeps the class tokens'.
+   * counts; the rules answer too where `answers` is set, else it keeps the class tokens'. It reads
+   * the patch tokens at the transformer's end (`from` "tokens", the default), which have seen the
+   * prompt, or the image tower's patches before it ("tower"), which are local.
    */
-  counter?: { hidden: number; answers?: boolean };
+  counter?: { hidden: number; answers?: boolean; from?: "tokens" | "tower" };
 }
 
 export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {
@@ -148,11 +150,11 @@ export class JudgeNet extends Module {
     const r = inp.rules;
     if (K > 0 && !r) throw new Error("a rules judge needs each row's RuleTargets (judgeInput makes them)");
     return tidy(() => mixedPrecision(() => {
-      const x = this.body(inp);
+      const { x, patches } = this.body(inp);
       const B = x.size(0);
       const h = this.lnF.forward(x.select(1, 0)).to("float32"); // (B, D): the question token
       const hc = K > 0 ? this.lnF.forward(x.slice(1, 2 + c.maxText, 2 + c.maxText + K)).to("float32") : null; // (B, K, D): the class tokens
-      const hp = this.counterIn ? this.patchTokensOf(x) : null; // (B, P, D)
+      const hp = this.counterIn ? this.counterInput(x, patches) : null; // (B, P, D)
       // the heads in float32: bfloat16 logits would tie paths whose answers differ by less than its rounding
       return autocast(false, () => {
         const head = this.yesHead.forward(h).squeeze(1);
@@ -179,7 +181,7 @@ export class JudgeNet extends Module {
   }
 
   /** The transformer's output over [question, step, prompt words, class tokens, patches]: (B, L, D). */
-  private body(inp: JudgeNetInput): Tensor {
+  private body(inp: JudgeNetInput): { x: Tensor; patches: Tensor } {
     const c = this.config;
     const K = this.classCount();
     let f = inp.image;
@@ -191,18 +193,21 @@ export class JudgeNet extends Module {
     const x0 = cat([...parts, patches], 1);
     let x = x0.add(this.posEmb.forward(arange(0, x0.size(1))));
     for (const b of this.blocks.items) x = b.forward(x);
-    return x;
+    return { x, patches };
   }
 
-  /** The patch tokens at the transformer's end, normalised, in float32: (B, P, D). */
-  private patchTokensOf(x: Tensor): Tensor {
+  /** What the counting head reads, in float32: the patch tokens at the transformer's end, normalised, or the image tower's patches: (B, P, D). */
+  private counterInput(x: Tensor, patches: Tensor): Tensor {
     const c = this.config;
-    return this.lnF.forward(x.slice(1, 2 + c.maxText + this.classCount())).to("float32");
+    return (c.counter?.from === "tower" ? patches : this.lnF.forward(x.slice(1, 2 + c.maxText + this.classCount()))).to("float32");
   }
 
-  /** The patch tokens the counting head reads: the counter trains on them with the rest of the judge frozen (train-counter.ts). */
+  /** The counting head's input: the counter trains on it with the rest of the judge frozen (train-counter.ts). */
   patchTokens(inp: JudgeNetInput): Tensor {
-    return tidy(() => mixedPrecision(() => this.patchTokensOf(this.body(inp))));
+    return tidy(() => mixedPrecision(() => {
+      const { x, patches } = this.body(inp);
+      return this.counterInput(x, patches);
+    }));
   }
 
   /** The counting head: every class's count logits from the patch tokens (B, P, D) -> (B, K, COUNT_CLASSES). */

@@ -27,6 +27,8 @@ export interface TrainCounterOptions {
   /** the judge it adds the head to (a rules judge): its other weights are copied and frozen */
   init: string;
   hidden: number;
+  /** what the head reads (model.ts: counter.from) */
+  from: "tokens" | "tower";
   train: readonly CollectedPrompt[];
   heldOut: readonly CollectedPrompt[];
   runDir: string;
@@ -109,7 +111,7 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
   dispose([...tensors.values()]);
   if (base.answer !== "rules") throw new Error(`${o.init} is not a rules judge: a counting head reads its classes`);
   manualSeed(o.seed);
-  const config: JudgeNetConfig = { ...base, counter: { hidden: o.hidden } };
+  const config: JudgeNetConfig = { ...base, counter: { hidden: o.hidden, from: o.from } };
   const net = new JudgeNet(config);
   const left = copyMatchingWeights(net, o.init);
   if (left.some((n) => !n.startsWith("counter_"))) throw new Error(`${o.init} lacks ${left.filter((n) => !n.startsWith("counter_")).join(", ")}`);
@@ -139,7 +141,7 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
         const read = logits.argmax(1).toArray();
         return { loss: F.crossEntropy(logits, tensor(target, [target.length], "int64")), metrics: { accuracy: read.filter((c, i) => c === target[i]).length / target.length } };
       },
-      state: { init: o.init, hidden: o.hidden },
+      state: { init: o.init, hidden: o.hidden, from: o.from },
       curve: { metrics: ["loss", "accuracy"], title: "judge's counting head" },
     });
   } finally {
@@ -151,6 +153,7 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
     writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, config, {
       init: o.init,
       hidden: o.hidden,
+      from: o.from,
       steps: o.steps,
       batch: o.batch,
       lr: o.lr,

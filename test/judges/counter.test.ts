@@ -95,11 +95,11 @@ test("train judge-counter trains the head alone: every other tensor is the start
   saveWeights(init, new JudgeNet(rules).eval(), rules, { kind: "fine-tuned" });
   mkdirSync(join(dir, "paths"));
   writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts: collected() }));
-  const o = { data: join(dir, "paths"), init, tokenizer: join(dir, "vq.safetensors"), hidden: 4, runDir: join(dir, "run"), out: join(dir, "counted.safetensors"), results: join(dir, "summary.json"), steps: 100, batch: 16, lr: 1e-2, seed: 1 };
+  const o = { data: join(dir, "paths"), init, tokenizer: join(dir, "vq.safetensors"), hidden: 4, from: "tower" as const, runDir: join(dir, "run"), out: join(dir, "counted.safetensors"), results: join(dir, "summary.json"), steps: 100, batch: 16, lr: 1e-2, seed: 1 };
   await trainCounterCommand(o, () => {});
   const before = readWeightsConfig<JudgeNetConfig>(init).tensors;
   const after = readWeightsConfig<JudgeNetConfig>(o.out);
-  assert.deepEqual(after.config.counter, { hidden: 4 });
+  assert.deepEqual(after.config.counter, { hidden: 4, from: "tower" });
   for (const [name, t] of before) assert.deepEqual(after.tensors.get(name)!.toArray(), t.toArray(), `${name} is frozen`);
   assert.ok([...after.tensors.keys()].some((n) => n.startsWith("counter_in")));
   const log = readTrainLog(join(o.runDir, "log.jsonl"));
