@@ -1,5 +1,6 @@
 // `imagecot train judge` and `judge-counter`: the data and settings of the two embedded judges.
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
 import { readCollected, splitCollected } from "../judges/collect.js";
@@ -169,9 +170,12 @@ export async function trainCounterCommand(o: TrainCounterCliOptions, onLog: (e: 
   dispose([...tensors.values()]);
   if (config.answer !== "rules") throw new UserError(`${o.init} is not a rules judge (--answer rules): a counting head reads its class tokens' classes`);
   if (config.counter) throw new UserError(`${o.init} has a counting head already: start from the judge without one`);
-  if (o.hidden < 1) throw new UserError(`--hidden must be at least 1, got ${o.hidden}`);
+  if (resolve(o.out) === resolve(o.init)) throw new UserError(`--out is --init (${o.init}): write the judge with its counting head elsewhere, and keep the one it starts from`);
+  for (const [flag, v] of [["--hidden", o.hidden], ["--steps", o.steps], ["--batch", o.batch]] as const) if (v < 1) throw new UserError(`${flag} must be at least 1, got ${v}`);
   const all = readCollected(o.data.split(","));
   if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
   const { train, heldOut } = splitCollected(all);
+  // the summary scores the reasons on the held-out tenth's failing finals
+  if (!heldOut.some((p) => p.paths.some((q) => !q.correct))) throw new UserError(`${o.data}: no held-out prompt (one in ten) has a failing final to score the reasons on`);
   await trainCounter({ ...o, train, heldOut, onLog }, loadVQ(o.tokenizer));
 }

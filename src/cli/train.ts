@@ -11,6 +11,7 @@ import { gridSize } from "../tokenizer/vq.js";
 import { loadVQ } from "../models/load.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { REASON_SOURCES } from "../align/self-correct.js";
+import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
@@ -177,7 +178,7 @@ export function registerTrain(program: Command): void {
     .command("judge-counter")
     .description("add a counting head to a rules judge (per patch and class, summed over the patches), trained on the collected paths' finals with the rest of the judge frozen: its answers stay, its reasons' counts change")
     .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths' (the judges' split: the held-out tenth scores it)")
-    .option("--init <file>", "the rules judge it adds the head to", "models/judge-fine-tuned.safetensors")
+    .option("--init <file>", "the rules judge it adds the head to", EMBEDDED_JUDGES["fine-tuned"])
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .addOption(new Option("--hidden <n>", "features per patch and class").default(32).argParser(intOption))
     .addOption(new Option("--from <where>", "what it reads: the patch tokens at the transformer's end (they have seen the prompt), or the image tower's patches (local)").choices(["tokens", "tower"]).default("tokens"))
@@ -190,7 +191,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--seed <n>", "seed of data and init").default(1).argParser(seedOption))
     .addOption(new Option("--stop-at <step>", "checkpoint and stop at this step; rerun to go on").argParser(intOption))
     .option("--quiet", "no progress bar and no log lines")
-    .addHelpText("after", "\nExample:\n  imagecot train judge-counter --data runs/paths-v2 --out models/judge-fine-tuned.safetensors")
+    .addHelpText("after", "\nExample:\n  imagecot train judge-counter --data runs/paths-v2 --from tower --out runs/judge-counter/judge.safetensors")
     .action((o: TrainCounterCliOptions & { quiet?: boolean }) => withProgress(o.steps, "train judge-counter", o.quiet, (onLog) => trainCounterCommand(o, onLog)));
 
   train

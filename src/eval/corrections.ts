@@ -54,18 +54,30 @@ export function readImageRounds(dir: string): ImageRounds[] {
   const results = join(dir, "results.jsonl");
   if (!existsSync(results)) throw new Error(`${dir} has no results.jsonl: evaluate it first (imagecot eval --suite ... --gen-dir ${dir})`);
   const traces = new Map<number, Trace[]>();
+  const parse = (text: string, where: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${where}: not JSON (${(e as Error).message})`);
+    }
+  };
   return readFileSync(results, "utf8")
     .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => {
-      const r = JSON.parse(l) as { prompt_index: number; sample_index: number; tag: string; correct: boolean };
-      if (!traces.has(r.prompt_index)) {
-        const file = join(promptDir(dir, r.prompt_index), "trace.json");
-        if (!existsSync(file)) throw new Error(`${file} is missing`);
-        traces.set(r.prompt_index, JSON.parse(readFileSync(file, "utf8")) as Trace[]);
+    .map((l, i) => [l, i + 1] as const)
+    .filter(([l]) => l.trim())
+    .map(([l, line]) => {
+      const r = parse(l, `${results}:${line}`) as { prompt_index: unknown; sample_index: unknown; tag: unknown; correct: unknown };
+      if (!Number.isInteger(r.prompt_index) || !Number.isInteger(r.sample_index) || typeof r.tag !== "string" || typeof r.correct !== "boolean") {
+        throw new Error(`${results}:${line}: not a row of 'eval --suite' (prompt_index, sample_index, tag, correct)`);
       }
-      const t = traces.get(r.prompt_index)![r.sample_index];
-      if (!t || !Array.isArray(t.rounds) || typeof t.returned_round !== "number") throw new Error(`${dir}: image ${r.prompt_index}/${r.sample_index} has no PARM++ rounds in its trace`);
+      const p = r.prompt_index as number;
+      if (!traces.has(p)) {
+        const file = join(promptDir(dir, p), "trace.json");
+        if (!existsSync(file)) throw new Error(`${file} is missing`);
+        traces.set(p, parse(readFileSync(file, "utf8"), file) as Trace[]);
+      }
+      const t = traces.get(p)![r.sample_index as number];
+      if (!t || !Array.isArray(t.rounds) || typeof t.returned_round !== "number") throw new Error(`${dir}: image ${p}/${r.sample_index} has no PARM++ rounds in its trace`);
       return { tag: r.tag, correct: r.correct, rounds: t.rounds.length, returned: t.returned_round };
     });
 }

@@ -6,7 +6,8 @@
 // of its class the image holds and the colour of the most confident one, a pair of them where
 // one lies relative to the other, and its outcome answer is that reading judged by GenEval's
 // rules (rules-answer.ts). Seeing is then asked of the class tokens, the same for every prompt,
-// instead of a question token that must first read which class the prompt names.
+// instead of a question token that must first read which class the prompt names. It may also
+// carry a counting head (config.counter), whose counts the reflection reads: a sum over the patches.
 import { RELATIONS } from "../geneval/types.js";
 import { Conv2d, Embedding, GroupNorm, LayerNorm, Linear, Module, ModuleList, type Tensor, TransformerBlock, arange, autocast, cat, mixedPrecision, tensor, tidy } from "../torch/index.js";
 import { MAX_OBSERVED_COUNT, NO_COLOR } from "../geneval/observe.js";

@@ -9,7 +9,7 @@ import { observe, observeScene } from "../geneval/observe.js";
 import type { PromptMeta } from "../geneval/types.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
-import { AdamW, F, type Tensor, cat, dispose, manualSeed, noGrad, tensor } from "../torch/index.js";
+import { AdamW, F, type Tensor, cat, dispose, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
 import { copyMatchingWeights, readWeightsConfig, saveWeights } from "../train/checkpoint.js";
 import { type HarnessResult, runSettings, runTraining } from "../train/harness.js";
 import type { LogEntry } from "../train/log.js";
@@ -58,7 +58,7 @@ function patchTokensOf(net: JudgeNet, vq: VQAutoencoder, finals: readonly Final[
   for (let i = 0; i < finals.length; i += 256) {
     const part = finals.slice(i, i + 256);
     const images = decodeTokens(vq, part.map((f) => Int32Array.from(f.tokens)));
-    parts.push(noGrad(() => net.patchTokens(judgeInput(net, images, part.map((f) => ({ prompt: f.meta.prompt, question: QUESTION_ID.outcome }))))));
+    parts.push(noGrad(() => tidy(() => net.patchTokens(judgeInput(net, images, part.map((f) => ({ prompt: f.meta.prompt, question: QUESTION_ID.outcome })))))));
   }
   const all = cat(parts);
   dispose(parts);
@@ -75,7 +75,15 @@ export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoen
   // the same head answering the outcome too: its counts in the rules answer instead of the class tokens'
   const answering = new JudgeNet({ ...net.config, counter: { ...net.config.counter!, answers: true } });
   answering.loadStateDict(net.stateDict());
-  const answer = new EmbeddedJudge("counter answering", answering.eval(), false);
+  try {
+    return await scoreWith(judges, new EmbeddedJudge("counter answering", answering.eval(), false), vq, heldOut);
+  } finally {
+    answering.dispose();
+  }
+}
+
+/** scoreCounter's figures, with the judges it compares. */
+async function scoreWith(judges: { counter: EmbeddedJudge; class_tokens: EmbeddedJudge }, answer: EmbeddedJudge, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[]) {
   const rows: { tag: string; correct: boolean; detector: string; counter: string; class_tokens: string }[] = [];
   const outcomes: { tag: string; group: number; correct: boolean; class_tokens: number; counter: number }[] = [];
   const failing: FailingFinal[] = [];
@@ -148,19 +156,25 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
     cache.tokens?.dispose();
   }
   if (!run.finished) return net;
+  // the judge it started from, read before the weights are written (the command refuses --out equal to --init all the same)
+  const before = o.results ? loadJudgeNet(o.init).net : null;
   saveWeights(o.out, net, config, { kind: "fine-tuned", init: o.init, counter_steps: String(o.steps), seed: String(o.seed) });
-  if (o.results) {
-    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, config, {
-      init: o.init,
-      hidden: o.hidden,
-      from: o.from,
-      steps: o.steps,
-      batch: o.batch,
-      lr: o.lr,
-      seed: o.seed,
-      train_finals: finals.length,
-      held_out: await scoreCounter(net, loadJudgeNet(o.init).net, vq, o.heldOut),
-    });
+  if (before) {
+    try {
+      writeTrainingSummary(o.results!, join(o.runDir, "log.jsonl"), net, config, {
+        init: o.init,
+        hidden: o.hidden,
+        from: o.from,
+        steps: o.steps,
+        batch: o.batch,
+        lr: o.lr,
+        seed: o.seed,
+        train_finals: finals.length,
+        held_out: await scoreCounter(net, before, vq, o.heldOut),
+      });
+    } finally {
+      before.dispose();
+    }
   }
   return net;
 }

@@ -50,6 +50,10 @@ test("results corrections writes its counts with provenance, and refuses a folde
   const bad = spawnSync(process.execPath, [main, "results", "corrections", dir], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /no PARM\+\+ rounds/);
+  writeFileSync(join(dir, "results.jsonl"), JSON.stringify({ filename: "a.png", tag: "counting", correct: true }) + "\n");
+  const geneval = spawnSync(process.execPath, [main, "results", "corrections", dir], { encoding: "utf8" });
+  assert.equal(geneval.status, 2);
+  assert.match(geneval.stderr, /results\.jsonl:1: not a row of 'eval --suite'/);
   const none = spawnSync(process.execPath, [main, "results", "corrections", join(dir, "nowhere")], { encoding: "utf8" });
   assert.equal(none.status, 2);
   assert.match(none.stderr, /no results\.jsonl/);

@@ -117,6 +117,13 @@ test("train judge-counter trains the head alone: every other tensor is the start
   const px = { width: VQ_CONFIG.imageSize, height: VQ_CONFIG.imageSize, data: new Uint8Array(VQ_CONFIG.imageSize ** 2 * 3).fill(90) };
   const req = { question: "outcome" as const, prompt: "a photo of two circles", image: px };
   assert.deepEqual(await b.judge([req]), await a.judge([req]));
-  assert.equal(b.read([{ meta: parsePrompt(req.prompt), image: px }]).length, 1);
+  // the reflection reads the head: plant a count of 4 for every class
+  const planted = loadJudgeNet(o.out).net;
+  noGrad(() => {
+    planted.counterOut!.weight.copy_(zeros([6, 4]));
+    planted.counterOut!.bias!.copy_(tensor([0, 0, 0, 0, 30, 0], [6]));
+  });
+  assert.deepEqual(new EmbeddedJudge("c", planted, false).read([{ meta: parsePrompt(req.prompt), image: px }])[0].counts, [4]);
+  await assert.rejects(trainCounterCommand({ ...o, out: init, runDir: join(dir, "same") }, () => {}), (e: unknown) => e instanceof UserError && /--out is --init/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...o, init: o.out, runDir: join(dir, "again") }, () => {}), (e: unknown) => e instanceof UserError && /has a counting head already/.test(e.message));
 });

@@ -62,6 +62,9 @@ test("reflect turns the heads' observation into a reason, and says nothing when 
   assert.deepEqual(await judge.reflect(prompt, images[0]), { pYes: (await judge.judge([{ question: "outcome", prompt, image: images[0] }]))[0].pYes, reason: null });
   // the reading behind those reasons, whatever the answer
   assert.deepEqual(judge.read([{ meta: parsePrompt("a photo of a circle and a star"), image: images[0] }])[0].counts, [3, 1]);
+  // a batch reads each row as alone
+  const two = [{ meta: parsePrompt("a photo of two circles"), image: images[0] }, { meta: parsePrompt("a photo of a red star"), image: images[1] }];
+  assert.deepEqual(judge.read(two), [judge.read([two[0]])[0], judge.read([two[1]])[0]]);
 });
 
 test("a short training run lowers the loss and its weights load back to the same answers", async () => {
