@@ -177,5 +177,5 @@ export async function trainCounterCommand(o: TrainCounterCliOptions, onLog: (e: 
   const { train, heldOut } = splitCollected(all);
   // the summary scores the reasons on the held-out tenth's failing finals
   if (!heldOut.some((p) => p.paths.some((q) => !q.correct))) throw new UserError(`${o.data}: no held-out prompt (one in ten) has a failing final to score the reasons on`);
-  await trainCounter({ ...o, train, heldOut, onLog }, loadVQ(o.tokenizer));
+  await trainCounter({ ...o, train, heldOut, checkpointEvery: 200, onLog }, loadVQ(o.tokenizer));
 }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promptDir } from "../geneval/layout.js";
+import { byTag } from "../util/by-tag.js";
 
 export interface ImageRounds {
   tag: string;
@@ -40,8 +41,7 @@ function count(rows: readonly ImageRounds[]): CorrectionCounts {
 }
 
 export function correctionCounts(rows: readonly ImageRounds[]): CorrectionCounts & { by_tag: Record<string, CorrectionCounts> } {
-  const tags = [...new Set(rows.map((r) => r.tag))].sort();
-  return { ...count(rows), by_tag: Object.fromEntries(tags.map((t) => [t, count(rows.filter((r) => r.tag === t))])) };
+  return { ...count(rows), by_tag: byTag(rows, count) };
 }
 
 interface Trace {

@@ -65,10 +65,15 @@ export class EmbeddedJudge implements Judge {
 
   /** What the reflection heads read of template prompts' objects, each at its most likely value: to check the reasons against the detector (bench reasons). */
   read(items: readonly { meta: PromptMeta; image: RGBImage }[]): Observation[] {
-    const out: Observation[] = [];
+    return this.answerAndRead(items).map((r) => r.reading);
+  }
+
+  /** The outcome answer and `read`'s reading, from one pass per batch. */
+  answerAndRead(items: readonly { meta: PromptMeta; image: RGBImage }[]): { pYes: number; reading: Observation }[] {
+    const out: { pYes: number; reading: Observation }[] = [];
     for (let i = 0; i < items.length; i += BATCH) {
       const part = items.slice(i, i + BATCH);
-      this.heads(part.map((x) => ({ prompt: x.meta.prompt, image: x.image }))).forEach(({ probs }, k) => out.push(mostLikelyReading(part[k].meta, probs)));
+      this.heads(part.map((x) => ({ prompt: x.meta.prompt, image: x.image }))).forEach(({ pYes, probs }, k) => out.push({ pYes, reading: mostLikelyReading(part[k].meta, probs) }));
     }
     return out;
   }

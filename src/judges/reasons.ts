@@ -5,6 +5,7 @@
 import { type Observation, describeMismatch, observe, UNSPECIFIED_REASON } from "../geneval/observe.js";
 import type { RGBImage } from "../shapes/image.js";
 import type { Detection, PromptMeta } from "../geneval/types.js";
+import { byTag } from "../util/by-tag.js";
 import { type Judge, says } from "./judge.js";
 
 export interface FailingFinal {
@@ -28,15 +29,8 @@ export interface ReasonAgreement {
 
 /** Share of `pairs` whose flag is set, overall and per tag. */
 export function shares(pairs: readonly { tag: string; ok: boolean }[]): { agreement: number; by_tag: Record<string, { finals: number; agreement: number }> } {
-  const tags = new Map<string, [number, number]>();
-  for (const { tag, ok } of pairs) {
-    const [n, a] = tags.get(tag) ?? [0, 0];
-    tags.set(tag, [n + 1, a + (ok ? 1 : 0)]);
-  }
-  return {
-    agreement: pairs.filter((p) => p.ok).length / pairs.length,
-    by_tag: Object.fromEntries([...tags].sort().map(([t, [n, a]]) => [t, { finals: n, agreement: a / n }])),
-  };
+  const share = (xs: readonly { ok: boolean }[]) => xs.filter((p) => p.ok).length / xs.length;
+  return { agreement: share(pairs), by_tag: byTag(pairs, (xs) => ({ finals: xs.length, agreement: share(xs) })) };
 }
 
 /** The detector's reason for a failing image: GenEval's mismatch in words, or the generic one when none names it. */

@@ -10,10 +10,10 @@ import type { PromptMeta } from "../geneval/types.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { AdamW, F, type Tensor, cat, dispose, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
-import { copyMatchingWeights, readWeightsConfig, saveWeights } from "../train/checkpoint.js";
-import { type HarnessResult, runSettings, runTraining } from "../train/harness.js";
-import type { LogEntry } from "../train/log.js";
+import { saveWeights } from "../train/checkpoint.js";
+import { type HarnessResult, type RunSettings, runSettings, runTraining } from "../train/harness.js";
 import { writeTrainingSummary } from "../train/summary.js";
+import { byTag } from "../util/by-tag.js";
 import { type Rng, mulberry32, randInt } from "../util/prng.js";
 import type { CollectedPrompt } from "./collect.js";
 import { EmbeddedJudge, loadJudgeNet } from "./embedded.js";
@@ -23,7 +23,7 @@ import { JudgeNet, type JudgeNetConfig } from "./model.js";
 import { pairwiseAccuracy } from "./ranking.js";
 import { judgeInput } from "./train.js";
 
-export interface TrainCounterOptions {
+export interface TrainCounterOptions extends RunSettings {
   /** the judge it adds the head to (a rules judge): its other weights are copied and frozen */
   init: string;
   hidden: number;
@@ -31,15 +31,10 @@ export interface TrainCounterOptions {
   from: "tokens" | "tower";
   train: readonly CollectedPrompt[];
   heldOut: readonly CollectedPrompt[];
-  runDir: string;
   out: string;
   results?: string;
-  steps: number;
   batch: number;
   lr: number;
-  seed: number;
-  stopAt?: number;
-  onLog?: (e: LogEntry) => void;
 }
 
 interface Final {
@@ -68,42 +63,38 @@ function patchTokensOf(net: JudgeNet, vq: VQAutoencoder, finals: readonly Final[
 /**
  * Held out: how often the counting head's reading of the prompt's named objects, and the class
  * tokens' (the judge it started from), are the detector's, on every final and on the failing ones
- * (where a reason is given); and the reasons themselves against the detector's (bench reasons).
+ * (where a reason is given); the reasons themselves against the detector's (bench reasons); and
+ * the outcome ranking were the head's counts also the rules answer's.
  */
 export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[]) {
-  const judges = { counter: new EmbeddedJudge("counter", net, false), class_tokens: new EmbeddedJudge("class tokens", before, false) };
   // the same head answering the outcome too: its counts in the rules answer instead of the class tokens'
   const answering = new JudgeNet({ ...net.config, counter: { ...net.config.counter!, answers: true } });
   answering.loadStateDict(net.stateDict());
   try {
-    return await scoreWith(judges, new EmbeddedJudge("counter answering", answering.eval(), false), vq, heldOut);
+    const judges = { counter: new EmbeddedJudge("counter", net, false), class_tokens: new EmbeddedJudge("class tokens", before, false), answering: new EmbeddedJudge("counter answering", answering.eval(), false) };
+    return await scoreWith(judges, vq, heldOut);
   } finally {
     answering.dispose();
   }
 }
 
-/** scoreCounter's figures, with the judges it compares. */
-async function scoreWith(judges: { counter: EmbeddedJudge; class_tokens: EmbeddedJudge }, answer: EmbeddedJudge, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[]) {
-  const rows: { tag: string; correct: boolean; detector: string; counter: string; class_tokens: string }[] = [];
-  const outcomes: { tag: string; group: number; correct: boolean; class_tokens: number; counter: number }[] = [];
+/** scoreCounter's figures, with the judges it compares (the answering one reads as the counter does). */
+async function scoreWith(judges: Record<"counter" | "class_tokens" | "answering", EmbeddedJudge>, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[]) {
+  const rows: { tag: string; group: number; correct: boolean; detector: string; counter: string; class_tokens: string; pYes: Record<"counter" | "class_tokens", number> }[] = [];
   const failing: FailingFinal[] = [];
-  for (const [g, { meta, paths }] of heldOut.entries()) {
+  for (const [group, { meta, paths }] of heldOut.entries()) {
     const images = decodeTokens(vq, paths.map((p) => Int32Array.from(p.predictions.at(-1)!)));
     const items = images.map((image) => ({ meta, image }));
-    const [counter, tokens] = [judges.counter.read(items), judges.class_tokens.read(items)];
-    const ask = images.map((image) => ({ question: "outcome" as const, prompt: meta.prompt, image }));
-    const [was, now] = [await judges.class_tokens.judge(ask), await answer.judge(ask)];
+    const [was, now] = [judges.class_tokens.answerAndRead(items), judges.answering.answerAndRead(items)];
     paths.forEach((p, i) => {
-      rows.push({ tag: meta.tag, correct: p.correct, detector: observe(meta, p.detections).counts.join(), counter: counter[i].counts.join(), class_tokens: tokens[i].counts.join() });
-      outcomes.push({ tag: meta.tag, group: g, correct: p.correct, class_tokens: was[i].pYes, counter: now[i].pYes });
+      rows.push({ tag: meta.tag, group, correct: p.correct, detector: observe(meta, p.detections).counts.join(), counter: now[i].reading.counts.join(), class_tokens: was[i].reading.counts.join(), pYes: { counter: now[i].pYes, class_tokens: was[i].pYes } });
       if (!p.correct) failing.push({ meta, image: images[i], detections: p.detections });
     });
   }
   // held-out outcome ranking (a prompt's right final above its wrong one) with each answer's counts, overall and per tag
   const ranking = (k: "class_tokens" | "counter") => {
-    const of = (sel: typeof outcomes) => pairwiseAccuracy(sel.map((o) => o[k]), sel.map((o) => o.group), sel.map((o) => o.correct));
-    const tags = [...new Set(outcomes.map((o) => o.tag))].sort();
-    return { ...of(outcomes), by_tag: Object.fromEntries(tags.map((t) => [t, of(outcomes.filter((o) => o.tag === t))])) };
+    const of = (sel: typeof rows) => pairwiseAccuracy(sel.map((r) => r.pYes[k]), sel.map((r) => r.group), sel.map((r) => r.correct));
+    return { ...of(rows), by_tag: byTag(rows, of) };
   };
   const agreement = (sel: typeof rows) => ({
     finals: sel.length,
@@ -115,14 +106,20 @@ async function scoreWith(judges: { counter: EmbeddedJudge; class_tokens: Embedde
 }
 
 export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): Promise<JudgeNet> {
-  const { config: base, tensors } = readWeightsConfig<JudgeNetConfig>(o.init);
-  dispose([...tensors.values()]);
-  if (base.answer !== "rules") throw new Error(`${o.init} is not a rules judge: a counting head reads its classes`);
+  // the judge it starts from: its weights are copied, and the summary scores it beside the head
+  const before = loadJudgeNet(o.init).net;
+  try {
+    return await trainFrom(before, o, vq);
+  } finally {
+    before.dispose();
+  }
+}
+
+async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoencoder): Promise<JudgeNet> {
   manualSeed(o.seed);
-  const config: JudgeNetConfig = { ...base, counter: { hidden: o.hidden, from: o.from } };
-  const net = new JudgeNet(config);
-  const left = copyMatchingWeights(net, o.init);
-  if (left.some((n) => !n.startsWith("counter_"))) throw new Error(`${o.init} lacks ${left.filter((n) => !n.startsWith("counter_")).join(", ")}`);
+  const config: JudgeNetConfig = { ...before.config, counter: { hidden: o.hidden, from: o.from } };
+  const net = new JudgeNet(config); // a judge without class tokens is refused here
+  net.loadStateDict(before.stateDict(), false); // every tensor but the head's
   net.eval(); // the frozen body without dropout; the head has none
   const finals = finalsOf(o.train);
   // made at the first step, so that rerunning a finished run only scores it
@@ -133,7 +130,7 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
   let run: HarnessResult;
   try {
     run = runTraining({
-      ...runSettings({ ...o, checkpointEvery: 200 }),
+      ...runSettings(o),
       model: net,
       optimizer: opt,
       schedule: { lr: o.lr, minLr: o.lr / 20, warmupSteps: Math.min(100, o.steps / 10), totalSteps: o.steps },
@@ -156,25 +153,19 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
     cache.tokens?.dispose();
   }
   if (!run.finished) return net;
-  // the judge it started from, read before the weights are written (the command refuses --out equal to --init all the same)
-  const before = o.results ? loadJudgeNet(o.init).net : null;
   saveWeights(o.out, net, config, { kind: "fine-tuned", init: o.init, counter_steps: String(o.steps), seed: String(o.seed) });
-  if (before) {
-    try {
-      writeTrainingSummary(o.results!, join(o.runDir, "log.jsonl"), net, config, {
-        init: o.init,
-        hidden: o.hidden,
-        from: o.from,
-        steps: o.steps,
-        batch: o.batch,
-        lr: o.lr,
-        seed: o.seed,
-        train_finals: finals.length,
-        held_out: await scoreCounter(net, before, vq, o.heldOut),
-      });
-    } finally {
-      before.dispose();
-    }
+  if (o.results) {
+    writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, config, {
+      init: o.init,
+      hidden: o.hidden,
+      from: o.from,
+      steps: o.steps,
+      batch: o.batch,
+      lr: o.lr,
+      seed: o.seed,
+      train_finals: finals.length,
+      held_out: await scoreCounter(net, before, vq, o.heldOut),
+    });
   }
   return net;
 }

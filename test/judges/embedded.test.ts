@@ -62,9 +62,29 @@ test("reflect turns the heads' observation into a reason, and says nothing when 
   assert.deepEqual(await judge.reflect(prompt, images[0]), { pYes: (await judge.judge([{ question: "outcome", prompt, image: images[0] }]))[0].pYes, reason: null });
   // the reading behind those reasons, whatever the answer
   assert.deepEqual(judge.read([{ meta: parsePrompt("a photo of a circle and a star"), image: images[0] }])[0].counts, [3, 1]);
-  // a batch reads each row as alone
-  const two = [{ meta: parsePrompt("a photo of two circles"), image: images[0] }, { meta: parsePrompt("a photo of a red star"), image: images[1] }];
-  assert.deepEqual(judge.read(two), [judge.read([two[0]])[0], judge.read([two[1]])[0]]);
+});
+
+test("a batch reads and answers each row as alone", async () => {
+  manualSeed(4);
+  const net = new JudgeNet(config).eval();
+  // heads that see their input strongly, so that rows read differently
+  noGrad(() => {
+    for (const head of [net.countHead, net.colorHead, net.relationHead]) head.weight.copy_(head.weight.mul(50));
+  });
+  const judge = new EmbeddedJudge("fine-tuned", net, false);
+  const rows = [
+    { meta: parsePrompt("a photo of two circles"), image: images[0] },
+    { meta: parsePrompt("a photo of a circle and a star"), image: images[1] },
+    { meta: parsePrompt("a photo of a red star"), image: images[2] },
+  ];
+  const batch = judge.answerAndRead(rows);
+  const alone = rows.map((r) => judge.answerAndRead([r])[0]);
+  assert.ok(new Set(alone.map((r) => JSON.stringify(r.reading))).size > 1 && new Set(alone.map((r) => r.pYes)).size > 1, "precondition: the rows read and answer differently");
+  assert.deepEqual(batch.map((r) => r.reading), alone.map((r) => r.reading));
+  batch.forEach((r, i) => assert.ok(Math.abs(r.pYes - alone[i].pYes) < 1e-5, `row ${i}`));
+  assert.deepEqual(judge.read(rows), batch.map((r) => r.reading));
+  const asked = await judge.judge(rows.map((r) => ({ question: "outcome" as const, prompt: r.meta.prompt, image: r.image })));
+  batch.forEach((r, i) => assert.ok(Math.abs(r.pYes - asked[i].pYes) < 1e-5, `row ${i}: the outcome answer`));
 });
 
 test("a short training run lowers the loss and its weights load back to the same answers", async () => {
