@@ -36,8 +36,9 @@ cli=(node dist/src/cli/main.js)
 # round 1 (and every later round, as rank-1's balance.json records): at least 10,000 pairs, each
 # tag at least a tenth; 4 pairs a prompt at most, so that half as many prompts are sampled as at 2
 rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10000 --min-tag-share 0.1 --seed 1 --judge fine-tuned)
+# lr around the generator's own at the end of its training (1e-4, cosine from 1e-3), by 2x each way
 # shellcheck disable=SC2054 # the commas are the flags' lists
-val_args=(--lr 2e-5,5e-5,1e-4 --epochs 1,2 --beta 0.1 --prompts 400 --images 2)
+val_args=(--lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --prompts 400 --images 2)
 rows=(
   "row-dpo|results/dpo-k4.json|none|models/generator-dpo.safetensors"
   "row-dpo-iter|results/dpo-iter-k4.json|none|models/generator-dpo-iter.safetensors"
