@@ -96,7 +96,7 @@ step() {
   else
     mkdir -p "$logs"
     echo "dpo-14: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
-    "$@" > "$logs/$name.log" 2>&1 || { echo "dpo-14: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
+    "$@" >> "$logs/$name.log" 2>&1 || { echo "dpo-14: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
     echo "dpo-14: $name: done $(date -u +%FT%TZ)"
   fi
   if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then echo "dpo-14: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
@@ -110,9 +110,25 @@ row() {
     ${judge[@]+"${judge[@]}"} --generator "$3" --n 20 --images-per-prompt 4 --seed 0 --gen-dir "runs/rows/${1#row-}" --json --out "$4"
 }
 
+# the table of every row against the baseline: results/rows-14.md and .json
+table() {
+  local r ins=()
+  for r in "${rows[@]}"; do ins+=("$(field "$r" 2)"); done
+  ins+=(results/parm-plus-plus-dpo-k4.json)
+  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json > results/rows-14.json.tmp
+  mv results/rows-14.json.tmp results/rows-14.json
+}
+
 run() {
   [ -f dist/src/cli/main.js ] || { echo "dpo-14: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
+  # without the self-correction generator PARM++ would correct with another model: not the row
+  # asked for; checked first, not hours in
+  [ -f models/generator-sc.safetensors ] || { echo "dpo-14: no models/generator-sc.safetensors: PARM++ needs it (issue 13: imagecot train self-correct)" >&2; exit 1; }
   step rank-1 bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}"
+  # data rank exits 0 when its stages end short of the balance (it says so in its log): every
+  # later step and round would train on it, so stop here instead
+  node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||
+    { echo "dpo-14: $rank/balance.json: the tag balance was not met (more --max-stages or prompts)" >&2; exit 1; }
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
   step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${val_args[@]}" --quiet --out results/dpo-val-rg.json
   local plain=() guided=()
@@ -134,15 +150,9 @@ run() {
   g=$(node -e 'const y = (f) => require("./" + f).heldout.yes_rate; const [a, b] = [y(process.argv[1]), y(process.argv[2])]; if (!(a >= 0 && b >= 0)) process.exit(1); console.log(b > a ? "dpo-rg" : "dpo-iter")' results/heldout-dpo-iter.json results/heldout-dpo-rg.json) ||
     { echo "dpo-14: no heldout.yes_rate in results/heldout-dpo-iter.json and results/heldout-dpo-rg.json" >&2; exit 1; }
   echo "dpo-14: the best aligned generator on held-out training prompts: $g"
-  # without the self-correction generator PARM++ would correct with another model: not the row asked for
-  [ -f models/generator-sc.safetensors ] || { echo "dpo-14: no models/generator-sc.safetensors: PARM++ needs it (issue 13: imagecot train self-correct)" >&2; exit 1; }
   row row-parm-plus-plus-dpo parm++ "models/generator-$g.safetensors" results/parm-plus-plus-dpo-k4.json
   step memory "${cli[@]}" bench dpo-memory --rounds 3 --prompts 100 --json --out results/dpo-memory.json
-  local ins=()
-  for r in "${rows[@]}"; do ins+=("$(field "$r" 2)"); done
-  ins+=(results/parm-plus-plus-dpo-k4.json)
-  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json > results/rows-14.json.tmp
-  mv results/rows-14.json.tmp results/rows-14.json
+  step table table
   cat results/rows-14.md
 }
 

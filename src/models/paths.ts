@@ -11,6 +11,6 @@ export const DEFAULT_CORRECTOR_NO_REASON_WEIGHTS = fromRoot("models", "generator
 /** The shipped DPO-aligned generators, by file name, as results tables name them. */
 export const ALIGNED_GENERATORS: Readonly<Record<string, string>> = {
   "generator-dpo.safetensors": "DPO",
-  "generator-dpo-iterative.safetensors": "iterative DPO",
-  "generator-dpo-guided.safetensors": "reward-guided iterative DPO",
+  "generator-dpo-iter.safetensors": "iterative DPO",
+  "generator-dpo-rg.safetensors": "reward-guided iterative DPO",
 };

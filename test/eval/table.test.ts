@@ -30,8 +30,8 @@ test("rows name the aligned generator, alone or after the strategy", () => {
   assert.equal(s("none"), "baseline");
   assert.equal(s("none", DEFAULT_GENERATOR_WEIGHTS), "baseline");
   assert.equal(s("none", "models/generator-dpo.safetensors"), "DPO");
-  assert.equal(s("parm", "/abs/models/generator-dpo-iterative.safetensors"), "PARM (N=20) + iterative DPO");
-  assert.equal(s("parm", "models/generator-dpo-guided.safetensors"), "PARM (N=20) + reward-guided iterative DPO");
+  assert.equal(s("parm", "/abs/models/generator-dpo-iter.safetensors"), "PARM (N=20) + iterative DPO");
+  assert.equal(s("parm", "models/generator-dpo-rg.safetensors"), "PARM (N=20) + reward-guided iterative DPO");
   assert.equal(s("none", "models/generator.safetensors"), "baseline", "eval's default, relative to the package");
   assert.equal(s("none", "runs/dpo/plain/round-1/generator.safetensors"), "runs/dpo/plain/round-1/generator", "a round's weights are not the base model");
 });
