@@ -1,6 +1,7 @@
 // One round of DPO on the masked-token generator (METHOD.md section 3). Each step: the chosen
-// and rejected images of a batch of pairs are stacked into one batch of 2B rows, each row
-// masked with its own cosine-schedule ratio (maskTokens); the policy and the frozen reference
+// and rejected images of a batch of pairs are stacked into one batch of 2B rows, each pair's two
+// rows masked alike (one cosine-schedule ratio and the same positions: maskTokens' pairedHalves,
+// as Diffusion-DPO noises both images of a pair alike); the policy and the frozen reference
 // read the same masked rows with the prompt as text (no CFG, no prompt dropout); log p of each
 // image is summed over its masked positions; the sigmoid loss against the reference. AdamW
 // (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
@@ -103,7 +104,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
       const B = batch.length;
       const rows = [...batch.map((p) => p.chosen_tokens), ...batch.map((p) => p.rejected_tokens)]; // 2B rows: chosen then rejected
       const text = batch.map((p) => promptIds(p.prompt, c.maxText));
-      const { input, target } = maskTokens(rows, policy.maskId, L); // (2B, L) each, independent ratios per row
+      const { input, target } = maskTokens(rows, policy.maskId, L, { pairedHalves: true }); // (2B, L) each: a pair's two rows share their mask
       const txt = tensor([...text, ...text].flat(), [2 * B, c.maxText], "int64");
       const ref = noGrad(() => sequenceLogProb(reference.forward({ text: txt, image: input }), target)); // (2B)
       const pol = sequenceLogProb(policy.forward({ text: txt, image: input }), target); // (2B)

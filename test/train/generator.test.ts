@@ -34,6 +34,19 @@ test("masking: at least one position per row, targets only where masked", () =>
     assert.ok(Math.abs(total / 1600 - 2 / Math.PI) < 0.08, `mask share ${total / 1600}`);
   }));
 
+test("masking, paired halves (DPO's pairs): row i and row i + B/2 hide the same positions; pairs differ", () =>
+  tidy(() => {
+    manualSeed(5);
+    const B = 40;
+    const rows = Array.from({ length: B }, (_, i) => Array.from({ length: 16 }, (_, j) => (i * 3 + j) % 7));
+    const inp = maskTokens(rows, 99, 16, { pairedHalves: true }).input.toArray();
+    const hidden = (r: number) => inp.slice(r * 16, r * 16 + 16).map((v) => v === 99);
+    for (let i = 0; i < B / 2; i++) assert.deepEqual(hidden(i), hidden(i + B / 2), `pair ${i}`);
+    const patterns = new Set(Array.from({ length: B / 2 }, (_, i) => hidden(i).join()));
+    assert.ok(patterns.size > B / 4, `only ${patterns.size} distinct masks over ${B / 2} pairs`);
+    assert.throws(() => maskTokens(rows.slice(1), 99, 16, { pairedHalves: true }), /even number of rows/);
+  }));
+
 /** The run-state metadata of a weights file (its tensors freed). */
 function pick(f: { tensors: Map<string, { dispose(): void }>; metadata: Record<string, string> }) {
   for (const t of f.tensors.values()) t.dispose();
