@@ -96,6 +96,7 @@ step() {
   else
     mkdir -p "$logs"
     echo "dpo-14: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
+    echo "== dpo-14: $name, started $(date -u +%FT%TZ)" >> "$logs/$name.log"
     "$@" >> "$logs/$name.log" 2>&1 || { echo "dpo-14: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
     echo "dpo-14: $name: done $(date -u +%FT%TZ)"
   fi
@@ -115,20 +116,34 @@ table() {
   local r ins=()
   for r in "${rows[@]}"; do ins+=("$(field "$r" 2)"); done
   ins+=(results/parm-plus-plus-dpo-k4.json)
-  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json > results/rows-14.json.tmp
+  # a function run by step: set -e does not reach inside it, so each failure returns
+  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json > results/rows-14.json.tmp || return 1
   mv results/rows-14.json.tmp results/rows-14.json
+}
+
+# data rank exits 0 when its stages end short of the balance (it says so in its log), and every
+# later step and round would train on such data: checked when rank-1 ends (before DPO_STOP_AFTER
+# can end a session on it) and on every later run
+balanced() {
+  node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||
+    { echo "dpo-14: $rank/balance.json: the tag balance was not met; raise --prompts or --max-stages in rank_args, then rm $rank/balance.json and run again" >&2; return 1; }
+}
+
+# round 1's ranking data
+rank_1() {
+  bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}" || return 1
+  balanced
 }
 
 run() {
   [ -f dist/src/cli/main.js ] || { echo "dpo-14: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
+  # hours of runs recording this commit must run its code
+  [ -z "$(find src -name '*.ts' -newer dist/src/cli/main.js | head -n 1)" ] || { echo "dpo-14: src/ is newer than dist/: build first (npx tsc -p .)" >&2; exit 1; }
   # without the self-correction generator PARM++ would correct with another model: not the row
   # asked for; checked first, not hours in
   [ -f models/generator-sc.safetensors ] || { echo "dpo-14: no models/generator-sc.safetensors: PARM++ needs it (issue 13: imagecot train self-correct)" >&2; exit 1; }
-  step rank-1 bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}"
-  # data rank exits 0 when its stages end short of the balance (it says so in its log): every
-  # later step and round would train on it, so stop here instead
-  node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||
-    { echo "dpo-14: $rank/balance.json: the tag balance was not met (more --max-stages or prompts)" >&2; exit 1; }
+  step rank-1 rank_1
+  balanced || exit 1
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
   step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${val_args[@]}" --quiet --out results/dpo-val-rg.json
   local plain=() guided=()

@@ -31,7 +31,7 @@ export function addDpoValBench(bench: Command): void {
     .option("--json", "print the figures as one JSON line")
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
-    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 2e-5,5e-5,1e-4 --epochs 2,4 --beta 0.1 --out results/dpo-val.json")
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json")
     .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);

@@ -31,7 +31,7 @@ export function registerResults(program: Command): void {
     .option("--json", "print the rows as one JSON object instead of the table ({command, git_commit, date, machine, rows: [{file, run, overall, by_tag, ..., vs_baseline}]})")
     .addHelpText(
       "after",
-      "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json\n  imagecot results table --baseline results/baseline.json --baseline results/baseline-k4.json results/dpo.json results/parm-dpo-iterative.json",
+      "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json\n  imagecot results table --baseline results/baseline.json --baseline results/baseline-k4.json results/dpo.json results/parm-dpo-iter-k4.json",
     )
     .action((files: string[], o: { baseline: string[]; out?: string; json?: boolean }) => {
       const others = files.filter((f) => !o.baseline.includes(f));

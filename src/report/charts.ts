@@ -104,7 +104,7 @@ export function tagBarsSvg(rows: readonly ResultsRow[]): string {
   });
   const ly = legendTop + R * 16;
   out.push(`<line x1="${left - 1}" x2="${left + 11}" y1="${ly - 4}" y2="${ly - 4}" stroke="#000" stroke-width="2"/>`);
-  out.push(text(left + 16, ly, "the paper's value for the same method (Show-o, METHOD.md section 5)", 'fill="#444"'));
+  out.push(text(left + 16, ly, "the paper's value for the same method (Show-o, arXiv 2501.13926)", 'fill="#444"'));
   return svgDoc(width, height, title, out);
 }
 
