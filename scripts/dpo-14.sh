@@ -24,13 +24,19 @@
 #     corrections from models/generator-sc.safetensors -> results/parm-plus-plus-dpo-k4.json;
 #  9. memory: bench dpo-memory over 3 rounds -> results/dpo-memory.json;
 # 10. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
+# What survives a fresh clone: round 1's ranking data, runs/rank-1 without its PNGs (the records
+# hold every sample's tokens; the PNGs are for looking at), in checkpoints/dpo-rank-1.tar.gz,
+# written by `archive` (at a stop: commit it) and added back by every run.
 # Usage: bash scripts/dpo-14.sh          make what is missing, in order
 #        bash scripts/dpo-14.sh status   each step: done or not (starts nothing)
+#        bash scripts/dpo-14.sh archive  rewrite the archive from runs/ (at a stop, once the run is ended)
+#        bash scripts/dpo-14.sh restore  add the archive's files to runs/
 #   DPO_STOP_AFTER=STEP stops after that step (a session's budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=suites/geneval-shapes.jsonl
 rank=runs/rank-1
+rank_kept=checkpoints/dpo-rank-1.tar.gz
 logs=runs/dpo-14
 cli=(node dist/src/cli/main.js)
 # round 1 (and every later round, as rank-1's balance.json records): at least 10,000 pairs, each
@@ -142,6 +148,7 @@ run() {
   # without the self-correction generator PARM++ would correct with another model: not the row
   # asked for; checked first, not hours in
   [ -f models/generator-sc.safetensors ] || { echo "dpo-14: no models/generator-sc.safetensors: PARM++ needs it (issue 13: imagecot train self-correct)" >&2; exit 1; }
+  bash scripts/kept-folder.sh restore "$rank" "$rank_kept"
   step rank-1 rank_1
   balanced || exit 1
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
@@ -174,5 +181,7 @@ run() {
 case "${1:-}" in
   "") run ;;
   status) status ;;
-  *) echo "usage: dpo-14.sh [status]" >&2; exit 2 ;;
+  archive) [ ! -d "$rank" ] || bash scripts/kept-folder.sh archive "$rank" "$rank_kept" '*.png' ;;
+  restore) bash scripts/kept-folder.sh restore "$rank" "$rank_kept" ;;
+  *) echo "usage: dpo-14.sh [status|archive|restore]" >&2; exit 2 ;;
 esac

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # A folder of files that never change once written (a long job's chunks, recordings), kept
 # compressed in git so that a fresh clone resumes the job from them.
-# Usage: bash scripts/kept-folder.sh archive FOLDER ARCHIVE   rewrite ARCHIVE (.tar.gz) from FOLDER
+# Usage: bash scripts/kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE]   rewrite ARCHIVE (.tar.gz) from
+#          FOLDER, leaving out files named EXCLUDE (a tar pattern: what the job can remake, or needs no more)
 #        bash scripts/kept-folder.sh restore FOLDER ARCHIVE   add ARCHIVE's files missing in FOLDER
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -eq 3 ] || { echo "usage: kept-folder.sh archive|restore FOLDER ARCHIVE" >&2; exit 2; }
-folder=${2%/}; kept=$3
+[ $# -eq 3 ] || { [ $# -eq 4 ] && [ "$1" = archive ]; } || { echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE] | restore FOLDER ARCHIVE" >&2; exit 2; }
+folder=${2%/}; kept=$3; exclude=(--exclude='*.tmp*')
+[ $# -eq 4 ] && exclude+=(--exclude="$4")
 parent=$(dirname "$folder"); base=$(basename "$folder")
 case "$1" in
   archive)
     mkdir -p "$(dirname "$kept")"
-    tar cf - --exclude='*.tmp*' -C "$parent" "$base" | gzip -n > "$kept.tmp" && mv "$kept.tmp" "$kept" ;;
+    tar cf - "${exclude[@]}" -C "$parent" "$base" | gzip -n > "$kept.tmp" && mv "$kept.tmp" "$kept" ;;
   restore)
     [ -f "$kept" ] || exit 0
     # into a folder of its own first: a kill mid-way leaves no half-written file in FOLDER
@@ -22,5 +24,5 @@ case "$1" in
     mkdir -p "$folder"
     for f in "$tmp/$base"/*; do [ -e "$folder/$(basename "$f")" ] || mv "$f" "$folder/"; done
     rm -rf "$tmp" ;;
-  *) echo "usage: kept-folder.sh archive|restore FOLDER ARCHIVE" >&2; exit 2 ;;
+  *) echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE] | restore FOLDER ARCHIVE" >&2; exit 2 ;;
 esac
