@@ -21,6 +21,11 @@ export interface ReasonAgreement {
   /** the judge also said "no" (it reflected at all) */
   said_no: number;
   by_tag: Record<string, { finals: number; agreement: number }>;
+  /**
+   * a looser reading, beside the word-for-word one: every clause of the judge's reason is one of
+   * the detector's (it names a true failure and nothing false, but may leave one out)
+   */
+  sound: { agreement: number; by_tag: Record<string, number> };
   /** a few disagreements, to read */
   examples: { prompt: string; judge: string | null; detector: string }[];
   /** where the judge's own reading is given: how often it counts every named object as the detector does (a count reason needs that) */
@@ -31,6 +36,17 @@ export interface ReasonAgreement {
 export function shares(pairs: readonly { tag: string; ok: boolean }[]): { agreement: number; by_tag: Record<string, { finals: number; agreement: number }> } {
   const share = (xs: readonly { ok: boolean }[]) => xs.filter((p) => p.ok).length / xs.length;
   return { agreement: share(pairs), by_tag: byTag(pairs, (xs) => ({ finals: xs.length, agreement: share(xs) })) };
+}
+
+const clauses = (reason: string) => reason.split(" ; ");
+
+const agreements = (by: Record<string, { agreement: number }>) => Object.fromEntries(Object.entries(by).map(([t, x]) => [t, x.agreement]));
+
+/** Every clause of `judge`'s reason is one of `detector`'s. */
+export function soundReason(judge: string | null, detector: string): boolean {
+  if (judge === null) return false;
+  const truth = new Set(clauses(detector));
+  return clauses(judge).every((c) => truth.has(c));
 }
 
 /** The detector's reason for a failing image: GenEval's mismatch in words, or the generic one when none names it. */
@@ -52,6 +68,7 @@ export async function reasonAgreement(
   if (finals.length === 0) throw new Error("no failing finals to compare reasons on");
   const keep = o.keep ?? 12;
   const reasons: { tag: string; ok: boolean }[] = [];
+  const sound: { tag: string; ok: boolean }[] = [];
   const counts: { tag: string; ok: boolean }[] = [];
   const examples: ReasonAgreement["examples"] = [];
   let no = 0;
@@ -62,17 +79,20 @@ export async function reasonAgreement(
     if (!says(r.pYes)) no++;
     if (!same && examples.length < keep) examples.push({ prompt: f.meta.prompt, judge: r.reason, detector: mine });
     reasons.push({ tag: f.meta.tag, ok: same });
+    sound.push({ tag: f.meta.tag, ok: soundReason(r.reason, mine) });
   }
   const read = o.read?.(finals);
   read?.forEach((r, i) => counts.push({ tag: finals[i].meta.tag, ok: r.counts.join() === observe(finals[i].meta, finals[i].detections).counts.join() }));
   const byReason = shares(reasons);
+  const bySound = shares(sound);
   const byCount = read ? shares(counts) : null;
   return {
     finals: finals.length,
     agreement: byReason.agreement,
     said_no: no / finals.length,
     by_tag: byReason.by_tag,
+    sound: { agreement: bySound.agreement, by_tag: agreements(bySound.by_tag) },
     examples,
-    ...(byCount && { count_readings: { agreement: byCount.agreement, by_tag: Object.fromEntries(Object.entries(byCount.by_tag).map(([t, x]) => [t, x.agreement])) } }),
+    ...(byCount && { count_readings: { agreement: byCount.agreement, by_tag: agreements(byCount.by_tag) } }),
   };
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Detection, PromptMeta } from "../../src/geneval/types.js";
 import type { Judge } from "../../src/judges/judge.js";
-import { detectorReason, reasonAgreement } from "../../src/judges/reasons.js";
+import { detectorReason, reasonAgreement, soundReason } from "../../src/judges/reasons.js";
 import { createImage } from "../../src/shapes/image.js";
 
 const two: PromptMeta = { tag: "counting", include: [{ class: "circle", count: 2 }], exclude: [{ class: "circle", count: 3 }], prompt: "a photo of two circles" };
@@ -13,6 +13,15 @@ const det = (cls: string, color: Detection["color"], x = 5): Detection => ({ cla
 test("the detector's reason names what GenEval's rules find wrong", () => {
   assert.equal(detectorReason(two, [det("circle", "red")]), "expected two circles , found one");
   assert.equal(detectorReason(red, [det("star", "blue")]), "expected a red star , found a blue star");
+});
+
+test("a sound reason names only true failures, maybe not all of them", () => {
+  const both = "expected two crosses , found one ; expected two hearts , found three";
+  assert.equal(soundReason("expected two crosses , found one", both), true, "one of two true clauses");
+  assert.equal(soundReason(both, both), true);
+  assert.equal(soundReason("expected two crosses , found one ; expected two hearts , found one", both), false, "a false clause");
+  assert.equal(soundReason("expected two hearts , found three", "expected two crosses , found one"), false);
+  assert.equal(soundReason(null, both), false, "no reason given");
 });
 
 test("agreement counts reasons equal word for word, per tag, and keeps disagreements to read", async () => {
@@ -32,6 +41,7 @@ test("agreement counts reasons equal word for word, per tag, and keeps disagreem
   assert.equal(r.said_no, 1);
   assert.deepEqual(r.by_tag, { colors: { finals: 1, agreement: 0 }, counting: { finals: 2, agreement: 0.5 } });
   assert.deepEqual(r.examples[0], { prompt: "a photo of two circles", judge: "expected two circles , found one", detector: "expected two circles , found three" });
+  assert.deepEqual(r.sound, { agreement: 1 / 3, by_tag: { colors: 0, counting: 0.5 } }, "the one-circle reason is sound; 'one' for three and 'green' for blue are not");
   assert.equal(r.count_readings, undefined, "no reading given: no count figures");
 
   // the judge's own reading: one circle every time, one star
