@@ -122,9 +122,7 @@ table() {
   local r ins=()
   for r in "${rows[@]}"; do ins+=("$(field "$r" 2)"); done
   ins+=(results/parm-plus-plus-dpo-k4.json)
-  # a function run by step: set -e does not reach inside it, so each failure returns
-  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json > results/rows-14.json.tmp || return 1
-  mv results/rows-14.json.tmp results/rows-14.json
+  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json-out results/rows-14.json
 }
 
 # data rank exits 0 when its stages end short of the balance (it says so in its log), and every

@@ -376,10 +376,8 @@ table_step() {
     if [ "$t" = replayed ]; then base=$replay_base; ins=(${ins_r[@]+"${ins_r[@]}"}); else base=$live_base; ins=(${ins_l[@]+"${ins_l[@]}"}); fi
     local out=results/rows-13-$t
     [ "${#ins[@]}" -gt 0 ] || { echo "rows-13: table of the $t rows: none yet"; continue; }
-    "${cli[@]}" results table --baseline "$base" "${ins[@]}" --out "$out.md" --json > "$out.json.tmp"
-    mv "$out.json.tmp" "$out.json"
+    "${cli[@]}" results table --baseline "$base" "${ins[@]}" --out "$out.md" --json-out "$out.json"
     echo "rows-13: wrote $out.md and $out.json (${#ins[@]} rows against $base)"
-    cat "$out.md"
   done
   check gates "$oracle_out" "$frontier_out" "$table_replayed.json" "$table_live.json" || true
   # record-test.sh's claim: path 0 of the recording is the baseline's image

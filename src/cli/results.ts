@@ -29,11 +29,12 @@ export function registerResults(program: Command): void {
     .requiredOption("--baseline <file>", "a baseline's evaluation JSON (strategy none, same suite and seeds); repeat it for baselines with other images per prompt: each run is paired with the one sharing most of its images", (f: string, all: string[]) => [...all, f], [] as string[])
     .option("--out <file>", "also write the table here")
     .option("--json", "print the rows as one JSON object instead of the table ({command, git_commit, date, machine, rows: [{file, run, overall, by_tag, ..., vs_baseline}]})")
+    .option("--json-out <file>", "also write that JSON object here")
     .addHelpText(
       "after",
-      "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json\n  imagecot results table --baseline results/baseline.json --baseline results/baseline-k4.json results/dpo.json results/parm-dpo-iter-k4.json",
+      "\nExit codes: 0 printed, 2 unreadable or incomparable files (the message says which).\n\nExample:\n  imagecot results table --baseline results/baseline.json results/orm-fine-tuned.json results/parm.json\n  imagecot results table --baseline results/baseline-k4.json results/prm-zero-shot-k4.json --out results/rows.md --json-out results/rows.json\n  imagecot results table --baseline results/baseline.json --baseline results/baseline-k4.json results/dpo.json results/parm-dpo-iter-k4.json",
     )
-    .action((files: string[], o: { baseline: string[]; out?: string; json?: boolean }) => {
+    .action((files: string[], o: { baseline: string[]; out?: string; json?: boolean; jsonOut?: string }) => {
       const others = files.filter((f) => !o.baseline.includes(f));
       let table: string;
       let json: string | null = null;
@@ -43,12 +44,13 @@ export function registerResults(program: Command): void {
         const runs = others.map(readEvalFile);
         table = resultsTable(bases, runs);
         // the provenance every results file carries: a field of the JSON, a comment of the markdown
-        if (o.json) json = JSON.stringify({ ...made, rows: resultsRows(bases, runs, [...o.baseline, ...others]) }) + "\n";
+        if (o.json || o.jsonOut) json = JSON.stringify({ ...made, rows: resultsRows(bases, runs, [...o.baseline, ...others]) }) + "\n";
       } catch (e) {
         throw new UserError((e as Error).message);
       }
       if (o.out) writeFileAtomic(o.out, `<!-- ${JSON.stringify(made)} -->\n${table}`);
-      process.stdout.write(json ?? table);
+      if (o.jsonOut) writeFileAtomic(o.jsonOut, json!);
+      process.stdout.write(o.json ? json! : table);
     });
 
   results
