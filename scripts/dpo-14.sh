@@ -26,7 +26,8 @@
 # 10. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
 # What survives a fresh clone: round 1's ranking data, runs/rank-1 without its PNGs (the records
 # hold every sample's tokens; the PNGs are for looking at), in checkpoints/dpo-rank-1.tar.gz,
-# written by `archive` (at a stop: commit it) and added back by every run.
+# written by `archive` (at a stop: commit it) and restored by every run into a fresh runs/rank-1
+# (with the same absolute path: its meta.json records the generator's).
 # Usage: bash scripts/dpo-14.sh          make what is missing, in order
 #        bash scripts/dpo-14.sh status   each step: done or not (starts nothing)
 #        bash scripts/dpo-14.sh archive  rewrite the archive from runs/ (at a stop, once the run is ended)
@@ -133,6 +134,17 @@ balanced() {
     { echo "dpo-14: $rank/balance.json: the tag balance was not met; raise --prompts or --max-stages in rank_args, then rm $rank/balance.json and run again" >&2; return 1; }
 }
 
+# The archive into a fresh runs/rank-1 only: its meta.json, pairs and stats are rewritten at every
+# stage, so adding an archive's files to a folder of its own could mix two runs' stages. A resume
+# from it needs the same absolute path as the archived run (meta.json records the generator's).
+restore() {
+  if [ -f "$rank/meta.json" ]; then
+    [ ! -f "$rank_kept" ] || echo "dpo-14: $rank is there: $rank_kept not added (move the folder aside to restore it)" >&2
+  else
+    bash scripts/kept-folder.sh restore "$rank" "$rank_kept"
+  fi
+}
+
 # round 1's ranking data
 rank_1() {
   bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}" || return 1
@@ -146,7 +158,7 @@ run() {
   # without the self-correction generator PARM++ would correct with another model: not the row
   # asked for; checked first, not hours in
   [ -f models/generator-sc.safetensors ] || { echo "dpo-14: no models/generator-sc.safetensors: PARM++ needs it (issue 13: imagecot train self-correct)" >&2; exit 1; }
-  bash scripts/kept-folder.sh restore "$rank" "$rank_kept"
+  restore
   step rank-1 rank_1
   balanced || exit 1
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
@@ -180,6 +192,6 @@ case "${1:-}" in
   "") run ;;
   status) status ;;
   archive) [ ! -d "$rank" ] || bash scripts/kept-folder.sh archive "$rank" "$rank_kept" '*.png' ;;
-  restore) bash scripts/kept-folder.sh restore "$rank" "$rank_kept" ;;
+  restore) restore ;;
   *) echo "usage: dpo-14.sh [status|archive|restore]" >&2; exit 2 ;;
 esac

@@ -3,7 +3,7 @@
 # compressed in git so that a fresh clone resumes the job from them.
 # Usage: bash scripts/kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE]   rewrite ARCHIVE (.tar.gz) from
 #          FOLDER, leaving out files named EXCLUDE (a tar pattern: what the job can remake, or needs no more)
-#        bash scripts/kept-folder.sh restore FOLDER ARCHIVE   add ARCHIVE's files missing in FOLDER
+#        bash scripts/kept-folder.sh restore FOLDER ARCHIVE   add ARCHIVE's top-level entries missing in FOLDER
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 3 ] || { [ $# -eq 4 ] && [ "$1" = archive ]; } || { echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE] | restore FOLDER ARCHIVE" >&2; exit 2; }

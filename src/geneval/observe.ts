@@ -67,6 +67,9 @@ export function countFails(meta: PromptMeta, req: Include, have: number): boolea
  * found three"; "the star is above the square , not below"); null when the observation
  * satisfies the prompt.
  */
+/** Between the clauses of a reason that names more than one failure. */
+export const CLAUSE_SEPARATOR = " ; ";
+
 export function describeMismatch(meta: PromptMeta, obs: Observation): string | null {
   const order = mentionOrder(meta);
   const reasons: string[] = [];
@@ -86,7 +89,7 @@ export function describeMismatch(meta: PromptMeta, obs: Observation): string | n
     const actual = RELATIONS.filter((_, k) => obs.relations![k]);
     reasons.push(actual.length > 0 ? `the ${a} is ${actual[0]} the ${b} , not ${rel}` : `the ${a} is not ${rel} the ${b}`);
   }
-  return reasons.length > 0 ? reasons.join(" ; ") : null;
+  return reasons.length > 0 ? reasons.join(CLAUSE_SEPARATOR) : null;
 }
 
 const RELATION_WORDS = RELATIONS.join("|");

@@ -2,7 +2,7 @@
 // trained on, its reason against the one GenEval's rules give from the detector's reading of
 // the same image (describeMismatch of the observed detections). Analysis only: no judge reads
 // the detector at inference.
-import { type Observation, describeMismatch, observe, UNSPECIFIED_REASON } from "../geneval/observe.js";
+import { CLAUSE_SEPARATOR, type Observation, describeMismatch, observe, UNSPECIFIED_REASON } from "../geneval/observe.js";
 import type { RGBImage } from "../shapes/image.js";
 import type { Detection, PromptMeta } from "../geneval/types.js";
 import { byTag } from "../util/by-tag.js";
@@ -38,7 +38,7 @@ export function shares(pairs: readonly { tag: string; ok: boolean }[]): { agreem
   return { agreement: share(pairs), by_tag: byTag(pairs, (xs) => ({ finals: xs.length, agreement: share(xs) })) };
 }
 
-const clauses = (reason: string) => reason.split(" ; ");
+const clauses = (reason: string) => reason.split(CLAUSE_SEPARATOR);
 
 const agreements = (by: Record<string, { agreement: number }>) => Object.fromEntries(Object.entries(by).map(([t, x]) => [t, x.agreement]));
 

@@ -19,15 +19,17 @@ test("results table --json carries the command, commit, date and machine beside 
   assert.deepEqual(out.rows.map((x: { file: string }) => x.file), ["results/replay-none-k4.json", "results/orm-zero-shot-k4.json"]);
 });
 
-test("results table --json-out writes the same object to a file and prints the table", () => {
+test("results table --json-out writes --json's object to a file and prints the table", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "table-"));
+  t.after(() => rmSync(dir, { recursive: true }));
   const out = join(dir, "rows.json");
-  const args = ["results", "table", "--baseline", "results/replay-none-k4.json", "results/orm-zero-shot-k4.json", "--json-out", out];
+  const inputs = ["--baseline", "results/replay-none-k4.json", "results/orm-zero-shot-k4.json"];
+  const args = ["results", "table", ...inputs, "--json-out", out];
   const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^\| run \|/, "the markdown table on stdout");
   const written = JSON.parse(readFileSync(out, "utf8"));
   assert.equal(written.command, `imagecot ${args.join(" ")}`);
-  assert.deepEqual(written.rows.map((x: { file: string }) => x.file), ["results/replay-none-k4.json", "results/orm-zero-shot-k4.json"]);
-  rmSync(dir, { recursive: true });
+  const printed = JSON.parse(spawnSync(process.execPath, [main, "results", "table", ...inputs, "--json"], { encoding: "utf8" }).stdout);
+  assert.deepEqual(written.rows, printed.rows, "the same rows as --json prints");
 });

@@ -24,6 +24,16 @@ test("a sound reason names only true failures, maybe not all of them", () => {
   assert.equal(soundReason(null, both), false, "no reason given");
 });
 
+test("a judge naming one of two true failures is sound but not word for word", async () => {
+  const both: PromptMeta = { tag: "two_object", include: [{ class: "circle", count: 1 }, { class: "star", count: 1 }], prompt: "a photo of a circle and a star" };
+  const truth = detectorReason(both, []);
+  assert.equal(truth.split(" ; ").length, 2, "both objects missing: two clauses");
+  const judge: Judge = { name: "stub", judge: async () => [], reflect: async () => ({ pYes: 0.1, reason: truth.split(" ; ")[0] }) };
+  const r = await reasonAgreement(judge, [{ meta: both, image: createImage(8, 8), detections: [] }]);
+  assert.equal(r.agreement, 0);
+  assert.deepEqual(r.sound, { agreement: 1, by_tag: { two_object: 1 } });
+});
+
 test("agreement counts reasons equal word for word, per tag, and keeps disagreements to read", async () => {
   const said = new Map([
     ["a photo of two circles", "expected two circles , found one"],
