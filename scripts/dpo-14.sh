@@ -126,9 +126,8 @@ table() {
   "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-14.md --json-out results/rows-14.json
 }
 
-# data rank exits 0 when its stages end short of the balance (it says so in its log), and every
-# later step and round would train on such data: checked when rank-1 ends (before DPO_STOP_AFTER
-# can end a session on it) and on every later run
+# every later step and round would train on rank-1's data: its balance is checked on every run
+# (data rank itself exits 1 when its stages end short of it; an older rank-1 may not have)
 balanced() {
   node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||
     { echo "dpo-14: $rank/balance.json: the tag balance was not met; raise --prompts or --max-stages in rank_args, then rm $rank/balance.json and run again" >&2; return 1; }
@@ -147,8 +146,15 @@ restore() {
 
 # round 1's ranking data
 rank_1() {
-  bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}" || return 1
-  balanced
+  bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}"
+}
+
+# rounds_balanced FILE: every round a train dpo results file records met its tag balance (train dpo
+# trains on a round ranked short of it and records that in its summary; the rows must not follow)
+rounds_balanced() {
+  # shellcheck disable=SC2016 # JavaScript
+  node -e 'const short = require(process.argv[1]).dpo.rounds.filter((r) => r.balance?.met !== true).map((r) => r.round); if (short.length) { console.error(`rounds ${short} short of the tag balance`); process.exit(1); }' "./$1" ||
+    { echo "dpo-14: $1: a round's tag balance was not met (its balance.json); raise --max-stages in rank_args, remove that round's folder and weights, and run again" >&2; exit 1; }
 }
 
 run() {
@@ -172,6 +178,8 @@ run() {
     --run-dir runs/dpo-iter "${plain[@]}" --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json
   QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg bash scripts/with-queue.sh dpo-rg train dpo --data "$rank" --rounds 2 \
     --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${guided[@]}" --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json
+  rounds_balanced results/train-dpo-iter.json
+  rounds_balanced results/train-dpo-rg.json
   local r
   for r in "${rows[@]}"; do row "$(field "$r" 1)" "$(field "$r" 3)" "$(field "$r" 4)" "$(field "$r" 2)"; done
   local g

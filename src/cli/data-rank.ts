@@ -110,11 +110,14 @@ export function registerDataRank(data: Command): void {
     .option("--json", "print the pair statistics as JSON")
     .addHelpText(
       "after",
-      "\nExit codes: 0 written, 1 failure (missing weights), 2 bad arguments.\n\nExamples:\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --judge fine-tuned   # adds judge scores",
+      "\nExit codes: 0 written, 1 failure (missing weights) or --pairs' tag balance not met (the data is written all the same), 2 bad arguments.\n\nExamples:\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --judge fine-tuned   # adds judge scores",
     )
     .action(async (o: DataRankCliOptions) => {
       const r = await dataRankCommand(o);
       const shares = r.balance ? `; by tag ${Object.entries(r.balance.by_tag).map(([t, c]) => `${t} ${(100 * c.share).toFixed(1)}%`).join(", ")}${r.balance.met ? "" : " (balance NOT met: see balance.json)"}` : "";
       process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `${r.stats.pairs} pairs from ${r.stats.mixed} of ${r.stats.prompts} prompts (yes rate ${r.stats.yes_rate.toFixed(3)}; ${r.stats.all_yes} all yes, ${r.stats.all_no} all no)${shares} in ${o.out}\n`);
+      // a script must not go on to train on data short of the balance it asked for
+      if (r.balance && !r.balance.met)
+        throw new UserError(`the tag balance was not met (${o.out}/balance.json): raise --prompts or --max-stages and rerun (the samples made are kept)`, 1);
     });
 }

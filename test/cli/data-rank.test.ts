@@ -1,7 +1,9 @@
 // `imagecot data rank` on tiny models: without --pairs it ranks as rankData does and writes no
 // balance.json; with --pairs its balance.json records the balance asked for (which `train dpo
-// --data` reads back for its later rounds) beside each tag's pairs; shares outside (0, 0.2] are usage errors.
+// --data` reads back for its later rounds) beside each tag's pairs, and the command exits 1 when
+// the balance is not met; shares outside (0, 0.2] are usage errors.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +58,17 @@ test("data rank --pairs: balance.json holds the balance asked for and each tag's
   assert.deepEqual(Object.keys(r.balance!.by_tag), ["color_attr", "colors", "counting", "position", "two_object"]);
   assert.equal(r.balance!.pairs, r.stats.pairs);
   assert.equal(r.balance!.met, false, "fewer pairs than asked");
+});
+
+test("data rank --pairs exits 1 when the balance is not met, its data written", () => {
+  const out = join(root, "unmet");
+  const main = new URL("../../src/cli/main.js", import.meta.url).pathname;
+  const args = ["data", "rank", "--out", out, "--prompts", "4", "--samples-per-prompt", "2", "--temperature", String(TINY_SAMPLE.temperature), "--steps", String(TINY_SAMPLE.steps), "--cfg", String(TINY_SAMPLE.cfg)];
+  const r = spawnSync(process.execPath, [main, ...args, "--seed", "3", "--generator", tiny.generator, "--tokenizer", tiny.tokenizer, "--pairs", "50", "--min-tag-share", "0.2", "--max-stages", "0", "--quiet"], { encoding: "utf8" });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /tag balance was not met/);
+  assert.equal(readBalance(out)?.met, false, "balance.json written all the same");
+  assert.ok(existsSync(join(out, "pairs.jsonl")));
 });
 
 test("data rank: a --min-tag-share outside (0, 0.2] is a usage error", async () => {
