@@ -31,7 +31,7 @@
 # Usage: bash scripts/dpo-14.sh          make what is missing, in order
 #        bash scripts/dpo-14.sh status   each step: done or not (starts nothing)
 #        bash scripts/dpo-14.sh archive  rewrite the archive from runs/ (at a stop, once the run is ended)
-#        bash scripts/dpo-14.sh restore  add the archive's files to runs/
+#        bash scripts/dpo-14.sh restore  the archive into runs/rank-1, when that folder is not there yet
 #   DPO_STOP_AFTER=STEP stops after that step (a session's budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -130,16 +130,17 @@ table() {
 # (data rank itself exits 1 when its stages end short of it; an older rank-1 may not have)
 balanced() {
   node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||
-    { echo "dpo-14: $rank/balance.json: the tag balance was not met; raise --prompts or --max-stages in rank_args, then rm $rank/balance.json and run again" >&2; return 1; }
+    { echo "dpo-14: $rank/balance.json: the tag balance was not met; raise --max-stages in rank_args (or --prompts, before any stage was added), then rm $rank/balance.json and run again" >&2; return 1; }
 }
 
 # The archive into a fresh runs/rank-1 only: its meta.json, pairs and stats are rewritten at every
 # stage, so adding an archive's files to a folder of its own could mix two runs' stages. A resume
 # from it needs the same absolute path as the archived run (meta.json records the generator's).
 restore() {
-  if [ -f "$rank/meta.json" ]; then
+  if [ -n "$(ls -A "$rank" 2>/dev/null)" ]; then
     [ ! -f "$rank_kept" ] || echo "dpo-14: $rank is there: $rank_kept not added (move the folder aside to restore it)" >&2
   else
+    rmdir "$rank" 2>/dev/null || true # an empty folder: restored in one rename
     bash scripts/kept-folder.sh restore "$rank" "$rank_kept"
   fi
 }
@@ -149,12 +150,24 @@ rank_1() {
   bash scripts/with-queue.sh rank-1 data rank --out "$rank" "${rank_args[@]}"
 }
 
-# rounds_balanced FILE: every round a train dpo results file records met its tag balance (train dpo
-# trains on a round ranked short of it and records that in its summary; the rows must not follow)
+# rounds_balanced FILE RUN_DIR: every round a train dpo results file records met its tag balance
+# (train dpo trains on a round ranked short of it and records that in its summary; nothing may
+# follow). Later rounds rank with rank-1's balance.json's settings, so that is where to raise them;
+# a round's samples are kept (its stages grow).
 rounds_balanced() {
   # shellcheck disable=SC2016 # JavaScript
   node -e 'const short = require(process.argv[1]).dpo.rounds.filter((r) => r.balance?.met !== true).map((r) => r.round); if (short.length) { console.error(`rounds ${short} short of the tag balance`); process.exit(1); }' "./$1" ||
-    { echo "dpo-14: $1: a round's tag balance was not met (its balance.json); raise --max-stages in rank_args, remove that round's folder and weights, and run again" >&2; exit 1; }
+    { echo "dpo-14: $1: a round's tag balance was not met (its data's balance.json): raise --max-stages in rank_args and rm $rank/balance.json (rank-1 is then balanced again to the new limit); rm -r $2/round-N/generator.safetensors $2/round-N/train for each short round N, and rm $1; run again" >&2; return 1; }
+}
+
+# the two-round runs, each checked in its own step (a session that stops after it learns of a short round)
+dpo_iter() {
+  bash scripts/with-queue.sh dpo-iter train dpo --data "$rank" --rounds 2 --run-dir runs/dpo-iter "${plain[@]}" \
+    --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json && rounds_balanced results/train-dpo-iter.json runs/dpo-iter
+}
+dpo_rg() {
+  bash scripts/with-queue.sh dpo-rg train dpo --data "$rank" --rounds 2 --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${guided[@]}" \
+    --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json && rounds_balanced results/train-dpo-rg.json runs/dpo-rg
 }
 
 run() {
@@ -174,12 +187,11 @@ run() {
   best guided results/dpo-val-rg.json
   step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${plain[@]}" --quiet \
     --out models/generator-dpo.safetensors --results results/train-dpo.json
-  QUEUE_WORKER_ARGS="--generators runs/dpo-iter" step dpo-iter bash scripts/with-queue.sh dpo-iter train dpo --data "$rank" --rounds 2 \
-    --run-dir runs/dpo-iter "${plain[@]}" --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json
-  QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg bash scripts/with-queue.sh dpo-rg train dpo --data "$rank" --rounds 2 \
-    --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${guided[@]}" --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json
-  rounds_balanced results/train-dpo-iter.json
-  rounds_balanced results/train-dpo-rg.json
+  # plain and guided reach dpo_iter and dpo_rg by bash's dynamic scope
+  QUEUE_WORKER_ARGS="--generators runs/dpo-iter" step dpo-iter dpo_iter
+  rounds_balanced results/train-dpo-iter.json runs/dpo-iter || exit 1
+  QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg dpo_rg
+  rounds_balanced results/train-dpo-rg.json runs/dpo-rg || exit 1
   local r
   for r in "${rows[@]}"; do row "$(field "$r" 1)" "$(field "$r" 3)" "$(field "$r" 4)" "$(field "$r" 2)"; done
   local g

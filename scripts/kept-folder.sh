@@ -20,9 +20,13 @@ case "$1" in
     mkdir -p "$parent"
     tmp=$(mktemp -d "$parent/.$base.XXXX")
     tar xzf "$kept" -C "$tmp"
-    shopt -s nullglob
-    mkdir -p "$folder"
-    for f in "$tmp/$base"/*; do [ -e "$folder/$(basename "$f")" ] || mv "$f" "$folder/"; done
+    if [ ! -e "$folder" ]; then
+      # a fresh folder in one rename: never half restored
+      mv "$tmp/$base" "$folder"
+    else
+      shopt -s nullglob
+      for f in "$tmp/$base"/*; do [ -e "$folder/$(basename "$f")" ] || mv "$f" "$folder/"; done
+    fi
     rm -rf "$tmp" ;;
   *) echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE] | restore FOLDER ARCHIVE" >&2; exit 2 ;;
 esac

@@ -118,6 +118,6 @@ export function registerDataRank(data: Command): void {
       process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `${r.stats.pairs} pairs from ${r.stats.mixed} of ${r.stats.prompts} prompts (yes rate ${r.stats.yes_rate.toFixed(3)}; ${r.stats.all_yes} all yes, ${r.stats.all_no} all no)${shares} in ${o.out}\n`);
       // a script must not go on to train on data short of the balance it asked for
       if (r.balance && !r.balance.met)
-        throw new UserError(`the tag balance was not met (${o.out}/balance.json): raise --prompts or --max-stages and rerun (the samples made are kept)`, 1);
+        throw new UserError(`the tag balance was not met (${o.out}/balance.json): raise --max-stages (or --prompts, before any stage was added) and rerun (the samples made are kept)`, 1);
     });
 }

@@ -62,14 +62,14 @@ export function countFails(meta: PromptMeta, req: Include, have: number): boolea
   return have < req.count || (meta.exclude ?? []).some((e) => e.class === req.class && have >= e.count);
 }
 
+/** Between the clauses of a reason that names more than one failure. */
+export const CLAUSE_SEPARATOR = " ; ";
+
 /**
  * What is wrong, in GenEval's terms but in words the generator reads ("expected two circles ,
  * found three"; "the star is above the square , not below"); null when the observation
  * satisfies the prompt.
  */
-/** Between the clauses of a reason that names more than one failure. */
-export const CLAUSE_SEPARATOR = " ; ";
-
 export function describeMismatch(meta: PromptMeta, obs: Observation): string | null {
   const order = mentionOrder(meta);
   const reasons: string[] = [];

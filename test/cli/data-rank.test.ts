@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { DEFAULT_BALANCE, readBalance } from "../../src/align/balance.js";
 import { rankData } from "../../src/align/rank.js";
 import { type DataRankCliOptions, dataRankCommand } from "../../src/cli/data-rank.js";
@@ -60,15 +61,23 @@ test("data rank --pairs: balance.json holds the balance asked for and each tag's
   assert.equal(r.balance!.met, false, "fewer pairs than asked");
 });
 
-test("data rank --pairs exits 1 when the balance is not met, its data written", () => {
-  const out = join(root, "unmet");
-  const main = new URL("../../src/cli/main.js", import.meta.url).pathname;
-  const args = ["data", "rank", "--out", out, "--prompts", "4", "--samples-per-prompt", "2", "--temperature", String(TINY_SAMPLE.temperature), "--steps", String(TINY_SAMPLE.steps), "--cfg", String(TINY_SAMPLE.cfg)];
-  const r = spawnSync(process.execPath, [main, ...args, "--seed", "3", "--generator", tiny.generator, "--tokenizer", tiny.tokenizer, "--pairs", "50", "--min-tag-share", "0.2", "--max-stages", "0", "--quiet"], { encoding: "utf8" });
+test("data rank exits 1 when --pairs' balance is not met, its data written, and 0 when it is", () => {
+  const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  const run = (out: string, balance: string[]) =>
+    spawnSync(process.execPath, [main, "data", "rank", "--out", out, "--prompts", "4", "--samples-per-prompt", "2", "--temperature", String(TINY_SAMPLE.temperature),
+      "--steps", String(TINY_SAMPLE.steps), "--cfg", String(TINY_SAMPLE.cfg), "--seed", "3", "--generator", tiny.generator, "--tokenizer", tiny.tokenizer, ...balance, "--quiet"],
+      { encoding: "utf8", timeout: 120_000 });
+  const unmet = join(root, "unmet");
+  const r = run(unmet, ["--pairs", "50", "--min-tag-share", "0.2", "--max-stages", "0"]);
   assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /balance NOT met/, "the summary is printed first");
   assert.match(r.stderr, /tag balance was not met/);
-  assert.equal(readBalance(out)?.met, false, "balance.json written all the same");
-  assert.ok(existsSync(join(out, "pairs.jsonl")));
+  assert.equal(readBalance(unmet)?.met, false, "balance.json written all the same");
+  assert.ok(existsSync(join(unmet, "pairs.jsonl")));
+  for (const balance of [[], ["--pairs", "0", "--max-stages", "0"]]) {
+    const ok = run(join(root, `met-${balance.length}`), balance);
+    assert.equal(ok.status, 0, `${balance.join(" ") || "no --pairs"}: ${ok.stderr}`);
+  }
 });
 
 test("data rank: a --min-tag-share outside (0, 0.2] is a usage error", async () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Detection, PromptMeta } from "../../src/geneval/types.js";
 import type { Judge } from "../../src/judges/judge.js";
+import { CLAUSE_SEPARATOR } from "../../src/geneval/observe.js";
 import { detectorReason, reasonAgreement, soundReason } from "../../src/judges/reasons.js";
 import { createImage } from "../../src/shapes/image.js";
 
@@ -27,8 +28,8 @@ test("a sound reason names only true failures, maybe not all of them", () => {
 test("a judge naming one of two true failures is sound but not word for word", async () => {
   const both: PromptMeta = { tag: "two_object", include: [{ class: "circle", count: 1 }, { class: "star", count: 1 }], prompt: "a photo of a circle and a star" };
   const truth = detectorReason(both, []);
-  assert.equal(truth.split(" ; ").length, 2, "both objects missing: two clauses");
-  const judge: Judge = { name: "stub", judge: async () => [], reflect: async () => ({ pYes: 0.1, reason: truth.split(" ; ")[0] }) };
+  assert.equal(truth.split(CLAUSE_SEPARATOR).length, 2, "both objects missing: two clauses");
+  const judge: Judge = { name: "stub", judge: async () => [], reflect: async () => ({ pYes: 0.1, reason: truth.split(CLAUSE_SEPARATOR)[0] }) };
   const r = await reasonAgreement(judge, [{ meta: both, image: createImage(8, 8), detections: [] }]);
   assert.equal(r.agreement, 0);
   assert.deepEqual(r.sound, { agreement: 1, by_tag: { two_object: 1 } });
