@@ -160,14 +160,13 @@ rounds_balanced() {
     { echo "dpo-14: $1: a round's tag balance was not met (its data's balance.json): raise --max-stages in rank_args and rm $rank/balance.json (rank-1 is then balanced again to the new limit); rm -r $2/round-N/generator.safetensors $2/round-N/train for each short round N, and rm $1; run again" >&2; return 1; }
 }
 
-# the two-round runs, each checked in its own step (a session that stops after it learns of a short round)
-dpo_iter() {
-  bash scripts/with-queue.sh dpo-iter train dpo --data "$rank" --rounds 2 --run-dir runs/dpo-iter "${plain[@]}" \
-    --out models/generator-dpo-iter.safetensors --results results/train-dpo-iter.json && rounds_balanced results/train-dpo-iter.json runs/dpo-iter
-}
-dpo_rg() {
-  bash scripts/with-queue.sh dpo-rg train dpo --data "$rank" --rounds 2 --reward-guided --judge fine-tuned --run-dir runs/dpo-rg "${guided[@]}" \
-    --out models/generator-dpo-rg.safetensors --results results/train-dpo-rg.json && rounds_balanced results/train-dpo-rg.json runs/dpo-rg
+# two_rounds NAME TRAIN_ARGS...: a two-round run over the queue into runs/NAME, checked in its own
+# step (a session that stops after it learns of a short round)
+two_rounds() {
+  local name=$1
+  shift
+  bash scripts/with-queue.sh "$name" train dpo --data "$rank" --rounds 2 --run-dir "runs/$name" "$@" \
+    --out "models/generator-$name.safetensors" --results "results/train-$name.json" && rounds_balanced "results/train-$name.json" "runs/$name"
 }
 
 run() {
@@ -187,10 +186,9 @@ run() {
   best guided results/dpo-val-rg.json
   step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${plain[@]}" --quiet \
     --out models/generator-dpo.safetensors --results results/train-dpo.json
-  # plain and guided reach dpo_iter and dpo_rg by bash's dynamic scope
-  QUEUE_WORKER_ARGS="--generators runs/dpo-iter" step dpo-iter dpo_iter
+  QUEUE_WORKER_ARGS="--generators runs/dpo-iter" step dpo-iter two_rounds dpo-iter "${plain[@]}"
   rounds_balanced results/train-dpo-iter.json runs/dpo-iter || exit 1
-  QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg dpo_rg
+  QUEUE_WORKER_ARGS="--generators runs/dpo-rg" step dpo-rg two_rounds dpo-rg --reward-guided --judge fine-tuned "${guided[@]}"
   rounds_balanced results/train-dpo-rg.json runs/dpo-rg || exit 1
   local r
   for r in "${rows[@]}"; do row "$(field "$r" 1)" "$(field "$r" 3)" "$(field "$r" 4)" "$(field "$r" 2)"; done
