@@ -1,16 +1,17 @@
 // DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
 // (lr, epochs, beta) of a grid trains one round of DPO on the same pairs, from the same start,
 // and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
-// own. Each candidate's run resumes (its weights, once written, are reused), so a killed
-// validation continues where it stopped.
+// own. Each candidate's run resumes (its weights, once written, are reused, and so is a score
+// made with the same held-out settings), so a killed validation continues where it stopped.
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DPO_DEFAULTS, dpoSteps, trainDpo } from "../align/dpo.js";
 import type { Pair } from "../align/pairs.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js";
 import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
+import { writeFileAtomic } from "../util/atomic.js";
 import { claimDir } from "../util/claim.js";
 import { fileHash } from "../util/file-hash.js";
 
@@ -52,10 +53,22 @@ export interface DpoValResult {
 
 const tag = (lr: number, epochs: number, beta: number) => `lr${lr}-ep${epochs}-beta${beta}`;
 
-async function yesRate(weights: string, o: DpoValOptions): Promise<HeldOutResult> {
+/**
+ * The held-out yes rate of `weights`, kept in `file` with the held-out settings it was made
+ * with: a resumed validation reuses it (minutes a candidate) unless those settings changed. The
+ * weights a file scores never change, since the run folder is claimed for what they depend on.
+ */
+async function yesRate(weights: string, file: string, o: DpoValOptions): Promise<HeldOutResult> {
+  const settings = JSON.stringify(o.heldout);
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, "utf8")) as { settings: string; heldout: HeldOutResult };
+    if (kept.settings === settings) return kept.heldout;
+  }
   const pipeline = loadPipeline(weights, o.tokenizer);
   try {
-    return await heldOutYesRate(pipeline, o.heldout);
+    const heldout = await heldOutYesRate(pipeline, o.heldout);
+    writeFileAtomic(file, JSON.stringify({ settings, heldout }, null, 2) + "\n");
+    return heldout;
   } finally {
     disposePipeline(pipeline);
   }
@@ -81,7 +94,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
   if (o.pairs.length === 0) throw new Error("no pairs to validate DPO on");
   claimRunDir(o);
   o.onStage?.(`the start (${o.generator}) on ${o.heldout.prompts} held-out prompts`);
-  const start = await yesRate(o.generator, o);
+  const start = await yesRate(o.generator, join(o.runDir, "start-heldout.json"), o);
   const candidates: DpoCandidate[] = [];
   for (const lr of o.grid.lr)
     for (const epochs of o.grid.epochs)
@@ -106,7 +119,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
           }
         }
         o.onStage?.(`${tag(lr, epochs, beta)}: held-out yes rate`);
-        candidates.push({ lr, epochs, beta, steps, weights, heldout: await yesRate(weights, o) });
+        candidates.push({ lr, epochs, beta, steps, weights, heldout: await yesRate(weights, join(dir, "heldout.json"), o) });
       }
   const best = candidates.reduce((a, c) => (c.heldout.yes_rate > a.heldout.yes_rate ? c : a));
   const { heldout, ...settings } = best;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { readPairs } from "../../src/align/pairs.js";
 import { PAIRS_FILE, rankData } from "../../src/align/rank.js";
@@ -12,7 +12,7 @@ import { loadPipeline } from "../../src/models/load.js";
 import { loadSafetensors, dispose } from "../../src/torch/index.js";
 import { TINY_SAMPLE, saveTiny, tinyRankOptions } from "../align/tiny.js";
 
-test("dpo-val: every grid point trained from the start and scored on held-out prompts; a rerun reuses the weights", async () => {
+test("dpo-val: every grid point trained from the start and scored on held-out prompts; a rerun reuses the weights and scores", async () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-val-"));
   const tiny = saveTiny(dir);
   const data = join(dir, "data");
@@ -45,8 +45,17 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
   // the detector finds nothing an untrained generator draws: every yes rate is 0, the first candidate wins ties
   assert.equal(r.start.yes_rate, 0);
   assert.deepEqual([r.best.lr, r.best.beta], [1e-3, 0.1]);
-  const before = r.candidates.map((c) => statSync(c.weights).mtimeMs);
+  const scores = [join(o.runDir, "start-heldout.json"), ...r.candidates.map((c) => join(dirname(c.weights), "heldout.json"))];
+  const mtimes = (files: string[]) => files.map((f) => statSync(f).mtimeMs);
+  const [weightsBefore, scoresBefore] = [mtimes(r.candidates.map((c) => c.weights)), mtimes(scores)];
   const again = await dpoValidation(o);
-  assert.deepEqual(again.candidates.map((c) => statSync(c.weights).mtimeMs), before, "a rerun trains nothing again");
+  assert.deepEqual(mtimes(again.candidates.map((c) => c.weights)), weightsBefore, "a rerun trains nothing again");
+  assert.deepEqual(mtimes(scores), scoresBefore, "nor scores anything again");
+  assert.deepEqual(again, r);
+  // other held-out settings score every model anew, on the weights already trained
+  const other = await dpoValidation({ ...o, heldout: { ...o.heldout, prompts: 2 } });
+  assert.deepEqual(mtimes(other.candidates.map((c) => c.weights)), weightsBefore);
+  assert.ok(mtimes(scores).every((m, i) => m > scoresBefore[i]), "every score is remade");
+  assert.deepEqual([other.start.images, ...other.candidates.map((c) => c.heldout.images)], [2, 2, 2, 2, 2]);
   await assert.rejects(dpoValidation({ ...o, pairs: pairs.slice(1) }), /holds DPO candidates made with other settings \(pairs: /, "other pairs never reuse the candidates' weights");
 });
