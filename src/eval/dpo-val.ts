@@ -1,8 +1,9 @@
 // DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
 // (lr, epochs, beta) of a grid trains one round of DPO on the same pairs, from the same start,
 // and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
-// own. Each candidate's run resumes (its weights, once written, are reused, and so is a score
-// made with the same held-out settings), so a killed validation continues where it stopped.
+// own. Each candidate's run resumes (its weights, once written, are reused, and its score, kept
+// with the held-out settings it was made with, stands for it), so a killed validation continues
+// where it stopped.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ export interface DpoCandidate {
   epochs: number;
   beta: number;
   steps: number;
-  weights: string;
+  weights: string; // where they were written: a resume from kept scores needs them no more
   heldout: HeldOutResult;
 }
 
@@ -54,20 +55,23 @@ export interface DpoValResult {
 const tag = (lr: number, epochs: number, beta: number) => `lr${lr}-ep${epochs}-beta${beta}`;
 
 /**
- * The held-out yes rate of `weights`, kept in `file` with the held-out settings it was made
- * with: a resumed validation reuses it (minutes a candidate) unless those settings changed. The
- * weights a file scores never change, since the run folder is claimed for what they depend on.
+ * A model's held-out score kept in `file`, if it was made with these held-out settings. The
+ * weights a file scores never change, since the run folder is claimed for what they depend on;
+ * so a kept score stands for its candidate, whose weights a resume (even from an archive of the
+ * scores alone) need not hold.
  */
-async function yesRate(weights: string, file: string, o: DpoValOptions): Promise<HeldOutResult> {
-  const settings = JSON.stringify(o.heldout);
-  if (existsSync(file)) {
-    const kept = JSON.parse(readFileSync(file, "utf8")) as { settings: string; heldout: HeldOutResult };
-    if (kept.settings === settings) return kept.heldout;
-  }
+function keptScore(file: string, o: DpoValOptions): HeldOutResult | null {
+  if (!existsSync(file)) return null;
+  const kept = JSON.parse(readFileSync(file, "utf8")) as { settings: string; heldout: HeldOutResult };
+  return kept.settings === JSON.stringify(o.heldout) ? kept.heldout : null;
+}
+
+/** The held-out yes rate of `weights`, kept in `file` with the held-out settings it was made with. */
+async function score(weights: string, file: string, o: DpoValOptions): Promise<HeldOutResult> {
   const pipeline = loadPipeline(weights, o.tokenizer);
   try {
     const heldout = await heldOutYesRate(pipeline, o.heldout);
-    writeFileAtomic(file, JSON.stringify({ settings, heldout }, null, 2) + "\n");
+    writeFileAtomic(file, JSON.stringify({ settings: JSON.stringify(o.heldout), heldout }, null, 2) + "\n");
     return heldout;
   } finally {
     disposePipeline(pipeline);
@@ -93,8 +97,9 @@ function claimRunDir(o: DpoValOptions): void {
 export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
   if (o.pairs.length === 0) throw new Error("no pairs to validate DPO on");
   claimRunDir(o);
+  const startFile = join(o.runDir, "start-heldout.json");
   o.onStage?.(`the start (${o.generator}) on ${o.heldout.prompts} held-out prompts`);
-  const start = await yesRate(o.generator, join(o.runDir, "start-heldout.json"), o);
+  const start = keptScore(startFile, o) ?? (await score(o.generator, startFile, o));
   const candidates: DpoCandidate[] = [];
   for (const lr of o.grid.lr)
     for (const epochs of o.grid.epochs)
@@ -102,6 +107,12 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
         const dir = join(o.runDir, tag(lr, epochs, beta));
         const weights = join(dir, "generator.safetensors");
         const steps = dpoSteps(o.pairs.length, { epochs, batch: o.batch });
+        const scoreFile = join(dir, "heldout.json");
+        const kept = keptScore(scoreFile, o);
+        if (kept) {
+          candidates.push({ lr, epochs, beta, steps, weights, heldout: kept });
+          continue;
+        }
         if (!existsSync(weights)) {
           o.onStage?.(`${tag(lr, epochs, beta)}: ${steps} DPO steps on ${o.pairs.length} pairs`);
           const policy = loadGenerator(o.generator);
@@ -119,7 +130,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
           }
         }
         o.onStage?.(`${tag(lr, epochs, beta)}: held-out yes rate`);
-        candidates.push({ lr, epochs, beta, steps, weights, heldout: await yesRate(weights, join(dir, "heldout.json"), o) });
+        candidates.push({ lr, epochs, beta, steps, weights, heldout: await score(weights, scoreFile, o) });
       }
   const best = candidates.reduce((a, c) => (c.heldout.yes_rate > a.heldout.yes_rate ? c : a));
   const { heldout, ...settings } = best;

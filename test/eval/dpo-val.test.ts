@@ -1,7 +1,7 @@
 // DPO's hyper-parameters on held-out prompts, on tiny models: one run per grid point from the
 // same start, each scored on the held-out split, resumed without retraining.
 import assert from "node:assert/strict";
-import { mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -52,9 +52,13 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
   assert.deepEqual(mtimes(again.candidates.map((c) => c.weights)), weightsBefore, "a rerun trains nothing again");
   assert.deepEqual(mtimes(scores), scoresBefore, "nor scores anything again");
   assert.deepEqual(again, r);
+  // a kept score stands for its candidate: a folder of the scores alone (an archive) trains nothing
+  rmSync(r.candidates[0].weights);
+  assert.deepEqual(await dpoValidation(o), r);
+  assert.equal(existsSync(r.candidates[0].weights), false);
   // other held-out settings score every model anew, on the weights already trained
   const other = await dpoValidation({ ...o, heldout: { ...o.heldout, prompts: 2 } });
-  assert.deepEqual(mtimes(other.candidates.map((c) => c.weights)), weightsBefore);
+  assert.ok(mtimes(other.candidates.map((c) => c.weights)).every((m, i) => (i === 0 ? m > weightsBefore[0] : m === weightsBefore[i])), "only the missing weights are trained again");
   assert.ok(mtimes(scores).every((m, i) => m > scoresBefore[i]), "every score is remade");
   assert.deepEqual([other.start.images, ...other.candidates.map((c) => c.heldout.images)], [2, 2, 2, 2, 2]);
   await assert.rejects(dpoValidation({ ...o, pairs: pairs.slice(1) }), /holds DPO candidates made with other settings \(pairs: /, "other pairs never reuse the candidates' weights");
