@@ -24,20 +24,22 @@
 #     corrections from models/generator-sc.safetensors -> results/parm-plus-plus-dpo-k4.json;
 #  9. memory: bench dpo-memory over 3 rounds -> results/dpo-memory.json;
 # 10. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
-# What survives a fresh clone: round 1's ranking data, runs/rank-1 without its PNGs (the records
-# hold every sample's tokens; the PNGs are for looking at), in checkpoints/dpo-rank-1.tar.gz,
-# written by `archive` (at a stop: commit it) and restored by every run into a fresh runs/rank-1
-# (with the same absolute path: its meta.json records the generator's).
+# What survives a fresh clone: the folders of the runs that span sessions, each in its archive
+# (checkpoints/dpo-*.tar.gz, the `kept` table below), written by `archive` (at a stop: commit them)
+# and restored by every run into a fresh folder only: round 1's ranking data without its PNGs (the
+# records hold every sample's tokens; the PNGs are for looking at); the validations' kept scores
+# (a scored candidate needs no weights); the two-round runs' rounds without their training
+# checkpoints (a round in training starts again: minutes); the PARM rows' images. A resume from
+# them needs the same absolute path (a ranking's meta.json records its generator's).
 # Usage: bash scripts/dpo-14.sh          make what is missing, in order
 #        bash scripts/dpo-14.sh status   each step: done or not (starts nothing)
-#        bash scripts/dpo-14.sh archive  rewrite the archive from runs/ (at a stop, once the run is ended)
-#        bash scripts/dpo-14.sh restore  the archive into runs/rank-1, when that folder is not there yet
+#        bash scripts/dpo-14.sh archive  rewrite the archives from runs/ (at a stop, once the run is ended)
+#        bash scripts/dpo-14.sh restore  each archive into its folder, where that folder is not there yet
 #   DPO_STOP_AFTER=STEP stops after that step (a session's budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=suites/geneval-shapes.jsonl
 rank=runs/rank-1
-rank_kept=checkpoints/dpo-rank-1.tar.gz
 logs=runs/dpo-14
 cli=(node dist/src/cli/main.js)
 # round 1 (and every later round, as rank-1's balance.json records): at least 10,000 pairs, each
@@ -54,6 +56,17 @@ rows=(
   "row-parm-dpo-rg|results/parm-dpo-rg-k4.json|parm|models/generator-dpo-rg.safetensors"
 )
 field() { echo "$1" | cut -d'|' -f"$2"; }
+# the folders kept across sessions: FOLDER|ARCHIVE|what to leave out (tar patterns, space-separated)
+kept=(
+  "$rank|checkpoints/dpo-rank-1.tar.gz|*.png"
+  "runs/dpo-val|checkpoints/dpo-val.tar.gz|train *.safetensors"
+  "runs/dpo-val-rg|checkpoints/dpo-val-rg.tar.gz|train *.safetensors"
+  "runs/dpo-iter|checkpoints/dpo-iter.tar.gz|train *.png"
+  "runs/dpo-rg|checkpoints/dpo-rg.tar.gz|train *.png"
+  "runs/rows/parm-dpo-iter|checkpoints/dpo-rows-parm-dpo-iter.tar.gz|"
+  "runs/rows/parm-dpo-rg|checkpoints/dpo-rows-parm-dpo-rg.tar.gz|"
+  "runs/rows/parm-plus-plus-dpo|checkpoints/dpo-rows-parm-plus-plus-dpo.tar.gz|"
+)
 
 # best NAME FILE: the best candidate of a bench dpo-val results file, as train dpo's flags, into the array NAME
 best() {
@@ -133,16 +146,29 @@ balanced() {
     { echo "dpo-14: $rank/balance.json: the tag balance was not met; raise --max-stages in rank_args (or --prompts, before any stage was added), then rm $rank/balance.json and run again" >&2; return 1; }
 }
 
-# The archive into a fresh runs/rank-1 only: its meta.json, pairs and stats are rewritten at every
-# stage, so adding an archive's files to a folder of its own could mix two runs' stages. A resume
-# from it needs the same absolute path as the archived run (meta.json records the generator's).
+# Each archive into a fresh folder only: a ranking's meta.json, pairs and stats are rewritten at
+# every stage, and a round's files depend on each other, so adding an archive's files to a folder
+# of its own could mix two runs.
 restore() {
-  if [ -n "$(ls -A "$rank" 2>/dev/null)" ]; then
-    [ ! -f "$rank_kept" ] || echo "dpo-14: $rank is there: $rank_kept not added (move the folder aside to restore it)" >&2
-  else
-    rmdir "$rank" 2>/dev/null || true # an empty folder: restored in one rename
-    bash scripts/kept-folder.sh restore "$rank" "$rank_kept"
-  fi
+  local k folder
+  for k in "${kept[@]}"; do
+    folder=$(field "$k" 1)
+    if [ -n "$(ls -A "$folder" 2>/dev/null)" ]; then
+      [ ! -f "$(field "$k" 2)" ] || echo "dpo-14: $folder is there: $(field "$k" 2) not added (move the folder aside to restore it)" >&2
+    else
+      rmdir "$folder" 2>/dev/null || true # an empty folder: restored in one rename
+      bash scripts/kept-folder.sh restore "$folder" "$(field "$k" 2)"
+    fi
+  done
+}
+
+archive() {
+  local k folder leave_out
+  for k in "${kept[@]}"; do
+    folder=$(field "$k" 1)
+    read -r -a leave_out <<<"$(field "$k" 3)"
+    [ ! -d "$folder" ] || bash scripts/kept-folder.sh archive "$folder" "$(field "$k" 2)" ${leave_out[@]+"${leave_out[@]}"}
+  done
 }
 
 # round 1's ranking data
@@ -209,7 +235,7 @@ run() {
 case "${1:-}" in
   "") run ;;
   status) status ;;
-  archive) [ ! -d "$rank" ] || bash scripts/kept-folder.sh archive "$rank" "$rank_kept" '*.png' ;;
+  archive) archive ;;
   restore) restore ;;
   *) echo "usage: dpo-14.sh [status|archive|restore]" >&2; exit 2 ;;
 esac

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # A folder of files that never change once written (a long job's chunks, recordings), kept
 # compressed in git so that a fresh clone resumes the job from them.
-# Usage: bash scripts/kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE]   rewrite ARCHIVE (.tar.gz) from
-#          FOLDER, leaving out files named EXCLUDE (a tar pattern: what the job can remake, or needs no more)
+# Usage: bash scripts/kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...]   rewrite ARCHIVE (.tar.gz) from
+#          FOLDER, leaving out what each EXCLUDE names (a tar pattern: what the job can remake, or needs no more)
 #        bash scripts/kept-folder.sh restore FOLDER ARCHIVE   add ARCHIVE's top-level entries missing in FOLDER
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -eq 3 ] || { [ $# -eq 4 ] && [ "$1" = archive ]; } || { echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE] | restore FOLDER ARCHIVE" >&2; exit 2; }
+[ $# -eq 3 ] || { [ $# -gt 3 ] && [ "$1" = archive ]; } || { echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...] | restore FOLDER ARCHIVE" >&2; exit 2; }
 folder=${2%/}; kept=$3; exclude=(--exclude='*.tmp*')
-[ $# -eq 4 ] && exclude+=(--exclude="$4")
+for pattern in "${@:4}"; do exclude+=(--exclude="$pattern"); done
 parent=$(dirname "$folder"); base=$(basename "$folder")
 case "$1" in
   archive)
@@ -28,5 +28,5 @@ case "$1" in
       for f in "$tmp/$base"/*; do [ -e "$folder/$(basename "$f")" ] || mv "$f" "$folder/"; done
     fi
     rm -rf "$tmp" ;;
-  *) echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE] | restore FOLDER ARCHIVE" >&2; exit 2 ;;
+  *) echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...] | restore FOLDER ARCHIVE" >&2; exit 2 ;;
 esac
