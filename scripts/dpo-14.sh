@@ -29,7 +29,8 @@
 # and restored by every run into a fresh folder only: round 1's ranking data without its PNGs (the
 # records hold every sample's tokens; the PNGs are for looking at); the validations' kept scores
 # (a scored candidate needs no weights); the two-round runs' rounds without their training
-# checkpoints (a round in training starts again: minutes); the PARM rows' images. A resume from
+# checkpoints (a round in training starts again: minutes; its log, which a finished round's
+# summary reads, is kept); the PARM rows' images. A resume from
 # them needs the same absolute path (a ranking's meta.json records its generator's).
 # Usage: bash scripts/dpo-14.sh          make what is missing, in order
 #        bash scripts/dpo-14.sh status   each step: done or not (starts nothing)
@@ -61,8 +62,8 @@ kept=(
   "$rank|checkpoints/dpo-rank-1.tar.gz|*.png"
   "runs/dpo-val|checkpoints/dpo-val.tar.gz|train *.safetensors"
   "runs/dpo-val-rg|checkpoints/dpo-val-rg.tar.gz|train *.safetensors"
-  "runs/dpo-iter|checkpoints/dpo-iter.tar.gz|train *.png"
-  "runs/dpo-rg|checkpoints/dpo-rg.tar.gz|train *.png"
+  "runs/dpo-iter|checkpoints/dpo-iter.tar.gz|checkpoint.safetensors *.png"
+  "runs/dpo-rg|checkpoints/dpo-rg.tar.gz|checkpoint.safetensors *.png"
   "runs/rows/parm-dpo-iter|checkpoints/dpo-rows-parm-dpo-iter.tar.gz|"
   "runs/rows/parm-dpo-rg|checkpoints/dpo-rows-parm-dpo-rg.tar.gz|"
   "runs/rows/parm-plus-plus-dpo|checkpoints/dpo-rows-parm-plus-plus-dpo.tar.gz|"
@@ -167,7 +168,9 @@ archive() {
   for k in "${kept[@]}"; do
     folder=$(field "$k" 1)
     read -r -a leave_out <<<"$(field "$k" 3)"
-    [ ! -d "$folder" ] || bash scripts/kept-folder.sh archive "$folder" "$(field "$k" 2)" ${leave_out[@]+"${leave_out[@]}"}
+    # one that fails leaves its old archive and the others still go
+    [ ! -d "$folder" ] || bash scripts/kept-folder.sh archive "$folder" "$(field "$k" 2)" ${leave_out[@]+"${leave_out[@]}"} ||
+      echo "dpo-14: $(field "$k" 2) not rewritten" >&2
   done
 }
 

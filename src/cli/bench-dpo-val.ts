@@ -20,7 +20,7 @@ export function addDpoValBench(bench: Command): void {
     .option("--reward-guided", "train on the judge-chosen, weighted pairs (pairs-guided.jsonl)")
     .option("--generator <file>", "the start (policy and reference)", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
-    .option("--run-dir <dir>", "every candidate's checkpoints and weights (rerun to resume)", "runs/dpo-val")
+    .option("--run-dir <dir>", "every candidate's checkpoints, weights and held-out score (rerun to resume; a kept score stands for its candidate)", "runs/dpo-val")
     .addOption(new Option("--lr <list>", "learning rates").default([DPO_DEFAULTS.lr], String(DPO_DEFAULTS.lr)).argParser(positiveListOption))
     .addOption(new Option("--epochs <list>", "passes over the pairs").default([DPO_DEFAULTS.epochs], String(DPO_DEFAULTS.epochs)).argParser(positiveListOption))
     .addOption(new Option("--beta <list>", "DPO betas").default([DPO_DEFAULTS.beta], String(DPO_DEFAULTS.beta)).argParser(positiveListOption))

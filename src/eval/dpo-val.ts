@@ -55,23 +55,33 @@ export interface DpoValResult {
 const tag = (lr: number, epochs: number, beta: number) => `lr${lr}-ep${epochs}-beta${beta}`;
 
 /**
- * A model's held-out score kept in `file`, if it was made with these held-out settings. The
- * weights a file scores never change, since the run folder is claimed for what they depend on;
- * so a kept score stands for its candidate, whose weights a resume (even from an archive of the
- * scores alone) need not hold.
+ * What a held-out score depends on besides the weights it scores: the held-out settings and the
+ * tokenizer, which decodes the images the detector reads. (The code that samples and scores is
+ * not in it: a change to it is a new validation, in a new run folder.)
  */
-function keptScore(file: string, o: DpoValOptions): HeldOutResult | null {
-  if (!existsSync(file)) return null;
-  const kept = JSON.parse(readFileSync(file, "utf8")) as { settings: string; heldout: HeldOutResult };
-  return kept.settings === JSON.stringify(o.heldout) ? kept.heldout : null;
+const scoreKey = (o: DpoValOptions) => JSON.stringify({ ...o.heldout, tokenizer: fileHash(o.tokenizer) });
+
+/**
+ * A model's held-out score kept in `file`, if it was made with this key (an unreadable file is
+ * none). The weights a file scores never change, since the run folder is claimed for what they
+ * depend on; so a kept score stands for its candidate, whose weights a resume (even from an
+ * archive of the scores alone) need not hold.
+ */
+function keptScore(file: string, key: string): HeldOutResult | null {
+  try {
+    const kept = JSON.parse(readFileSync(file, "utf8")) as { key: string; heldout: HeldOutResult };
+    return kept.key === key ? kept.heldout : null;
+  } catch {
+    return null;
+  }
 }
 
-/** The held-out yes rate of `weights`, kept in `file` with the held-out settings it was made with. */
-async function score(weights: string, file: string, o: DpoValOptions): Promise<HeldOutResult> {
+/** The held-out yes rate of `weights`, kept in `file` with its key. */
+async function score(weights: string, file: string, key: string, o: DpoValOptions): Promise<HeldOutResult> {
   const pipeline = loadPipeline(weights, o.tokenizer);
   try {
     const heldout = await heldOutYesRate(pipeline, o.heldout);
-    writeFileAtomic(file, JSON.stringify({ settings: JSON.stringify(o.heldout), heldout }, null, 2) + "\n");
+    writeFileAtomic(file, JSON.stringify({ key, heldout }, null, 2) + "\n");
     return heldout;
   } finally {
     disposePipeline(pipeline);
@@ -97,9 +107,9 @@ function claimRunDir(o: DpoValOptions): void {
 export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
   if (o.pairs.length === 0) throw new Error("no pairs to validate DPO on");
   claimRunDir(o);
-  const startFile = join(o.runDir, "start-heldout.json");
+  const [key, startFile] = [scoreKey(o), join(o.runDir, "start-heldout.json")];
   o.onStage?.(`the start (${o.generator}) on ${o.heldout.prompts} held-out prompts`);
-  const start = keptScore(startFile, o) ?? (await score(o.generator, startFile, o));
+  const start = keptScore(startFile, key) ?? (await score(o.generator, startFile, key, o));
   const candidates: DpoCandidate[] = [];
   for (const lr of o.grid.lr)
     for (const epochs of o.grid.epochs)
@@ -108,7 +118,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
         const weights = join(dir, "generator.safetensors");
         const steps = dpoSteps(o.pairs.length, { epochs, batch: o.batch });
         const scoreFile = join(dir, "heldout.json");
-        const kept = keptScore(scoreFile, o);
+        const kept = keptScore(scoreFile, key);
         if (kept) {
           candidates.push({ lr, epochs, beta, steps, weights, heldout: kept });
           continue;
@@ -130,7 +140,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
           }
         }
         o.onStage?.(`${tag(lr, epochs, beta)}: held-out yes rate`);
-        candidates.push({ lr, epochs, beta, steps, weights, heldout: await score(weights, scoreFile, o) });
+        candidates.push({ lr, epochs, beta, steps, weights, heldout: await score(weights, scoreFile, key, o) });
       }
   const best = candidates.reduce((a, c) => (c.heldout.yes_rate > a.heldout.yes_rate ? c : a));
   const { heldout, ...settings } = best;

@@ -1,7 +1,7 @@
 // DPO's hyper-parameters on held-out prompts, on tiny models: one run per grid point from the
 // same start, each scored on the held-out split, resumed without retraining.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -52,14 +52,29 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
   assert.deepEqual(mtimes(again.candidates.map((c) => c.weights)), weightsBefore, "a rerun trains nothing again");
   assert.deepEqual(mtimes(scores), scoresBefore, "nor scores anything again");
   assert.deepEqual(again, r);
+  // each candidate reads its own kept score (every real score here is 0, so edit two): one kept
+  // with this run's key stands, one kept with another key is made again
+  const edit = (file: string, f: (kept: { key: string; heldout: { yes_rate: number } }) => void) => {
+    const kept = JSON.parse(readFileSync(file, "utf8"));
+    f(kept);
+    writeFileSync(file, JSON.stringify(kept));
+  };
+  edit(scores[2], (k) => (k.heldout.yes_rate = 0.5));
+  edit(scores[3], (k) => ((k.heldout.yes_rate = 0.9), (k.key += " ")));
+  const edited = await dpoValidation(o);
+  assert.deepEqual([edited.best.lr, edited.best.beta, edited.best.yes_rate], [1e-3, 0.5, 0.5]);
+  assert.equal(edited.candidates[2].heldout.yes_rate, 0, "a score of another key is not reused");
+  edit(scores[2], (k) => (k.heldout.yes_rate = 0));
   // a kept score stands for its candidate: a folder of the scores alone (an archive) trains nothing
   rmSync(r.candidates[0].weights);
   assert.deepEqual(await dpoValidation(o), r);
   assert.equal(existsSync(r.candidates[0].weights), false);
   // other held-out settings score every model anew, on the weights already trained
+  const scored = mtimes(scores);
   const other = await dpoValidation({ ...o, heldout: { ...o.heldout, prompts: 2 } });
   assert.ok(mtimes(other.candidates.map((c) => c.weights)).every((m, i) => (i === 0 ? m > weightsBefore[0] : m === weightsBefore[i])), "only the missing weights are trained again");
-  assert.ok(mtimes(scores).every((m, i) => m > scoresBefore[i]), "every score is remade");
+  assert.ok(mtimes(scores).every((m, i) => m > scored[i]), "every score is remade");
   assert.deepEqual([other.start.images, ...other.candidates.map((c) => c.heldout.images)], [2, 2, 2, 2, 2]);
   await assert.rejects(dpoValidation({ ...o, pairs: pairs.slice(1) }), /holds DPO candidates made with other settings \(pairs: /, "other pairs never reuse the candidates' weights");
+  rmSync(dir, { recursive: true, force: true });
 });
