@@ -73,7 +73,8 @@ kept=(
 best() {
   local line
   # shellcheck disable=SC2016 # JavaScript
-  line=$(node -e 'const b = require(process.argv[1]).dpo_val.best; console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta}`)' "./$2") || { echo "dpo-14: no best candidate in $2" >&2; exit 1; }
+  # (a validation from before the nll weight was a grid dimension: plain DPO, 0)
+  line=$(node -e 'const b = require(process.argv[1]).dpo_val.best; console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta} --nll-weight ${b.nllWeight ?? 0}`)' "./$2") || { echo "dpo-14: no best candidate in $2" >&2; exit 1; }
   read -r -a "$1" <<<"$line"
   echo "dpo-14: $2's best held-out candidate: $line"
 }

@@ -3,7 +3,9 @@
 // rows masked alike (one cosine-schedule ratio and the same positions: maskTokens' pairedHalves,
 // as Diffusion-DPO noises both images of a pair alike); the policy and the frozen reference
 // read the same masked rows with the prompt as text (no CFG, no prompt dropout); log p of each
-// image is summed over its masked positions; the sigmoid loss against the reference. AdamW
+// image is summed over its masked positions; the sigmoid loss against the reference, plus, with
+// a weight (nllWeight, RPO: Pang et al. 2024), the chosen images' masked-token loss, which keeps
+// their likelihood from falling while the margin grows (DPO's loss alone can lower both). AdamW
 // (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
 // gradient clipping at 1. The reference's log-probabilities cannot be computed once ahead (as
 // TRL can precompute them): the masks are drawn afresh every step, so they are computed once
@@ -11,7 +13,7 @@
 // log in runDir (../train/harness.ts), a step's masks fixed by its number, the pairs' order by the seed.
 import type { MaskedGenerator } from "../generator/model.js";
 import { promptIds } from "../generator/prompt.js";
-import { maskTokens } from "../generator/masking.js";
+import { maskTokens, maskedTokenLoss } from "../generator/masking.js";
 import { AdamW, noGrad, tensor } from "../torch/index.js";
 import { saveWeights } from "../train/checkpoint.js";
 import { runTraining } from "../train/harness.js";
@@ -29,6 +31,8 @@ export interface TrainDpoOptions {
   batch: number; // pairs per step (2 x batch rows per forward)
   lr: number; // peak learning rate
   beta: number; // DPO's KL strength
+  /** weight of the chosen images' masked-token loss beside DPO's (0: plain DPO) */
+  nllWeight: number;
   weightDecay: number;
   warmup: number; // share of the steps with linear warmup
   seed: number;
@@ -43,7 +47,7 @@ export interface TrainDpoOptions {
   onLog?: (entry: LogEntry) => void;
 }
 
-export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
+export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
 
 /** Steps of a run: as given, or `epochs` passes over the pairs. */
 export function dpoSteps(pairs: number, o: Pick<TrainDpoOptions, "steps" | "epochs" | "batch">): number {
@@ -107,16 +111,19 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
       const { input, target } = maskTokens(rows, policy.maskId, L, { pairedHalves: true }); // (2B, L) each: a pair's two rows share their mask
       const txt = tensor([...text, ...text].flat(), [2 * B, c.maxText], "int64");
       const ref = noGrad(() => sequenceLogProb(reference.forward({ text: txt, image: input }), target)); // (2B)
-      const pol = sequenceLogProb(policy.forward({ text: txt, image: input }), target); // (2B)
+      const logits = policy.forward({ text: txt, image: input }); // (2B, L, K)
+      const pol = sequenceLogProb(logits, target); // (2B)
       const weights = o.weighted ? tensor(batch.map((p) => p.weight), [B]) : undefined;
       const out = dpoLoss(
         { policyChosen: pol.slice(0, 0, B), policyRejected: pol.slice(0, B), refChosen: ref.slice(0, 0, B), refRejected: ref.slice(0, B) },
         o.beta,
         weights,
       );
+      const nll = o.nllWeight > 0 ? maskedTokenLoss(logits.slice(0, 0, B), target.slice(0, 0, B)) : null; // the chosen rows'
       return {
-        loss: out.loss,
+        loss: nll ? out.loss.add(nll.mul(o.nllWeight)) : out.loss,
         metrics: {
+          ...(nll ? { nll: nll.item() } : {}),
           // reward-guided runs: the plain DPO loss of the same batch, comparable with a plain run's
           ...(o.weighted ? { loss_unweighted: out.margins.logSigmoid().neg().mean().item() } : {}),
           accuracy: out.margins.gt(0).to("float32").mean().item(),
@@ -138,6 +145,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     batch: String(o.batch),
     lr: String(o.lr),
     beta: String(o.beta),
+    nll_weight: String(o.nllWeight),
     seed: String(o.seed),
   });
   return { finished: true, steps };

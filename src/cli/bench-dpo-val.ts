@@ -9,13 +9,13 @@ import { dpoValidation } from "../eval/dpo-val.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { writeResult } from "../util/provenance.js";
-import { intOption, positiveListOption, seedOption } from "./options.js";
+import { intOption, nonNegativeListOption, positiveListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 
 export function addDpoValBench(bench: Command): void {
   bench
     .command("dpo-val")
-    .description("train one DPO round per (lr, epochs, beta) on the same pairs and score each on held-out training prompts (never a test prompt)")
+    .description("train one DPO round per (lr, epochs, beta, nll weight) on the same pairs and score each on held-out training prompts (never a test prompt)")
     .requiredOption("--data <dir>", "ranking data from 'imagecot data rank'")
     .option("--reward-guided", "train on the judge-chosen, weighted pairs (pairs-guided.jsonl)")
     .option("--generator <file>", "the start (policy and reference)", DEFAULT_GENERATOR_WEIGHTS)
@@ -24,6 +24,11 @@ export function addDpoValBench(bench: Command): void {
     .addOption(new Option("--lr <list>", "learning rates").default([DPO_DEFAULTS.lr], String(DPO_DEFAULTS.lr)).argParser(positiveListOption))
     .addOption(new Option("--epochs <list>", "passes over the pairs").default([DPO_DEFAULTS.epochs], String(DPO_DEFAULTS.epochs)).argParser(positiveListOption))
     .addOption(new Option("--beta <list>", "DPO betas").default([DPO_DEFAULTS.beta], String(DPO_DEFAULTS.beta)).argParser(positiveListOption))
+    .addOption(
+      new Option("--nll-weight <list>", "weights of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)")
+        .default([DPO_DEFAULTS.nllWeight], String(DPO_DEFAULTS.nllWeight))
+        .argParser(nonNegativeListOption),
+    )
     .addOption(new Option("--batch <n>", "pairs per step").default(DPO_DEFAULTS.batch).argParser(intOption))
     .addOption(new Option("--prompts <n>", "held-out prompts for each yes rate").default(400).argParser(intOption))
     .addOption(new Option("--images <n>", "images per held-out prompt").default(2).argParser(intOption))
@@ -32,7 +37,7 @@ export function addDpoValBench(bench: Command): void {
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json")
-    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
+    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const file = join(o.data, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
@@ -49,7 +54,7 @@ export function addDpoValBench(bench: Command): void {
         tokenizer: o.tokenizer,
         pairs,
         weighted: !!o.rewardGuided,
-        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta },
+        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight },
         batch: o.batch,
         seed: o.seed,
         heldout: { prompts: o.prompts, images: o.images, seed: o.seed, sample: DEFAULT_SAMPLE },

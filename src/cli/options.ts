@@ -50,6 +50,22 @@ export function pathsListOption(value: string): number[] {
   return [...new Set(value.split(",").map((x) => pathsOption(x.trim())))].sort((a, b) => a - b);
 }
 
+/** A weight that may be 0 (a loss term's, off at 0). */
+export function nonNegativeOption(value: string): number {
+  const n = numberOption(value);
+  if (n < 0) throw new InvalidArgumentError(`expected a number of at least 0, got '${value}'`);
+  return n;
+}
+
+/** A comma-separated list of such weights (a grid's). */
+export function nonNegativeListOption(value: string): number[] {
+  try {
+    return value.split(",").map((x) => nonNegativeOption(x.trim()));
+  } catch {
+    throw new InvalidArgumentError(`expected numbers of at least 0 separated by commas, got '${value}'`);
+  }
+}
+
 /** A comma-separated list of positive numbers (learning rates, epochs, betas of a grid). */
 export function positiveListOption(value: string): number[] {
   return value.split(",").map((x) => {

@@ -10,7 +10,7 @@ import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js
 import type { LogEntry } from "../train/log.js";
 import { fromRoot } from "../util/root.js";
 import { cliJudge } from "./judge.js";
-import { intOption, numberOption, seedOption, temperatureOption } from "./options.js";
+import { intOption, nonNegativeOption, numberOption, seedOption, temperatureOption } from "./options.js";
 import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
 import { rankOnQueue } from "./data-rank.js";
@@ -30,6 +30,7 @@ export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   batch: number;
   lr: number;
   beta: number;
+  nllWeight: number;
   seed: number;
   rewardGuided?: boolean;
   judge?: string;
@@ -77,6 +78,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         batch: o.batch,
         lr: o.lr,
         beta: o.beta,
+        nllWeight: o.nllWeight,
         seed: o.seed,
         weightDecay: DPO_DEFAULTS.weightDecay,
         warmup: DPO_DEFAULTS.warmup,
@@ -122,6 +124,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
         .argParser(numberOption),
     )
     .addOption(new Option("--beta <x>", "DPO beta").default(DPO_DEFAULTS.beta).argParser(numberOption))
+    .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")
     .option("--judge <name>", "the judge of --reward-guided (fine-tuned, zero-shot, openai)")

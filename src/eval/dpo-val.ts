@@ -1,5 +1,5 @@
 // DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
-// (lr, epochs, beta) of a grid trains one round of DPO on the same pairs, from the same start,
+// (lr, epochs, beta, nll weight) of a grid trains one round of DPO on the same pairs, from the same start,
 // and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
 // own. Each candidate's run resumes (its weights, once written, are reused, and its score, kept
 // with the held-out settings it was made with, stands for it), so a killed validation continues
@@ -20,6 +20,7 @@ export interface DpoGrid {
   lr: number[];
   epochs: number[];
   beta: number[];
+  nllWeight: number[];
 }
 
 export interface DpoValOptions {
@@ -39,6 +40,7 @@ export interface DpoCandidate {
   lr: number;
   epochs: number;
   beta: number;
+  nllWeight: number;
   steps: number;
   weights: string; // where they were written: a resume from kept scores needs them no more
   heldout: HeldOutResult;
@@ -52,7 +54,8 @@ export interface DpoValResult {
   best: Omit<DpoCandidate, "heldout"> & { yes_rate: number };
 }
 
-const tag = (lr: number, epochs: number, beta: number) => `lr${lr}-ep${epochs}-beta${beta}`;
+// plain DPO's folders have no nll part (as before the weight was a grid dimension)
+const tag = (lr: number, epochs: number, beta: number, nll: number) => `lr${lr}-ep${epochs}-beta${beta}${nll > 0 ? `-nll${nll}` : ""}`;
 
 /**
  * What a held-out score depends on besides the weights it scores: the held-out settings and the
@@ -110,38 +113,33 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
   const [key, startFile] = [scoreKey(o), join(o.runDir, "start-heldout.json")];
   o.onStage?.(`the start (${o.generator}) on ${o.heldout.prompts} held-out prompts`);
   const start = keptScore(startFile, key) ?? (await score(o.generator, startFile, key, o));
+  const points = o.grid.lr.flatMap((lr) => o.grid.epochs.flatMap((epochs) => o.grid.beta.flatMap((beta) => o.grid.nllWeight.map((nllWeight) => ({ lr, epochs, beta, nllWeight })))));
   const candidates: DpoCandidate[] = [];
-  for (const lr of o.grid.lr)
-    for (const epochs of o.grid.epochs)
-      for (const beta of o.grid.beta) {
-        const dir = join(o.runDir, tag(lr, epochs, beta));
-        const weights = join(dir, "generator.safetensors");
-        const steps = dpoSteps(o.pairs.length, { epochs, batch: o.batch });
-        const scoreFile = join(dir, "heldout.json");
-        const kept = keptScore(scoreFile, key);
-        if (kept) {
-          candidates.push({ lr, epochs, beta, steps, weights, heldout: kept });
-          continue;
-        }
-        if (!existsSync(weights)) {
-          o.onStage?.(`${tag(lr, epochs, beta)}: ${steps} DPO steps on ${o.pairs.length} pairs`);
-          const policy = loadGenerator(o.generator);
-          const reference = loadGenerator(o.generator);
-          try {
-            trainDpo(
-              { ...DPO_DEFAULTS, runDir: join(dir, "train"), out: weights, epochs, batch: o.batch, lr, beta, seed: o.seed, weighted: o.weighted, metadata: { validation: o.runDir } },
-              policy,
-              reference,
-              o.pairs,
-            );
-          } finally {
-            policy.dispose();
-            reference.dispose();
-          }
-        }
-        o.onStage?.(`${tag(lr, epochs, beta)}: held-out yes rate`);
-        candidates.push({ lr, epochs, beta, steps, weights, heldout: await score(weights, scoreFile, key, o) });
+  for (const p of points) {
+    const name = tag(p.lr, p.epochs, p.beta, p.nllWeight);
+    const dir = join(o.runDir, name);
+    const weights = join(dir, "generator.safetensors");
+    const steps = dpoSteps(o.pairs.length, { epochs: p.epochs, batch: o.batch });
+    const scoreFile = join(dir, "heldout.json");
+    const kept = keptScore(scoreFile, key);
+    if (kept) {
+      candidates.push({ ...p, steps, weights, heldout: kept });
+      continue;
+    }
+    if (!existsSync(weights)) {
+      o.onStage?.(`${name}: ${steps} DPO steps on ${o.pairs.length} pairs`);
+      const policy = loadGenerator(o.generator);
+      const reference = loadGenerator(o.generator);
+      try {
+        trainDpo({ ...DPO_DEFAULTS, ...p, runDir: join(dir, "train"), out: weights, batch: o.batch, seed: o.seed, weighted: o.weighted, metadata: { validation: o.runDir } }, policy, reference, o.pairs);
+      } finally {
+        policy.dispose();
+        reference.dispose();
       }
+    }
+    o.onStage?.(`${name}: held-out yes rate`);
+    candidates.push({ ...p, steps, weights, heldout: await score(weights, scoreFile, key, o) });
+  }
   const best = candidates.reduce((a, c) => (c.heldout.yes_rate > a.heldout.yes_rate ? c : a));
   const { heldout, ...settings } = best;
   return { pairs: o.pairs.length, start, candidates, best: { ...settings, yes_rate: heldout.yes_rate } };

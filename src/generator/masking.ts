@@ -1,6 +1,6 @@
 // Masking of image tokens for training (MaskGIT / Show-o): which positions a row hides, and the
 // targets of the hidden ones (IGNORE elsewhere, so the loss reads only masked positions).
-import { rand, tensor, tidy, where } from "../torch/index.js";
+import { F, type Tensor, rand, tensor, tidy, where } from "../torch/index.js";
 
 /** The target of a position the loss must skip (cross-entropy's ignore index). */
 export const IGNORE = -100;
@@ -25,4 +25,12 @@ export function maskTokens(tokens: number[][], maskId: number, L: number, o: { p
     const masked = rank.lt(count); // (B, L)
     return { input: where(masked, maskId, ids), target: where(masked, ids, IGNORE) };
   });
+}
+
+/**
+ * The masked-token loss: mean cross-entropy over the masked positions (targets not IGNORE), the
+ * generator's training loss. logits (B, L, K); target (B, L). Returns a scalar.
+ */
+export function maskedTokenLoss(logits: Tensor, target: Tensor): Tensor {
+  return tidy(() => F.crossEntropy(logits.reshape([-1, logits.size(-1)]), target.reshape([-1]), { ignoreIndex: IGNORE }));
 }

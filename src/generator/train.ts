@@ -2,7 +2,7 @@
 // tokenized by the frozen VQ tokenizer: random cosine-schedule masking, cross-entropy on the
 // masked positions, and prompt dropout for classifier-free guidance. Resumable (../train/harness.ts).
 import { join } from "node:path";
-import { AdamW, F, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
+import { AdamW, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
 import { mulberry32 } from "../util/prng.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
@@ -11,7 +11,7 @@ import { trainingBatch } from "../train/data.js";
 import { defaultSchedule, runSettings, runTraining } from "../train/harness.js";
 import { writeTrainingSummary } from "../train/summary.js";
 import type { LogEntry } from "../train/log.js";
-import { IGNORE, maskTokens } from "./masking.js";
+import { maskTokens, maskedTokenLoss } from "./masking.js";
 import { type GeneratorConfig, MaskedGenerator } from "./model.js";
 import { promptIds } from "./prompt.js";
 
@@ -84,7 +84,7 @@ export function trainGenerator(o: TrainGeneratorOptions, vq: VQAutoencoder): Mas
       const B = b.tokens.length;
       const { input, target } = maskTokens(b.tokens, model.maskId, L);
       const logits = model.forward({ text: rows(b.text, B, o.config.maxText)!, image: input, reason: rows(b.reason, B, o.config.maxReason), previous: rows(b.previous, B, L) });
-      return { loss: F.crossEntropy(logits.reshape([-1, o.config.codebookSize]), target.reshape([-1]), { ignoreIndex: IGNORE }) };
+      return { loss: maskedTokenLoss(logits, target) };
     },
     curve: { metrics: ["loss"], title: "generator" },
   });

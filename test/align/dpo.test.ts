@@ -48,6 +48,7 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
   batch: 4,
   lr: 3e-3,
   beta: 0.5,
+  nllWeight: 0,
   weightDecay: 0.01,
   warmup: 0.1,
   seed: 1,
@@ -107,6 +108,25 @@ test("DPO: log 2 at the first step, then the preference is learned", () => {
   assert.ok(existsSync(join(dir, "run", "loss.png")));
   [policy, reference, loaded].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
+});
+
+test("RPO: the chosen images' masked-token loss, weighted beside DPO's, keeps their likelihood up", () => {
+  const data = pairs(24);
+  const run = (nllWeight: number) => {
+    const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-nll-"));
+    const [policy, reference] = [model(), model()];
+    trainDpo(base(dir, { epochs: 4, nllWeight }), policy, reference, data);
+    const log = readTrainLog(join(dir, "run", "log.jsonl"));
+    const lp = fullLogProbs(policy, data);
+    [policy, reference].forEach((m) => m.dispose());
+    rmSync(dir, { recursive: true });
+    return { log, lp };
+  };
+  const [plain, rpo] = [run(0), run(1)];
+  assert.equal(plain.log[0].nll, undefined);
+  // at the first step DPO's part is log 2, so the loss is log 2 plus the chosen rows' loss
+  assert.ok(Math.abs(rpo.log[0].loss - (Math.LN2 + rpo.log[0].nll)) < 1e-5, `${rpo.log[0].loss} vs ${Math.LN2} + ${rpo.log[0].nll}`);
+  assert.ok(rpo.lp.chosen > plain.lp.chosen + 1, `chosen log p ${rpo.lp.chosen} (RPO) vs ${plain.lp.chosen} (DPO)`);
 });
 
 test("DPO stopped part-way and rerun ends where an uninterrupted run does", () => {

@@ -12,6 +12,12 @@ import { loadPipeline } from "../../src/models/load.js";
 import { loadSafetensors, dispose } from "../../src/torch/index.js";
 import { TINY_SAMPLE, saveTiny, tinyRankOptions } from "../align/tiny.js";
 
+const meta = (file: string) => {
+  const { tensors, metadata } = loadSafetensors(file);
+  dispose([...tensors.values()]);
+  return metadata;
+};
+
 test("dpo-val: every grid point trained from the start and scored on held-out prompts; a rerun reuses the weights and scores", async () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-val-"));
   const tiny = saveTiny(dir);
@@ -25,7 +31,7 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
     tokenizer: tiny.tokenizer,
     pairs,
     weighted: false,
-    grid: { lr: [1e-3, 1e-2], epochs: [1], beta: [0.1, 0.5] },
+    grid: { lr: [1e-3, 1e-2], epochs: [1], beta: [0.1, 0.5], nllWeight: [0] },
     batch: 2,
     seed: 1,
     heldout: { prompts: 3, images: 1, seed: 2, sample: TINY_SAMPLE },
@@ -37,8 +43,7 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
     assert.equal(c.heldout.split, "heldout");
     assert.equal(c.heldout.images, 3);
     assert.equal(c.steps, Math.ceil(pairs.length / 2));
-    const { tensors, metadata } = loadSafetensors(c.weights);
-    dispose([...tensors.values()]);
+    const metadata = meta(c.weights);
     assert.equal(metadata.lr, String(c.lr));
     assert.equal(metadata.beta, String(c.beta));
   }
@@ -71,10 +76,16 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
   assert.equal(existsSync(r.candidates[0].weights), false);
   // other held-out settings score every model anew, on the weights already trained
   const scored = mtimes(scores);
-  const other = await dpoValidation({ ...o, heldout: { ...o.heldout, prompts: 2 } });
+  const o2 = { ...o, heldout: { ...o.heldout, prompts: 2 } };
+  const other = await dpoValidation(o2);
   assert.ok(mtimes(other.candidates.map((c) => c.weights)).every((m, i) => (i === 0 ? m > weightsBefore[0] : m === weightsBefore[i])), "only the missing weights are trained again");
   assert.ok(mtimes(scores).every((m, i) => m > scored[i]), "every score is remade");
   assert.deepEqual([other.start.images, ...other.candidates.map((c) => c.heldout.images)], [2, 2, 2, 2, 2]);
+  // the chosen images' loss is a grid dimension: plain DPO's folder is as before, a weighted one its own
+  const nll = await dpoValidation({ ...o2, grid: { lr: [1e-3], epochs: [1], beta: [0.1], nllWeight: [0, 1] } });
+  assert.deepEqual(nll.candidates[0], other.candidates[0], "the plain point is the one already scored");
+  assert.equal(nll.candidates[1].weights, join(o.runDir, "lr0.001-ep1-beta0.1-nll1", "generator.safetensors"));
+  assert.deepEqual([meta(nll.candidates[0].weights).nll_weight, meta(nll.candidates[1].weights).nll_weight], ["0", "1"]);
   await assert.rejects(dpoValidation({ ...o, pairs: pairs.slice(1) }), /holds DPO candidates made with other settings \(pairs: /, "other pairs never reuse the candidates' weights");
   rmSync(dir, { recursive: true, force: true });
 });
