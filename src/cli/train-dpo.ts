@@ -10,7 +10,7 @@ import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js
 import type { LogEntry } from "../train/log.js";
 import { fromRoot } from "../util/root.js";
 import { cliJudge } from "./judge.js";
-import { intOption, nonNegativeOption, numberOption, seedOption, temperatureOption } from "./options.js";
+import { cfgOption, intOption, nonNegativeOption, numberOption, seedOption, temperatureOption } from "./options.js";
 import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
 import { rankOnQueue } from "./data-rank.js";
@@ -31,6 +31,7 @@ export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   lr: number;
   beta: number;
   nllWeight: number;
+  cfg: number;
   seed: number;
   rewardGuided?: boolean;
   judge?: string;
@@ -79,6 +80,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         lr: o.lr,
         beta: o.beta,
         nllWeight: o.nllWeight,
+        cfg: o.cfg,
         seed: o.seed,
         weightDecay: DPO_DEFAULTS.weightDecay,
         warmup: DPO_DEFAULTS.warmup,
@@ -124,6 +126,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
         .argParser(numberOption),
     )
     .addOption(new Option("--beta <x>", "DPO beta").default(DPO_DEFAULTS.beta).argParser(numberOption))
+    .addOption(new Option("--cfg <g>", "guidance of DPO's log-probabilities: 0 the conditional logits, g the sampler's (1 + g) cond - g uncond, both halves trained").default(DPO_DEFAULTS.cfg).argParser(cfgOption))
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")

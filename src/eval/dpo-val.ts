@@ -1,5 +1,5 @@
 // DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
-// (lr, epochs, beta, nll weight) of a grid trains one round of DPO on the same pairs, from the same start,
+// (lr, epochs, beta, nll weight, guidance) of a grid trains one round of DPO on the same pairs, from the same start,
 // and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
 // own. Each candidate's run resumes (its weights, once written, are reused, and its score, kept
 // with the held-out settings it was made with, stands for it), so a killed validation continues
@@ -21,6 +21,7 @@ export interface DpoGrid {
   epochs: number[];
   beta: number[];
   nllWeight: number[];
+  cfg: number[];
 }
 
 export interface DpoValOptions {
@@ -36,11 +37,16 @@ export interface DpoValOptions {
   onStage?: (message: string) => void;
 }
 
+type GridPoint = { [K in keyof DpoGrid]: number };
+/** the grid's dimensions, outermost first */
+const DIMENSIONS: (keyof DpoGrid)[] = ["lr", "epochs", "beta", "nllWeight", "cfg"];
+
 export interface DpoCandidate {
   lr: number;
   epochs: number;
   beta: number;
   nllWeight: number;
+  cfg: number;
   steps: number;
   weights: string; // where they were written: a resume from kept scores needs them no more
   heldout: HeldOutResult;
@@ -54,8 +60,8 @@ export interface DpoValResult {
   best: Omit<DpoCandidate, "heldout"> & { yes_rate: number };
 }
 
-// plain DPO's folders have no nll part (as before the weight was a grid dimension)
-const tag = (lr: number, epochs: number, beta: number, nll: number) => `lr${lr}-ep${epochs}-beta${beta}${nll > 0 ? `-nll${nll}` : ""}`;
+// plain DPO's folders have no nll or cfg part (as before those were grid dimensions)
+const tag = (p: GridPoint) => `lr${p.lr}-ep${p.epochs}-beta${p.beta}${p.nllWeight > 0 ? `-nll${p.nllWeight}` : ""}${p.cfg > 0 ? `-cfg${p.cfg}` : ""}`;
 
 /**
  * What a held-out score depends on besides the weights it scores: the held-out settings and the
@@ -113,10 +119,10 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
   const [key, startFile] = [scoreKey(o), join(o.runDir, "start-heldout.json")];
   o.onStage?.(`the start (${o.generator}) on ${o.heldout.prompts} held-out prompts`);
   const start = keptScore(startFile, key) ?? (await score(o.generator, startFile, key, o));
-  const points = o.grid.lr.flatMap((lr) => o.grid.epochs.flatMap((epochs) => o.grid.beta.flatMap((beta) => o.grid.nllWeight.map((nllWeight) => ({ lr, epochs, beta, nllWeight })))));
+  const points = DIMENSIONS.reduce<Partial<GridPoint>[]>((acc, k) => acc.flatMap((p) => o.grid[k].map((v) => ({ ...p, [k]: v }))), [{}]) as GridPoint[];
   const candidates: DpoCandidate[] = [];
   for (const p of points) {
-    const name = tag(p.lr, p.epochs, p.beta, p.nllWeight);
+    const name = tag(p);
     const dir = join(o.runDir, name);
     const weights = join(dir, "generator.safetensors");
     const steps = dpoSteps(o.pairs.length, { epochs: p.epochs, batch: o.batch });

@@ -11,8 +11,9 @@ import { IGNORE } from "../../src/generator/masking.js";
 import type { Pair } from "../../src/align/pairs.js";
 import { MaskedGenerator } from "../../src/generator/model.js";
 import { promptIds } from "../../src/generator/prompt.js";
+import { guide } from "../../src/generator/sampler.js";
 import { loadGenerator } from "../../src/models/load.js";
-import { manualSeed, noGrad, tensor, tidy } from "../../src/torch/index.js";
+import { dispose, loadSafetensors, manualSeed, noGrad, tensor, tidy } from "../../src/torch/index.js";
 import { readTrainLog } from "../../src/train/log.js";
 import { mulberry32 } from "../../src/util/prng.js";
 import { GEN_CONFIG } from "./tiny.js";
@@ -49,6 +50,7 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
   lr: 3e-3,
   beta: 0.5,
   nllWeight: 0,
+  cfg: 0,
   weightDecay: 0.01,
   warmup: 0.1,
   seed: 1,
@@ -60,14 +62,17 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
 
 const weightsOf = (m: MaskedGenerator) => [...m.stateDict()].map(([k, v]) => [k, v.toArray()] as const);
 
-/** log p of the whole chosen and rejected images (every position masked), summed over the pairs. */
-function fullLogProbs(m: MaskedGenerator, ps: Pair[]): { chosen: number; rejected: number } {
+/** log p of the whole chosen and rejected images (every position masked), summed over the pairs; under guidance g when given. */
+function fullLogProbs(m: MaskedGenerator, ps: Pair[], g = 0): { chosen: number; rejected: number } {
   return noGrad(() =>
     tidy(() => {
       const L = GEN_CONFIG.imageTokens;
+      const ids = (prompt: string | null) => ps.flatMap(() => promptIds(prompt, GEN_CONFIG.maxText));
       const text = tensor(ps.flatMap((p) => promptIds(p.prompt, GEN_CONFIG.maxText)), [ps.length, GEN_CONFIG.maxText], "int64");
       const masked = tensor(new Array(ps.length * L).fill(m.maskId), [ps.length, L], "int64");
-      const lp = (rows: number[][]) => sequenceLogProb(m.forward({ text, image: masked }), tensor(rows.flat(), [ps.length, L], "int64")).sum().item();
+      const cond = m.forward({ text, image: masked });
+      const logits = g === 0 ? cond : guide(cond, m.forward({ text: tensor(ids(null), [ps.length, GEN_CONFIG.maxText], "int64"), image: masked }), g);
+      const lp = (rows: number[][]) => sequenceLogProb(logits, tensor(rows.flat(), [ps.length, L], "int64")).sum().item();
       return { chosen: lp(ps.map((p) => p.chosen_tokens)), rejected: lp(ps.map((p) => p.rejected_tokens)) };
     }),
   );
@@ -127,6 +132,27 @@ test("RPO: the chosen images' masked-token loss, weighted beside DPO's, keeps th
   // at the first step DPO's part is log 2, so the loss is log 2 plus the chosen rows' loss
   assert.ok(Math.abs(rpo.log[0].loss - (Math.LN2 + rpo.log[0].nll)) < 1e-5, `${rpo.log[0].loss} vs ${Math.LN2} + ${rpo.log[0].nll}`);
   assert.ok(rpo.lp.chosen > plain.lp.chosen + 1, `chosen log p ${rpo.lp.chosen} (RPO) vs ${plain.lp.chosen} (DPO)`);
+});
+
+test("guided DPO: log 2 at the first step, and the preference is learned under the sampler's guidance", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-cfg-"));
+  const data = pairs(24);
+  const [policy, reference] = [model(), model()];
+  const before = fullLogProbs(policy, data, 1.75);
+  trainDpo(base(dir, { epochs: 4, cfg: 1.75 }), policy, reference, data);
+  const log = readTrainLog(join(dir, "run", "log.jsonl"));
+  assert.ok(Math.abs(log[0].loss - Math.LN2) < 1e-5, `first loss ${log[0].loss}`);
+  const after = fullLogProbs(policy, data, 1.75);
+  assert.ok(after.chosen - after.rejected > before.chosen - before.rejected + 1, "the chosen images gained on the rejected ones under guidance");
+  const saved = loadSafetensors(join(dir, "out.safetensors"));
+  dispose([...saved.tensors.values()]);
+  assert.equal(saved.metadata.cfg, "1.75");
+  // the unconditional half is in the gradient: plain DPO on the same data ends elsewhere
+  const plain = model();
+  trainDpo(base(join(dir, "plain"), { epochs: 4 }), plain, reference, data);
+  assert.notDeepEqual(weightsOf(plain), weightsOf(policy));
+  [policy, reference, plain].forEach((m) => m.dispose());
+  rmSync(dir, { recursive: true });
 });
 
 test("DPO stopped part-way and rerun ends where an uninterrupted run does", () => {
