@@ -69,12 +69,15 @@ kept=(
   "runs/rows/parm-plus-plus-dpo|checkpoints/dpo-rows-parm-plus-plus-dpo.tar.gz|"
 )
 
-# best NAME FILE: the best candidate of a bench dpo-val results file, as train dpo's flags, into the array NAME
+# best NAME FILE: the best candidate of a bench dpo-val results file, as train dpo's flags, into the
+# array NAME; none when it does not beat its start on the held-out prompts (an aligned generator
+# the validation says is worse is never trained). A validation from before the nll weight and the
+# guidance were grid dimensions: plain DPO, 0 each.
 best() {
   local line
   # shellcheck disable=SC2016 # JavaScript
-  # (a validation from before the nll weight was a grid dimension: plain DPO, 0)
-  line=$(node -e 'const b = require(process.argv[1]).dpo_val.best; console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta} --nll-weight ${b.nllWeight ?? 0}`)' "./$2") || { echo "dpo-14: no best candidate in $2" >&2; exit 1; }
+  line=$(node -e 'const v = require(process.argv[1]).dpo_val, b = v.best; if (!(b.yes_rate > v.start.yes_rate)) { console.error(`the best candidate (${b.yes_rate}) does not beat the start (${v.start.yes_rate})`); process.exit(1); } console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta} --nll-weight ${b.nllWeight ?? 0} --cfg ${b.cfg ?? 0}`)' "./$2") ||
+    { echo "dpo-14: no candidate of $2 to train (it needs one above its start): widen its grid (val_args) and rm $2" >&2; exit 1; }
   read -r -a "$1" <<<"$line"
   echo "dpo-14: $2's best held-out candidate: $line"
 }
@@ -209,10 +212,10 @@ run() {
   restore
   step rank-1 rank_1
   balanced || exit 1
-  step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
-  step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${val_args[@]}" --quiet --out results/dpo-val-rg.json
   local plain=() guided=()
-  best plain results/dpo-val.json
+  step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
+  best plain results/dpo-val.json # before the reward-guided validation's hour, which would follow a failed one
+  step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${val_args[@]}" --quiet --out results/dpo-val-rg.json
   best guided results/dpo-val-rg.json
   step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${plain[@]}" --quiet \
     --out models/generator-dpo.safetensors --results results/train-dpo.json

@@ -9,7 +9,9 @@
 #     pairs at 1.3 (rank-1's pairs of those prompts, runs/probe-t13): DPO on each, scored at 0.7
 #     (results/dpo-val-probe-t07.json, results/dpo-val-probe-t13.json); on the pairs at 0.7 also
 #     with the chosen images' masked-token loss beside DPO's (RPO, --nll-weight 1).
-# Resumable: each output is skipped when there; each command resumes itself.
+# Resumable: each output is skipped when there; each command resumes itself. Session 18 ran 1 and
+# the 0.7 arm of 2, then stopped it: the guidance was found to be the cause (README, What round
+# 1's validation found), so the 1.3 arm's candidates were not trained.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=(node dist/src/cli/main.js)
