@@ -7,7 +7,9 @@
 // guided ones the sampler draws from, (1 + g) cond - g uncond, both halves from the model being
 // trained. Plain DPO moves the unconditional half along with the conditional one (they share every
 // weight), so the guidance the samples depend on can shrink while the conditional model improves
-// (measured: results/probe-cfg0-heldout-*.json); guided DPO aligns what is sampled; the sigmoid loss against the reference, plus, with
+// (measured: results/probe-cfg0-heldout-*.json); guided DPO aligns what is sampled, and
+// `uncondAnchor` instead holds the unconditional half where the reference has it (a KL term on
+// the chosen rows read without their prompt), so that the guidance carries the conditional gain; the sigmoid loss against the reference, plus, with
 // a weight (nllWeight, RPO: Pang et al. 2024), the chosen images' masked-token loss, which keeps
 // their likelihood from falling while the margin grows (DPO's loss alone can lower both). AdamW
 // (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
@@ -24,7 +26,7 @@ import { saveWeights } from "../train/checkpoint.js";
 import { runTraining } from "../train/harness.js";
 import type { LogEntry } from "../train/log.js";
 import { mulberry32, sampleDistinct } from "../util/prng.js";
-import { dpoLoss, sequenceLogProb } from "./loss.js";
+import { dpoLoss, maskedKl, sequenceLogProb } from "./loss.js";
 import type { Pair } from "./pairs.js";
 
 export interface TrainDpoOptions {
@@ -40,6 +42,8 @@ export interface TrainDpoOptions {
   nllWeight: number;
   /** guidance of the log-probabilities: 0 the conditional logits, g > 0 the sampler's guided ones */
   cfg: number;
+  /** weight of a term holding the unconditional ([NULL]) half's logits to the reference's (0: none) */
+  uncondAnchor: number;
   weightDecay: number;
   warmup: number; // share of the steps with linear warmup
   seed: number;
@@ -54,7 +58,7 @@ export interface TrainDpoOptions {
   onLog?: (entry: LogEntry) => void;
 }
 
-export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
+export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
 
 /** Steps of a run: as given, or `epochs` passes over the pairs. */
 export function dpoSteps(pairs: number, o: Pick<TrainDpoOptions, "steps" | "epochs" | "batch">): number {
@@ -99,12 +103,12 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
   const opt = new AdamW(policy.namedParameters(), { lr: o.lr, weightDecay: o.weightDecay });
   const perms = new Map<number, number[]>();
   const nullRow = promptIds(null, c.maxText);
+  const nullText = (R: number) => tensor(Array.from({ length: R }, () => nullRow).flat(), [R, c.maxText], "int64");
   /** logits (R, L, K) of R masked rows under `o.cfg`: with guidance, both halves in one forward pass */
   const logitsOf = (m: MaskedGenerator, text: Tensor, image: Tensor): Tensor => {
     if (o.cfg === 0) return m.forward({ text, image });
     const R = image.size(0);
-    const nullText = tensor(Array.from({ length: R }, () => nullRow).flat(), [R, c.maxText], "int64");
-    const out = m.forward({ text: cat([text, nullText]), image: cat([image, image]) }); // (2R, L, K)
+    const out = m.forward({ text: cat([text, nullText(R)]), image: cat([image, image]) }); // (2R, L, K)
     return guide(out.slice(0, 0, R), out.slice(0, R), o.cfg);
   };
   const run = runTraining({
@@ -136,10 +140,20 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
         weights,
       );
       const nll = o.nllWeight > 0 ? maskedTokenLoss(logits.slice(0, 0, B), target.slice(0, 0, B)) : null; // the chosen rows'
+      // the chosen rows without their prompt: the unconditional half, held to the reference's
+      const [chosenInput, chosenTarget] = [input.slice(0, 0, B), target.slice(0, 0, B)];
+      const anchor =
+        o.uncondAnchor > 0
+          ? maskedKl(policy.forward({ text: nullText(B), image: chosenInput }), noGrad(() => reference.forward({ text: nullText(B), image: chosenInput })), chosenTarget)
+          : null;
+      let loss = out.loss;
+      if (nll) loss = loss.add(nll.mul(o.nllWeight));
+      if (anchor) loss = loss.add(anchor.mul(o.uncondAnchor));
       return {
-        loss: nll ? out.loss.add(nll.mul(o.nllWeight)) : out.loss,
+        loss,
         metrics: {
           ...(nll ? { nll: nll.item() } : {}),
+          ...(anchor ? { uncond_kl: anchor.item() } : {}),
           // reward-guided runs: the plain DPO loss of the same batch, comparable with a plain run's
           ...(o.weighted ? { loss_unweighted: out.margins.logSigmoid().neg().mean().item() } : {}),
           accuracy: out.margins.gt(0).to("float32").mean().item(),
@@ -163,6 +177,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     beta: String(o.beta),
     nll_weight: String(o.nllWeight),
     cfg: String(o.cfg),
+    uncond_anchor: String(o.uncondAnchor),
     seed: String(o.seed),
   });
   return { finished: true, steps };

@@ -53,3 +53,18 @@ export function dpoLoss(lp: DpoLogProbs, beta: number, weights?: Tensor): DpoLos
     return { loss: perPair.mean(), rewardsChosen: rewardsChosen.detach(), rewardsRejected: rewardsRejected.detach(), margins: margins.detach() };
   });
 }
+
+/**
+ * KL(reference || policy) of each masked position's token distribution, averaged over the masked
+ * positions: a term that holds the policy's logits where the reference's are (DPO's unconditional
+ * half, which the sampler's guidance subtracts). policy, reference (B, L, K) logits; target
+ * (B, L), IGNORE where not masked. Returns a scalar.
+ */
+export function maskedKl(policy: Tensor, reference: Tensor, target: Tensor): Tensor {
+  return tidy(() => {
+    const [lq, lp] = [policy.logSoftmax(-1), reference.logSoftmax(-1)]; // (B, L, K)
+    const kl = lp.exp().mul(lp.sub(lq)).sum(-1); // (B, L)
+    const masked = target.ne(IGNORE).to(kl.dtype); // (B, L)
+    return kl.mul(masked).sum().div(masked.sum());
+  });
+}

@@ -15,7 +15,7 @@ import { UserError } from "./run.js";
 export function addDpoValBench(bench: Command): void {
   bench
     .command("dpo-val")
-    .description("train one DPO round per (lr, epochs, beta, nll weight, guidance) on the same pairs and score each on held-out training prompts (never a test prompt)")
+    .description("train one DPO round per (lr, epochs, beta, nll weight, guidance, unconditional anchor) on the same pairs and score each on held-out training prompts (never a test prompt)")
     .requiredOption("--data <dir>", "ranking data from 'imagecot data rank'")
     .option("--reward-guided", "train on the judge-chosen, weighted pairs (pairs-guided.jsonl)")
     .option("--generator <file>", "the start (policy and reference)", DEFAULT_GENERATOR_WEIGHTS)
@@ -34,6 +34,11 @@ export function addDpoValBench(bench: Command): void {
         .default([DPO_DEFAULTS.cfg], String(DPO_DEFAULTS.cfg))
         .argParser(nonNegativeListOption),
     )
+    .addOption(
+      new Option("--uncond-anchor <list>", "weights of the term holding the unconditional half to the reference's (0: none)")
+        .default([DPO_DEFAULTS.uncondAnchor], String(DPO_DEFAULTS.uncondAnchor))
+        .argParser(nonNegativeListOption),
+    )
     .addOption(new Option("--batch <n>", "pairs per step").default(DPO_DEFAULTS.batch).argParser(intOption))
     .addOption(new Option("--prompts <n>", "held-out prompts for each yes rate").default(400).argParser(intOption))
     .addOption(new Option("--images <n>", "images per held-out prompt").default(2).argParser(intOption))
@@ -42,7 +47,7 @@ export function addDpoValBench(bench: Command): void {
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json")
-    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
+    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const file = join(o.data, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
@@ -59,7 +64,7 @@ export function addDpoValBench(bench: Command): void {
         tokenizer: o.tokenizer,
         pairs,
         weighted: !!o.rewardGuided,
-        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight, cfg: o.cfg },
+        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight, cfg: o.cfg, uncondAnchor: o.uncondAnchor },
         batch: o.batch,
         seed: o.seed,
         heldout: { prompts: o.prompts, images: o.images, seed: o.seed, sample: DEFAULT_SAMPLE },

@@ -32,6 +32,7 @@ export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   beta: number;
   nllWeight: number;
   cfg: number;
+  uncondAnchor: number;
   seed: number;
   rewardGuided?: boolean;
   judge?: string;
@@ -81,6 +82,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         beta: o.beta,
         nllWeight: o.nllWeight,
         cfg: o.cfg,
+        uncondAnchor: o.uncondAnchor,
         seed: o.seed,
         weightDecay: DPO_DEFAULTS.weightDecay,
         warmup: DPO_DEFAULTS.warmup,
@@ -127,6 +129,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     )
     .addOption(new Option("--beta <x>", "DPO beta").default(DPO_DEFAULTS.beta).argParser(numberOption))
     .addOption(new Option("--cfg <g>", "guidance of DPO's log-probabilities: 0 the conditional logits, g the sampler's (1 + g) cond - g uncond, both halves trained").default(DPO_DEFAULTS.cfg).argParser(cfgOption))
+    .addOption(new Option("--uncond-anchor <x>", "weight of a KL term holding the unconditional ([NULL]) half to the reference's, so that the guidance carries the conditional gain (0: none)").default(DPO_DEFAULTS.uncondAnchor).argParser(nonNegativeOption))
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")

@@ -1,5 +1,5 @@
 // DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
-// (lr, epochs, beta, nll weight, guidance) of a grid trains one round of DPO on the same pairs, from the same start,
+// (lr, epochs, beta, nll weight, guidance, unconditional anchor) of a grid trains one round of DPO on the same pairs, from the same start,
 // and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
 // own. Each candidate's run resumes (its weights, once written, are reused, and its score, kept
 // with the held-out settings it was made with, stands for it), so a killed validation continues
@@ -22,6 +22,7 @@ export interface DpoGrid {
   beta: number[];
   nllWeight: number[];
   cfg: number[];
+  uncondAnchor: number[];
 }
 
 export interface DpoValOptions {
@@ -39,7 +40,7 @@ export interface DpoValOptions {
 
 type GridPoint = { [K in keyof DpoGrid]: number };
 /** the grid's dimensions, outermost first */
-const DIMENSIONS: (keyof DpoGrid)[] = ["lr", "epochs", "beta", "nllWeight", "cfg"];
+const DIMENSIONS: (keyof DpoGrid)[] = ["lr", "epochs", "beta", "nllWeight", "cfg", "uncondAnchor"];
 
 export interface DpoCandidate {
   lr: number;
@@ -47,6 +48,7 @@ export interface DpoCandidate {
   beta: number;
   nllWeight: number;
   cfg: number;
+  uncondAnchor: number;
   steps: number;
   weights: string; // where they were written: a resume from kept scores needs them no more
   heldout: HeldOutResult;
@@ -60,8 +62,9 @@ export interface DpoValResult {
   best: Omit<DpoCandidate, "heldout"> & { yes_rate: number };
 }
 
-// plain DPO's folders have no nll or cfg part (as before those were grid dimensions)
-const tag = (p: GridPoint) => `lr${p.lr}-ep${p.epochs}-beta${p.beta}${p.nllWeight > 0 ? `-nll${p.nllWeight}` : ""}${p.cfg > 0 ? `-cfg${p.cfg}` : ""}`;
+// plain DPO's folders have no part for the later dimensions (as before those were in the grid)
+const tag = (p: GridPoint) =>
+  `lr${p.lr}-ep${p.epochs}-beta${p.beta}${p.nllWeight > 0 ? `-nll${p.nllWeight}` : ""}${p.cfg > 0 ? `-cfg${p.cfg}` : ""}${p.uncondAnchor > 0 ? `-anchor${p.uncondAnchor}` : ""}`;
 
 /**
  * What a held-out score depends on besides the weights it scores: the held-out settings and the

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type TrainDpoOptions, batchIndices, dpoSteps, trainDpo } from "../../src/align/dpo.js";
-import { sequenceLogProb } from "../../src/align/loss.js";
+import { maskedKl, sequenceLogProb } from "../../src/align/loss.js";
 import { IGNORE } from "../../src/generator/masking.js";
 import type { Pair } from "../../src/align/pairs.js";
 import { MaskedGenerator } from "../../src/generator/model.js";
@@ -51,6 +51,7 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
   beta: 0.5,
   nllWeight: 0,
   cfg: 0,
+  uncondAnchor: 0,
   weightDecay: 0.01,
   warmup: 0.1,
   seed: 1,
@@ -152,6 +153,30 @@ test("guided DPO: log 2 at the first step, and the preference is learned under t
   trainDpo(base(join(dir, "plain"), { epochs: 4 }), plain, reference, data);
   assert.notDeepEqual(weightsOf(plain), weightsOf(policy));
   [policy, reference, plain].forEach((m) => m.dispose());
+  rmSync(dir, { recursive: true });
+});
+
+test("unconditional anchor: the [NULL] half stays nearer the reference's than under plain DPO", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-anchor-"));
+  const data = pairs(24);
+  const reference = model();
+  /** KL(reference || m) of the unconditional logits on the chosen images, every position masked */
+  const uncondKl = (m: MaskedGenerator) =>
+    noGrad(() =>
+      tidy(() => {
+        const L = GEN_CONFIG.imageTokens;
+        const input = { text: tensor(data.flatMap(() => promptIds(null, GEN_CONFIG.maxText)), [data.length, GEN_CONFIG.maxText], "int64"), image: tensor(new Array(data.length * L).fill(m.maskId), [data.length, L], "int64") };
+        return maskedKl(m.forward(input), reference.forward(input), tensor(data.flatMap((p) => p.chosen_tokens), [data.length, L], "int64")).item();
+      }),
+    );
+  const [plain, anchored] = [model(), model()];
+  trainDpo(base(join(dir, "plain"), { epochs: 4 }), plain, reference, data);
+  trainDpo(base(join(dir, "anchored"), { epochs: 4, uncondAnchor: 10 }), anchored, reference, data);
+  const log = readTrainLog(join(dir, "anchored", "run", "log.jsonl"));
+  assert.ok(Math.abs(log[0].uncond_kl) < 1e-6 && Math.abs(log[0].loss - Math.LN2) < 1e-5, "at the first step the policy is the reference");
+  const [kPlain, kAnchored] = [uncondKl(plain), uncondKl(anchored)];
+  assert.ok(kAnchored < kPlain / 2, `unconditional KL ${kAnchored} (anchored) vs ${kPlain} (plain)`);
+  [plain, anchored, reference].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
 });
 

@@ -1,7 +1,7 @@
 // The DPO loss and the sequence log-probability on tiny tensors: values and gradients by hand.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dpoLoss, sequenceLogProb } from "../../src/align/loss.js";
+import { dpoLoss, maskedKl, sequenceLogProb } from "../../src/align/loss.js";
 import { IGNORE } from "../../src/generator/masking.js";
 import { gradcheck, liveTensors, manualSeed, randn, tensor, tidy } from "../../src/torch/index.js";
 
@@ -17,6 +17,18 @@ test("sequence log-probability: log-softmax at the targets, summed over masked p
     const lp = sequenceLogProb(logits, target).toArray();
     close(lp[0], Math.log(3 / 4)); // the unmasked position (logits 5, -5) counts nothing
     close(lp[1], Math.log(1 / 2) + Math.log(1 / 2));
+  }));
+
+test("masked KL: KL(reference || policy) per masked position, averaged over them", () =>
+  tidy(() => {
+    // row 0, position 0 masked: reference (1/2, 1/2), policy (1/4, 3/4); position 1 unmasked (far apart: counts nothing)
+    // row 1, position 1 masked: both (1/2, 1/2), KL 0
+    const policy = tensor([0, Math.log(3), 9, -9, 0, 0, 1, 1], [2, 2, 2], "float64");
+    const reference = tensor([0, 0, -9, 9, 0, 0, 2, 2], [2, 2, 2], "float64");
+    const target = tensor([1, IGNORE, IGNORE, 0], [2, 2], "int64");
+    const kl = 0.5 * Math.log(0.5 / 0.25) + 0.5 * Math.log(0.5 / 0.75);
+    close(maskedKl(policy, reference, target).item(), kl / 2);
+    close(maskedKl(reference, reference, target).item(), 0);
   }));
 
 test("DPO loss: hand-computed values, rewards, margins", () =>
