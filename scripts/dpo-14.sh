@@ -71,8 +71,8 @@ kept=(
 
 # best NAME FILE: the best candidate of a bench dpo-val results file, as train dpo's flags, into the
 # array NAME; none when it does not beat its start on the held-out prompts (an aligned generator
-# the validation says is worse is never trained). A validation from before the nll weight and the
-# guidance were grid dimensions: plain DPO, 0 each.
+# the validation says is worse is never trained). A validation from before the nll weight, the
+# guidance and the anchor were grid dimensions: plain DPO, 0 each.
 best() {
   local line
   # shellcheck disable=SC2016 # JavaScript

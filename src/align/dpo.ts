@@ -3,16 +3,17 @@
 // rows masked alike (one cosine-schedule ratio and the same positions: maskTokens' pairedHalves,
 // as Diffusion-DPO noises both images of a pair alike); the policy and the frozen reference
 // read the same masked rows with the prompt as text (no prompt dropout); log p of each image is
-// summed over its masked positions, under the conditional logits or, with `cfg` g > 0, under the
-// guided ones the sampler draws from, (1 + g) cond - g uncond, both halves from the model being
-// trained. Plain DPO moves the unconditional half along with the conditional one (they share every
-// weight), so the guidance the samples depend on can shrink while the conditional model improves
-// (measured: results/probe-cfg0-heldout-*.json); guided DPO aligns what is sampled, and
-// `uncondAnchor` instead holds the unconditional half where the reference has it (a KL term on
-// the chosen rows read without their prompt), so that the guidance carries the conditional gain; the sigmoid loss against the reference, plus, with
-// a weight (nllWeight, RPO: Pang et al. 2024), the chosen images' masked-token loss, which keeps
-// their likelihood from falling while the margin grows (DPO's loss alone can lower both). AdamW
-// (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
+// summed over its masked positions; the sigmoid loss against the reference. Three options, each
+// off at 0:
+//  - `cfg` g: log p under the guided logits the sampler draws from, (1 + g) cond - g uncond, both
+//    halves from the model being trained. Plain DPO trains the conditional logits only, but they
+//    share every weight with the unconditional half, and the samples depend on the guidance:
+//    results/probe-cfg0-heldout-*.json (the conditional model gains, the guided one loses);
+//  - `uncondAnchor`: instead hold the unconditional half where the reference has it, a KL term on
+//    the chosen rows read without their prompt, so that the guidance carries the conditional gain;
+//  - `nllWeight` (RPO: Pang et al. 2024): the chosen images' masked-token loss, which keeps their
+//    likelihood from falling while the margin grows (DPO's loss alone can lower both).
+// AdamW (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
 // gradient clipping at 1. The reference's log-probabilities cannot be computed once ahead (as
 // TRL can precompute them): the masks are drawn afresh every step, so they are computed once
 // per step, under noGrad, on the same masked rows as the policy's. Resumable: checkpoint and
@@ -111,6 +112,11 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     const out = m.forward({ text: cat([text, nullText(R)]), image: cat([image, image]) }); // (2R, L, K)
     return guide(out.slice(0, 0, R), out.slice(0, R), o.cfg);
   };
+  /** KL(reference || policy) of the unconditional logits of R masked rows */
+  const uncondKl = (image: Tensor, target: Tensor): Tensor => {
+    const text = nullText(image.size(0));
+    return maskedKl(policy.forward({ text, image }), noGrad(() => reference.forward({ text, image })), target);
+  };
   const run = runTraining({
     runDir: o.runDir,
     model: policy,
@@ -141,11 +147,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
       );
       const nll = o.nllWeight > 0 ? maskedTokenLoss(logits.slice(0, 0, B), target.slice(0, 0, B)) : null; // the chosen rows'
       // the chosen rows without their prompt: the unconditional half, held to the reference's
-      const [chosenInput, chosenTarget] = [input.slice(0, 0, B), target.slice(0, 0, B)];
-      const anchor =
-        o.uncondAnchor > 0
-          ? maskedKl(policy.forward({ text: nullText(B), image: chosenInput }), noGrad(() => reference.forward({ text: nullText(B), image: chosenInput })), chosenTarget)
-          : null;
+      const anchor = o.uncondAnchor > 0 ? uncondKl(input.slice(0, 0, B), target.slice(0, 0, B)) : null;
       let loss = out.loss;
       if (nll) loss = loss.add(nll.mul(o.nllWeight));
       if (anchor) loss = loss.add(anchor.mul(o.uncondAnchor));

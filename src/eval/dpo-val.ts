@@ -1,9 +1,9 @@
 // DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
-// (lr, epochs, beta, nll weight, guidance, unconditional anchor) of a grid trains one round of DPO on the same pairs, from the same start,
-// and is scored by the detector's yes rate on the held-out split (heldout.ts) beside the start's
-// own. Each candidate's run resumes (its weights, once written, are reused, and its score, kept
-// with the held-out settings it was made with, stands for it), so a killed validation continues
-// where it stopped.
+// (lr, epochs, beta, nll weight, guidance, unconditional anchor) of a grid trains one round of
+// DPO on the same pairs, from the same start, and is scored by the detector's yes rate on the
+// held-out split (heldout.ts) beside the start's own. Each candidate resumes: its weights, once
+// written, are reused, and its score, kept with the held-out settings it was made with, stands
+// for it, so a killed validation continues where it stopped.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

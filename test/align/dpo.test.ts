@@ -63,20 +63,35 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
 
 const weightsOf = (m: MaskedGenerator) => [...m.stateDict()].map(([k, v]) => [k, v.toArray()] as const);
 
+/** The pairs' rows with every image position masked, read with each pair's prompt or, unconditional, none. */
+function fullyMasked(m: MaskedGenerator, ps: Pair[], unconditional = false) {
+  const L = GEN_CONFIG.imageTokens;
+  const text = ps.flatMap((p) => promptIds(unconditional ? null : p.prompt, GEN_CONFIG.maxText));
+  return { text: tensor(text, [ps.length, GEN_CONFIG.maxText], "int64"), image: tensor(new Array(ps.length * L).fill(m.maskId), [ps.length, L], "int64") };
+}
+
+/** The chosen images' tokens as targets (ps.length, L). */
+const chosenTargets = (ps: Pair[]) => tensor(ps.flatMap((p) => p.chosen_tokens), [ps.length, GEN_CONFIG.imageTokens], "int64");
+
 /** log p of the whole chosen and rejected images (every position masked), summed over the pairs; under guidance g when given. */
 function fullLogProbs(m: MaskedGenerator, ps: Pair[], g = 0): { chosen: number; rejected: number } {
   return noGrad(() =>
     tidy(() => {
-      const L = GEN_CONFIG.imageTokens;
-      const ids = (prompt: string | null) => ps.flatMap(() => promptIds(prompt, GEN_CONFIG.maxText));
-      const text = tensor(ps.flatMap((p) => promptIds(p.prompt, GEN_CONFIG.maxText)), [ps.length, GEN_CONFIG.maxText], "int64");
-      const masked = tensor(new Array(ps.length * L).fill(m.maskId), [ps.length, L], "int64");
-      const cond = m.forward({ text, image: masked });
-      const logits = g === 0 ? cond : guide(cond, m.forward({ text: tensor(ids(null), [ps.length, GEN_CONFIG.maxText], "int64"), image: masked }), g);
-      const lp = (rows: number[][]) => sequenceLogProb(logits, tensor(rows.flat(), [ps.length, L], "int64")).sum().item();
+      const cond = m.forward(fullyMasked(m, ps));
+      const logits = g === 0 ? cond : guide(cond, m.forward(fullyMasked(m, ps, true)), g);
+      const lp = (rows: number[][]) => sequenceLogProb(logits, tensor(rows.flat(), [ps.length, GEN_CONFIG.imageTokens], "int64")).sum().item();
       return { chosen: lp(ps.map((p) => p.chosen_tokens)), rejected: lp(ps.map((p) => p.rejected_tokens)) };
     }),
   );
+}
+
+/** A fresh tiny model trained 4 epochs on `data` against `reference` in dir/name (removed after), with its log. */
+function trained(dir: string, name: string, data: Pair[], reference: MaskedGenerator, extra: Partial<TrainDpoOptions> = {}) {
+  const policy = model();
+  trainDpo(base(join(dir, name), { epochs: 4, ...extra }), policy, reference, data);
+  const log = readTrainLog(join(dir, name, "run", "log.jsonl"));
+  rmSync(join(dir, name), { recursive: true });
+  return { policy, log };
 }
 
 test("pair order: every pair once per epoch, seeded", () => {
@@ -117,42 +132,36 @@ test("DPO: log 2 at the first step, then the preference is learned", () => {
 });
 
 test("RPO: the chosen images' masked-token loss, weighted beside DPO's, keeps their likelihood up", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-nll-"));
   const data = pairs(24);
-  const run = (nllWeight: number) => {
-    const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-nll-"));
-    const [policy, reference] = [model(), model()];
-    trainDpo(base(dir, { epochs: 4, nllWeight }), policy, reference, data);
-    const log = readTrainLog(join(dir, "run", "log.jsonl"));
-    const lp = fullLogProbs(policy, data);
-    [policy, reference].forEach((m) => m.dispose());
-    rmSync(dir, { recursive: true });
-    return { log, lp };
-  };
-  const [plain, rpo] = [run(0), run(1)];
+  const reference = model();
+  const [plain, rpo] = [trained(dir, "plain", data, reference), trained(dir, "rpo", data, reference, { nllWeight: 1 })];
   assert.equal(plain.log[0].nll, undefined);
   // at the first step DPO's part is log 2, so the loss is log 2 plus the chosen rows' loss
   assert.ok(Math.abs(rpo.log[0].loss - (Math.LN2 + rpo.log[0].nll)) < 1e-5, `${rpo.log[0].loss} vs ${Math.LN2} + ${rpo.log[0].nll}`);
-  assert.ok(rpo.lp.chosen > plain.lp.chosen + 1, `chosen log p ${rpo.lp.chosen} (RPO) vs ${plain.lp.chosen} (DPO)`);
+  const [lpPlain, lpRpo] = [fullLogProbs(plain.policy, data), fullLogProbs(rpo.policy, data)];
+  assert.ok(lpRpo.chosen > lpPlain.chosen + 1, `chosen log p ${lpRpo.chosen} (RPO) vs ${lpPlain.chosen} (DPO)`);
+  [plain.policy, rpo.policy, reference].forEach((m) => m.dispose());
+  rmSync(dir, { recursive: true });
 });
 
 test("guided DPO: log 2 at the first step, and the preference is learned under the sampler's guidance", () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-cfg-"));
   const data = pairs(24);
-  const [policy, reference] = [model(), model()];
-  const before = fullLogProbs(policy, data, 1.75);
-  trainDpo(base(dir, { epochs: 4, cfg: 1.75 }), policy, reference, data);
-  const log = readTrainLog(join(dir, "run", "log.jsonl"));
-  assert.ok(Math.abs(log[0].loss - Math.LN2) < 1e-5, `first loss ${log[0].loss}`);
-  const after = fullLogProbs(policy, data, 1.75);
+  const reference = model();
+  const before = fullLogProbs(reference, data, 1.75);
+  const saved = join(dir, "guided.safetensors");
+  const guided = trained(dir, "guided", data, reference, { cfg: 1.75, out: saved });
+  assert.ok(Math.abs(guided.log[0].loss - Math.LN2) < 1e-5, `first loss ${guided.log[0].loss}`);
+  const after = fullLogProbs(guided.policy, data, 1.75);
   assert.ok(after.chosen - after.rejected > before.chosen - before.rejected + 1, "the chosen images gained on the rejected ones under guidance");
-  const saved = loadSafetensors(join(dir, "out.safetensors"));
-  dispose([...saved.tensors.values()]);
-  assert.equal(saved.metadata.cfg, "1.75");
+  const file = loadSafetensors(saved);
+  dispose([...file.tensors.values()]);
+  assert.equal(file.metadata.cfg, "1.75");
   // the unconditional half is in the gradient: plain DPO on the same data ends elsewhere
-  const plain = model();
-  trainDpo(base(join(dir, "plain"), { epochs: 4 }), plain, reference, data);
-  assert.notDeepEqual(weightsOf(plain), weightsOf(policy));
-  [policy, reference, plain].forEach((m) => m.dispose());
+  const plain = trained(dir, "plain", data, reference);
+  assert.notDeepEqual(weightsOf(plain.policy), weightsOf(guided.policy));
+  [guided.policy, plain.policy, reference].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
 });
 
@@ -162,21 +171,12 @@ test("unconditional anchor: the [NULL] half stays nearer the reference's than un
   const reference = model();
   /** KL(reference || m) of the unconditional logits on the chosen images, every position masked */
   const uncondKl = (m: MaskedGenerator) =>
-    noGrad(() =>
-      tidy(() => {
-        const L = GEN_CONFIG.imageTokens;
-        const input = { text: tensor(data.flatMap(() => promptIds(null, GEN_CONFIG.maxText)), [data.length, GEN_CONFIG.maxText], "int64"), image: tensor(new Array(data.length * L).fill(m.maskId), [data.length, L], "int64") };
-        return maskedKl(m.forward(input), reference.forward(input), tensor(data.flatMap((p) => p.chosen_tokens), [data.length, L], "int64")).item();
-      }),
-    );
-  const [plain, anchored] = [model(), model()];
-  trainDpo(base(join(dir, "plain"), { epochs: 4 }), plain, reference, data);
-  trainDpo(base(join(dir, "anchored"), { epochs: 4, uncondAnchor: 10 }), anchored, reference, data);
-  const log = readTrainLog(join(dir, "anchored", "run", "log.jsonl"));
-  assert.ok(Math.abs(log[0].uncond_kl) < 1e-6 && Math.abs(log[0].loss - Math.LN2) < 1e-5, "at the first step the policy is the reference");
-  const [kPlain, kAnchored] = [uncondKl(plain), uncondKl(anchored)];
+    noGrad(() => tidy(() => maskedKl(m.forward(fullyMasked(m, data, true)), reference.forward(fullyMasked(m, data, true)), chosenTargets(data)).item()));
+  const [plain, anchored] = [trained(dir, "plain", data, reference), trained(dir, "anchored", data, reference, { uncondAnchor: 10 })];
+  assert.ok(Math.abs(anchored.log[0].uncond_kl) < 1e-6 && Math.abs(anchored.log[0].loss - Math.LN2) < 1e-5, "at the first step the policy is the reference");
+  const [kPlain, kAnchored] = [uncondKl(plain.policy), uncondKl(anchored.policy)];
   assert.ok(kAnchored < kPlain / 2, `unconditional KL ${kAnchored} (anchored) vs ${kPlain} (plain)`);
-  [plain, anchored, reference].forEach((m) => m.dispose());
+  [plain.policy, anchored.policy, reference].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
 });
 
