@@ -3,9 +3,11 @@
 # its output is there; each underlying command resumes by itself after a kill. In order:
 #  1. rank-1: round 1's ranking data, tag-balanced, judge-scored (for reward-guided DPO), over a
 #     queue of its own (scripts/with-queue.sh): runs/rank-1;
-#  2. dpo-val: lr x epochs (beta 0.1) chosen on held-out training prompts -> results/dpo-val.json,
-#     and again on the judge-weighted pairs -> results/dpo-val-rg.json; the plain trainings take
-#     the first's best candidate, the reward-guided one the second's;
+#  2. dpo-val: lr x epochs x the unconditional anchor's weight (beta 0.1) chosen on held-out
+#     training prompts -> results/dpo-val-anchor.json, and again on the judge-weighted pairs ->
+#     results/dpo-val-rg.json; the plain trainings take the first's best candidate, the
+#     reward-guided one the second's (results/dpo-val.json is plain DPO's grid, all below its start:
+#     README, What round 1's validation found);
 #  3. dpo: one round on rank-1 in runs/dpo-iter -> models/generator-dpo.safetensors
 #     (results/train-dpo.json). It is also round 1 of:
 #  4. dpo-iter: round 2 sampled with round 1's weights over the queue (its workers find them with
@@ -46,9 +48,10 @@ cli=(node dist/src/cli/main.js)
 # round 1 (and every later round, as rank-1's balance.json records): at least 10,000 pairs, each
 # tag at least a tenth; 4 pairs a prompt at most, so that half as many prompts are sampled as at 2
 rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10000 --min-tag-share 0.1 --seed 1 --judge fine-tuned)
-# lr around the generator's own at the end of its training (1e-4, cosine from 1e-3), by 2x each way
+# lr from the generator's own at the end of its training (1e-4, cosine from 1e-3) up by 2x steps;
+# the unconditional half held (weight 1 was too weak: results/dpo-val-anchor-probe.json)
 # shellcheck disable=SC2054 # the commas are the flags' lists
-val_args=(--lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --prompts 400 --images 2)
+val_args=(--lr 1e-4,2e-4,4e-4 --epochs 1,2 --beta 0.1 --uncond-anchor 10,30 --prompts 400 --images 2)
 rows=(
   "row-dpo|results/dpo-k4.json|none|models/generator-dpo.safetensors"
   "row-dpo-iter|results/dpo-iter-k4.json|none|models/generator-dpo-iter.safetensors"
@@ -85,7 +88,7 @@ best() {
 done_file() { # STEP: the file whose presence means the step is done
   case "$1" in
     rank-1) echo "$rank/balance.json" ;;
-    dpo-val) echo results/dpo-val.json ;;
+    dpo-val) echo results/dpo-val-anchor.json ;;
     dpo-val-rg) echo results/dpo-val-rg.json ;;
     # the results file, written after the weights: a kill between the two reruns the (finished) step
     dpo) echo results/train-dpo.json ;;
@@ -213,8 +216,8 @@ run() {
   step rank-1 rank_1
   balanced || exit 1
   local plain=() guided=()
-  step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val.json
-  best plain results/dpo-val.json # before the reward-guided validation's hour, which would follow a failed one
+  step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val-anchor.json
+  best plain results/dpo-val-anchor.json # before the reward-guided validation's hour, which would follow a failed one
   step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${val_args[@]}" --quiet --out results/dpo-val-rg.json
   best guided results/dpo-val-rg.json
   step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${plain[@]}" --quiet \
