@@ -5,9 +5,10 @@
 #     queue of its own (scripts/with-queue.sh): runs/rank-1;
 #  2. dpo-val: lr x epochs x the unconditional anchor's weight (beta 0.1) chosen on held-out
 #     training prompts -> results/dpo-val-anchor.json, and again on the judge-weighted pairs ->
-#     results/dpo-val-rg.json; the plain trainings take the first's best candidate, the
-#     reward-guided one the second's (results/dpo-val.json is plain DPO's grid, all below its start:
-#     README, What round 1's validation found);
+#     results/dpo-val-rg.json (the lr list again, at the first's best epochs and anchor); the plain
+#     trainings take the first's best candidate, the reward-guided one the second's
+#     (results/dpo-val.json is plain DPO's grid, all below its start: README, What round 1's
+#     validation found);
 #  3. dpo: one round on rank-1 in runs/dpo-iter -> models/generator-dpo.safetensors
 #     (results/train-dpo.json). It is also round 1 of:
 #  4. dpo-iter: round 2 sampled with round 1's weights over the queue (its workers find them with
@@ -51,7 +52,9 @@ rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10
 # lr from the generator's own at the end of its training (1e-4, cosine from 1e-3) up by 2x steps;
 # the unconditional half held (weight 1 was too weak: results/dpo-val-anchor-probe.json)
 # shellcheck disable=SC2054 # the commas are the flags' lists
-val_args=(--lr 1e-4,2e-4,4e-4 --epochs 1,2 --beta 0.1 --uncond-anchor 10,30 --prompts 400 --images 2)
+val_lr=1e-4,2e-4,4e-4
+heldout_args=(--prompts 400 --images 2)
+val_args=(--lr "$val_lr" --epochs 1,2 --beta 0.1 --uncond-anchor 10,30 "${heldout_args[@]}")
 rows=(
   "row-dpo|results/dpo-k4.json|none|models/generator-dpo.safetensors"
   "row-dpo-iter|results/dpo-iter-k4.json|none|models/generator-dpo-iter.safetensors"
@@ -218,7 +221,14 @@ run() {
   local plain=() guided=()
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val-anchor.json
   best plain results/dpo-val-anchor.json # before the reward-guided validation's hour, which would follow a failed one
-  step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${val_args[@]}" --quiet --out results/dpo-val-rg.json
+  # the reward-guided grid: the lr list again at plain DPO's chosen epochs, beta and anchor (its
+  # pair weights have mean 1: the same loss at the same scale, reweighted; the whole grid again
+  # would cost 1.5 h more)
+  local rg_args=() i
+  for ((i = 0; i < ${#plain[@]}; i += 2)); do
+    if [ "${plain[i]}" = --lr ]; then rg_args+=(--lr "$val_lr"); else rg_args+=("${plain[i]}" "${plain[i + 1]}"); fi
+  done
+  step dpo-val-rg "${cli[@]}" bench dpo-val --data "$rank" --reward-guided --run-dir runs/dpo-val-rg "${rg_args[@]}" "${heldout_args[@]}" --quiet --out results/dpo-val-rg.json
   best guided results/dpo-val-rg.json
   step dpo "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir runs/dpo-iter "${plain[@]}" --quiet \
     --out models/generator-dpo.safetensors --results results/train-dpo.json
