@@ -50,11 +50,12 @@ cli=(node dist/src/cli/main.js)
 # tag at least a tenth; 4 pairs a prompt at most, so that half as many prompts are sampled as at 2
 rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10000 --min-tag-share 0.1 --seed 1 --judge fine-tuned)
 # lr from the generator's own at the end of its training (1e-4, cosine from 1e-3) up by 2x steps;
-# the unconditional half held (weight 1 was too weak: results/dpo-val-anchor-probe.json)
+# the unconditional half held (weight 1 was too weak: results/dpo-val-anchor-probe.json; 30 beat 10
+# at every lr and epochs the grid had reached, so 100 was added)
 # shellcheck disable=SC2054 # the commas are the flags' lists
 val_lr=1e-4,2e-4,4e-4
 heldout_args=(--prompts 400 --images 2)
-val_args=(--lr "$val_lr" --epochs 1,2 --beta 0.1 --uncond-anchor 10,30 "${heldout_args[@]}")
+val_args=(--lr "$val_lr" --epochs 1,2 --beta 0.1 --uncond-anchor 10,30,100 "${heldout_args[@]}")
 rows=(
   "row-dpo|results/dpo-k4.json|none|models/generator-dpo.safetensors"
   "row-dpo-iter|results/dpo-iter-k4.json|none|models/generator-dpo-iter.safetensors"
