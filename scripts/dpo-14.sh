@@ -78,13 +78,12 @@ kept=(
 
 # best NAME FILE: the best candidate of a bench dpo-val results file, as train dpo's flags, into the
 # array NAME; none when it does not beat its start on the held-out prompts (an aligned generator
-# the validation says is worse is never trained). A validation from before the nll weight, the
-# guidance and the anchor were grid dimensions: plain DPO, 0 each.
+# the validation says is worse is never trained).
 best() {
   local line
   # shellcheck disable=SC2016 # JavaScript
-  line=$(node -e 'const v = require(process.argv[1]).dpo_val, b = v.best; if (!(b.yes_rate > v.start.yes_rate)) { console.error(`the best candidate (${b.yes_rate}) does not beat the start (${v.start.yes_rate})`); process.exit(1); } console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta} --nll-weight ${b.nllWeight ?? 0} --cfg ${b.cfg ?? 0} --uncond-anchor ${b.uncondAnchor ?? 0}`)' "./$2") ||
-    { echo "dpo-14: no candidate of $2 to train (it needs one above its start): widen its grid (val_args) and rm $2" >&2; exit 1; }
+  line=$(node -e 'const v = require(process.argv[1]).dpo_val, b = v.best; if (!(b.yes_rate > v.start.yes_rate)) { console.error(`the best candidate (${b.yes_rate}) does not beat the start (${v.start.yes_rate})`); process.exit(1); } console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta} --nll-weight ${b.nllWeight} --cfg ${b.cfg} --uncond-anchor ${b.uncondAnchor}`)' "./$2") ||
+    { echo "dpo-14: no candidate of $2 to train (it needs one above its start): widen its grid (val_lr, val_args) and rm $2" >&2; exit 1; }
   read -r -a "$1" <<<"$line"
   echo "dpo-14: $2's best held-out candidate: $line"
 }
