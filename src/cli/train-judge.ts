@@ -152,7 +152,8 @@ export interface TrainCounterCliOptions {
   init: string;
   tokenizer: string;
   hidden: number;
-  from: "tokens" | "tower";
+  from: "tokens" | "tower" | "pixels";
+  channels?: number[];
   runDir: string;
   out: string;
   results: string;
@@ -172,6 +173,9 @@ export async function trainCounterCommand(o: TrainCounterCliOptions, onLog: (e: 
   if (config.counter) throw new UserError(`${o.init} has a counting head already: start from the judge without one`);
   if (resolve(o.out) === resolve(o.init)) throw new UserError(`--out is --init (${o.init}): write the judge with its counting head elsewhere, and keep the one it starts from`);
   for (const [flag, v] of [["--hidden", o.hidden], ["--steps", o.steps], ["--batch", o.batch]] as const) if (v < 1) throw new UserError(`${flag} must be at least 1, got ${v}`);
+  if (o.channels && o.from !== "pixels") throw new UserError(`--channels is the widths of the head's own tower: it needs --from pixels`);
+  if (o.channels && (o.channels.length !== config.channels.length || o.channels.some((w) => w % 8 !== 0)))
+    throw new UserError(`--channels must be ${config.channels.length} widths (the judge's stages), each a multiple of 8, got ${o.channels.join(",")}`);
   const all = readCollected(o.data.split(","));
   if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
   const { train, heldOut } = splitCollected(all);

@@ -13,7 +13,7 @@ import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js
 import { REASON_SOURCES } from "../align/self-correct.js";
 import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { LogEntry } from "../train/log.js";
-import { intOption, numberOption, seedOption } from "./options.js";
+import { intOption, numberOption, positiveIntListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
@@ -181,7 +181,8 @@ export function registerTrain(program: Command): void {
     .option("--init <file>", "the rules judge it adds the head to", EMBEDDED_JUDGES["fine-tuned"])
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .addOption(new Option("--hidden <n>", "features per patch and class").default(32).argParser(intOption))
-    .addOption(new Option("--from <where>", "what it reads: the patch tokens at the transformer's end (they have seen the prompt), or the image tower's patches (local)").choices(["tokens", "tower"]).default("tokens"))
+    .addOption(new Option("--from <where>", "what it reads: the patch tokens at the transformer's end (they have seen the prompt), the image tower's patches (local), or a conv tower of its own over the pixels, trained with it").choices(["tokens", "tower", "pixels"]).default("tokens"))
+    .addOption(new Option("--channels <list>", "with --from pixels: its tower's widths, one stride-2 stage each, multiples of 8 (default: the judge's)").argParser(positiveIntListOption))
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/judge-counter")
     .option("--out <file>", "the judge with its counting head", "runs/judge-counter/judge.safetensors")
     .option("--results <file>", "summary with the held-out count readings and reasons", "results/train-judge-counter.json")

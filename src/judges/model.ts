@@ -33,9 +33,10 @@ export interface JudgeNetConfig {
    * attention (an average over the patches) holds only approximately. The reflection reads its
    * counts; the rules answer too where `answers` is set, else it keeps the class tokens'. It reads
    * the patch tokens at the transformer's end (`from` "tokens", the default), which have seen the
-   * prompt, or the image tower's patches before it ("tower"), which are local.
+   * prompt, the image tower's patches before it ("tower"), which are local, or a conv tower of its
+   * own over the pixels ("pixels", of widths `channels`), which trains with the head.
    */
-  counter?: { hidden: number; answers?: boolean; from?: "tokens" | "tower" };
+  counter?: { hidden: number; answers?: boolean; from?: "tokens" | "tower" | "pixels"; channels?: number[] };
 }
 
 export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {
@@ -110,6 +111,8 @@ export class JudgeNet extends Module {
   readonly relationHead;
   readonly counterIn;
   readonly counterOut;
+  readonly counterStages;
+  readonly counterProj;
 
   constructor(readonly config: JudgeNetConfig) {
     super();
@@ -135,6 +138,10 @@ export class JudgeNet extends Module {
     if (c.counter && K === 0) throw new Error("a counting head needs a rules judge's classes");
     this.counterIn = c.counter ? this.module("counter_in", new Linear(c.dModel, K * c.counter.hidden)) : null;
     this.counterOut = c.counter ? this.module("counter_out", new Linear(c.counter.hidden, COUNT_CLASSES)) : null;
+    const own = c.counter?.from === "pixels" ? (c.counter.channels ?? c.channels) : null;
+    if (own && own.length !== c.channels.length) throw new Error(`the counting head's tower needs ${c.channels.length} stages (the judge's patch grid), got ${own.length}`);
+    this.counterStages = own ? this.module("counter_stages", new ModuleList(own.map((w, i) => new ConvStage(i === 0 ? 3 : own[i - 1], w)))) : null;
+    this.counterProj = own ? this.module("counter_proj", new Conv2d(own.at(-1)!, c.dModel, 1)) : null;
   }
 
   /** Class tokens: the classes of a rules judge, none otherwise. */
@@ -155,7 +162,7 @@ export class JudgeNet extends Module {
       const B = x.size(0);
       const h = this.lnF.forward(x.select(1, 0)).to("float32"); // (B, D): the question token
       const hc = K > 0 ? this.lnF.forward(x.slice(1, 2 + c.maxText, 2 + c.maxText + K)).to("float32") : null; // (B, K, D): the class tokens
-      const hp = this.counterIn ? this.counterInput(x, patches) : null; // (B, P, D)
+      const hp = this.counterIn ? this.counterInput(x, patches, inp.image) : null; // (B, P, D)
       // the heads in float32: bfloat16 logits would tie paths whose answers differ by less than its rounding
       return autocast(false, () => {
         const head = this.yesHead.forward(h).squeeze(1);
@@ -197,17 +204,30 @@ export class JudgeNet extends Module {
     return { x, patches };
   }
 
-  /** What the counting head reads, in float32: the patch tokens at the transformer's end, normalised, or the image tower's patches: (B, P, D). */
-  private counterInput(x: Tensor, patches: Tensor): Tensor {
+  /** What the counting head reads, in float32: the patch tokens at the transformer's end, normalised, the image tower's patches, or its own tower's: (B, P, D). */
+  private counterInput(x: Tensor, patches: Tensor, image: Tensor): Tensor {
     const c = this.config;
-    return (c.counter?.from === "tower" ? patches : this.lnF.forward(x.slice(1, 2 + c.maxText + this.classCount()))).to("float32");
+    const from = c.counter?.from;
+    if (from === "pixels") return this.counterPatches(image);
+    return (from === "tower" ? patches : this.lnF.forward(x.slice(1, 2 + c.maxText + this.classCount()))).to("float32");
   }
 
-  /** The counting head's input: the counter trains on it with the rest of the judge frozen (train-counter.ts). */
+  /** The counting head's input from the judge's body, frozen while the head trains (train-counter.ts). */
   patchTokens(inp: JudgeNetInput): Tensor {
+    if (this.counterStages) throw new Error("this counting head reads its own tower: counterPatches(image)");
     return tidy(() => mixedPrecision(() => {
       const { x, patches } = this.body(inp);
-      return this.counterInput(x, patches);
+      return this.counterInput(x, patches, inp.image);
+    }));
+  }
+
+  /** The counting head's own tower (from "pixels"), which trains with it: image (B, 3, S, S) -> (B, P, D) float32. */
+  counterPatches(image: Tensor): Tensor {
+    if (!this.counterStages || !this.counterProj) throw new Error("this counting head has no tower of its own");
+    return tidy(() => mixedPrecision(() => {
+      let f = image;
+      for (const s of this.counterStages!.items) f = s.forward(f);
+      return this.counterProj!.forward(f).flatten(2).transpose(1, 2).to("float32"); // (B, P, D)
     }));
   }
 

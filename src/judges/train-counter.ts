@@ -8,6 +8,7 @@ import { decodeTokens } from "../generator/pipeline.js";
 import { observe, observeScene } from "../geneval/observe.js";
 import type { PromptMeta } from "../geneval/types.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
+import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { AdamW, F, type Tensor, cat, dispose, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
 import { saveWeights } from "../train/checkpoint.js";
@@ -28,7 +29,9 @@ export interface TrainCounterOptions extends RunSettings {
   init: string;
   hidden: number;
   /** what the head reads (model.ts: counter.from) */
-  from: "tokens" | "tower";
+  from: "tokens" | "tower" | "pixels";
+  /** the widths of its own tower's stages (from "pixels"; absent: the judge's) */
+  channels?: number[];
   train: readonly CollectedPrompt[];
   heldOut: readonly CollectedPrompt[];
   out: string;
@@ -47,13 +50,20 @@ interface Final {
 const finalsOf = (data: readonly CollectedPrompt[]): Final[] =>
   data.flatMap(({ meta, paths }) => paths.map((p) => ({ meta, tokens: p.predictions.at(-1)!, counts: observeScene(SHAPE_CLASSES, meta.tag, p.detections).counts })));
 
-/** The frozen body's patch tokens of every final, computed once (the head is all that trains): (N, P, D) float32. */
-function patchTokensOf(net: JudgeNet, vq: VQAutoencoder, finals: readonly Final[]): Tensor {
+/**
+ * What the head trains on, for every final, computed once: the frozen body's patch tokens (N, P, D)
+ * float32, or, for a head with its own tower (which trains), the images (N, 3, S, S).
+ */
+function inputsOf(net: JudgeNet, vq: VQAutoencoder, finals: readonly Final[]): Tensor {
   const parts: Tensor[] = [];
   for (let i = 0; i < finals.length; i += 256) {
     const part = finals.slice(i, i + 256);
     const images = decodeTokens(vq, part.map((f) => Int32Array.from(f.tokens)));
-    parts.push(noGrad(() => tidy(() => net.patchTokens(judgeInput(net, images, part.map((f) => ({ prompt: f.meta.prompt, question: QUESTION_ID.outcome })))))));
+    parts.push(
+      net.counterStages
+        ? imagesToTensor(images)
+        : noGrad(() => tidy(() => net.patchTokens(judgeInput(net, images, part.map((f) => ({ prompt: f.meta.prompt, question: QUESTION_ID.outcome })))))),
+    );
   }
   const all = cat(parts);
   dispose(parts);
@@ -117,13 +127,13 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
 
 async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoencoder): Promise<JudgeNet> {
   manualSeed(o.seed);
-  const config: JudgeNetConfig = { ...before.config, counter: { hidden: o.hidden, from: o.from } };
+  const config: JudgeNetConfig = { ...before.config, counter: { hidden: o.hidden, from: o.from, ...(o.channels && { channels: o.channels }) } };
   const net = new JudgeNet(config); // a judge without class tokens is refused here
   net.loadStateDict(before.stateDict(), false); // every tensor but the head's
   net.eval(); // the frozen body without dropout; the head has none
   const finals = finalsOf(o.train);
   // made at the first step, so that rerunning a finished run only scores it
-  const cache: { tokens?: Tensor } = {};
+  const cache: { inputs?: Tensor } = {};
   const head = net.namedParameters().filter(([n]) => n.startsWith("counter_"));
   const opt = new AdamW(head, { lr: o.lr, betas: [0.9, 0.98], weightDecay: 0.01 });
   const K = SHAPE_CLASSES.length;
@@ -140,17 +150,18 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
         return Array.from({ length: o.batch }, () => randInt(rng, finals.length));
       },
       loss: (rows) => {
-        cache.tokens ??= patchTokensOf(net, vq, finals).keep(); // beyond the step's scope
-        const logits = net.countLogits(cache.tokens.indexSelect(0, tensor(rows, [rows.length], "int64"))).reshape([rows.length * K, -1]);
+        cache.inputs ??= inputsOf(net, vq, finals).keep(); // beyond the step's scope
+        const x = cache.inputs.indexSelect(0, tensor(rows, [rows.length], "int64"));
+        const logits = net.countLogits(net.counterStages ? net.counterPatches(x) : x).reshape([rows.length * K, -1]);
         const target = rows.flatMap((i) => finals[i].counts);
         const read = logits.argmax(1).toArray();
         return { loss: F.crossEntropy(logits, tensor(target, [target.length], "int64")), metrics: { accuracy: read.filter((c, i) => c === target[i]).length / target.length } };
       },
-      state: { init: o.init, hidden: o.hidden, from: o.from },
+      state: { init: o.init, hidden: o.hidden, from: o.from, channels: o.channels ?? null },
       curve: { metrics: ["loss", "accuracy"], title: "judge's counting head" },
     });
   } finally {
-    cache.tokens?.dispose();
+    cache.inputs?.dispose();
   }
   if (!run.finished) return net;
   saveWeights(o.out, net, config, { kind: "fine-tuned", init: o.init, counter_steps: String(o.steps), seed: String(o.seed) });
@@ -159,6 +170,7 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
       init: o.init,
       hidden: o.hidden,
       from: o.from,
+      channels: o.channels ?? null,
       steps: o.steps,
       batch: o.batch,
       lr: o.lr,

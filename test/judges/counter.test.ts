@@ -124,6 +124,23 @@ test("train judge-counter trains the head alone: every other tensor is the start
     planted.counterOut!.bias!.copy_(tensor([0, 0, 0, 0, 30, 0], [6]));
   });
   assert.deepEqual(new EmbeddedJudge("c", planted, false).read([{ meta: parsePrompt(req.prompt), image: px }])[0].counts, [4]);
+  // a head with a conv tower of its own over the pixels: the tower trains with it, the judge's tensors stay
+  const own = { ...o, from: "pixels" as const, channels: [8, 16], runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
+  await trainCounterCommand(own, () => {});
+  const ownAfter = readWeightsConfig<JudgeNetConfig>(own.out);
+  assert.deepEqual(ownAfter.config.counter, { hidden: 4, from: "pixels", channels: [8, 16] });
+  for (const [name, t] of before) assert.deepEqual(ownAfter.tensors.get(name)!.toArray(), t.toArray(), `${name} is frozen`);
+  manualSeed(own.seed); // the tower's initial weights, as train judge-counter draws them
+  const fresh = new JudgeNet(ownAfter.config);
+  const tower = [...fresh.stateDict()].filter(([n]) => n.startsWith("counter_stages") && n.endsWith("weight"));
+  assert.ok(tower.length > 0, "it has a tower");
+  assert.ok(tower.some(([n, t]) => JSON.stringify(ownAfter.tensors.get(n)!.toArray()) !== JSON.stringify(t.toArray())), "its tower trained");
+  fresh.dispose();
+  const ownLog = readTrainLog(join(own.runDir, "log.jsonl"));
+  assert.ok(ownLog.at(-1)!.loss < ownLog[0].loss * 0.8, `the loss falls: ${ownLog[0].loss} -> ${ownLog.at(-1)!.loss}`);
+  assert.deepEqual(await new EmbeddedJudge("d", loadJudgeNet(own.out).net, false).judge([req]), await a.judge([req]));
+  await assert.rejects(trainCounterCommand({ ...own, from: "tower", runDir: join(dir, "no-own") }, () => {}), (e: unknown) => e instanceof UserError && /needs --from pixels/.test(e.message));
+  await assert.rejects(trainCounterCommand({ ...own, channels: [8], runDir: join(dir, "short") }, () => {}), (e: unknown) => e instanceof UserError && /must be 2 widths/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...o, out: init, runDir: join(dir, "same") }, () => {}), (e: unknown) => e instanceof UserError && /--out is --init/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...o, init: o.out, runDir: join(dir, "again") }, () => {}), (e: unknown) => e instanceof UserError && /has a counting head already/.test(e.message));
 });
