@@ -125,6 +125,14 @@ export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): P
   }
 }
 
+/** Symmetry k (0-7) of the square on images (B, C, S, S): bit 4 transposes, then bit 1 mirrors left-right, bit 2 flips top-bottom. */
+export function symmetry(x: Tensor, k: number): Tensor {
+  let y = k & 4 ? x.transpose(2, 3) : x;
+  if (k & 1) y = y.flip([3]);
+  if (k & 2) y = y.flip([2]);
+  return y.contiguous();
+}
+
 async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoencoder): Promise<JudgeNet> {
   manualSeed(o.seed);
   const config: JudgeNetConfig = { ...before.config, counter: { hidden: o.hidden, from: o.from, ...(o.channels && { channels: o.channels }) } };
@@ -149,10 +157,11 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
         const rng: Rng = mulberry32(o.seed * 1_000_003 + step);
         return Array.from({ length: o.batch }, () => randInt(rng, finals.length));
       },
-      loss: (rows) => {
+      loss: (rows, step) => {
         cache.inputs ??= inputsOf(net, vq, finals).keep(); // beyond the step's scope
         const x = cache.inputs.indexSelect(0, tensor(rows, [rows.length], "int64"));
-        const logits = net.countLogits(net.counterStages ? net.counterPatches(x) : x).reshape([rows.length * K, -1]);
+        // a tower of its own sees each batch under one of the square's 8 symmetries (step % 8), which keep every count
+        const logits = net.countLogits(net.counterStages ? net.counterPatches(symmetry(x, step % 8)) : x).reshape([rows.length * K, -1]);
         const target = rows.flatMap((i) => finals[i].counts);
         const read = logits.argmax(1).toArray();
         return { loss: F.crossEntropy(logits, tensor(target, [target.length], "int64")), metrics: { accuracy: read.filter((c, i) => c === target[i]).length / target.length } };

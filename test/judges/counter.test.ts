@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { trainCounterCommand } from "../../src/cli/train-judge.js";
+import { symmetry } from "../../src/judges/train-counter.js";
 import { UserError } from "../../src/cli/run.js";
 import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
 import type { Detection } from "../../src/geneval/types.js";
@@ -65,6 +66,20 @@ test("with answers set, the rules answer reads the counting head's counts", asyn
   assert.ok((await pYes(true, 3)) < 0.01, "three read: no");
   const [a, b] = [await pYes(false, 2), await pYes(false, 3)];
   assert.ok(Math.abs(a - b) < 1e-6, "without answers, the head does not move the answer");
+});
+
+test("a tower of its own trains under the square's 8 symmetries: each a different arrangement of the same pixels", () => {
+  const x = tensor([1, 2, 3, 4], [1, 1, 2, 2]); // [[1, 2], [3, 4]]
+  const seen = [0, 1, 2, 4, 7].map((k) => symmetry(x, k).toArray());
+  assert.deepEqual(seen, [
+    [1, 2, 3, 4],
+    [2, 1, 4, 3], // mirrored
+    [3, 4, 1, 2], // flipped
+    [1, 3, 2, 4], // transposed
+    [4, 2, 3, 1], // transposed, mirrored, flipped: [[1, 3], [2, 4]] -> [[3, 1], [4, 2]] -> [[4, 2], [3, 1]]
+  ]);
+  const all = new Set(Array.from({ length: 8 }, (_, k) => symmetry(tensor(Array.from({ length: 9 }, (_, i) => i), [1, 1, 3, 3]), k).toArray().join()));
+  assert.equal(all.size, 8);
 });
 
 const det = (cls: string, x: number): Detection => ({ class: cls, box: [x, 5, x + 10, 15], confidence: 0.99, color: "red" });
