@@ -95,6 +95,16 @@ class ConvStage extends Module {
   }
 }
 
+/** One ConvStage per width, from RGB: S -> S / 2^widths. */
+const convTower = (widths: readonly number[]) => new ModuleList(widths.map((w, i) => new ConvStage(i === 0 ? 3 : widths[i - 1], w)));
+
+/** The image through a tower and its 1x1 projection, as patch vectors: (B, 3, S, S) -> (B, P, D). */
+function towerPatches(stages: ModuleList<ConvStage>, proj: Conv2d, image: Tensor): Tensor {
+  let f = image;
+  for (const s of stages.items) f = s.forward(f);
+  return proj.forward(f).flatten(2).transpose(1, 2);
+}
+
 export class JudgeNet extends Module {
   readonly stages;
   readonly patchProj;
@@ -118,7 +128,7 @@ export class JudgeNet extends Module {
     super();
     const c = config;
     const K = this.classCount();
-    this.stages = this.module("stages", new ModuleList(c.channels.map((w, i) => new ConvStage(i === 0 ? 3 : c.channels[i - 1], w))));
+    this.stages = this.module("stages", convTower(c.channels));
     const patches = (c.imageSize / 2 ** c.channels.length) ** 2;
     // a 1x1 conv, not a Linear after the transpose: libtorch 1.13's GroupNorm backward misreads a
     // non-contiguous incoming gradient (test/judges/embedded.test.ts), and conv's backward hands it a contiguous one
@@ -140,7 +150,7 @@ export class JudgeNet extends Module {
     this.counterOut = c.counter ? this.module("counter_out", new Linear(c.counter.hidden, COUNT_CLASSES)) : null;
     const own = c.counter?.from === "pixels" ? (c.counter.channels ?? c.channels) : null;
     if (own && own.length !== c.channels.length) throw new Error(`the counting head's tower needs ${c.channels.length} stages (the judge's patch grid), got ${own.length}`);
-    this.counterStages = own ? this.module("counter_stages", new ModuleList(own.map((w, i) => new ConvStage(i === 0 ? 3 : own[i - 1], w)))) : null;
+    this.counterStages = own ? this.module("counter_stages", convTower(own)) : null;
     this.counterProj = own ? this.module("counter_proj", new Conv2d(own.at(-1)!, c.dModel, 1)) : null;
   }
 
@@ -192,10 +202,8 @@ export class JudgeNet extends Module {
   private body(inp: JudgeNetInput): { x: Tensor; patches: Tensor } {
     const c = this.config;
     const K = this.classCount();
-    let f = inp.image;
-    for (const s of this.stages.items) f = s.forward(f);
-    const B = f.size(0);
-    const patches = this.patchProj.forward(f).flatten(2).transpose(1, 2); // (B, P, D)
+    const patches = towerPatches(this.stages, this.patchProj, inp.image); // (B, P, D)
+    const B = patches.size(0);
     const parts = [this.questionEmb.forward(inp.question).unsqueeze(1), this.stepEmb.forward(inp.step).unsqueeze(1), this.tokEmb.forward(inp.text)];
     if (this.classEmb) parts.push(this.classEmb.weight.unsqueeze(0).expand([B, K, c.dModel])); // (B, K, D)
     const x0 = cat([...parts, patches], 1);
@@ -224,11 +232,7 @@ export class JudgeNet extends Module {
   /** The counting head's own tower (from "pixels"), which trains with it: image (B, 3, S, S) -> (B, P, D) float32. */
   counterPatches(image: Tensor): Tensor {
     if (!this.counterStages || !this.counterProj) throw new Error("this counting head has no tower of its own");
-    return tidy(() => mixedPrecision(() => {
-      let f = image;
-      for (const s of this.counterStages!.items) f = s.forward(f);
-      return this.counterProj!.forward(f).flatten(2).transpose(1, 2).to("float32"); // (B, P, D)
-    }));
+    return tidy(() => mixedPrecision(() => towerPatches(this.counterStages!, this.counterProj!, image).to("float32")));
   }
 
   /** The counting head: every class's count logits from the patch tokens (B, P, D) -> (B, K, COUNT_CLASSES). */
