@@ -5,7 +5,8 @@
 #     queue of its own (scripts/with-queue.sh): runs/rank-1;
 #  2. dpo-val: lr x epochs x the unconditional anchor's weight (beta 0.1) chosen on held-out
 #     training prompts -> results/dpo-val-anchor.json, and again on the judge-weighted pairs ->
-#     results/dpo-val-rg.json (the lr list again, at the first's best epochs and anchor); the plain
+#     results/dpo-val-rg.json (the lr list again, at the first's best epochs and anchor; beta's
+#     own grid around the best, 0.03 to 1, is results/dpo-val-beta.json: 0.1 stays); the plain
 #     trainings take the first's best candidate, the reward-guided one the second's
 #     (results/dpo-val.json is plain DPO's grid, all below its start: README, What round 1's
 #     validation found);
