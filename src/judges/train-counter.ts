@@ -70,29 +70,23 @@ function inputsOf(net: JudgeNet, vq: VQAutoencoder, finals: readonly Final[]): T
   return all;
 }
 
-/**
- * Held out: how often the counting head's reading of the prompt's named objects, and the class
- * tokens' (the judge it started from), are the detector's, on every final and on the failing ones
- * (where a reason is given); the reasons themselves against the detector's (bench reasons); and
- * the outcome ranking were the head's counts also the rules answer's.
- */
-export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[]) {
-  // the same head answering the outcome too: its counts in the rules answer instead of the class tokens'
-  const answering = new JudgeNet({ ...net.config, counter: { ...net.config.counter!, answers: true } });
-  answering.loadStateDict(net.stateDict());
-  try {
-    const judges = { counter: new EmbeddedJudge("counter", net, false), class_tokens: new EmbeddedJudge("class tokens", before, false), answering: new EmbeddedJudge("counter answering", answering.eval(), false) };
-    return await scoreWith(judges, vq, heldOut);
-  } finally {
-    answering.dispose();
-  }
+type Reader = "counter" | "class_tokens";
+interface ReadFinal {
+  tag: string;
+  group: number;
+  correct: boolean;
+  /** the named objects' counts, comma-joined: the detector's, the head's and the class tokens' */
+  detector: string;
+  counter: string;
+  class_tokens: string;
+  pYes: Record<Reader, number>;
 }
 
-/** scoreCounter's figures, with the judges it compares (the answering one reads as the counter does). */
-async function scoreWith(judges: Record<"counter" | "class_tokens" | "answering", EmbeddedJudge>, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[]) {
-  const rows: { tag: string; group: number; correct: boolean; detector: string; counter: string; class_tokens: string; pYes: Record<"counter" | "class_tokens", number> }[] = [];
+/** Every final of `prompts` read by both judges (the answering one reads as the counter does), and the failing ones. */
+function readFinals(judges: Record<"class_tokens" | "answering", EmbeddedJudge>, vq: VQAutoencoder, prompts: readonly CollectedPrompt[]) {
+  const rows: ReadFinal[] = [];
   const failing: FailingFinal[] = [];
-  for (const [group, { meta, paths }] of heldOut.entries()) {
+  for (const [group, { meta, paths }] of prompts.entries()) {
     const images = decodeTokens(vq, paths.map((p) => Int32Array.from(p.predictions.at(-1)!)));
     const items = images.map((image) => ({ meta, image }));
     const [was, now] = [judges.class_tokens.answerAndRead(items), judges.answering.answerAndRead(items)];
@@ -101,18 +95,56 @@ async function scoreWith(judges: Record<"counter" | "class_tokens" | "answering"
       if (!p.correct) failing.push({ meta, image: images[i], detections: p.detections });
     });
   }
-  // held-out outcome ranking (a prompt's right final above its wrong one) with each answer's counts, overall and per tag
-  const ranking = (k: "class_tokens" | "counter") => {
-    const of = (sel: typeof rows) => pairwiseAccuracy(sel.map((r) => r.pYes[k]), sel.map((r) => r.group), sel.map((r) => r.correct));
-    return { ...of(rows), by_tag: byTag(rows, of) };
-  };
-  const agreement = (sel: typeof rows) => ({
-    finals: sel.length,
-    counter: shares(sel.map((r) => ({ tag: r.tag, ok: r.counter === r.detector }))),
-    class_tokens: shares(sel.map((r) => ({ tag: r.tag, ok: r.class_tokens === r.detector }))),
-  });
-  const { examples: _, ...reasons } = await reasonAgreement(judges.counter, failing);
-  return { count_readings: { finals: agreement(rows), failing_finals: agreement(rows.filter((r) => !r.correct)) }, reasons, outcome_ranking: { class_tokens: ranking("class_tokens"), counter: ranking("counter") } };
+  return { rows, failing };
+}
+
+const agreement = (sel: readonly ReadFinal[]) => ({
+  finals: sel.length,
+  counter: shares(sel.map((r) => ({ tag: r.tag, ok: r.counter === r.detector }))),
+  class_tokens: shares(sel.map((r) => ({ tag: r.tag, ok: r.class_tokens === r.detector }))),
+});
+
+/** On counting's finals, how often each (detector's count -> reader's count) occurs, most often first: where a reader goes wrong. */
+export function countingConfusion(rows: readonly Pick<ReadFinal, "tag" | "detector" | Reader>[], reader: Reader): Record<string, number> {
+  const n = new Map<string, number>();
+  for (const r of rows) if (r.tag === "counting") n.set(`${r.detector}->${r[reader]}`, (n.get(`${r.detector}->${r[reader]}`) ?? 0) + 1);
+  return Object.fromEntries([...n].sort((a, b) => b[1] - a[1]));
+}
+
+/**
+ * Held out: how often the counting head's reading of the prompt's named objects, and the class
+ * tokens' (the judge it started from), are the detector's, on every final and on the failing ones
+ * (where a reason is given), and on counting's finals which counts each reads instead; the reasons
+ * themselves against the detector's (bench reasons); and the outcome ranking were the head's
+ * counts also the rules answer's. With `fit`, training prompts: the same agreement on their finals,
+ * which tells a head that does not fit from one that does not generalise.
+ */
+export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[], fit: readonly CollectedPrompt[] = []) {
+  // the same head answering the outcome too: its counts in the rules answer instead of the class tokens'
+  const answering = new JudgeNet({ ...net.config, counter: { ...net.config.counter!, answers: true } });
+  answering.loadStateDict(net.stateDict());
+  try {
+    const judges = { class_tokens: new EmbeddedJudge("class tokens", before, false), answering: new EmbeddedJudge("counter answering", answering.eval(), false) };
+    const { rows, failing } = readFinals(judges, vq, heldOut);
+    // held-out outcome ranking (a prompt's right final above its wrong one) with each answer's counts, overall and per tag
+    const ranking = (k: Reader) => {
+      const of = (sel: readonly ReadFinal[]) => pairwiseAccuracy(sel.map((r) => r.pYes[k]), sel.map((r) => r.group), sel.map((r) => r.correct));
+      return { ...of(rows), by_tag: byTag(rows, of) };
+    };
+    const { examples: _, ...reasons } = await reasonAgreement(new EmbeddedJudge("counter", net, false), failing);
+    return {
+      count_readings: {
+        finals: agreement(rows),
+        failing_finals: agreement(rows.filter((r) => !r.correct)),
+        counting_confusion: { counter: countingConfusion(rows, "counter"), class_tokens: countingConfusion(rows, "class_tokens") },
+      },
+      ...(fit.length > 0 && { training_prompts: { prompts: fit.length, finals: agreement(readFinals(judges, vq, fit).rows) } }),
+      reasons,
+      outcome_ranking: { class_tokens: ranking("class_tokens"), counter: ranking("counter") },
+    };
+  } finally {
+    answering.dispose();
+  }
 }
 
 export async function trainCounter(o: TrainCounterOptions, vq: VQAutoencoder): Promise<JudgeNet> {
@@ -185,7 +217,8 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
       lr: o.lr,
       seed: o.seed,
       train_finals: finals.length,
-      held_out: await scoreCounter(net, before, vq, o.heldOut),
+      // the fit on as many training prompts as there are held out, spread over the training set
+      held_out: await scoreCounter(net, before, vq, o.heldOut, o.train.filter((_, i) => i % Math.max(1, Math.floor(o.train.length / o.heldOut.length)) === 0).slice(0, o.heldOut.length)),
     });
   }
   return net;

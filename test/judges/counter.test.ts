@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { trainCounterCommand } from "../../src/cli/train-judge.js";
-import { symmetry } from "../../src/judges/train-counter.js";
+import { countingConfusion, symmetry } from "../../src/judges/train-counter.js";
 import { UserError } from "../../src/cli/run.js";
 import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
 import type { Detection } from "../../src/geneval/types.js";
@@ -68,6 +68,13 @@ test("with answers set, the rules answer reads the counting head's counts", asyn
   assert.ok(Math.abs(a - b) < 1e-6, "without answers, the head does not move the answer");
 });
 
+test("the counting confusion counts each (detector -> reader) of counting's finals, most often first", () => {
+  const row = (tag: string, detector: string, counter: string) => ({ tag, detector, counter, class_tokens: detector });
+  const rows = [row("counting", "3", "0"), row("counting", "2", "2"), row("counting", "3", "0"), row("position", "1,1", "0,1")];
+  assert.deepEqual(Object.entries(countingConfusion(rows, "counter")), [["3->0", 2], ["2->2", 1]]);
+  assert.deepEqual(countingConfusion(rows, "class_tokens"), { "3->3": 2, "2->2": 1 });
+});
+
 test("a tower of its own trains under the square's 8 symmetries: each a different arrangement of the same pixels", () => {
   const x = tensor([1, 2, 3, 4], [1, 1, 2, 2]); // [[1, 2], [3, 4]]
   const seen = [0, 1, 2, 4, 7].map((k) => symmetry(x, k).toArray());
@@ -125,6 +132,12 @@ test("train judge-counter trains the head alone: every other tensor is the start
   assert.equal(held.count_readings.failing_finals.finals, 6);
   for (const k of ["counter", "class_tokens"]) assert.ok(held.count_readings.finals[k].agreement >= 0 && held.count_readings.finals[k].agreement <= 1, k);
   assert.equal(held.reasons.finals, 6);
+  // the fit: as many training prompts as held out, their every final read
+  assert.equal(held.training_prompts.prompts, 2);
+  assert.equal(held.training_prompts.finals.finals, 8);
+  const confused = (k: string) => Object.values(held.count_readings.counting_confusion[k] as Record<string, number>).reduce((a, b) => a + b, 0);
+  const counting = held.count_readings.finals.counter.by_tag.counting?.finals ?? 0;
+  for (const k of ["counter", "class_tokens"]) assert.equal(confused(k), counting, `${k}: one entry per counting final`);
   for (const k of ["class_tokens", "counter"]) assert.equal(held.outcome_ranking[k].pairs, 6, `${k}: 1 right x 3 wrong finals per held-out prompt`);
   // the answers are the starting judge's; the reflection's counts are the head's
   const a = new EmbeddedJudge("a", loadJudgeNet(init).net, false);
