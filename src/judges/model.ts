@@ -185,12 +185,17 @@ export class JudgeNet extends Module {
           };
         }
         const scene = { counts: this.countHead.forward(hc), colors: this.colorHead.forward(hc) }; // (B, K, C)
-        const slot = tensor(r.slotClass.map((k) => Math.max(k, 0)), [B, SLOTS, 1], "int64"); // each slot's class
-        const pick = (t: Tensor) => t.gather(1, slot.expand([B, SLOTS, t.size(2)])); // (B, SLOTS, C)
+        // each slot's class, by slotClass or namedClass: (B, K, C) -> (B, SLOTS, C)
+        const pickBy = (classOf: readonly number[]) => {
+          const slot = tensor(classOf.map((k) => Math.max(k, 0)), [B, SLOTS, 1], "int64");
+          return (t: Tensor) => t.gather(1, slot.expand([B, SLOTS, t.size(2)]));
+        };
+        const pick = pickBy(r.slotClass);
         const counts = pick(scene.counts);
         const colors = pick(scene.colors);
         const relations = this.relationHead.forward(pick(hc).reshape([B, SLOTS * c.dModel]));
-        const counted = hp ? pick(this.countLogits(hp)) : undefined;
+        // the head does not see the prompt: it reads the named class even where the rules answer cannot settle the prompt
+        const counted = hp ? pickBy(r.namedClass)(this.countLogits(hp)) : undefined;
         const m = tensor(r.known, [B]); // 1: the rules answer; 0: the head
         const rules = logitOfLogProb(ruleLogProb(counted && c.counter?.answers ? counted : counts, colors, relations, r));
         return { yes: head.mul(m.neg().add(1)).add(rules.mul(m)), counts, colors, relations, scene, head, ...(counted && { counted }) };

@@ -24,12 +24,18 @@ export interface RuleTargets {
   relation: number[];
   /** (B): 1 where the prompt was read */
   known: number[];
-  /** (B, slots): the class each slot names, as an index into the judge's classes, or -1 */
+  /** (B, slots): the class each slot names, as an index into the judge's classes, or -1 (also where the prompt was not read) */
   slotClass: number[];
+  /**
+   * (B, slots): the class each slot names, or -1, read or not: a reading the prompt does not
+   * enter (the counting head's, over the pixels) needs the class even where the rules answer
+   * cannot settle the prompt (a colour asked of several objects)
+   */
+  namedClass: number[];
 }
 
 export function ruleTargets(prompts: readonly string[], slots: number, classes: readonly string[]): RuleTargets {
-  const t: RuleTargets = { countLogMask: [], used: [], color: [], relation: [], known: [], slotClass: [] };
+  const t: RuleTargets = { countLogMask: [], used: [], color: [], relation: [], known: [], slotClass: [], namedClass: [] };
   for (const prompt of prompts) {
     let meta = null;
     try {
@@ -39,6 +45,7 @@ export function ruleTargets(prompts: readonly string[], slots: number, classes: 
     }
     const order = meta ? mentionOrder(meta) : [];
     const slotClass = meta ? order.map((i) => classes.indexOf(meta.include[i].class)) : [];
+    t.namedClass.push(...Array.from({ length: slots }, (_, s) => slotClass[s] ?? -1));
     // beyond the reading: a class the judge has no token for, one class named twice (GenEval
     // checks it once), or a colour asked of several objects (GenEval checks every one of them;
     // a class token reads the most confident one's)

@@ -145,13 +145,21 @@ test("train judge-counter trains the head alone: every other tensor is the start
   const px = { width: VQ_CONFIG.imageSize, height: VQ_CONFIG.imageSize, data: new Uint8Array(VQ_CONFIG.imageSize ** 2 * 3).fill(90) };
   const req = { question: "outcome" as const, prompt: "a photo of two circles", image: px };
   assert.deepEqual(await b.judge([req]), await a.judge([req]));
-  // the reflection reads the head: plant a count of 4 for every class
+  // the reflection reads the head: plant a count of 4 for stars (class 3) and 0 for every other class
   const planted = loadJudgeNet(o.out).net;
   noGrad(() => {
-    planted.counterOut!.weight.copy_(zeros([6, 4]));
-    planted.counterOut!.bias!.copy_(tensor([0, 0, 0, 0, 30, 0], [6]));
+    const H = 4;
+    planted.counterIn!.weight.copy_(zeros(planted.counterIn!.weight.shape));
+    planted.counterIn!.bias!.copy_(tensor(SHAPE_CLASSES.flatMap((c) => Array.from({ length: H }, (_, h) => (c === "star" && h === 0 ? 1 : 0))), [SHAPE_CLASSES.length * H]));
+    planted.counterOut!.weight.copy_(tensor(Array.from({ length: 6 * H }, (_, i) => (i === 4 * H ? 30 : 0)), [6, H]));
+    planted.counterOut!.bias!.copy_(tensor([5, 0, 0, 0, 0, 0], [6]));
   });
-  assert.deepEqual(new EmbeddedJudge("c", planted, false).read([{ meta: parsePrompt(req.prompt), image: px }])[0].counts, [4]);
+  const plantedJudge = new EmbeddedJudge("c", planted, false);
+  const readOf = (prompt: string) => plantedJudge.read([{ meta: parsePrompt(prompt), image: px }])[0].counts;
+  assert.deepEqual(readOf("a photo of two stars"), [4]);
+  assert.deepEqual(readOf("a photo of two circles"), [0]);
+  // also where the rules answer leaves the prompt to the yes head (a colour asked of two objects): the head reads the named class
+  assert.deepEqual(readOf("a photo of two red stars"), [4]);
   // a head with a conv tower of its own over the pixels: the tower trains with it, the judge's tensors stay
   const own = { ...o, from: "pixels" as const, channels: [8, 16], runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
   await trainCounterCommand(own, () => {});

@@ -28,11 +28,16 @@ test("rule targets: counts allowed, colours and the relation asked, in mention o
   assert.deepEqual(t.known, [1, 1, 1, 0, 0], "an unreadable prompt, and a class the judge has no token for, keep the head");
   assert.deepEqual(t.countLogMask.slice(36, 48), new Array(12).fill(0));
   assert.deepEqual(t.slotClass, [0, -1, 3, -1, 0, 1, -1, -1, -1, -1]);
+  assert.deepEqual(t.namedClass, t.slotClass, "where every prompt is read or names no class of the judge's, the same classes");
 });
 
 test("rule targets: what the class tokens' reading cannot settle is left to the yes head", () => {
   // a colour asked of two objects (GenEval checks both; a class token reads one), a class named twice
-  assert.deepEqual(ruleTargets(["a photo of two red circles", "a photo of a circle and a circle", "a photo of a red circle and a blue star"], 2, CLASSES).known, [0, 0, 1]);
+  const t = ruleTargets(["a photo of two red circles", "a photo of a circle and a circle", "a photo of a red circle and a blue star"], 2, CLASSES);
+  assert.deepEqual(t.known, [0, 0, 1]);
+  // unread, they keep no slot class; the classes they name are still there for a reading the prompt does not enter
+  assert.deepEqual(t.slotClass, [-1, -1, -1, -1, 0, 3]);
+  assert.deepEqual(t.namedClass, [0, -1, 0, 0, 0, 3]);
 });
 
 test("rule targets: 'that many or more' is allowed only when the exclude lies beyond it", () => {
