@@ -154,6 +154,7 @@ export interface TrainCounterCliOptions {
   hidden: number;
   from: "tokens" | "tower" | "pixels";
   channels?: number[];
+  rendered?: number;
   runDir: string;
   out: string;
   results: string;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { decodeTokens } from "../generator/pipeline.js";
 import { observe, observeScene } from "../geneval/observe.js";
 import type { PromptMeta } from "../geneval/types.js";
+import type { RGBImage } from "../shapes/image.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
@@ -19,10 +20,10 @@ import { type Rng, mulberry32, randInt } from "../util/prng.js";
 import type { CollectedPrompt } from "./collect.js";
 import { EmbeddedJudge, loadJudgeNet } from "./embedded.js";
 import { type FailingFinal, reasonAgreement, shares } from "./reasons.js";
-import { QUESTION_ID } from "./examples.js";
+import { cleanExamples, QUESTION_ID } from "./examples.js";
 import { JudgeNet, type JudgeNetConfig } from "./model.js";
 import { pairwiseAccuracy } from "./ranking.js";
-import { judgeInput } from "./train.js";
+import { examplePixels, judgeInput } from "./train.js";
 
 export interface TrainCounterOptions extends RunSettings {
   /** the judge it adds the head to (a rules judge): its other weights are copied and frozen */
@@ -34,21 +35,41 @@ export interface TrainCounterOptions extends RunSettings {
   channels?: number[];
   train: readonly CollectedPrompt[];
   heldOut: readonly CollectedPrompt[];
+  /** this many rendered scenes of training prompts (not the held-out ones) beside the finals, through the tokenizer, counted exactly */
+  rendered?: number;
   out: string;
   results?: string;
   batch: number;
   lr: number;
 }
 
+/** A training image: a final's tokens, or a rendered scene's pixels (already through the tokenizer). */
 interface Final {
   meta: PromptMeta;
-  tokens: number[];
-  /** the detector's count of every class (SHAPE_CLASSES order) */
+  image: number[] | RGBImage;
+  /** every class's count (SHAPE_CLASSES order): the detector's of a final, the scene's own of a render */
   counts: number[];
 }
 
 const finalsOf = (data: readonly CollectedPrompt[]): Final[] =>
-  data.flatMap(({ meta, paths }) => paths.map((p) => ({ meta, tokens: p.predictions.at(-1)!, counts: observeScene(SHAPE_CLASSES, meta.tag, p.detections).counts })));
+  data.flatMap(({ meta, paths }) => paths.map((p) => ({ meta, image: p.predictions.at(-1)!, counts: observeScene(SHAPE_CLASSES, meta.tag, p.detections).counts })));
+
+/**
+ * `n` rendered scenes of training prompts (cleanExamples: each prompt's scene, a near miss of
+ * it, or another prompt's scene), none of a held-out prompt, through the tokenizer so that they
+ * look decoded; their counts are the scenes' own. More, and more varied, scenes than the
+ * generator's finals hold.
+ */
+export function renderedOf(n: number, seed: number, size: number, heldOut: readonly CollectedPrompt[], vq: VQAutoencoder): Final[] {
+  const held = new Set(heldOut.map((p) => p.meta.prompt));
+  const out: Final[] = [];
+  for (let step = 0; out.length < n; step++) {
+    const part = cleanExamples(seed, step, Math.min(256, n - out.length), size).filter((e) => !held.has(e.meta.prompt));
+    const images = vq.reconstruct(part.map((e) => e.image as RGBImage));
+    part.forEach((e, i) => out.push({ meta: e.meta, image: images[i], counts: e.scene!.counts }));
+  }
+  return out;
+}
 
 /**
  * What the head trains on, for every final, computed once: the frozen body's patch tokens (N, P, D)
@@ -58,7 +79,7 @@ function inputsOf(net: JudgeNet, vq: VQAutoencoder, finals: readonly Final[]): T
   const parts: Tensor[] = [];
   for (let i = 0; i < finals.length; i += 256) {
     const part = finals.slice(i, i + 256);
-    const images = decodeTokens(vq, part.map((f) => Int32Array.from(f.tokens)));
+    const images = examplePixels(part, vq);
     parts.push(
       net.counterStages
         ? imagesToTensor(images)
@@ -172,6 +193,8 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
   net.loadStateDict(before.stateDict(), false); // every tensor but the head's
   net.eval(); // the frozen body without dropout; the head has none
   const finals = finalsOf(o.train);
+  const trainFinals = finals.length;
+  const total = trainFinals + (o.rendered ?? 0); // the renders join the finals at the first step
   // made at the first step, so that rerunning a finished run only scores it
   const cache: { inputs?: Tensor } = {};
   const head = net.namedParameters().filter(([n]) => n.startsWith("counter_"));
@@ -187,10 +210,13 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
       logEvery: 50,
       data: (step) => {
         const rng: Rng = mulberry32(o.seed * 1_000_003 + step);
-        return Array.from({ length: o.batch }, () => randInt(rng, finals.length));
+        return Array.from({ length: o.batch }, () => randInt(rng, total));
       },
       loss: (rows, step) => {
-        cache.inputs ??= inputsOf(net, vq, finals).keep(); // beyond the step's scope
+        if (!cache.inputs) {
+          if (o.rendered) finals.push(...renderedOf(o.rendered, o.seed, config.imageSize, o.heldOut, vq));
+          cache.inputs = inputsOf(net, vq, finals).keep(); // beyond the step's scope
+        }
         const x = cache.inputs.indexSelect(0, tensor(rows, [rows.length], "int64"));
         // a tower of its own sees each batch under one of the square's 8 symmetries (step % 8), which keep every count
         const logits = net.countLogits(net.counterStages ? net.counterPatches(symmetry(x, step % 8)) : x).reshape([rows.length * K, -1]);
@@ -198,7 +224,7 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
         const read = logits.argmax(1).toArray();
         return { loss: F.crossEntropy(logits, tensor(target, [target.length], "int64")), metrics: { accuracy: read.filter((c, i) => c === target[i]).length / target.length } };
       },
-      state: { init: o.init, hidden: o.hidden, from: o.from, channels: o.channels ?? null },
+      state: { init: o.init, hidden: o.hidden, from: o.from, channels: o.channels ?? null, rendered: o.rendered ?? 0 },
       curve: { metrics: ["loss", "accuracy"], title: "judge's counting head" },
     });
   } finally {
@@ -216,7 +242,8 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
       batch: o.batch,
       lr: o.lr,
       seed: o.seed,
-      train_finals: finals.length,
+      train_finals: trainFinals,
+      rendered: o.rendered ?? 0,
       // the fit on as many training prompts as there are held out, spread over the training set
       held_out: await scoreCounter(net, before, vq, o.heldOut, o.train.filter((_, i) => i % Math.max(1, Math.floor(o.train.length / o.heldOut.length)) === 0).slice(0, o.heldOut.length)),
     });

@@ -69,7 +69,7 @@ function validationLine(report: HeldOutReport): Record<string, number> {
 }
 
 /** Pixels for every example, decoding token grids with the tokenizer. */
-export function examplePixels(examples: readonly Example[], vq: VQAutoencoder | null): RGBImage[] {
+export function examplePixels(examples: readonly Pick<Example, "image">[], vq: VQAutoencoder | null): RGBImage[] {
   const grids = examples.flatMap((e, i) => (Array.isArray(e.image) ? [i] : []));
   if (grids.length > 0 && !vq) throw new Error("token examples need the tokenizer to decode them");
   const decoded = grids.length > 0 ? decodeTokens(vq!, grids.map((i) => Int32Array.from(examples[i].image as number[]))) : [];

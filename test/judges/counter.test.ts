@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { trainCounterCommand } from "../../src/cli/train-judge.js";
-import { countingConfusion, symmetry } from "../../src/judges/train-counter.js";
+import { countingConfusion, renderedOf, symmetry } from "../../src/judges/train-counter.js";
+import { cleanExamples } from "../../src/judges/examples.js";
+import type { RGBImage } from "../../src/shapes/image.js";
 import { UserError } from "../../src/cli/run.js";
 import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
 import type { Detection } from "../../src/geneval/types.js";
@@ -73,6 +75,20 @@ test("the counting confusion counts each (detector -> reader) of counting's fina
   const rows = [row("counting", "3", "0"), row("counting", "2", "2"), row("counting", "3", "0"), row("position", "1,1", "0,1")];
   assert.deepEqual(Object.entries(countingConfusion(rows, "counter")), [["3->0", 2], ["2->2", 1]]);
   assert.deepEqual(countingConfusion(rows, "class_tokens"), { "3->3": 2, "2->2": 1 });
+});
+
+test("rendered scenes for the head: as many as asked, none of a held-out prompt, through the tokenizer, counted as the scene holds them", () => {
+  const { tokenizer } = tinyPipeline();
+  const size = VQ_CONFIG.imageSize;
+  const first = cleanExamples(5, 0, 10, size);
+  const heldOut = [{ meta: first[0].meta, paths: [] }];
+  const r = renderedOf(30, 5, size, heldOut, tokenizer);
+  assert.equal(r.length, 30);
+  assert.ok(r.every((f) => f.meta.prompt !== first[0].meta.prompt));
+  // the first kept render is cleanExamples' own scene, reconstructed by the tokenizer
+  const k = first.findIndex((e) => e.meta.prompt !== first[0].meta.prompt);
+  assert.deepEqual(r[0].counts, first[k].scene!.counts);
+  assert.deepEqual(r[0].image, tokenizer.reconstruct([first[k].image as RGBImage])[0]);
 });
 
 test("a tower of its own trains under the square's 8 symmetries: each a different arrangement of the same pixels", () => {
@@ -161,7 +177,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   // also where the rules answer leaves the prompt to the yes head (a colour asked of two objects): the head reads the named class
   assert.deepEqual(readOf("a photo of two red stars"), [4]);
   // a head with a conv tower of its own over the pixels: the tower trains with it, the judge's tensors stay
-  const own = { ...o, from: "pixels" as const, channels: [8, 16], runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
+  const own = { ...o, from: "pixels" as const, channels: [8, 16], rendered: 24, runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
   await trainCounterCommand(own, () => {});
   const ownAfter = readWeightsConfig<JudgeNetConfig>(own.out);
   assert.deepEqual(ownAfter.config.counter, { hidden: 4, from: "pixels", channels: [8, 16] });
@@ -175,6 +191,8 @@ test("train judge-counter trains the head alone: every other tensor is the start
   const ownLog = readTrainLog(join(own.runDir, "log.jsonl"));
   assert.ok(ownLog.at(-1)!.loss < ownLog[0].loss * 0.8, `the loss falls: ${ownLog[0].loss} -> ${ownLog.at(-1)!.loss}`);
   assert.deepEqual(await new EmbeddedJudge("d", loadJudgeNet(own.out).net, false).judge([req]), await a.judge([req]));
+  const ownSettings = JSON.parse(readFileSync(own.results, "utf8")).training.settings;
+  assert.deepEqual([ownSettings.rendered, ownSettings.train_finals], [24, 18 * 4], "the renders beside 18 training prompts' finals");
   await assert.rejects(trainCounterCommand({ ...own, from: "tower", runDir: join(dir, "no-own") }, () => {}), (e: unknown) => e instanceof UserError && /needs --from pixels/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...own, channels: [8], runDir: join(dir, "short") }, () => {}), (e: unknown) => e instanceof UserError && /must be 2 widths/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...o, out: init, runDir: join(dir, "same") }, () => {}), (e: unknown) => e instanceof UserError && /--out is --init/.test(e.message));
