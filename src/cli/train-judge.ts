@@ -1,5 +1,6 @@
 // `imagecot train judge` and `judge-counter`: the data and settings of the two embedded judges.
 import { existsSync } from "node:fs";
+import { readRanked, readRankMeta } from "../align/rank.js";
 import { resolve } from "node:path";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
@@ -155,6 +156,7 @@ export interface TrainCounterCliOptions {
   from: "tokens" | "tower" | "pixels";
   channels?: number[];
   rendered?: number;
+  samples?: string;
   runDir: string;
   out: string;
   results: string;
@@ -182,5 +184,9 @@ export async function trainCounterCommand(o: TrainCounterCliOptions, onLog: (e: 
   const { train, heldOut } = splitCollected(all);
   // the summary scores the reasons on the held-out tenth's failing finals
   if (!heldOut.some((p) => p.paths.some((q) => !q.correct))) throw new UserError(`${o.data}: no held-out prompt (one in ten) has a failing final to score the reasons on`);
-  await trainCounter({ ...o, train, heldOut, checkpointEvery: 200, onLog }, loadVQ(o.tokenizer));
+  const samples = (o.samples?.split(",") ?? []).flatMap((dir) => {
+    if (!readRankMeta(dir)) throw new UserError(`${dir} is not a ranking data folder (no meta.json): 'imagecot data rank' writes one`);
+    return readRanked(dir).flatMap((r) => r.samples.map((x) => ({ meta: r.meta, tokens: x.tokens })));
+  });
+  await trainCounter({ ...o, train, heldOut, samples, checkpointEvery: 200, onLog }, loadVQ(o.tokenizer));
 }

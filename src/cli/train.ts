@@ -183,6 +183,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--hidden <n>", "features per patch and class").default(32).argParser(intOption))
     .addOption(new Option("--from <where>", "what it reads: the patch tokens at the transformer's end (they have seen the prompt), the image tower's patches (local), or a conv tower of its own over the pixels, trained with it").choices(["tokens", "tower", "pixels"]).default("tokens"))
     .addOption(new Option("--channels <list>", "with --from pixels: its tower's widths, one stride-2 stage each, multiples of 8 (default: the judge's)").argParser(positiveIntListOption))
+    .option("--samples <dirs>", "comma-separated ranking data folders ('imagecot data rank', a 'train dpo' round's data): their samples of training prompts join the finals, counted by the detector")
     .addOption(new Option("--rendered <n>", "this many rendered scenes of training prompts beside the finals, through the tokenizer, each counted exactly (more scenes than the finals hold)").default(0).argParser(intOption))
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/judge-counter")
     .option("--out <file>", "the judge with its counting head", "runs/judge-counter/judge.safetensors")

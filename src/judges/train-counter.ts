@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { decodeTokens } from "../generator/pipeline.js";
 import { observe, observeScene } from "../geneval/observe.js";
+import { detect } from "../shapes/detector.js";
 import type { PromptMeta } from "../geneval/types.js";
 import type { RGBImage } from "../shapes/image.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
@@ -37,6 +38,8 @@ export interface TrainCounterOptions extends RunSettings {
   heldOut: readonly CollectedPrompt[];
   /** this many rendered scenes of training prompts (not the held-out ones) beside the finals, through the tokenizer, counted exactly */
   rendered?: number;
+  /** more of the generator's samples (a ranking's), final tokens only: those of training prompts join the finals, counted by the detector */
+  samples?: readonly { meta: PromptMeta; tokens: number[] }[];
   out: string;
   results?: string;
   batch: number;
@@ -67,6 +70,18 @@ export function renderedOf(n: number, seed: number, size: number, heldOut: reado
     const part = cleanExamples(seed, step, Math.min(256, n - out.length), size).filter((e) => !held.has(e.meta.prompt));
     const images = vq.reconstruct(part.map((e) => e.image as RGBImage));
     part.forEach((e, i) => out.push({ meta: e.meta, image: images[i], counts: e.scene!.counts }));
+  }
+  return out;
+}
+
+/** The samples of prompts not held out, as finals: decoded, and counted by the detector as the collected finals are. */
+function sampledOf(samples: readonly { meta: PromptMeta; tokens: number[] }[], vq: VQAutoencoder): Final[] {
+  const out: Final[] = [];
+  for (let i = 0; i < samples.length; i += 256) {
+    const part = samples.slice(i, i + 256);
+    decodeTokens(vq, part.map((x) => Int32Array.from(x.tokens))).forEach((image, k) =>
+      out.push({ meta: part[k].meta, image: part[k].tokens, counts: observeScene(SHAPE_CLASSES, part[k].meta.tag, detect(image)).counts }),
+    );
   }
   return out;
 }
@@ -194,7 +209,9 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
   net.eval(); // the frozen body without dropout; the head has none
   const finals = finalsOf(o.train);
   const trainFinals = finals.length;
-  const total = trainFinals + (o.rendered ?? 0); // the renders join the finals at the first step
+  const held = new Set(o.heldOut.map((p) => p.meta.prompt));
+  const samples = (o.samples ?? []).filter((x) => !held.has(x.meta.prompt));
+  const total = trainFinals + (o.rendered ?? 0) + samples.length; // the renders and samples join the finals at the first step
   // made at the first step, so that rerunning a finished run only scores it
   const cache: { inputs?: Tensor } = {};
   const head = net.namedParameters().filter(([n]) => n.startsWith("counter_"));
@@ -215,6 +232,7 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
       loss: (rows, step) => {
         if (!cache.inputs) {
           if (o.rendered) finals.push(...renderedOf(o.rendered, o.seed, config.imageSize, o.heldOut, vq));
+          finals.push(...sampledOf(samples, vq));
           cache.inputs = inputsOf(net, vq, finals).keep(); // beyond the step's scope
         }
         const x = cache.inputs.indexSelect(0, tensor(rows, [rows.length], "int64"));
@@ -224,7 +242,7 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
         const read = logits.argmax(1).toArray();
         return { loss: F.crossEntropy(logits, tensor(target, [target.length], "int64")), metrics: { accuracy: read.filter((c, i) => c === target[i]).length / target.length } };
       },
-      state: { init: o.init, hidden: o.hidden, from: o.from, channels: o.channels ?? null, rendered: o.rendered ?? 0 },
+      state: { init: o.init, hidden: o.hidden, from: o.from, channels: o.channels ?? null, rendered: o.rendered ?? 0, samples: samples.length },
       curve: { metrics: ["loss", "accuracy"], title: "judge's counting head" },
     });
   } finally {
@@ -244,6 +262,7 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
       seed: o.seed,
       train_finals: trainFinals,
       rendered: o.rendered ?? 0,
+      samples: samples.length,
       // the fit on as many training prompts as there are held out, spread over the training set
       held_out: await scoreCounter(net, before, vq, o.heldOut, o.train.filter((_, i) => i % Math.max(1, Math.floor(o.train.length / o.heldOut.length)) === 0).slice(0, o.heldOut.length)),
     });

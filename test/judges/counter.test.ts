@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { trainCounterCommand } from "../../src/cli/train-judge.js";
 import { countingConfusion, renderedOf, symmetry } from "../../src/judges/train-counter.js";
 import { cleanExamples } from "../../src/judges/examples.js";
+import { writeRankedPrompt } from "../../src/align/rank.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { UserError } from "../../src/cli/run.js";
 import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
@@ -177,7 +178,15 @@ test("train judge-counter trains the head alone: every other tensor is the start
   // also where the rules answer leaves the prompt to the yes head (a colour asked of two objects): the head reads the named class
   assert.deepEqual(readOf("a photo of two red stars"), [4]);
   // a head with a conv tower of its own over the pixels: the tower trains with it, the judge's tensors stay
-  const own = { ...o, from: "pixels" as const, channels: [8, 16], rendered: 24, runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
+  // a ranking's samples: 2 prompts x 2 samples, one prompt held out (its samples are left out)
+  const prompts = collected();
+  const rank = join(dir, "rank");
+  mkdirSync(rank);
+  writeFileSync(join(rank, "meta.json"), JSON.stringify({ seed: 1, sampleSeed: 1, samplesPerPrompt: 2, sample: DEFAULT_SAMPLE, generator: "g", prompts: 2, pairsPerPrompt: 1 }));
+  [prompts[0], prompts[9]].forEach(({ meta }, index) =>
+    writeRankedPrompt(rank, { index, seed: index, meta, samples: [0, 1].map((sample) => ({ sample, seed: sample, tokens: prompts[0].paths[sample].predictions.at(-1)!, correct: false, reasons: [], image: `images/p${index}-s${sample}.png` })) }, [new Uint8Array(1), new Uint8Array(1)]),
+  );
+  const own = { ...o, from: "pixels" as const, channels: [8, 16], rendered: 24, samples: rank, runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
   await trainCounterCommand(own, () => {});
   const ownAfter = readWeightsConfig<JudgeNetConfig>(own.out);
   assert.deepEqual(ownAfter.config.counter, { hidden: 4, from: "pixels", channels: [8, 16] });
@@ -192,7 +201,8 @@ test("train judge-counter trains the head alone: every other tensor is the start
   assert.ok(ownLog.at(-1)!.loss < ownLog[0].loss * 0.8, `the loss falls: ${ownLog[0].loss} -> ${ownLog.at(-1)!.loss}`);
   assert.deepEqual(await new EmbeddedJudge("d", loadJudgeNet(own.out).net, false).judge([req]), await a.judge([req]));
   const ownSettings = JSON.parse(readFileSync(own.results, "utf8")).training.settings;
-  assert.deepEqual([ownSettings.rendered, ownSettings.train_finals], [24, 18 * 4], "the renders beside 18 training prompts' finals");
+  assert.deepEqual([ownSettings.rendered, ownSettings.samples, ownSettings.train_finals], [24, 2, 18 * 4], "the renders and one training prompt's samples beside 18 training prompts' finals");
+  await assert.rejects(trainCounterCommand({ ...own, samples: join(dir, "paths"), runDir: join(dir, "no-rank") }, () => {}), (e: unknown) => e instanceof UserError && /not a ranking data folder/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...own, from: "tower", runDir: join(dir, "no-own") }, () => {}), (e: unknown) => e instanceof UserError && /needs --from pixels/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...own, channels: [8], runDir: join(dir, "short") }, () => {}), (e: unknown) => e instanceof UserError && /must be 2 widths/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...o, out: init, runDir: join(dir, "same") }, () => {}), (e: unknown) => e instanceof UserError && /--out is --init/.test(e.message));
