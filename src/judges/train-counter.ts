@@ -151,8 +151,8 @@ export function countingConfusion(rows: readonly Pick<ReadFinal, "tag" | "detect
  * Held out: how often the counting head's reading of the prompt's named objects, and the class
  * tokens' (the judge it started from), are the detector's, on every final and on the failing ones
  * (where a reason is given), and on counting's finals which counts each reads instead; the reasons
- * themselves against the detector's (bench reasons); and the outcome ranking were the head's
- * counts also the rules answer's. With `fit`, training prompts: the same agreement on their finals,
+ * themselves against the detector's (bench reasons), as the head gives them beside the judge's
+ * answer and were its counts also the answer's; and the outcome ranking in both cases. With `fit`, training prompts: the same agreement on their finals,
  * which tells a head that does not fit from one that does not generalise.
  */
 export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoencoder, heldOut: readonly CollectedPrompt[], fit: readonly CollectedPrompt[] = []) {
@@ -168,6 +168,8 @@ export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoen
       return { ...of(rows), by_tag: byTag(rows, of) };
     };
     const { examples: _, ...reasons } = await reasonAgreement(new EmbeddedJudge("counter", net, false), failing);
+    // and were the head's counts also the answer's: the failing finals it would then call wrong (said_no) change too
+    const { examples: __, ...answered } = await reasonAgreement(judges.answering, failing);
     return {
       count_readings: {
         finals: agreement(rows),
@@ -176,6 +178,7 @@ export async function scoreCounter(net: JudgeNet, before: JudgeNet, vq: VQAutoen
       },
       ...(fit.length > 0 && { training_prompts: { prompts: fit.length, finals: agreement(readFinals(judges, vq, fit).rows) } }),
       reasons,
+      reasons_answering: answered,
       outcome_ranking: { class_tokens: ranking("class_tokens"), counter: ranking("counter") },
     };
   } finally {

@@ -149,6 +149,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   assert.equal(held.count_readings.failing_finals.finals, 6);
   for (const k of ["counter", "class_tokens"]) assert.ok(held.count_readings.finals[k].agreement >= 0 && held.count_readings.finals[k].agreement <= 1, k);
   assert.equal(held.reasons.finals, 6);
+  assert.equal(held.reasons_answering.finals, 6);
   // the fit: as many training prompts as held out, their every final read
   assert.equal(held.training_prompts.prompts, 2);
   assert.equal(held.training_prompts.finals.finals, 8);
