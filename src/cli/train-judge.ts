@@ -157,6 +157,7 @@ export interface TrainCounterCliOptions {
   channels?: number[];
   rendered?: number;
   samples?: string;
+  answers?: boolean;
   runDir: string;
   out: string;
   results: string;

@@ -176,13 +176,14 @@ export function registerTrain(program: Command): void {
 
   train
     .command("judge-counter")
-    .description("add a counting head to a rules judge (per patch and class, summed over the patches), trained on the collected paths' finals with the rest of the judge frozen: its answers stay, its reasons' counts change")
+    .description("add a counting head to a rules judge (per patch and class, summed over the patches), trained on the collected paths' finals with the rest of the judge frozen: its answers stay (unless --answers), its reasons' counts change")
     .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths' (the judges' split: the held-out tenth scores it)")
     .option("--init <file>", "the rules judge it adds the head to", EMBEDDED_JUDGES["fine-tuned"])
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .addOption(new Option("--hidden <n>", "features per patch and class").default(32).argParser(intOption))
     .addOption(new Option("--from <where>", "what it reads: the patch tokens at the transformer's end (they have seen the prompt), the image tower's patches (local), or a conv tower of its own over the pixels, trained with it").choices(["tokens", "tower", "pixels"]).default("tokens"))
     .addOption(new Option("--channels <list>", "with --from pixels: its tower's widths, one stride-2 stage each, multiples of 8 (default: the judge's)").argParser(positiveIntListOption))
+    .option("--answers", "the saved judge's rules answer reads the head's counts too, instead of the class tokens': its answers change (the summary scores the reasons and the ranking both ways)")
     .option("--samples <dirs>", "comma-separated ranking data folders ('imagecot data rank', a 'train dpo' round's data): their samples of training prompts join the finals, counted by the detector")
     .addOption(new Option("--rendered <n>", "this many rendered scenes of training prompts beside the finals, through the tokenizer, each counted exactly (more scenes than the finals hold)").default(0).argParser(intOption))
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/judge-counter")

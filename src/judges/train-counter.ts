@@ -38,6 +38,8 @@ export interface TrainCounterOptions extends RunSettings {
   heldOut: readonly CollectedPrompt[];
   /** this many rendered scenes of training prompts (not the held-out ones) beside the finals, through the tokenizer, counted exactly */
   rendered?: number;
+  /** the saved judge's rules answer reads the head's counts too (its answers change; the summary scores both ways) */
+  answers?: boolean;
   /** more of the generator's samples (a ranking's), final tokens only: those of training prompts join the finals, counted by the detector */
   samples?: readonly { meta: PromptMeta; tokens: number[] }[];
   out: string;
@@ -252,7 +254,9 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
     cache.inputs?.dispose();
   }
   if (!run.finished) return net;
-  saveWeights(o.out, net, config, { kind: "fine-tuned", init: o.init, counter_steps: String(o.steps), seed: String(o.seed) });
+  // the head trains the same either way (the answer is not trained): `answers` is the saved judge's
+  const saved: JudgeNetConfig = o.answers ? { ...config, counter: { ...config.counter!, answers: true } } : config;
+  saveWeights(o.out, net, saved, { kind: "fine-tuned", init: o.init, counter_steps: String(o.steps), seed: String(o.seed) });
   if (o.results) {
     writeTrainingSummary(o.results, join(o.runDir, "log.jsonl"), net, config, {
       init: o.init,
@@ -266,6 +270,7 @@ async function trainFrom(before: JudgeNet, o: TrainCounterOptions, vq: VQAutoenc
       train_finals: trainFinals,
       rendered: o.rendered ?? 0,
       samples: samples.length,
+      answers: o.answers ?? false,
       // the fit on as many training prompts as there are held out, spread over the training set
       held_out: await scoreCounter(net, before, vq, o.heldOut, o.train.filter((_, i) => i % Math.max(1, Math.floor(o.train.length / o.heldOut.length)) === 0).slice(0, o.heldOut.length)),
     });

@@ -204,6 +204,12 @@ test("train judge-counter trains the head alone: every other tensor is the start
   const ownSettings = JSON.parse(readFileSync(own.results, "utf8")).training.settings;
   assert.deepEqual([ownSettings.rendered, ownSettings.samples, ownSettings.train_finals], [24, 2, 18 * 4], "the renders and one training prompt's samples beside 18 training prompts' finals");
   await assert.rejects(trainCounterCommand({ ...own, samples: join(dir, "paths"), runDir: join(dir, "no-rank") }, () => {}), (e: unknown) => e instanceof UserError && /not a ranking data folder/.test(e.message));
+  // --answers: the same head, saved as the rules answer's counts too
+  const answering = { ...own, answers: true, out: join(dir, "answering.safetensors") };
+  await trainCounterCommand(answering, () => {}); // the run is finished: it only saves and scores
+  const answeringAfter = readWeightsConfig<JudgeNetConfig>(answering.out);
+  assert.deepEqual(answeringAfter.config.counter, { hidden: 4, from: "pixels", channels: [8, 16], answers: true });
+  for (const [name, t] of ownAfter.tensors) assert.deepEqual(answeringAfter.tensors.get(name)!.toArray(), t.toArray(), `${name}: the same weights`);
   await assert.rejects(trainCounterCommand({ ...own, from: "tower", runDir: join(dir, "no-own") }, () => {}), (e: unknown) => e instanceof UserError && /needs --from pixels/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...own, channels: [8], runDir: join(dir, "short") }, () => {}), (e: unknown) => e instanceof UserError && /must be 2 widths/.test(e.message));
   await assert.rejects(trainCounterCommand({ ...o, out: init, runDir: join(dir, "same") }, () => {}), (e: unknown) => e instanceof UserError && /--out is --init/.test(e.message));
