@@ -1,6 +1,7 @@
-// Trains a rules judge's counting head (model.ts: `counter`) on the generator's own finals, with
-// the rest of the judge frozen: every other tensor, hence every answer and every figure measured
-// with them, stays as it was; only the reflection's counts change. The targets are the
+// Trains a rules judge's counting head (model.ts: `counter`) on the generator's own finals (and,
+// optionally, a ranking's samples and rendered scenes), with the rest of the judge frozen: every
+// other tensor stays as it was, hence every answer too unless the saved judge's rules answer
+// reads the head (`answers`); the reflection's counts are the head's. The targets are the
 // detector's count of every class in each final (observeScene), the reading a counting reason
 // needs. Resumable (../train/harness.ts); the held-out prompts' finals are scored at the end.
 import { join } from "node:path";
