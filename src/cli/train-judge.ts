@@ -1,7 +1,7 @@
 // `imagecot train judge` and `judge-counter`: the data and settings of the two embedded judges.
 import { existsSync } from "node:fs";
-import { readRanked, readRankMeta } from "../align/rank.js";
 import { resolve } from "node:path";
+import { readRanked, readRankMeta } from "../align/rank.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
 import { readCollected, splitCollected } from "../judges/collect.js";

@@ -45,7 +45,8 @@ export function ruleTargets(prompts: readonly string[], slots: number, classes: 
     }
     const order = meta ? mentionOrder(meta) : [];
     const slotClass = meta ? order.map((i) => classes.indexOf(meta.include[i].class)) : [];
-    t.namedClass.push(...Array.from({ length: slots }, (_, s) => slotClass[s] ?? -1));
+    const named = Array.from({ length: slots }, (_, s) => slotClass[s] ?? -1);
+    t.namedClass.push(...named);
     // beyond the reading: a class the judge has no token for, one class named twice (GenEval
     // checks it once), or a colour asked of several objects (GenEval checks every one of them;
     // a class token reads the most confident one's)
@@ -65,8 +66,8 @@ export function ruleTargets(prompts: readonly string[], slots: number, classes: 
       for (let n = 0; n < COUNT_CLASSES; n++) t.countLogMask.push(!req || !countFails(meta, req, n) ? 0 : IMPOSSIBLE);
       t.used.push(req ? 1 : 0);
       t.color.push(req?.color ? COLORS.indexOf(req.color) : -1);
-      t.slotClass.push(s < slotClass.length ? slotClass[s] : -1);
     }
+    t.slotClass.push(...named); // read: the same classes
     const rel = meta.include[order[0]]?.position?.[0];
     t.relation.push(rel ? RELATIONS.indexOf(rel) : -1);
     t.known.push(1);

@@ -49,7 +49,7 @@ export interface TrainCounterOptions extends RunSettings {
   lr: number;
 }
 
-/** A training image: a final's tokens, or a rendered scene's pixels (already through the tokenizer). */
+/** A training image: a final's tokens, or pixels already decoded (a ranking's sample) or through the tokenizer (a render). */
 interface Final {
   meta: PromptMeta;
   image: number[] | RGBImage;
@@ -77,13 +77,13 @@ export function renderedOf(n: number, seed: number, size: number, heldOut: reado
   return out;
 }
 
-/** The samples of prompts not held out, as finals: decoded, and counted by the detector as the collected finals are. */
+/** The samples, as finals: decoded once (the detector reads them, and the head's inputs are made from them), counted as the collected finals are. */
 function sampledOf(samples: readonly { meta: PromptMeta; tokens: number[] }[], vq: VQAutoencoder): Final[] {
   const out: Final[] = [];
   for (let i = 0; i < samples.length; i += 256) {
     const part = samples.slice(i, i + 256);
     decodeTokens(vq, part.map((x) => Int32Array.from(x.tokens))).forEach((image, k) =>
-      out.push({ meta: part[k].meta, image: part[k].tokens, counts: observeScene(SHAPE_CLASSES, part[k].meta.tag, detect(image)).counts }),
+      out.push({ meta: part[k].meta, image, counts: observeScene(SHAPE_CLASSES, part[k].meta.tag, detect(image)).counts }),
     );
   }
   return out;
