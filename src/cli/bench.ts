@@ -8,6 +8,7 @@ import { addEngineBench } from "./bench-engine.js";
 import { addFrontierBench } from "./bench-frontier.js";
 import { addGenerateBench } from "./bench-generate.js";
 import { addHeldOutBench } from "./bench-heldout.js";
+import { addJudgeBench } from "./bench-judge.js";
 import { addOracleBench } from "./bench-oracle.js";
 import { addPrecisionBench } from "./bench-precision.js";
 import { addReasonsBench } from "./bench-reasons.js";
@@ -25,6 +26,7 @@ export function registerBench(program: Command): void {
   addReplayBench(bench);
   addOracleBench(bench);
   addReasonsBench(bench);
+  addJudgeBench(bench);
   addFrontierBench(bench);
   addParmValBench(bench);
   addDpoValBench(bench);

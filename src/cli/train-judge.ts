@@ -4,8 +4,8 @@ import { resolve } from "node:path";
 import { readRanked, readRankMeta } from "../align/rank.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { RGBImage } from "../shapes/image.js";
-import { readCollected, splitCollected } from "../judges/collect.js";
-import { DEFAULT_MIX, type Example, cleanExamples, hasRollouts, mixedPrompts, pathExample, rankingGroup } from "../judges/examples.js";
+import { type CollectedPrompt, readCollected, splitCollected } from "../judges/collect.js";
+import { DEFAULT_MIX, type Example, cleanExamples, hasRollouts, heldOutPathExamples, mixedPrompts, pathExample, rankingGroup } from "../judges/examples.js";
 import { DEFAULT_JUDGE_NET, type JudgeNetConfig } from "../judges/model.js";
 import { trainJudge } from "../judges/train.js";
 import { trainCounter } from "../judges/train-counter.js";
@@ -41,6 +41,21 @@ export interface TrainJudgeCliOptions {
   group: number;
   validateEvery?: number;
   readingWeight?: number;
+}
+
+/**
+ * The collected paths a fine-tuned judge learns from and is scored on, split into training and
+ * held-out prompts; refused (a one-line error) where they lack what its labels need.
+ */
+export function readJudgePaths(data: string): { train: CollectedPrompt[]; held: CollectedPrompt[]; T: number } {
+  const all = readCollected(data.split(","));
+  if (all.length === 0) throw new UserError(`no collected paths in ${data}`);
+  if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
+  const { train, heldOut: held } = splitCollected(all);
+  if (!hasRollouts(train) || !hasRollouts(held)) throw new UserError(`${data}: no path of the ${hasRollouts(train) ? "held-out" : "training"} prompts has Math-Shepherd rollouts (the process labels): collect with a larger --rollout-share`);
+  const T = DEFAULT_SAMPLE.steps;
+  if (all.some((p) => p.paths.some((q) => q.predictions.length !== T))) throw new UserError(`${data} holds paths of other than ${T} steps`);
+  return { train, held, T };
 }
 
 /**
@@ -109,24 +124,11 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
     return;
   }
   if (!o.data) throw new UserError("--kind fine-tuned needs --data (folders written by 'imagecot data paths')");
-  const all = readCollected(o.data.split(","));
-  if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
-  if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${o.data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
-  const { train, heldOut: held } = splitCollected(all);
+  const { train, held, T } = readJudgePaths(o.data);
   const mixed = mixedPrompts(train);
   if (mixed.length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
-  if (!hasRollouts(train) || !hasRollouts(held)) throw new UserError(`${o.data}: no path of the ${hasRollouts(train) ? "held-out" : "training"} prompts has Math-Shepherd rollouts (the process labels): collect with a larger --rollout-share`);
   const vq = loadVQ(o.tokenizer);
-  const T = DEFAULT_SAMPLE.steps;
-  if (all.some((p) => p.paths.some((q) => q.predictions.length !== T))) throw new UserError(`${o.data} holds paths of other than ${T} steps`);
-  const rng = mulberry32(o.seed + 99);
-  // held out: every mixed prompt's paths as one outcome group and one potential group, plus single examples
-  const heldMixed = mixedPrompts(held);
-  const heldOut: Example[] = [
-    ...heldMixed.flatMap((p, g) => rankingGroup([p], rng, "outcome", p.paths.length, T, 2 * g)),
-    ...heldMixed.flatMap((p, g) => rankingGroup([p], rng, "potential", p.paths.length, T, 2 * g + 1)),
-    ...Array.from({ length: 2048 }, () => pathExample(held, rng, { steps: T, mix: DEFAULT_MIX })),
-  ];
+  const heldOut = heldOutPathExamples(held, o.seed, T);
   trainJudge(
     {
       ...common,
@@ -139,7 +141,7 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
         train_paths: train.reduce((n, p) => n + p.paths.length, 0),
         mixed_train_prompts: mixed.length,
         held_out_prompts: held.length,
-        mixed_held_out_prompts: heldMixed.length,
+        mixed_held_out_prompts: mixedPrompts(held).length,
         ranking_group: o.group,
         mix: DEFAULT_MIX,
       },

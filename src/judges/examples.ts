@@ -11,7 +11,7 @@ import type { RGBImage } from "../shapes/image.js";
 import { renderScene } from "../shapes/render.js";
 import { type NearMissKind, nearMissKinds, sampleNearMiss, sampleScene, sceneDetections, sceneRng } from "../shapes/scene.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
-import { type Rng, randInt } from "../util/prng.js";
+import { type Rng, mulberry32, randInt } from "../util/prng.js";
 import type { Question } from "./judge.js";
 import type { CollectedPath, CollectedPrompt } from "./collect.js";
 import { type Observation, observe, observeScene } from "../geneval/observe.js";
@@ -138,6 +138,22 @@ export function pathExample(data: readonly CollectedPrompt[], rng: Rng, o: PathE
 /** The prompts whose paths end both right and wrong: the only ones a ranking term learns from. */
 export function mixedPrompts(data: readonly CollectedPrompt[]): CollectedPrompt[] {
   return data.filter((d) => d.paths.some((p) => p.correct) && d.paths.some((p) => !p.correct));
+}
+
+/**
+ * The held-out examples a fine-tuned judge is scored on (its training summary, `bench judge`):
+ * every mixed prompt's paths as one outcome group and one potential group (the ranking), plus
+ * 2,048 single examples of the four questions drawn with DEFAULT_MIX. The same `seed` gives the
+ * same examples, so judges trained apart are scored alike.
+ */
+export function heldOutPathExamples(held: readonly CollectedPrompt[], seed: number, T: number): Example[] {
+  const rng = mulberry32(seed + 99);
+  const mixed = mixedPrompts(held);
+  return [
+    ...mixed.flatMap((p, g) => rankingGroup([p], rng, "outcome", p.paths.length, T, 2 * g)),
+    ...mixed.flatMap((p, g) => rankingGroup([p], rng, "potential", p.paths.length, T, 2 * g + 1)),
+    ...Array.from({ length: 2048 }, () => pathExample(held, rng, { steps: T, mix: DEFAULT_MIX })),
+  ];
 }
 
 /**
