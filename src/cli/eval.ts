@@ -30,11 +30,12 @@ import { userInput } from "./geneval.js";
 import { cliJudge } from "./judge.js";
 import { type PipelineIds, type SuiteSettings, claimFolder, pipelineIds, settingsTag } from "../eval/fingerprint.js";
 import { fileHash } from "../util/file-hash.js";
+import { type EmbeddedJudgeName, embeddedJudgeHash } from "../judges/embedded.js";
 import { DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
 import { queueSuite } from "../queue/eval-image.js";
 import { jobModels } from "../queue/models.js";
 import { queueRecordings } from "../queue/record.js";
-import { JUDGES } from "../judges/registry.js";
+import { JUDGES, isEmbeddedJudge } from "../judges/registry.js";
 import { cfgOption, intOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
@@ -129,6 +130,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
     suite: fileHash(suiteFile)!,
     strategy: opts.strategy,
     judge: opts.judge ? [opts.judge, opts.baseUrl, opts.model].filter(Boolean).join(" ") : null,
+    ...(opts.judge !== undefined && isEmbeddedJudge(opts.judge) ? { judge_weights: embeddedJudgeHash(opts.judge as EmbeddedJudgeName) ?? "none" } : {}),
     replay: opts.replay !== undefined,
     n: opts.n,
     images_per_prompt: opts.imagesPerPrompt,

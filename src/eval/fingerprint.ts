@@ -19,6 +19,8 @@ export interface SuiteSettings {
   suite: string;
   strategy: string;
   judge: string | null; // name, and for a server its URL and model
+  /** an embedded judge's weights by content, so that a retrained judge never resumes another's folder (folders claimed before it existed lack it) */
+  judge_weights?: string;
   replay: boolean;
   n: number;
   images_per_prompt: number;

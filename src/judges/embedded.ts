@@ -24,6 +24,14 @@ export const EMBEDDED_JUDGES = {
 } as const;
 export type EmbeddedJudgeName = keyof typeof EMBEDDED_JUDGES;
 
+const hashes = new Map<string, string | null>();
+
+/** The content hash of an embedded judge's weights on this machine (null: no such file), hashed once a process. */
+export function embeddedJudgeHash(name: EmbeddedJudgeName): string | null {
+  if (!hashes.has(name)) hashes.set(name, fileHash(EMBEDDED_JUDGES[name]));
+  return hashes.get(name)!;
+}
+
 export function loadJudgeNet(path: string): { net: JudgeNet; kind: string } {
   if (!existsSync(path)) throw new Error(`no judge weights at ${path} (train them with 'imagecot train judge')`);
   const { model, metadata } = loadWeights<JudgeNetConfig, JudgeNet>(path, (c) => new JudgeNet(c));

@@ -2,18 +2,11 @@
 // self-correction generators) by content, and every embedded judge the job asks by its weights.
 // A worker with other models would make other images, so it refuses the job.
 import type { PipelineIds } from "../eval/fingerprint.js";
-import { fileHash } from "../util/file-hash.js";
-import { EMBEDDED_JUDGES, type EmbeddedJudgeName } from "../judges/embedded.js";
+import { type EmbeddedJudgeName, embeddedJudgeHash } from "../judges/embedded.js";
 import { isEmbeddedJudge } from "../judges/registry.js";
 import type { JobJudge, ModelIds } from "./jobs.js";
 
-const judgeHashes = new Map<string, string | null>();
-
-/** The hash of an embedded judge's weights on this machine (null: no such file); hashed once a process. */
-function judgeHash(name: string): string | null {
-  if (!judgeHashes.has(name)) judgeHashes.set(name, fileHash(EMBEDDED_JUDGES[name as EmbeddedJudgeName]));
-  return judgeHashes.get(name)!;
-}
+const judgeHash = (name: string): string | null => embeddedJudgeHash(name as EmbeddedJudgeName);
 
 /** What a job made by this pipeline, with this judge, needs a worker to have. */
 export function jobModels(ids: PipelineIds, judge: JobJudge | null): ModelIds {

@@ -66,6 +66,7 @@ describe("--generator-url", () => {
     assert.equal(JSON.parse(r.out).images, 2);
     const settings = JSON.parse(readFileSync(join(genDir, "settings.json"), "utf8"));
     assert.deepEqual([settings.generator, settings.tokenizer, settings.corrector], [url, null, null]);
+    assert.equal(settings.judge_weights, fileHash(EMBEDDED_JUDGES["zero-shot"]), "a retrained judge never resumes the folder");
     const summary = JSON.parse(readFileSync(join(genDir, "summary.json"), "utf8"));
     assert.deepEqual([summary.settings.generator, summary.settings.generator_hash], [url, null], "a server's weights have no hash here");
     assert.equal(summary.settings.judge_id, `zero-shot ${fileHash(EMBEDDED_JUDGES["zero-shot"])}`, "a retrained judge's rows are told apart");

@@ -17,7 +17,7 @@ test("a folder resumes with its own settings and refuses others; --restart delet
   writeFileSync(join(dir, "00000", "costs.json"), "[]");
   claimFolder(dir, { ...base }); // same settings: resume
   assert.ok(existsSync(join(dir, "00000", "costs.json")));
-  for (const change of [{ generator: "b2" }, { n: 8 }, { strategy: "best-of-n" }, { suite: "s2" }, { judge: "zero-shot" }, { cfg: 0 }]) {
+  for (const change of [{ generator: "b2" }, { n: 8 }, { strategy: "best-of-n" }, { suite: "s2" }, { judge: "zero-shot" }, { judge_weights: "retrained" }, { cfg: 0 }]) {
     const key = Object.keys(change)[0];
     assert.throws(() => claimFolder(dir, { ...base, ...change }), (e: unknown) => e instanceof InputError && new RegExp(`${key}: .*--restart`).test((e as Error).message));
   }
