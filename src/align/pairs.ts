@@ -14,8 +14,8 @@ export interface RankedSample {
   correct: boolean; // the detector's yes/no under GenEval's rules
   reasons: string[]; // GenEval's failed checks, empty when correct
   image: string; // the PNG, relative to the data folder
-  /** the judge's P("yes") for the outcome question, when the ranking asked one */
-  judge?: { name: string; pYes: number };
+  /** the judge's P("yes") for the outcome question, when the ranking asked one; `id` is the judge's weights (judgeId): a retrained judge scores again */
+  judge?: { name: string; id?: string; pYes: number };
 }
 
 /** Every sample of one training prompt. */

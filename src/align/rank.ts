@@ -20,7 +20,7 @@ import { generate } from "../generator/generate.js";
 import { type Pipeline, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import { collectionPrompts } from "../judges/collect.js";
-import type { Judge } from "../judges/judge.js";
+import { type Judge, judgeId } from "../judges/judge.js";
 import { detect } from "../shapes/detector.js";
 import { type RGBImage, encodePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -137,9 +137,10 @@ function checkMeta(dir: string, want: RankMeta): RankMeta {
   return meta;
 }
 
-async function scoreImages(judge: Judge, prompt: string, images: RGBImage[]): Promise<number[]> {
+/** Each image's score by the judge, as a sample records it. */
+async function scoreImages(judge: Judge, prompt: string, images: RGBImage[]): Promise<NonNullable<RankedSample["judge"]>[]> {
   const v = await judge.judge(images.map((image) => ({ question: "outcome", prompt, image })));
-  return v.map((x) => x.pYes);
+  return v.map((x) => ({ name: judge.name, id: judgeId(judge), pYes: x.pYes }));
 }
 
 /** Prompt i's K samples, labelled (and scored): a pure function of the models, the prompt and the seeds; nothing written. */
@@ -156,7 +157,7 @@ export async function rankPrompt(
   const samples = paths.map((x, k): RankedSample => {
     const verdict = (o.label ?? detectorLabel)(meta, x.image);
     const s: RankedSample = { sample: k, seed: pathSeed(seed, k), tokens: Array.from(x.tokens), correct: verdict.correct, reasons: verdict.reasons, image: imageFile(i, k) };
-    if (scores) s.judge = { name: o.judge!.name, pYes: scores[k] };
+    if (scores) s.judge = scores[k];
     return s;
   });
   return { record: { index: i, seed, meta, samples }, images: paths.map((x) => x.image) };
@@ -202,11 +203,11 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
       rec = JSON.parse(readFileSync(file, "utf8")) as RankedPrompt;
       if (rec.meta.prompt !== metas[i].prompt) throw new Error(`${file} is for "${rec.meta.prompt}", expected "${metas[i].prompt}"`);
       const judge = o.judge;
-      if (judge && rec.samples.some((s) => s.judge?.name !== judge.name)) {
-        // a judge added on a rerun: score the stored samples
+      if (judge && rec.samples.some((s) => s.judge?.name !== judge.name || s.judge.id !== judgeId(judge))) {
+        // a judge added on a rerun, or retrained since: score the stored samples
         const images = decodeTokens(p.tokenizer, rec.samples.map((s) => Int32Array.from(s.tokens)));
         const scores = await scoreImages(judge, rec.meta.prompt, images);
-        rec.samples.forEach((s, k) => (s.judge = { name: judge.name, pYes: scores[k] }));
+        rec.samples.forEach((s, k) => (s.judge = scores[k]));
         writeFileAtomic(file, JSON.stringify(rec) + "\n");
       }
     } else {

@@ -94,6 +94,14 @@ test("a judge added on a rerun scores the stored samples and writes the reward-g
   const fresh = join(root, "fresh-judged");
   await rankData(pipeline, options(fresh, { judge: new ScriptedJudge() }));
   assert.equal(read(fresh, GUIDED_PAIRS_FILE), read(dir, GUIDED_PAIRS_FILE));
+  // the same judge retrained (its name, other weights): the stored scores are its old self's, so it scores again
+  const retrained = Object.assign(new ScriptedJudge("scripted", () => 0.25), { id: "scripted, retrained" });
+  await rankData(pipeline, options(dir, { judge: retrained }));
+  assert.equal(retrained.calls, PROMPTS * K);
+  const rescored = readPairs(join(dir, GUIDED_PAIRS_FILE));
+  assert.ok(rescored.length > 0 && rescored.every((p) => p.chosen_score === 0.25 && p.rejected_score === 0.25), "the pairs read the new scores");
+  await rankData(pipeline, options(dir, { judge: retrained }));
+  assert.equal(retrained.calls, PROMPTS * K, "and not a third time");
 });
 
 test("SIGKILLed at a random moment and rerun: the same pairs file", async () => {
