@@ -204,7 +204,7 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
       if (rec.meta.prompt !== metas[i].prompt) throw new Error(`${file} is for "${rec.meta.prompt}", expected "${metas[i].prompt}"`);
       const judge = o.judge;
       if (judge && rec.samples.some((s) => s.judge?.name !== judge.name || s.judge.id !== judgeId(judge))) {
-        // a judge added on a rerun, or retrained since: score the stored samples
+        // a judge added on a rerun, or retrained since (or scored before ids were kept): score the stored samples
         const images = decodeTokens(p.tokenizer, rec.samples.map((s) => Int32Array.from(s.tokens)));
         const scores = await scoreImages(judge, rec.meta.prompt, images);
         rec.samples.forEach((s, k) => (s.judge = scores[k]));
@@ -218,8 +218,9 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
     return rec;
   }, (done) => o.onProgress?.(done, metas.length));
   // without a judge this time, scores stored by an earlier run still give the guided pairs
-  const stored = records[0]?.samples[0]?.judge?.name;
-  const scoredBy = stored !== undefined && records.every((r) => r.samples.every((s) => s.judge?.name === stored)) ? stored : undefined;
+  // (one judge's, the same weights throughout: a re-scoring cut short leaves two)
+  const stored = records[0]?.samples[0]?.judge;
+  const scoredBy = stored !== undefined && records.every((r) => r.samples.every((s) => s.judge?.name === stored.name && s.judge.id === stored.id)) ? stored.name : undefined;
   return writeRankPairs(o.out, records, { perPrompt: o.pairsPerPrompt, seed: o.seed, judge: o.judge?.name ?? scoredBy, tau: o.tau ?? DEFAULT_TAU });
 }
 

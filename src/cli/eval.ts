@@ -130,7 +130,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
     suite: fileHash(suiteFile)!,
     strategy: opts.strategy,
     judge: opts.judge ? [opts.judge, opts.baseUrl, opts.model].filter(Boolean).join(" ") : null,
-    ...(opts.judge !== undefined && isEmbeddedJudge(opts.judge) ? { judge_weights: embeddedJudgeHash(opts.judge as EmbeddedJudgeName) ?? "none" } : {}),
+    ...(opts.judge !== undefined && isEmbeddedJudge(opts.judge) ? { judge_weights: embeddedJudgeHash(opts.judge as EmbeddedJudgeName) ?? "missing" } : {}),
     replay: opts.replay !== undefined,
     n: opts.n,
     images_per_prompt: opts.imagesPerPrompt,
@@ -142,8 +142,9 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   };
   // the default folder is named for the settings, so other settings never land in it
   const genDir = opts.genDir ?? join("runs", "eval", `${opts.strategy}${opts.judge ? `-${opts.judge}` : ""}-n${opts.n}-k${opts.imagesPerPrompt}-s${opts.seed}-${settingsTag(fingerprint)}`);
-  claimFolder(genDir, fingerprint, opts.restart);
+  // the judge loads first: a folder is never claimed for weights that are not there
   const judge = opts.judge ? cliJudge({ judge: opts.judge, baseUrl: opts.baseUrl, model: opts.model, apiKey: opts.apiKey }) : undefined;
+  claimFolder(genDir, fingerprint, opts.restart);
   const prompts = suite.map((_, p) => p).filter((p) => p % opts.every === 0);
   const sample = { ...DEFAULT_SAMPLE, steps: opts.steps, cfg: opts.cfg };
   const showBar = !opts.json && !opts.quiet;

@@ -52,6 +52,7 @@ export function readJudgePaths(data: string): { train: CollectedPrompt[]; held: 
   if (all.length === 0) throw new UserError(`no collected paths in ${data}`);
   if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
   const { train, heldOut: held } = splitCollected(all);
+  if (mixedPrompts(train).length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
   if (!hasRollouts(train) || !hasRollouts(held)) throw new UserError(`${data}: no path of the ${hasRollouts(train) ? "held-out" : "training"} prompts has Math-Shepherd rollouts (the process labels): collect with a larger --rollout-share`);
   const T = DEFAULT_SAMPLE.steps;
   if (all.some((p) => p.paths.some((q) => q.predictions.length !== T))) throw new UserError(`${data} holds paths of other than ${T} steps`);
@@ -126,7 +127,6 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
   if (!o.data) throw new UserError("--kind fine-tuned needs --data (folders written by 'imagecot data paths')");
   const { train, held, T } = readJudgePaths(o.data);
   const mixed = mixedPrompts(train);
-  if (mixed.length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
   const vq = loadVQ(o.tokenizer);
   const heldOut = heldOutPathExamples(held, o.seed, T);
   trainJudge(

@@ -19,7 +19,7 @@ export interface SuiteSettings {
   suite: string;
   strategy: string;
   judge: string | null; // name, and for a server its URL and model
-  /** an embedded judge's weights by content, so that a retrained judge never resumes another's folder (folders claimed before it existed lack it) */
+  /** an embedded judge's weights by content, so that a retrained judge never resumes another's folder (a folder claimed before it existed is refused: which judge made its images is not known) */
   judge_weights?: string;
   replay: boolean;
   n: number;
