@@ -7,7 +7,8 @@
 # held-out ranking and reasons were best at 1), and 6,000 steps beat 3,000 on every held-out
 # figure (README, Judges). Each call trains until the step given; the finished run writes
 # models/judge-fine-tuned.safetensors and results/train-judge-fine-tuned-reading-1-6000.json,
-# and every stop leaves the checkpoint in checkpoints/judge-r1-6k.safetensors.
+# and every stop leaves the checkpoint in checkpoints/judge-r1-6k.safetensors. The shipped judge
+# is that one with its counting head added (imagecot train judge-counter: models/README.md).
 # Usage: bash scripts/judge-fine-tuned-long-run.sh STOP_AT_STEP
 set -euo pipefail
 cd "$(dirname "$0")/.."
