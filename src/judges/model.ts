@@ -37,12 +37,6 @@ export interface JudgeNetConfig {
    * own over the pixels ("pixels", of widths `channels`), which trains with the head.
    */
   counter?: { hidden: number; answers?: boolean; from?: "tokens" | "tower" | "pixels"; channels?: number[] };
-  /**
-   * the questions a rules judge's rules answer (absent: the outcome only; the yes head answers the
-   * rest). The potential too: PARM asks it at a path's first clear step, whose image the detector
-   * already reads as the path's final, so the final's rules apply to it.
-   */
-  ruleQuestions?: ("outcome" | "potential")[];
 }
 
 export const DEFAULT_JUDGE_NET: Omit<JudgeNetConfig, "textVocab" | "maxText"> = {

@@ -78,18 +78,18 @@ export function examplePixels(examples: readonly Pick<Example, "image">[], vq: V
   return out;
 }
 
-/** A rules judge's targets: each row's slot classes, and the rules answer where the question is one of `questions`. */
-function rulesFor(items: readonly { prompt: string; question: number }[], classes: readonly string[], questions: readonly number[]) {
+/** A rules judge's targets: each row's slot classes, and the rules answer where the question is the outcome. */
+function rulesFor(items: readonly { prompt: string; question: number }[], classes: readonly string[]) {
   const all = ruleTargets(items.map((x) => x.prompt), SLOTS, classes);
-  return { ...all, known: all.known.map((k, i) => (questions.includes(items[i].question) ? k : 0)) };
+  return { ...all, known: all.known.map((k, i) => (items[i].question === QUESTION_ID.outcome ? k : 0)) };
 }
 
 /** The network's input for a batch of examples (or judge requests, which carry the same fields). */
 export function judgeInput(net: JudgeNet, images: RGBImage[], items: readonly { prompt: string; question: number; step?: number; steps?: number }[]): JudgeNetInput {
   const c = net.config;
   return {
-    // every row's classes (the reflection reads them), the rules answer on the rows of its questions only
-    ...(c.answer === "rules" ? { rules: rulesFor(items, c.classes ?? [], (c.ruleQuestions ?? ["outcome"]).map((q) => QUESTION_ID[q])) } : {}),
+    // every row's classes (the reflection reads them), the rules answer on outcome rows only
+    ...(c.answer === "rules" ? { rules: rulesFor(items, c.classes ?? []) } : {}),
     image: imagesToTensor(images),
     text: tensor(items.flatMap((x) => promptIds(x.prompt, c.maxText)), [items.length, c.maxText], "int64"),
     question: tensor(items.map((x) => x.question), [items.length], "int64"),

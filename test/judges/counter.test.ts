@@ -71,27 +71,6 @@ test("with answers set, the rules answer reads the counting head's counts", asyn
   assert.ok(Math.abs(a - b) < 1e-6, "without answers, the head does not move the answer");
 });
 
-test("with the potential among ruleQuestions, the rules answer it too; else the yes head does", async () => {
-  const px = { width: VQ_CONFIG.imageSize, height: VQ_CONFIG.imageSize, data: new Uint8Array(VQ_CONFIG.imageSize ** 2 * 3).fill(120) };
-  const pYes = async (ruleQuestions: JudgeNetConfig["ruleQuestions"], m: number) => {
-    manualSeed(3);
-    const net = new JudgeNet({ ...rules, counter: { hidden: 2, answers: true }, ...(ruleQuestions && { ruleQuestions }) });
-    noGrad(() => {
-      net.counterOut!.weight.copy_(zeros([6, 2]));
-      net.counterOut!.bias!.copy_(tensor(Array.from({ length: 6 }, (_, n) => (n === m ? 30 : 0)), [6]));
-    });
-    const judge = new EmbeddedJudge("j", net.eval(), false);
-    return (await judge.judge([{ question: "potential", prompt: "a photo of two circles", image: px, step: 6, steps: 18 }]))[0].pYes;
-  };
-  const both = ["outcome", "potential"] as const;
-  assert.ok((await pYes([...both], 2)) > 0.99, "two read: yes");
-  assert.ok((await pYes([...both], 3)) < 0.01, "three read: no");
-  for (const q of [undefined, ["outcome" as const]]) {
-    const [a, b] = [await pYes(q, 2), await pYes(q, 3)];
-    assert.ok(Math.abs(a - b) < 1e-6, `${JSON.stringify(q)}: the yes head answers the potential, whatever the counts`);
-  }
-});
-
 test("the counting confusion counts each (detector -> reader) of counting's finals, most often first", () => {
   const row = (tag: string, detector: string, counter: string) => ({ tag, detector, counter, class_tokens: detector });
   const rows = [row("counting", "3", "0"), row("counting", "2", "2"), row("counting", "3", "0"), row("position", "1,1", "0,1")];
