@@ -219,6 +219,10 @@ run() {
   restore
   step rank-1 rank_1
   balanced || exit 1
+  # the reward-guided pairs are made of the judge's scores of rank-1's samples: a retrained judge
+  # scores them again (data rank scores again only what another judge's weights scored, else it
+  # rewrites the pairs: seconds); a reward-guided validation of other scores is moved aside by hand
+  "${cli[@]}" data rank --out "$rank" "${rank_args[@]}" --quiet
   local plain=() guided=()
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val-anchor.json
   best plain results/dpo-val-anchor.json # before the reward-guided validation's hour, which would follow a failed one
