@@ -12,8 +12,6 @@ import { writeRankedPrompt } from "../../src/align/rank.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { UserError } from "../../src/cli/run.js";
 import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
-import type { Detection } from "../../src/geneval/types.js";
-import { type CollectedPrompt, collectionPrompts } from "../../src/judges/collect.js";
 import { EmbeddedJudge, loadJudgeNet } from "../../src/judges/embedded.js";
 import { JudgeNet, type JudgeNetConfig } from "../../src/judges/model.js";
 import { parsePrompt } from "../../src/geneval/observe.js";
@@ -22,6 +20,7 @@ import { VOCAB } from "../../src/tokenizer/text.js";
 import { manualSeed, noGrad, tensor, zeros } from "../../src/torch/index.js";
 import { readTrainLog } from "../../src/train/log.js";
 import { readWeightsConfig, saveWeights } from "../../src/train/checkpoint.js";
+import { collectedPaths } from "../fixtures/collected.js";
 import { tinyPipeline, VQ_CONFIG } from "../fixtures/tiny.js";
 
 const rules: JudgeNetConfig = { textVocab: VOCAB.length, maxText: 16, imageSize: VQ_CONFIG.imageSize, channels: [8, 8], dModel: 16, layers: 1, heads: 2, questions: 4, stepBuckets: 19, answer: "rules", classes: [...SHAPE_CLASSES] };
@@ -106,25 +105,6 @@ test("a tower of its own trains under the square's 8 symmetries: each a differen
   assert.equal(all.size, 8);
 });
 
-const det = (cls: string, x: number): Detection => ({ class: cls, box: [x, 5, x + 10, 15], confidence: 0.99, color: "red" });
-
-/** 20 prompts of 4 paths; path k's final holds k circles (so its counts vary), and its tokens differ by k. */
-function collected(): CollectedPrompt[] {
-  const T = DEFAULT_SAMPLE.steps;
-  return collectionPrompts(3, 20).map((meta, i) => ({
-    meta,
-    paths: [0, 1, 2, 3].map((k) => ({
-      path: k,
-      seed: k,
-      predictions: Array.from({ length: T }, (_, t) => Array.from({ length: 16 }, (_, j) => (i + k * 5 + t + j) % 15)),
-      correct: k === 1,
-      detections: Array.from({ length: k }, (_, c) => det("circle", 5 + 20 * c)),
-      rollout: null,
-      clearFrom: 5,
-    })),
-  }));
-}
-
 test("train judge-counter trains the head alone: every other tensor is the starting judge's, the loss falls, the summary scores both readings", async () => {
   const dir = mkdtempSync(join(tmpdir(), "judge-counter-"));
   const { tokenizer } = tinyPipeline();
@@ -133,7 +113,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   const init = join(dir, "judge.safetensors");
   saveWeights(init, new JudgeNet(rules).eval(), rules, { kind: "fine-tuned" });
   mkdirSync(join(dir, "paths"));
-  writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts: collected() }));
+  writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts: collectedPaths() }));
   const o = { data: join(dir, "paths"), init, tokenizer: join(dir, "vq.safetensors"), hidden: 4, from: "tower" as const, runDir: join(dir, "run"), out: join(dir, "counted.safetensors"), results: join(dir, "summary.json"), steps: 100, batch: 16, lr: 1e-2, seed: 1 };
   await trainCounterCommand(o, () => {});
   const before = readWeightsConfig<JudgeNetConfig>(init).tensors;
@@ -180,7 +160,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   assert.deepEqual(readOf("a photo of two red stars"), [4]);
   // a head with a conv tower of its own over the pixels: the tower trains with it, the judge's tensors stay
   // a ranking's samples: 2 prompts x 2 samples, one prompt held out (its samples are left out)
-  const prompts = collected();
+  const prompts = collectedPaths();
   const rank = join(dir, "rank");
   mkdirSync(rank);
   writeFileSync(join(rank, "meta.json"), JSON.stringify({ seed: 1, sampleSeed: 1, samplesPerPrompt: 2, sample: DEFAULT_SAMPLE, generator: "g", prompts: 2, pairsPerPrompt: 1 }));

@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
-import type { Detection } from "../../src/geneval/types.js";
-import { type CollectedPrompt, collectionPrompts, splitCollected } from "../../src/judges/collect.js";
+import { splitCollected } from "../../src/judges/collect.js";
 import { heldOutPathExamples, mixedPrompts } from "../../src/judges/examples.js";
 import { loadJudgeNet } from "../../src/judges/embedded.js";
 import { JudgeNet, type JudgeNetConfig } from "../../src/judges/model.js";
@@ -18,30 +17,12 @@ import { VOCAB } from "../../src/tokenizer/text.js";
 import { manualSeed } from "../../src/torch/index.js";
 import { saveWeights } from "../../src/train/checkpoint.js";
 import { cli } from "../fixtures/cli.js";
+import { collectedPaths } from "../fixtures/collected.js";
 import { tinyPipeline, VQ_CONFIG } from "../fixtures/tiny.js";
 
 const rules: JudgeNetConfig = { textVocab: VOCAB.length, maxText: 16, imageSize: VQ_CONFIG.imageSize, channels: [8, 8], dModel: 16, layers: 1, heads: 2, questions: 4, stepBuckets: 19, answer: "rules", classes: [...SHAPE_CLASSES] };
-const det = (cls: string, x: number): Detection => ({ class: cls, box: [x, 5, x + 10, 15], confidence: 0.99, color: "red" });
-
-/** 20 prompts of 4 paths, path 1 right; paths 0 and 2 with rollouts (the process labels). */
-function collected(rollouts = true): CollectedPrompt[] {
-  const T = DEFAULT_SAMPLE.steps;
-  return collectionPrompts(3, 20).map((meta, i) => ({
-    meta,
-    paths: [0, 1, 2, 3].map((k) => ({
-      path: k,
-      seed: k,
-      predictions: Array.from({ length: T }, (_, t) => Array.from({ length: 16 }, (_, j) => (i + k * 5 + t + j) % 15)),
-      correct: k === 1,
-      detections: Array.from({ length: k }, (_, c) => det("circle", 5 + 20 * c)),
-      rollout: rollouts && k % 2 === 0 ? { step: 6, correct: [k === 0, false, false] } : null,
-      clearFrom: 5,
-    })),
-  }));
-}
-
 test("held-out examples: every mixed prompt's paths as an outcome and a potential group, then 2,048 single ones; the same seed draws the same", () => {
-  const { heldOut } = splitCollected(collected());
+  const { heldOut } = splitCollected(collectedPaths(true));
   const T = DEFAULT_SAMPLE.steps;
   const a = heldOutPathExamples(heldOut, 1, T);
   const mixed = mixedPrompts(heldOut).length;
@@ -70,7 +51,7 @@ test("bench judge scores a judge file on the held-out examples as its training s
   saveWeights(weights, new JudgeNet(rules).eval(), rules, { kind: "fine-tuned" });
   for (const [name, rollouts] of [["paths", true], ["bare", false]] as const) {
     mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, "chunk-00000.json"), JSON.stringify({ prompts: collected(rollouts) }));
+    writeFileSync(join(dir, name, "chunk-00000.json"), JSON.stringify({ prompts: collectedPaths(rollouts) }));
   }
   const out = join(dir, "figures.json");
   const r = await cli(["bench", "judge", "--data", join(dir, "paths"), "--weights", weights, "--tokenizer", vqFile, "--seed", "4", "--json", "--out", out]);
@@ -82,7 +63,7 @@ test("bench judge scores a judge file on the held-out examples as its training s
   assert.equal(outcome.ranking.pairs, 2 * 3, "each held-out prompt: 1 right x 3 wrong finals");
   // the same figures as scoring the loaded judge directly on the same seed's examples
   const { net } = loadJudgeNet(weights);
-  const direct = scoreHeldOut(net, heldOutPathExamples(splitCollected(collected()).heldOut, 4, DEFAULT_SAMPLE.steps), loadVQ(vqFile));
+  const direct = scoreHeldOut(net, heldOutPathExamples(splitCollected(collectedPaths(true)).heldOut, 4, DEFAULT_SAMPLE.steps), loadVQ(vqFile));
   assert.deepEqual(printed.held_out, JSON.parse(JSON.stringify(direct)));
   const written = JSON.parse(readFileSync(out, "utf8"));
   assert.deepEqual(written.judge.held_out, printed.held_out);
