@@ -104,6 +104,12 @@ if (mode === "row") {
   const got = { strategy: s.strategy, judge: s.judge, n: s.n, images_per_prompt: s.images_per_prompt, seed: s.seed, replay: s.replay };
   if (JSON.stringify(got) !== JSON.stringify(want)) other(`settings ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   if (j.images !== +images || (j.per_image_correct ?? "").length !== +images) other(`${j.images} images, expected ${images}`);
+  // a row made with other weights of the judge (retrained since) is another run
+  const weights = `models/judge-${judge}.safetensors`;
+  if (s.judge_id && fs.existsSync(weights)) {
+    const id = `${judge} ${require("node:crypto").createHash("sha256").update(fs.readFileSync(weights)).digest("hex").slice(0, 16)}`;
+    if (s.judge_id !== id) other(`judge ${s.judge_id}, now ${id}`);
+  }
 } else if (mode === "oracle") {
   const [file, prompts, paths, judges] = a;
   const o = need(file).oracle ?? {};
