@@ -45,6 +45,12 @@ export interface TrainDpoOptions {
   cfg: number;
   /** weight of a term holding the unconditional ([NULL]) half's logits to the reference's (0: none) */
   uncondAnchor: number;
+  /**
+   * masks per pair and step: each image's log-likelihood is the mean over this many masks, a pair's
+   * two images masked alike in each (1: one mask a step). One mask reads a random share of the
+   * positions, which may miss where the two images differ; more cost a forward pass each.
+   */
+  masks: number;
   weightDecay: number;
   warmup: number; // share of the steps with linear warmup
   seed: number;
@@ -59,7 +65,7 @@ export interface TrainDpoOptions {
   onLog?: (entry: LogEntry) => void;
 }
 
-export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
+export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
 
 /** Steps of a run: as given, or `epochs` passes over the pairs. */
 export function dpoSteps(pairs: number, o: Pick<TrainDpoOptions, "steps" | "epochs" | "batch">): number {
@@ -131,22 +137,26 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     state: { pairs: pairs.length, steps },
     data: (step) => batchIndices(step, o.batch, pairs.length, o.seed, perms).map((i) => pairs[i]),
     loss: (batch) => {
-      const B = batch.length;
-      const rows = [...batch.map((p) => p.chosen_tokens), ...batch.map((p) => p.rejected_tokens)]; // 2B rows: chosen then rejected
-      const text = batch.map((p) => promptIds(p.prompt, c.maxText));
-      const { input, target } = maskTokens(rows, policy.maskId, L, { pairedHalves: true }); // (2B, L) each: a pair's two rows share their mask
-      const txt = tensor([...text, ...text].flat(), [2 * B, c.maxText], "int64");
-      const ref = noGrad(() => sequenceLogProb(logitsOf(reference, txt, input), target)); // (2B)
-      const logits = logitsOf(policy, txt, input); // (2B, L, K)
-      const pol = sequenceLogProb(logits, target); // (2B)
+      const [B, M] = [batch.length, o.masks];
+      const times = <T>(xs: T[]) => Array.from({ length: M }, () => xs).flat();
+      // 2BM rows: the chosen images M times, then the rejected ones M times; row i and row i + BM are one pair under one mask
+      const rows = [...times(batch.map((p) => p.chosen_tokens)), ...times(batch.map((p) => p.rejected_tokens))];
+      const text = times(batch.map((p) => promptIds(p.prompt, c.maxText)));
+      const { input, target } = maskTokens(rows, policy.maskId, L, { pairedHalves: true }); // (2BM, L) each
+      const txt = tensor([...text, ...text].flat(), [2 * B * M, c.maxText], "int64");
+      // (2BM) -> (2B): each image's log-likelihood, the mean over its M masks
+      const perImage = (lp: Tensor) => lp.reshape([2, M, B]).mean(1).reshape([2 * B]);
+      const ref = noGrad(() => perImage(sequenceLogProb(logitsOf(reference, txt, input), target))); // (2B)
+      const logits = logitsOf(policy, txt, input); // (2BM, L, K)
+      const pol = perImage(sequenceLogProb(logits, target)); // (2B)
       const weights = o.weighted ? tensor(batch.map((p) => p.weight), [B]) : undefined;
       const out = dpoLoss(
         { policyChosen: pol.slice(0, 0, B), policyRejected: pol.slice(0, B), refChosen: ref.slice(0, 0, B), refRejected: ref.slice(0, B) },
         o.beta,
         weights,
       );
-      const nll = o.nllWeight > 0 ? maskedTokenLoss(logits.slice(0, 0, B), target.slice(0, 0, B)) : null; // the chosen rows'
-      // the chosen rows without their prompt: the unconditional half, held to the reference's
+      const nll = o.nllWeight > 0 ? maskedTokenLoss(logits.slice(0, 0, B), target.slice(0, 0, B)) : null; // the chosen rows' (first mask)
+      // the chosen rows (first mask) without their prompt: the unconditional half, held to the reference's
       const anchor = o.uncondAnchor > 0 ? uncondKl(input.slice(0, 0, B), target.slice(0, 0, B)) : null;
       let loss = out.loss;
       if (nll) loss = loss.add(nll.mul(o.nllWeight));
@@ -180,6 +190,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     nll_weight: String(o.nllWeight),
     cfg: String(o.cfg),
     uncond_anchor: String(o.uncondAnchor),
+    masks: String(o.masks),
     seed: String(o.seed),
   });
   return { finished: true, steps };

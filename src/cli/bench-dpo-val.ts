@@ -9,7 +9,7 @@ import { dpoValidation } from "../eval/dpo-val.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { writeResult } from "../util/provenance.js";
-import { intOption, nonNegativeListOption, positiveListOption, seedOption } from "./options.js";
+import { intOption, nonNegativeListOption, positiveIntListOption, positiveListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 
 export function addDpoValBench(bench: Command): void {
@@ -39,6 +39,11 @@ export function addDpoValBench(bench: Command): void {
         .default([DPO_DEFAULTS.uncondAnchor], String(DPO_DEFAULTS.uncondAnchor))
         .argParser(nonNegativeListOption),
     )
+    .addOption(
+      new Option("--masks <list>", "masks per pair and step, each image's log-likelihood their mean (1: one a step)")
+        .default([DPO_DEFAULTS.masks], String(DPO_DEFAULTS.masks))
+        .argParser(positiveIntListOption),
+    )
     .addOption(new Option("--batch <n>", "pairs per step").default(DPO_DEFAULTS.batch).argParser(intOption))
     .addOption(new Option("--prompts <n>", "held-out prompts for each yes rate").default(400).argParser(intOption))
     .addOption(new Option("--images <n>", "images per held-out prompt").default(2).argParser(intOption))
@@ -47,7 +52,7 @@ export function addDpoValBench(bench: Command): void {
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json")
-    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
+    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const file = join(o.data, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
@@ -64,7 +69,7 @@ export function addDpoValBench(bench: Command): void {
         tokenizer: o.tokenizer,
         pairs,
         weighted: !!o.rewardGuided,
-        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight, cfg: o.cfg, uncondAnchor: o.uncondAnchor },
+        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight, cfg: o.cfg, uncondAnchor: o.uncondAnchor, masks: o.masks },
         batch: o.batch,
         seed: o.seed,
         heldout: { prompts: o.prompts, images: o.images, seed: o.seed, sample: DEFAULT_SAMPLE },

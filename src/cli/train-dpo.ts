@@ -10,7 +10,7 @@ import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js
 import type { LogEntry } from "../train/log.js";
 import { fromRoot } from "../util/root.js";
 import { cliJudge } from "./judge.js";
-import { cfgOption, intOption, nonNegativeOption, numberOption, seedOption, temperatureOption } from "./options.js";
+import { cfgOption, intOption, nonNegativeOption, numberOption, positiveIntOption, seedOption, temperatureOption } from "./options.js";
 import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
 import { rankOnQueue } from "./data-rank.js";
@@ -33,6 +33,7 @@ export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   nllWeight: number;
   cfg: number;
   uncondAnchor: number;
+  masks: number;
   seed: number;
   rewardGuided?: boolean;
   judge?: string;
@@ -83,6 +84,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         nllWeight: o.nllWeight,
         cfg: o.cfg,
         uncondAnchor: o.uncondAnchor,
+        masks: o.masks,
         seed: o.seed,
         weightDecay: DPO_DEFAULTS.weightDecay,
         warmup: DPO_DEFAULTS.warmup,
@@ -130,6 +132,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--beta <x>", "DPO beta").default(DPO_DEFAULTS.beta).argParser(numberOption))
     .addOption(new Option("--cfg <g>", "guidance of DPO's log-probabilities: 0 the conditional logits, g the sampler's (1 + g) cond - g uncond, both halves trained").default(DPO_DEFAULTS.cfg).argParser(cfgOption))
     .addOption(new Option("--uncond-anchor <x>", "weight of a KL term holding the unconditional ([NULL]) half to the reference's, so that the guidance carries the conditional gain (0: none)").default(DPO_DEFAULTS.uncondAnchor).argParser(nonNegativeOption))
+    .addOption(new Option("--masks <n>", "masks per pair and step: each image's log-likelihood is the mean over them (1: one mask a step)").default(DPO_DEFAULTS.masks).argParser(positiveIntOption))
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")

@@ -23,6 +23,7 @@ export interface DpoGrid {
   nllWeight: number[];
   cfg: number[];
   uncondAnchor: number[];
+  masks: number[];
 }
 
 export interface DpoValOptions {
@@ -40,7 +41,7 @@ export interface DpoValOptions {
 
 type GridPoint = { [K in keyof DpoGrid]: number };
 /** the grid's dimensions, outermost first */
-const DIMENSIONS: (keyof DpoGrid)[] = ["lr", "epochs", "beta", "nllWeight", "cfg", "uncondAnchor"];
+const DIMENSIONS: (keyof DpoGrid)[] = ["lr", "epochs", "beta", "nllWeight", "cfg", "uncondAnchor", "masks"];
 
 export interface DpoCandidate {
   lr: number;
@@ -49,6 +50,7 @@ export interface DpoCandidate {
   nllWeight: number;
   cfg: number;
   uncondAnchor: number;
+  masks: number;
   steps: number;
   weights: string; // where they were written: a resume from kept scores needs them no more
   heldout: HeldOutResult;
@@ -64,7 +66,7 @@ export interface DpoValResult {
 
 // plain DPO's folders have no part for the later dimensions (as before those were in the grid)
 const tag = (p: GridPoint) =>
-  `lr${p.lr}-ep${p.epochs}-beta${p.beta}${p.nllWeight > 0 ? `-nll${p.nllWeight}` : ""}${p.cfg > 0 ? `-cfg${p.cfg}` : ""}${p.uncondAnchor > 0 ? `-anchor${p.uncondAnchor}` : ""}`;
+  `lr${p.lr}-ep${p.epochs}-beta${p.beta}${p.nllWeight > 0 ? `-nll${p.nllWeight}` : ""}${p.cfg > 0 ? `-cfg${p.cfg}` : ""}${p.uncondAnchor > 0 ? `-anchor${p.uncondAnchor}` : ""}${p.masks > 1 ? `-masks${p.masks}` : ""}`;
 
 /**
  * What a held-out score depends on besides the weights it scores: the held-out settings and the

@@ -52,6 +52,7 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
   nllWeight: 0,
   cfg: 0,
   uncondAnchor: 0,
+  masks: 1,
   weightDecay: 0.01,
   warmup: 0.1,
   seed: 1,
@@ -177,6 +178,34 @@ test("unconditional anchor: the [NULL] half stays nearer the reference's than un
   const [kPlain, kAnchored] = [uncondKl(plain.policy), uncondKl(anchored.policy)];
   assert.ok(kAnchored < kPlain / 2, `unconditional KL ${kAnchored} (anchored) vs ${kPlain} (plain)`);
   [plain.policy, anchored.policy, reference].forEach((m) => m.dispose());
+  rmSync(dir, { recursive: true });
+});
+
+test("masks per pair: a pair's two images share each of its masks, and the preference is learned", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-masks-"));
+  const reference = model();
+  // a policy away from the reference: pairs of one image twice have margin 0 only if both rows of a pair read the same masks
+  const other = () => {
+    manualSeed(7);
+    return new MaskedGenerator(GEN_CONFIG);
+  };
+  const same = pairs(8).map((p) => ({ ...p, rejected_tokens: p.chosen_tokens }));
+  const twins = other();
+  trainDpo(base(join(dir, "twins"), { steps: 2, lr: 0, masks: 3 }), twins, reference, same);
+  const log = readTrainLog(join(dir, "twins", "run", "log.jsonl"));
+  assert.ok(log.every((e) => e.margin === 0 && e.accuracy === 0), `margins ${log.map((e) => e.margin)}`);
+  assert.ok(log.some((e) => e.reward_chosen !== 0), "the policy is not the reference");
+  twins.dispose();
+  // three masks a step learn the preference as one does, and the file records them
+  const { policy, log: learned } = trained(dir, "three", pairs(24), reference, { masks: 3 });
+  const late = learned.slice(-4).reduce((a, e) => a + e.accuracy, 0) / 4;
+  assert.ok(late > 0.8, `late accuracy ${late}`);
+  policy.dispose();
+  const three = other();
+  trainDpo(base(join(dir, "meta"), { steps: 1, masks: 3 }), three, reference, pairs(4));
+  assert.equal(loadSafetensors(join(dir, "meta", "out.safetensors")).metadata.masks, "3");
+  three.dispose();
+  reference.dispose();
   rmSync(dir, { recursive: true });
 });
 

@@ -29,7 +29,7 @@ const options = (dir: string, extra: Partial<DpoRunOptions> = {}): DpoRunOptions
   generator: tiny.generator,
   tokenizer: tiny.tokenizer,
   rank: { prompts: 8, samplesPerPrompt: 4, seed: 5, sample: TINY_SAMPLE, pairsPerPrompt: 2, tau: 0.1 },
-  train: { epochs: 1, batch: 4, lr: 1e-3, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, weightDecay: 0.01, warmup: 0.1, seed: 1, checkpointEvery: 2, logEvery: 1 },
+  train: { epochs: 1, batch: 4, lr: 1e-3, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, weightDecay: 0.01, warmup: 0.1, seed: 1, checkpointEvery: 2, logEvery: 1 },
   label: parityLabel,
   command: "test",
   ...extra,
@@ -210,7 +210,7 @@ test("reward-guided: judge scores stored, weighted pairs, the scheme in the resu
 });
 
 test("train dpo: usage errors are clear", async () => {
-  const o = { runDir: "x", out: "x", results: "x", generator: "x", tokenizer: "x", rounds: 1, epochs: 1, batch: 4, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, seed: 1, tau: 0.1, prompts: 1, samplesPerPrompt: 2, pairsPerPrompt: 1, temperature: 1, minTagShare: 0.1, maxStages: 4 };
+  const o = { runDir: "x", out: "x", results: "x", generator: "x", tokenizer: "x", rounds: 1, epochs: 1, batch: 4, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, seed: 1, tau: 0.1, prompts: 1, samplesPerPrompt: 2, pairsPerPrompt: 1, temperature: 1, minTagShare: 0.1, maxStages: 4 };
   await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true }, () => {}), /--reward-guided needs --judge/);
   await assert.rejects(trainDpoCommand({ ...o, judge: "fine-tuned" }, () => {}), /only used with --reward-guided/);
   await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true, judge: "nope" }, () => {}), /unknown judge 'nope'.*fine-tuned/);
