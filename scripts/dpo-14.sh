@@ -221,7 +221,7 @@ run() {
   balanced || exit 1
   # the reward-guided pairs are made of the judge's scores of rank-1's samples: a retrained judge
   # scores them again (data rank scores again only what another judge's weights scored, else it
-  # rewrites the pairs: seconds); a reward-guided validation of other scores is moved aside by hand
+  # only rewrites the pairs); a reward-guided validation of other scores is moved aside by hand
   "${cli[@]}" data rank --out "$rank" "${rank_args[@]}" --quiet
   local plain=() guided=()
   step dpo-val "${cli[@]}" bench dpo-val --data "$rank" --run-dir runs/dpo-val "${val_args[@]}" --quiet --out results/dpo-val-anchor.json

@@ -30,7 +30,7 @@ import { userInput } from "./geneval.js";
 import { cliJudge } from "./judge.js";
 import { type PipelineIds, type SuiteSettings, claimFolder, pipelineIds, settingsTag } from "../eval/fingerprint.js";
 import { fileHash } from "../util/file-hash.js";
-import { type EmbeddedJudgeName, embeddedJudgeHash } from "../judges/embedded.js";
+import { embeddedJudgeHash } from "../judges/embedded.js";
 import { DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
 import { queueSuite } from "../queue/eval-image.js";
 import { jobModels } from "../queue/models.js";
@@ -130,7 +130,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
     suite: fileHash(suiteFile)!,
     strategy: opts.strategy,
     judge: opts.judge ? [opts.judge, opts.baseUrl, opts.model].filter(Boolean).join(" ") : null,
-    ...(opts.judge !== undefined && isEmbeddedJudge(opts.judge) ? { judge_weights: embeddedJudgeHash(opts.judge as EmbeddedJudgeName) ?? "missing" } : {}),
+    ...(opts.judge !== undefined && isEmbeddedJudge(opts.judge) ? { judge_weights: embeddedJudgeHash(opts.judge) ?? "missing" } : {}),
     replay: opts.replay !== undefined,
     n: opts.n,
     images_per_prompt: opts.imagesPerPrompt,

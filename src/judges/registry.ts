@@ -1,6 +1,6 @@
 // The judges by name: the embedded ones and the OpenAI-compatible one, each built from a
 // selection (name, and for a server its URL, model and key, else the environment's).
-import { EMBEDDED_JUDGES, loadEmbeddedJudge } from "./embedded.js";
+import { EMBEDDED_JUDGES, type EmbeddedJudgeName, loadEmbeddedJudge } from "./embedded.js";
 import type { Judge } from "./judge.js";
 import { OpenAIJudge, openAIJudgeConfigFromEnv } from "./openai.js";
 
@@ -29,7 +29,7 @@ export class UnknownJudgeError extends Error {
 }
 
 /** Whether the judge's weights ship with the package (a load failure is then the installation's, not the user's). */
-export function isEmbeddedJudge(name: string): boolean {
+export function isEmbeddedJudge(name: string): name is EmbeddedJudgeName {
   return Object.hasOwn(EMBEDDED_JUDGES, name);
 }
 

@@ -2,11 +2,11 @@
 // self-correction generators) by content, and every embedded judge the job asks by its weights.
 // A worker with other models would make other images, so it refuses the job.
 import type { PipelineIds } from "../eval/fingerprint.js";
-import { type EmbeddedJudgeName, embeddedJudgeHash } from "../judges/embedded.js";
+import { embeddedJudgeHash } from "../judges/embedded.js";
 import { isEmbeddedJudge } from "../judges/registry.js";
 import type { JobJudge, ModelIds } from "./jobs.js";
 
-const judgeHash = (name: string): string | null => embeddedJudgeHash(name as EmbeddedJudgeName);
+const judgeHash = (name: string): string | null => (isEmbeddedJudge(name) ? embeddedJudgeHash(name) : null);
 
 /** What a job made by this pipeline, with this judge, needs a worker to have. */
 export function jobModels(ids: PipelineIds, judge: JobJudge | null): ModelIds {
