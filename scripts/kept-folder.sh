@@ -13,7 +13,8 @@ parent=$(dirname "$folder"); base=$(basename "$folder")
 case "$1" in
   archive)
     mkdir -p "$(dirname "$kept")"
-    tar cf - "${exclude[@]}" -C "$parent" "$base" | gzip -n > "$kept.tmp" && mv "$kept.tmp" "$kept" ;;
+    # names sorted, owners and times fixed: the same files make the same bytes, so an unchanged folder leaves git clean
+    tar cf - --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner "${exclude[@]}" -C "$parent" "$base" | gzip -n > "$kept.tmp" && mv "$kept.tmp" "$kept" ;;
   restore)
     [ -f "$kept" ] || exit 0
     # into a folder of its own first: a kill mid-way leaves no half-written file in FOLDER

@@ -174,7 +174,7 @@ archive_verdicts() {
   [ -n "$files" ] || return 0
   mkdir -p "$(dirname "$verdicts_kept")"
   # tar's 1 is "a file changed as it was read" (a judge writing beside it): still a sound archive
-  (cd "$(dirname "$record")" && tar cf - --warning=no-file-changed -T - <<<"$files") | gzip -n > "$verdicts_kept.tmp"
+  (cd "$(dirname "$record")" && tar cf - --mtime=@0 --owner=0 --group=0 --numeric-owner --warning=no-file-changed -T - <<<"$files") | gzip -n > "$verdicts_kept.tmp"
   local piped=("${PIPESTATUS[@]}")
   if [ "${piped[0]}" -le 1 ] && [ "${piped[1]}" -eq 0 ]; then mv "$verdicts_kept.tmp" "$verdicts_kept"; else rm -f "$verdicts_kept.tmp"; echo "rows-13: the verdicts' archive was not rewritten" >&2; fi
 }

@@ -111,18 +111,20 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
   const perms = new Map<number, number[]>();
   const nullRow = promptIds(null, c.maxText);
   const nullText = (R: number) => tensor(Array.from({ length: R }, () => nullRow).flat(), [R, c.maxText], "int64");
-  /** logits (R, L, K) of R masked rows under `o.cfg`: with guidance, both halves in one forward pass */
-  const logitsOf = (m: MaskedGenerator, text: Tensor, image: Tensor): Tensor => {
-    if (o.cfg === 0) return m.forward({ text, image });
+  /**
+   * logits (R, L, K) of R masked rows under `o.cfg`; with guidance both halves come from one
+   * forward pass, and the unconditional one (R, L, K) is kept for the anchor
+   */
+  const logitsOf = (m: MaskedGenerator, text: Tensor, image: Tensor): { logits: Tensor; uncond: Tensor | null } => {
+    if (o.cfg === 0) return { logits: m.forward({ text, image }), uncond: null };
     const R = image.size(0);
     const out = m.forward({ text: cat([text, nullText(R)]), image: cat([image, image]) }); // (2R, L, K)
-    return guide(out.slice(0, 0, R), out.slice(0, R), o.cfg);
+    const uncond = out.slice(0, R);
+    return { logits: guide(out.slice(0, 0, R), uncond, o.cfg), uncond };
   };
-  /** KL(reference || policy) of the unconditional logits of R masked rows */
-  const uncondKl = (image: Tensor, target: Tensor): Tensor => {
-    const text = nullText(image.size(0));
-    return maskedKl(policy.forward({ text, image }), noGrad(() => reference.forward({ text, image })), target);
-  };
+  /** the unconditional logits (B, L, K) of the first B masked rows: the guided pass's half where there is one */
+  const uncondOf = (m: MaskedGenerator, read: { uncond: Tensor | null }, image: Tensor): Tensor =>
+    read.uncond ? read.uncond.slice(0, 0, image.size(0)) : m.forward({ text: nullText(image.size(0)), image });
   const run = runTraining({
     runDir: o.runDir,
     model: policy,
@@ -146,8 +148,10 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
       const txt = tensor([...text, ...text].flat(), [2 * B * M, c.maxText], "int64");
       // (2BM) -> (2B): each image's log-likelihood, the mean over its M masks
       const perImage = (lp: Tensor) => lp.reshape([2, M, B]).mean(1).reshape([2 * B]);
-      const ref = noGrad(() => perImage(sequenceLogProb(logitsOf(reference, txt, input), target))); // (2B)
-      const logits = logitsOf(policy, txt, input); // (2BM, L, K)
+      const refRead = noGrad(() => logitsOf(reference, txt, input));
+      const ref = perImage(sequenceLogProb(refRead.logits, target)); // (2B)
+      const polRead = logitsOf(policy, txt, input);
+      const logits = polRead.logits; // (2BM, L, K)
       const pol = perImage(sequenceLogProb(logits, target)); // (2B)
       const weights = o.weighted ? tensor(batch.map((p) => p.weight), [B]) : undefined;
       const out = dpoLoss(
@@ -156,8 +160,9 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
         weights,
       );
       const nll = o.nllWeight > 0 ? maskedTokenLoss(logits.slice(0, 0, B), target.slice(0, 0, B)) : null; // the chosen rows' (first mask)
-      // the chosen rows (first mask) without their prompt: the unconditional half, held to the reference's
-      const anchor = o.uncondAnchor > 0 ? uncondKl(input.slice(0, 0, B), target.slice(0, 0, B)) : null;
+      // KL(reference || policy) of the chosen rows (first mask) without their prompt: the unconditional half, held to the reference's
+      const chosen = input.slice(0, 0, B);
+      const anchor = o.uncondAnchor > 0 ? maskedKl(uncondOf(policy, polRead, chosen), noGrad(() => uncondOf(reference, refRead, chosen)), target.slice(0, 0, B)) : null;
       let loss = out.loss;
       if (nll) loss = loss.add(nll.mul(o.nllWeight));
       if (anchor) loss = loss.add(anchor.mul(o.uncondAnchor));

@@ -24,6 +24,7 @@ import { type Judge, judgeId } from "../judges/judge.js";
 import { detect } from "../shapes/detector.js";
 import { type RGBImage, encodePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { fileHash } from "../util/file-hash.js";
 import { mapPool } from "../util/pool.js";
 import { DEFAULT_TAU, type PairStats, type RankedPrompt, type RankedSample, buildPairs, writePairs } from "./pairs.js";
 
@@ -69,6 +70,8 @@ export interface RankMeta {
   samplesPerPrompt: number;
   sample: SampleOptions;
   generator: string;
+  /** the generator file's content hash: a file retrained in place is another model (absent in folders made before it was kept) */
+  generatorHash?: string;
   prompts: number; // the largest count asked for so far (a rerun may ask for more, until extra blocks follow them)
   pairsPerPrompt: number;
   /** tag-balanced prompts after the first `prompts` (absent: none) */
@@ -120,7 +123,7 @@ function checkMeta(dir: string, want: RankMeta): RankMeta {
   let meta = want;
   if (have) {
     const fixed = (m: RankMeta) => JSON.stringify([m.seed, m.sampleSeed, m.samplesPerPrompt, m.sample, m.generator]);
-    if (fixed(have) !== fixed(want))
+    if (fixed(have) !== fixed(want) || (have.generatorHash !== undefined && have.generatorHash !== want.generatorHash))
       throw new RankSettingsError(
         `${dir} holds samples made with other settings (${JSON.stringify(have)}); use another --out or the same settings`,
       );
@@ -182,6 +185,7 @@ export function rankPlan(o: RankPlanOptions): { metas: PromptMeta[]; sampleSeed:
     samplesPerPrompt: o.samplesPerPrompt,
     sample: o.sample,
     generator: resolve(o.generator),
+    generatorHash: fileHash(o.generator) ?? undefined,
     prompts: o.prompts,
     pairsPerPrompt: o.pairsPerPrompt,
     ...(o.extra && o.extra.length > 0 ? { extra: o.extra } : {}),

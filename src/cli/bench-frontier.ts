@@ -7,6 +7,7 @@ import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 import { SHAPE_CLASSES } from "../shapes/world.js";
 import { MAX_SURVIVORS } from "../strategies/parm-rule.js";
 import { writeResult } from "../util/provenance.js";
+import { judgeId } from "../judges/judge.js";
 import { cliJudge } from "./judge.js";
 import { pathsListOption, positiveIntOption, seedOption } from "./options.js";
 import { cliPipeline } from "./pipeline.js";
@@ -69,7 +70,7 @@ export function addFrontierBench(bench: Command): void {
       } finally {
         bar.stop();
       }
-      const result = { suite: o.suite, ...frontier };
+      const result = { suite: o.suite, judge_id: judgeId(judge), ...frontier };
       if (o.out) writeResult(o.out, { frontier: result });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });

@@ -8,6 +8,7 @@ import { disposePipeline } from "../models/load.js";
 import { DEFAULT_TOKENIZER } from "../models/paths.js";
 import { CLEAR_AT, KEEP_FROM, MAX_SURVIVORS } from "../strategies/parm-rule.js";
 import { writeResult } from "../util/provenance.js";
+import { judgeId } from "../judges/judge.js";
 import { cliJudge } from "./judge.js";
 import { cfgOption, numberOption, positiveIntListOption, positiveListOption } from "./options.js";
 import { cliPipeline } from "./pipeline.js";
@@ -57,7 +58,7 @@ export function addParmValBench(bench: Command): void {
       try {
         const result = await parmValidation(pipeline, judge, heldOut, { clearAt: o.clearAt, keepFrom: o.keepFrom, maxSurvivors: o.maxSurvivors, maxNfeShare: o.maxNfeShare, cfg: o.cfg, cache: o.cache, onProgress: (d) => bar.update(d) });
         bar.stop();
-        if (o.out) writeResult(o.out, { parm_val: { data: o.data, judge: o.judge, ...result } });
+        if (o.out) writeResult(o.out, { parm_val: { data: o.data, judge: o.judge, judge_id: judgeId(judge), ...result } });
         process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
       } finally {
         bar.stop();

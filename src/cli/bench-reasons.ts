@@ -10,6 +10,7 @@ import { loadVQ } from "../models/load.js";
 import { DEFAULT_TOKENIZER } from "../models/paths.js";
 import type { RGBImage } from "../shapes/image.js";
 import { writeResult } from "../util/provenance.js";
+import { judgeId } from "../judges/judge.js";
 import { cliJudge } from "./judge.js";
 import { intOption } from "./options.js";
 import { UserError } from "./run.js";
@@ -36,7 +37,7 @@ export function addReasonsBench(bench: Command): void {
       // an embedded judge's own readings too: how much of a disagreement is its counting
       const read = judge instanceof EmbeddedJudge ? (items: readonly { meta: PromptMeta; image: RGBImage }[]) => judge.read(items) : undefined;
       const result = await reasonAgreement(judge, failing.map((f, k) => ({ meta: f.meta, image: images[k], detections: f.path.detections })), { read });
-      if (o.out) writeResult(o.out, { reasons: { data: o.data, judge: o.judge, ...result } });
+      if (o.out) writeResult(o.out, { reasons: { data: o.data, judge: o.judge, judge_id: judgeId(judge), ...result } });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });
 }

@@ -7,6 +7,7 @@ import { EmbeddedStepGenerator } from "../generator/embedded-steps.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { cliPipeline } from "./pipeline.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
+import { judgeId } from "../judges/judge.js";
 import { cliJudge } from "./judge.js";
 import { intOption, pathsOption } from "./options.js";
 import { UserError } from "./run.js";
@@ -28,7 +29,7 @@ export function addReplayBench(bench: Command): void {
       const prompts = Array.from({ length: o.prompts }, (_, i) => Math.floor((i * suite.length) / o.prompts));
       const judge = cliJudge({ judge: o.judge });
       const rows = await checkReplay({ generator: new EmbeddedStepGenerator(cliPipeline()), n: o.n, sample: DEFAULT_SAMPLE }, judge, o.judge, o.record, suite, prompts);
-      if (o.out) writeResult(o.out, { replay_check: { prompts, n: o.n, judge: o.judge, rows } });
+      if (o.out) writeResult(o.out, { replay_check: { prompts, n: o.n, judge: o.judge, judge_id: judgeId(judge), rows } });
       process.stdout.write(JSON.stringify(rows, null, o.json ? undefined : 2) + "\n");
     });
 }

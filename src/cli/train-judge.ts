@@ -47,16 +47,17 @@ export interface TrainJudgeCliOptions {
  * The collected paths a fine-tuned judge learns from and is scored on, split into training and
  * held-out prompts; refused (a one-line error) where they lack what its labels need.
  */
-export function readJudgePaths(data: string): { train: CollectedPrompt[]; held: CollectedPrompt[]; T: number } {
+export function readJudgePaths(data: string): { train: CollectedPrompt[]; held: CollectedPrompt[]; mixed: CollectedPrompt[]; T: number } {
   const all = readCollected(data.split(","));
   if (all.length === 0) throw new UserError(`no collected paths in ${data}`);
   if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
   const { train, heldOut: held } = splitCollected(all);
-  if (mixedPrompts(train).length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
+  const mixed = mixedPrompts(train);
+  if (mixed.length === 0) throw new UserError("no training prompt has both a right and a wrong path: nothing to rank");
   if (!hasRollouts(train) || !hasRollouts(held)) throw new UserError(`${data}: no path of the ${hasRollouts(train) ? "held-out" : "training"} prompts has Math-Shepherd rollouts (the process labels): collect with a larger --rollout-share`);
   const T = DEFAULT_SAMPLE.steps;
   if (all.some((p) => p.paths.some((q) => q.predictions.length !== T))) throw new UserError(`${data} holds paths of other than ${T} steps`);
-  return { train, held, T };
+  return { train, held, mixed, T };
 }
 
 /**
@@ -125,8 +126,7 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
     return;
   }
   if (!o.data) throw new UserError("--kind fine-tuned needs --data (folders written by 'imagecot data paths')");
-  const { train, held, T } = readJudgePaths(o.data);
-  const mixed = mixedPrompts(train);
+  const { train, held, mixed, T } = readJudgePaths(o.data);
   const vq = loadVQ(o.tokenizer);
   const heldOut = heldOutPathExamples(held, o.seed, T);
   trainJudge(

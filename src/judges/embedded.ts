@@ -109,6 +109,7 @@ export class EmbeddedJudge implements Judge {
 }
 
 export function loadEmbeddedJudge(name: EmbeddedJudgeName, path: string = EMBEDDED_JUDGES[name]): EmbeddedJudge {
-  return new EmbeddedJudge(name, loadJudgeNet(path).net, name === "zero-shot", `${name} ${fileHash(path)}`);
+  const hash = path === EMBEDDED_JUDGES[name] ? embeddedJudgeHash(name) : fileHash(path);
+  return new EmbeddedJudge(name, loadJudgeNet(path).net, name === "zero-shot", `${name} ${hash}`);
 }
 

@@ -10,7 +10,7 @@ const judgeHash = (name: string): string | null => (isEmbeddedJudge(name) ? embe
 
 /** What a job made by this pipeline, with this judge, needs a worker to have. */
 export function jobModels(ids: PipelineIds, judge: JobJudge | null): ModelIds {
-  const hash = judge && isEmbeddedJudge(judge.judge) ? judgeHash(judge.judge) : null;
+  const hash = judge ? judgeHash(judge.judge) : null;
   return { ...ids, judges: judge && hash ? { [judge.judge]: hash } : {} };
 }
 

@@ -177,7 +177,12 @@ test("unconditional anchor: the [NULL] half stays nearer the reference's than un
   assert.ok(Math.abs(anchored.log[0].uncond_kl) < 1e-6 && Math.abs(anchored.log[0].loss - Math.LN2) < 1e-5, "at the first step the policy is the reference");
   const [kPlain, kAnchored] = [uncondKl(plain.policy), uncondKl(anchored.policy)];
   assert.ok(kAnchored < kPlain / 2, `unconditional KL ${kAnchored} (anchored) vs ${kPlain} (plain)`);
-  [plain.policy, anchored.policy, reference].forEach((m) => m.dispose());
+  // guided DPO trains the unconditional half itself; the anchor, read from the guided pass's own half, holds it there too
+  const [guided, guidedAnchored] = [trained(dir, "guided", data, reference, { cfg: 1.75 }), trained(dir, "guided-anchored", data, reference, { cfg: 1.75, uncondAnchor: 10 })];
+  assert.ok(Math.abs(guidedAnchored.log[0].uncond_kl) < 1e-6, "at the first step the policy is the reference");
+  const [kGuided, kGuidedAnchored] = [uncondKl(guided.policy), uncondKl(guidedAnchored.policy)];
+  assert.ok(kGuidedAnchored < kGuided / 2, `unconditional KL ${kGuidedAnchored} (guided, anchored) vs ${kGuided} (guided)`);
+  [plain.policy, anchored.policy, guided.policy, guidedAnchored.policy, reference].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
 });
 

@@ -3,12 +3,12 @@
 // a real SIGKILL of a child process) giving the same records and pairs file.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readPairs } from "../../src/align/pairs.js";
-import { GUIDED_PAIRS_FILE, PAIRS_FILE, type RankOptions, rankData, readRanked, recordFile } from "../../src/align/rank.js";
+import { GUIDED_PAIRS_FILE, PAIRS_FILE, type RankOptions, rankData, rankPlan, readRankMeta, readRanked, recordFile } from "../../src/align/rank.js";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
 import { readPng } from "../../src/shapes/image.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
@@ -47,6 +47,23 @@ test("an uninterrupted run: K samples per training prompt, tokens, PNGs, labels,
   assert.equal(wholeResult.stats.pairs, pairs.length);
   assert.equal(wholeResult.stats.samples, PROMPTS * K);
   assert.ok(!existsSync(join(whole, GUIDED_PAIRS_FILE)), "no guided pairs without a judge");
+});
+
+test("a generator file retrained in place is another model: its folder refuses it", () => {
+  const [dir, gen] = [join(root, "by-hash"), join(root, "generator.bin")];
+  writeFileSync(gen, "weights A");
+  rankPlan(options(dir, { generator: gen }));
+  rankPlan(options(dir, { generator: gen }));
+  writeFileSync(gen, "weights B");
+  assert.throws(() => rankPlan(options(dir, { generator: gen })), /other settings/);
+  // a folder made before hashes were kept takes the file as it is, and keeps its hash from then on
+  const meta = readRankMeta(dir)!;
+  delete meta.generatorHash;
+  writeFileSync(join(dir, "meta.json"), JSON.stringify(meta));
+  rankPlan(options(dir, { generator: gen }));
+  assert.match(readRankMeta(dir)!.generatorHash ?? "", /^[0-9a-f]{16}$/);
+  writeFileSync(gen, "weights C");
+  assert.throws(() => rankPlan(options(dir, { generator: gen })), /other settings/);
 });
 
 test("killed between prompts and rerun: the same records and pairs file, no sample twice", async () => {
