@@ -170,7 +170,7 @@ archive_verdicts() {
   [ -d "$record" ] || return 0
   local files
   # the folder's own name inside, as kept-folder.sh keeps it, so that its restore adds them
-  files=$(cd "$(dirname "$record")" && find "$(basename "$record")" -maxdepth 1 -name '*.json' | sort)
+  files=$(cd "$(dirname "$record")" && find "$(basename "$record")" -maxdepth 1 -name '*.json' | LC_ALL=C sort)
   [ -n "$files" ] || return 0
   mkdir -p "$(dirname "$verdicts_kept")"
   # tar's 1 is "a file changed as it was read" (a judge writing beside it): still a sound archive

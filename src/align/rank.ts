@@ -123,10 +123,12 @@ function checkMeta(dir: string, want: RankMeta): RankMeta {
   let meta = want;
   if (have) {
     const fixed = (m: RankMeta) => JSON.stringify([m.seed, m.sampleSeed, m.samplesPerPrompt, m.sample, m.generator]);
-    if (fixed(have) !== fixed(want) || (have.generatorHash !== undefined && have.generatorHash !== want.generatorHash))
+    if (fixed(have) !== fixed(want))
       throw new RankSettingsError(
         `${dir} holds samples made with other settings (${JSON.stringify(have)}); use another --out or the same settings`,
       );
+    if (have.generatorHash !== undefined && have.generatorHash !== want.generatorHash)
+      throw new RankSettingsError(`${dir} holds samples of other weights at ${have.generator} (hash ${have.generatorHash}, now ${want.generatorHash ?? "no file"}); use another --out`);
     // extra blocks only grow at the end: the records' indices never move
     const [had, asked] = [have.extra ?? [], want.extra ?? []];
     const [shorter, longer] = had.length <= asked.length ? [had, asked] : [asked, had];

@@ -45,7 +45,8 @@ export interface TrainJudgeCliOptions {
 
 /**
  * The collected paths a fine-tuned judge learns from and is scored on, split into training and
- * held-out prompts; refused (a one-line error) where they lack what its labels need.
+ * held-out prompts, with the training prompts that have both a right and a wrong path (the
+ * ranking loss's); refused (a one-line error) where they lack what its labels need.
  */
 export function readJudgePaths(data: string): { train: CollectedPrompt[]; held: CollectedPrompt[]; mixed: CollectedPrompt[]; T: number } {
   const all = readCollected(data.split(","));

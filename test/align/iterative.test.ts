@@ -142,7 +142,7 @@ test("balanced rounds: a kill in round 2's balancing, rerun, ends with the unint
   disposePipeline(p);
   rmSync(recordFile(data2, rankedCount({ prompts: 8, extra: stage1 }) - 1));
   const rounds = (await runDpo(options(dir, { balance: BALANCE })))!;
-  assert.deepEqual(readRankMeta(data2), { ...meta, generator: resolve(sampler) });
+  assert.deepEqual(readRankMeta(data2), { ...meta, generator: resolve(sampler), generatorHash: fileHash(sampler)! });
   assert.deepEqual(rounds[1].balance, readBalance(join(whole, "run", "round-2", "data")));
   assert.deepEqual(readdirSync(join(data2, "samples")).sort(), readdirSync(join(whole, "run", "round-2", "data", "samples")).sort());
   assert.equal(readFileSync(join(data2, "pairs.jsonl"), "utf8"), readFileSync(join(whole, "run", "round-2", "data", "pairs.jsonl"), "utf8"));

@@ -55,7 +55,7 @@ test("a generator file retrained in place is another model: its folder refuses i
   rankPlan(options(dir, { generator: gen }));
   rankPlan(options(dir, { generator: gen }));
   writeFileSync(gen, "weights B");
-  assert.throws(() => rankPlan(options(dir, { generator: gen })), /other settings/);
+  assert.throws(() => rankPlan(options(dir, { generator: gen })), /other weights/);
   // a folder made before hashes were kept takes the file as it is, and keeps its hash from then on
   const meta = readRankMeta(dir)!;
   delete meta.generatorHash;
@@ -63,7 +63,7 @@ test("a generator file retrained in place is another model: its folder refuses i
   rankPlan(options(dir, { generator: gen }));
   assert.match(readRankMeta(dir)!.generatorHash ?? "", /^[0-9a-f]{16}$/);
   writeFileSync(gen, "weights C");
-  assert.throws(() => rankPlan(options(dir, { generator: gen })), /other settings/);
+  assert.throws(() => rankPlan(options(dir, { generator: gen })), /other weights/);
 });
 
 test("killed between prompts and rerun: the same records and pairs file, no sample twice", async () => {
