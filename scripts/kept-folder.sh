@@ -2,12 +2,13 @@
 # A folder of files that never change once written (a long job's chunks, recordings), kept
 # compressed in git so that a fresh clone resumes the job from them.
 # Usage: bash scripts/kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...]   rewrite ARCHIVE (.tar.gz) from
-#          FOLDER, leaving out what each EXCLUDE names (a tar pattern: what the job can remake, or needs no more)
+#          FOLDER, leaving out what each EXCLUDE names (a tar pattern: what the job can remake, or needs no more),
+#          and always temporary files and run locks (a lock belongs to a process of this machine)
 #        bash scripts/kept-folder.sh restore FOLDER ARCHIVE   add ARCHIVE's top-level entries missing in FOLDER
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 3 ] || { [ $# -gt 3 ] && [ "$1" = archive ]; } || { echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...] | restore FOLDER ARCHIVE" >&2; exit 2; }
-folder=${2%/}; kept=$3; exclude=(--exclude='*.tmp*')
+folder=${2%/}; kept=$3; exclude=(--exclude='*.tmp*' --exclude=run.lock)
 for pattern in "${@:4}"; do exclude+=(--exclude="$pattern"); done
 parent=$(dirname "$folder"); base=$(basename "$folder")
 case "$1" in

@@ -9,6 +9,7 @@ import { totalmem } from "node:os";
 import { type CosineSchedule, type Module, type Optimizer, type Tensor, clipGradNorm, cosineWithWarmup, heapStats, liveTensors, manualSeed, tidy, trimHeap } from "../torch/index.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeLossCurve } from "./loss-curve.js";
+import { lockRun } from "../util/run-lock.js";
 import { type LogEntry, TrainLog, readTrainLog } from "./log.js";
 
 /** The generator's schedule (the tokenizer, judge and DPO loops keep the ones their shipped models were trained with): warmup over 300 steps (a tenth of a short run), cosine to a tenth of the peak. */
@@ -92,16 +93,19 @@ export interface HarnessResult {
 }
 
 export function runTraining<D>(o: HarnessOptions<D>): HarnessResult {
+  let unlock = () => {};
   try {
+    mkdirSync(o.runDir, { recursive: true });
+    unlock = lockRun(o.runDir);
     return trainSteps(o);
   } finally {
+    unlock();
     o.optimizer.dispose();
     trimHeap(); // a phase boundary: what the loop freed goes back before the next phase (ranking, another round)
   }
 }
 
 function trainSteps<D>(o: HarnessOptions<D>): HarnessResult {
-  mkdirSync(o.runDir, { recursive: true });
   const ckpt = join(o.runDir, "checkpoint.safetensors");
   const logPath = join(o.runDir, "log.jsonl");
   const saved = loadCheckpoint(ckpt, o.model, o.optimizer);

@@ -1,13 +1,16 @@
 // The harness's memory figures and limit: every log line says where the memory is, and a run
 // past its limit stops at a checkpoint that a rerun goes on from.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { tmpdir, uptime } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { AdamW, Linear, liveOptimizers, tensor } from "../../src/torch/index.js";
 import { MemoryLimitError, runTraining } from "../../src/train/harness.js";
 import { readTrainLog } from "../../src/train/log.js";
+import { InputError } from "../../src/util/errors.js";
+import { LOCK_FILE, lockRun } from "../../src/util/run-lock.js";
 
 function run(dir: string, maxRssMib?: number) {
   const model = new Linear(4, 1);
@@ -61,5 +64,26 @@ test("harness: past its memory limit a run stops at a checkpoint, and a rerun go
   const resumed = run(dir);
   assert.deepEqual({ start: resumed.start, finished: resumed.finished }, { start: 2, finished: true });
   assert.deepEqual(readTrainLog(join(dir, "log.jsonl")).map((e) => e.step), [2, 4, 6]);
+  rmSync(dir, { recursive: true });
+});
+
+test("harness: one process at a time in a run folder; a dead holder's lock is taken over", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-lock-"));
+  const lock = join(dir, LOCK_FILE);
+  // a live process of this machine holds it: refused, and nothing of the run is written
+  const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"]);
+  const boot = () => Math.round((Date.now() / 1000 - uptime()) / 60);
+  writeFileSync(lock, JSON.stringify({ pid: other.pid, boot: boot() }));
+  assert.throws(() => run(dir), (e: Error) => e instanceof InputError && e.message.includes(`process ${other.pid}`));
+  assert.ok(!existsSync(join(dir, "log.jsonl")), "the refused run wrote no log");
+  // the holder gone (killed, its lock left behind): the run takes it over, and releases it at the end
+  other.kill("SIGKILL");
+  await new Promise((r) => other.once("exit", r));
+  assert.equal(run(dir).finished, true);
+  assert.ok(!existsSync(lock), "released");
+  // a lock from another boot (an archive's, a machine's before its reboot) is stale whatever its pid
+  writeFileSync(lock, JSON.stringify({ pid: process.ppid, boot: boot() - 600 }));
+  const release = lockRun(dir);
+  release();
   rmSync(dir, { recursive: true });
 });
