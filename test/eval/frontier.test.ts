@@ -142,7 +142,7 @@ test("bench frontier writes the frontier with its provenance", async () => {
   const expected = await computeFrontier(planFrontier(record, suite, SEED, [1, 2, 4]), { pipeline, judge: { name: judge.name, id: zeroShot, judge: (r) => judge.judge(r) }, judgeName: "zero-shot", maxSurvivors: 1 });
   assert.equal(judge.asked, asked, "every verdict came from the cache");
   assert.equal(r.out.trim().split("\n").length, 1, "--json: one line");
-  assert.deepEqual(JSON.parse(r.out), { suite: suiteFile, ...expected }, "the frontier, as computed from the recording");
+  assert.deepEqual(JSON.parse(r.out), { suite: suiteFile, judge_id: zeroShot, ...expected }, "the frontier, as computed from the recording, with the judge's weights");
   const file = JSON.parse(readFileSync(out, "utf8")) as { frontier: object };
   assert.deepEqual(file.frontier, JSON.parse(r.out));
   for (const key of ["command", "git_commit", "date", "machine"]) assert.ok(key in file, `provenance: ${key}`);
