@@ -8,7 +8,7 @@ import { InputError } from "./errors.js";
 export const LOCK_FILE = "run.lock";
 
 /** This machine's boot, to the minute: a lock written before a reboot, or on another machine (an archive's), is stale whatever its pid. */
-const bootMinute = (): number => Math.round((Date.now() / 1000 - uptime()) / 60);
+export const bootMinute = (): number => Math.round((Date.now() / 1000 - uptime()) / 60);
 
 const alive = (pid: number): boolean => {
   try {

@@ -1,16 +1,16 @@
 // The harness's memory figures and limit: every log line says where the memory is, and a run
 // past its limit stops at a checkpoint that a rerun goes on from.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { tmpdir, uptime } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { AdamW, Linear, liveOptimizers, tensor } from "../../src/torch/index.js";
 import { MemoryLimitError, runTraining } from "../../src/train/harness.js";
 import { readTrainLog } from "../../src/train/log.js";
 import { InputError } from "../../src/util/errors.js";
-import { LOCK_FILE, lockRun } from "../../src/util/run-lock.js";
+import { LOCK_FILE, bootMinute, lockRun } from "../../src/util/run-lock.js";
 
 function run(dir: string, maxRssMib?: number) {
   const model = new Linear(4, 1);
@@ -72,8 +72,7 @@ test("harness: one process at a time in a run folder; a dead holder's lock is ta
   const lock = join(dir, LOCK_FILE);
   // a live process of this machine holds it: refused, and nothing of the run is written
   const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"]);
-  const boot = () => Math.round((Date.now() / 1000 - uptime()) / 60);
-  writeFileSync(lock, JSON.stringify({ pid: other.pid, boot: boot() }));
+  writeFileSync(lock, JSON.stringify({ pid: other.pid, boot: bootMinute() }));
   assert.throws(() => run(dir), (e: Error) => e instanceof InputError && e.message.includes(`process ${other.pid}`));
   assert.ok(!existsSync(join(dir, "log.jsonl")), "the refused run wrote no log");
   // the holder gone (killed, its lock left behind): the run takes it over, and releases it at the end
@@ -82,8 +81,9 @@ test("harness: one process at a time in a run folder; a dead holder's lock is ta
   assert.equal(run(dir).finished, true);
   assert.ok(!existsSync(lock), "released");
   // a lock from another boot (an archive's, a machine's before its reboot) is stale whatever its pid
-  writeFileSync(lock, JSON.stringify({ pid: process.ppid, boot: boot() - 600 }));
+  writeFileSync(lock, JSON.stringify({ pid: process.ppid, boot: bootMinute() - 600 }));
   const release = lockRun(dir);
+  assert.equal(JSON.parse(readFileSync(lock, "utf8")).pid, process.pid, "taken over");
   release();
   rmSync(dir, { recursive: true });
 });
