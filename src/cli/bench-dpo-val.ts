@@ -16,7 +16,7 @@ export function addDpoValBench(bench: Command): void {
   bench
     .command("dpo-val")
     .description("train one DPO round per (lr, epochs, beta, nll weight, guidance, unconditional anchor) on the same pairs and score each on held-out training prompts (never a test prompt)")
-    .requiredOption("--data <dir>", "ranking data from 'imagecot data rank'")
+    .requiredOption("--data <dirs>", "ranking data from 'imagecot data rank' (several folders separated by commas: their pairs together, the data-scale lever)")
     .option("--reward-guided", "train on the judge-chosen, weighted pairs (pairs-guided.jsonl)")
     .option("--generator <file>", "the start (policy and reference)", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
@@ -51,18 +51,20 @@ export function addDpoValBench(bench: Command): void {
     .option("--json", "print the figures as one JSON line")
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
-    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExample:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json")
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExamples:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json\n  imagecot bench dpo-val --data runs/rank-1,runs/rank-2 --lr 1e-4 --uncond-anchor 30 --out results/dpo-val-scale.json   # two rankings' pairs")
     .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
-      const file = join(o.data, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
-      let pairs;
-      try {
-        pairs = readPairs(file);
-      } catch (e) {
-        throw new UserError(`cannot read the pairs ${file}: ${(e as Error).message}`);
-      }
-      if (pairs.length === 0) throw new UserError(`${file} holds no pairs`);
+      const pairs = o.data.split(",").flatMap((dir) => {
+        const file = join(dir, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
+        try {
+          const read = readPairs(file);
+          if (read.length === 0) throw new Error("no pairs");
+          return read;
+        } catch (e) {
+          throw new UserError(`cannot read the pairs ${file}: ${(e as Error).message}`);
+        }
+      });
       const result = await dpoValidation({
         runDir: o.runDir,
         generator: o.generator,

@@ -92,6 +92,7 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["bench", "dpo-val", "--data", "runs/none", "--lr", "1e-5,0"], /positive numbers separated by commas/],
     [["bench", "dpo-val", "--data", "runs/none", "--beta", "x"], /expected a number/],
     [["bench", "dpo-val", "--data", "runs/none", "--nll-weight", "0,-1"], /numbers of at least 0 separated by commas/],
+    [["bench", "dpo-val", "--data", "runs/none,runs/none-2"], /cannot read the pairs runs\/none\/pairs\.jsonl/],
     [["train", "dpo", "--nll-weight", "-0.5"], /expected a number of at least 0/],
     [["data", "rank", "--out", "runs/none", "--pairs", "100", "--min-tag-share", "0.5"], /--min-tag-share must be above 0 and at most 0.2/],
     [["eval", "--suite", "suites/geneval-shapes.jsonl", "--queue", "redis://127.0.0.1:1", "--generator-url", "http://127.0.0.1:1"], /--queue runs the embedded generator on the workers/],
