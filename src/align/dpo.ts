@@ -51,6 +51,12 @@ export interface TrainDpoOptions {
    * positions, which may miss where the two images differ; more cost a forward pass each.
    */
   masks: number;
+  /**
+   * the least share of positions a mask hides (0: the training schedule's cos(pi/2 u)). The
+   * sampler decides an image's layout in its first steps, from nearly all-masked rows: a floor
+   * puts DPO's likelihoods where those decisions are made (as Diffusion-DPO may weight its timesteps).
+   */
+  minMaskRatio?: number;
   weightDecay: number;
   warmup: number; // share of the steps with linear warmup
   seed: number;
@@ -65,7 +71,7 @@ export interface TrainDpoOptions {
   onLog?: (entry: LogEntry) => void;
 }
 
-export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
+export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
 
 /** Steps of a run: as given, or `epochs` passes over the pairs. */
 export function dpoSteps(pairs: number, o: Pick<TrainDpoOptions, "steps" | "epochs" | "batch">): number {
@@ -144,7 +150,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
       // 2BM rows: the chosen images M times, then the rejected ones M times; row i and row i + BM are one pair under one mask
       const rows = [...times(batch.map((p) => p.chosen_tokens)), ...times(batch.map((p) => p.rejected_tokens))];
       const text = times(batch.map((p) => promptIds(p.prompt, c.maxText)));
-      const { input, target } = maskTokens(rows, policy.maskId, L, { pairedHalves: true }); // (2BM, L) each
+      const { input, target } = maskTokens(rows, policy.maskId, L, { pairedHalves: true, minRatio: o.minMaskRatio }); // (2BM, L) each
       const txt = tensor([...text, ...text].flat(), [2 * B * M, c.maxText], "int64");
       // (2BM) -> (2B): each image's log-likelihood, the mean over its M masks
       const perImage = (lp: Tensor) => lp.reshape([2, M, B]).mean(1).reshape([2 * B]);
@@ -196,6 +202,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     cfg: String(o.cfg),
     uncond_anchor: String(o.uncondAnchor),
     masks: String(o.masks),
+    min_mask_ratio: String(o.minMaskRatio ?? 0),
     seed: String(o.seed),
   });
   return { finished: true, steps };

@@ -44,6 +44,11 @@ export function addDpoValBench(bench: Command): void {
         .default([DPO_DEFAULTS.masks], String(DPO_DEFAULTS.masks))
         .argParser(positiveIntListOption),
     )
+    .addOption(
+      new Option("--min-mask-ratio <list>", "the least share of positions each DPO mask hides (0: the training schedule; the sampler's first steps read nearly all-masked rows)")
+        .default([DPO_DEFAULTS.minMaskRatio], String(DPO_DEFAULTS.minMaskRatio))
+        .argParser(nonNegativeListOption),
+    )
     .addOption(new Option("--batch <n>", "pairs per step").default(DPO_DEFAULTS.batch).argParser(intOption))
     .addOption(new Option("--prompts <n>", "held-out prompts for each yes rate").default(400).argParser(intOption))
     .addOption(new Option("--images <n>", "images per held-out prompt").default(2).argParser(intOption))
@@ -52,8 +57,9 @@ export function addDpoValBench(bench: Command): void {
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExamples:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json\n  imagecot bench dpo-val --data runs/rank-1,runs/rank-2 --lr 1e-4 --uncond-anchor 30 --out results/dpo-val-scale.json   # two rankings' pairs")
-    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
+    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
+      if (o.minMaskRatio.some((m) => m >= 1)) throw new UserError("--min-mask-ratio must be below 1");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const pairs = o.data.split(",").flatMap((dir) => {
         const file = join(dir, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
@@ -71,7 +77,7 @@ export function addDpoValBench(bench: Command): void {
         tokenizer: o.tokenizer,
         pairs,
         weighted: !!o.rewardGuided,
-        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight, cfg: o.cfg, uncondAnchor: o.uncondAnchor, masks: o.masks },
+        grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight, cfg: o.cfg, uncondAnchor: o.uncondAnchor, masks: o.masks, minMaskRatio: o.minMaskRatio },
         batch: o.batch,
         seed: o.seed,
         heldout: { prompts: o.prompts, images: o.images, seed: o.seed, sample: DEFAULT_SAMPLE },

@@ -24,6 +24,7 @@ export interface DpoGrid {
   cfg: number[];
   uncondAnchor: number[];
   masks: number[];
+  minMaskRatio: number[];
 }
 
 export interface DpoValOptions {
@@ -41,7 +42,7 @@ export interface DpoValOptions {
 
 type GridPoint = { [K in keyof DpoGrid]: number };
 /** the grid's dimensions, outermost first */
-const DIMENSIONS: (keyof DpoGrid)[] = ["lr", "epochs", "beta", "nllWeight", "cfg", "uncondAnchor", "masks"];
+const DIMENSIONS: (keyof DpoGrid)[] = ["lr", "epochs", "beta", "nllWeight", "cfg", "uncondAnchor", "masks", "minMaskRatio"];
 
 export interface DpoCandidate {
   lr: number;
@@ -51,6 +52,7 @@ export interface DpoCandidate {
   cfg: number;
   uncondAnchor: number;
   masks: number;
+  minMaskRatio: number;
   steps: number;
   weights: string; // where they were written: a resume from kept scores needs them no more
   heldout: HeldOutResult;
@@ -66,7 +68,7 @@ export interface DpoValResult {
 
 // plain DPO's folders have no part for the later dimensions (as before those were in the grid)
 const tag = (p: GridPoint) =>
-  `lr${p.lr}-ep${p.epochs}-beta${p.beta}${p.nllWeight > 0 ? `-nll${p.nllWeight}` : ""}${p.cfg > 0 ? `-cfg${p.cfg}` : ""}${p.uncondAnchor > 0 ? `-anchor${p.uncondAnchor}` : ""}${p.masks > 1 ? `-masks${p.masks}` : ""}`;
+  `lr${p.lr}-ep${p.epochs}-beta${p.beta}${p.nllWeight > 0 ? `-nll${p.nllWeight}` : ""}${p.cfg > 0 ? `-cfg${p.cfg}` : ""}${p.uncondAnchor > 0 ? `-anchor${p.uncondAnchor}` : ""}${p.masks > 1 ? `-masks${p.masks}` : ""}${p.minMaskRatio > 0 ? `-minmask${p.minMaskRatio}` : ""}`;
 
 /**
  * What a held-out score depends on besides the weights it scores: the held-out settings and the

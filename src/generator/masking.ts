@@ -6,20 +6,23 @@ import { F, type Tensor, rand, tensor, tidy, where } from "../torch/index.js";
 export const IGNORE = -100;
 
 /**
- * Masks each row with its own ratio cos(pi/2 u), u ~ U(0, 1), at least one position:
+ * Masks each row with its own ratio cos(pi/2 u), u ~ U(0, 1), at least one position (with
+ * `minRatio` m: m + (1 - m) cos(pi/2 u), so that every mask hides at least that share):
  * returns the input ids (mask id where masked) and targets (IGNORE where not masked).
  * `pairedHalves`: row i and row i + B/2 share one ratio and one set of positions (DPO's chosen
  * and rejected image of a pair, as Diffusion-DPO gives both the same timestep and noise), so
  * that their log-probabilities differ by the images, not by how much of each was hidden.
  */
-export function maskTokens(tokens: number[][], maskId: number, L: number, o: { pairedHalves?: boolean } = {}) {
+export function maskTokens(tokens: number[][], maskId: number, L: number, o: { pairedHalves?: boolean; minRatio?: number } = {}) {
   return tidy(() => {
     const B = tokens.length;
     if (o.pairedHalves && B % 2 !== 0) throw new Error(`maskTokens: pairedHalves needs an even number of rows, got ${B}`);
     const ids = tensor(tokens.flat(), [B, L], "int64");
     const reps = o.pairedHalves ? 2 : 1;
     const n = B / reps;
-    const ratio = rand([n, 1]).mul(Math.PI / 2).cos().repeat([reps, 1]); // (B, 1)
+    const m = o.minRatio ?? 0;
+    if (!(m >= 0 && m < 1)) throw new Error(`maskTokens: minRatio must be in [0, 1), got ${m}`);
+    const ratio = rand([n, 1]).mul(Math.PI / 2).cos().mul(1 - m).add(m).repeat([reps, 1]); // (B, 1)
     const count = ratio.mul(L).clamp(1, L).floor(); // positions to mask per row
     const rank = rand([n, L]).argsort(1).argsort(1).repeat([reps, 1]); // (B, L): a random rank per position
     const masked = rank.lt(count); // (B, L)

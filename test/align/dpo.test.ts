@@ -213,8 +213,10 @@ test("masks per pair: a pair's two images share each of its masks, and the prefe
   assert.ok(late > 0.8, `late accuracy ${late}`);
   policy.dispose();
   const three = other();
-  trainDpo(base(join(dir, "meta"), { steps: 1, masks: 3 }), three, reference, pairs(4));
-  assert.equal(loadSafetensors(join(dir, "meta", "out.safetensors")).metadata.masks, "3");
+  trainDpo(base(join(dir, "meta"), { steps: 1, masks: 3, minMaskRatio: 0.8 }), three, reference, pairs(4));
+  const meta = loadSafetensors(join(dir, "meta", "out.safetensors")).metadata;
+  assert.equal(meta.masks, "3");
+  assert.equal(meta.min_mask_ratio, "0.8");
   three.dispose();
   reference.dispose();
   rmSync(dir, { recursive: true });

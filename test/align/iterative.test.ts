@@ -210,7 +210,7 @@ test("reward-guided: judge scores stored, weighted pairs, the scheme in the resu
 });
 
 test("train dpo: usage errors are clear", async () => {
-  const o = { runDir: "x", out: "x", results: "x", generator: "x", tokenizer: "x", rounds: 1, epochs: 1, batch: 4, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, seed: 1, tau: 0.1, prompts: 1, samplesPerPrompt: 2, pairsPerPrompt: 1, temperature: 1, minTagShare: 0.1, maxStages: 4 };
+  const o = { runDir: "x", out: "x", results: "x", generator: "x", tokenizer: "x", rounds: 1, epochs: 1, batch: 4, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, seed: 1, tau: 0.1, prompts: 1, samplesPerPrompt: 2, pairsPerPrompt: 1, temperature: 1, minTagShare: 0.1, maxStages: 4 };
   await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true }, () => {}), /--reward-guided needs --judge/);
   await assert.rejects(trainDpoCommand({ ...o, judge: "fine-tuned" }, () => {}), /only used with --reward-guided/);
   await assert.rejects(trainDpoCommand({ ...o, rewardGuided: true, judge: "nope" }, () => {}), /unknown judge 'nope'.*fine-tuned/);

@@ -31,7 +31,7 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
     tokenizer: tiny.tokenizer,
     pairs,
     weighted: false,
-    grid: { lr: [1e-3, 1e-2], epochs: [1], beta: [0.1, 0.5], nllWeight: [0], cfg: [0], uncondAnchor: [0], masks: [1] },
+    grid: { lr: [1e-3, 1e-2], epochs: [1], beta: [0.1, 0.5], nllWeight: [0], cfg: [0], uncondAnchor: [0], masks: [1], minMaskRatio: [0] },
     batch: 2,
     seed: 1,
     heldout: { prompts: 3, images: 1, seed: 2, sample: TINY_SAMPLE },
@@ -82,7 +82,7 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
   assert.ok(mtimes(scores).every((m, i) => m > scored[i]), "every score is remade");
   assert.deepEqual([other.start.images, ...other.candidates.map((c) => c.heldout.images)], [2, 2, 2, 2, 2]);
   // the chosen images' loss and the guidance are grid dimensions: plain DPO's folder is as before, the others their own
-  const more = await dpoValidation({ ...o2, grid: { lr: [1e-3], epochs: [1], beta: [0.1], nllWeight: [0, 1], cfg: [0, 1.75], uncondAnchor: [0], masks: [1] } });
+  const more = await dpoValidation({ ...o2, grid: { lr: [1e-3], epochs: [1], beta: [0.1], nllWeight: [0, 1], cfg: [0, 1.75], uncondAnchor: [0], masks: [1], minMaskRatio: [0] } });
   assert.deepEqual(more.candidates[0], other.candidates[0], "the plain point is the one already scored");
   const folders = more.candidates.map((c) => dirname(c.weights).slice(o.runDir.length + 1));
   assert.deepEqual(folders, ["lr0.001-ep1-beta0.1", "lr0.001-ep1-beta0.1-cfg1.75", "lr0.001-ep1-beta0.1-nll1", "lr0.001-ep1-beta0.1-nll1-cfg1.75"]);
