@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The judges' paths of generator v2, resumable across sessions and machines, in one command:
 #   imagecot data paths --out runs/paths-v2 --prompts 2500 --paths-per-prompt 16 --rollout-share 0.25 --seed 11
-# run over a queue of its own, one single-threaded worker per core (scripts/with-queue.sh).
+# run over a queue of its own, with the workers for the precision (scripts/with-queue.sh).
 # A fresh clone starts from checkpoints/paths-v2.tar.gz, the chunks written so far (git keeps
 # them compressed, about 150 kB a chunk; a chunk never changes once written).
 # Usage: bash scripts/paths-v2.sh            collect what is missing, then archive

@@ -3,7 +3,7 @@
 # resumable across sessions and machines, in one command. It is the one recording that the
 # replayed rows (best-of-20 and PARM read its first 20 paths) and the frontier (N up to 32) read:
 #   imagecot eval --suite suites/geneval-shapes.jsonl --strategy none --n 32 --images-per-prompt 4 --seed 0 --replay runs/record
-# run over a queue of its own, one single-threaded worker per core (scripts/with-queue.sh). The
+# run over a queue of its own, with the workers for the precision (scripts/with-queue.sh). The
 # replay of `none` it ends with is path 0 of every image, the baseline's own image: its summary
 # (results/replay-none-k4.json) must equal results/baseline-k4.json.
 # A fresh clone starts from checkpoints/record.tar.gz, the recordings made so far.

@@ -19,7 +19,7 @@
 #     naming how many lack them: the ORM rows cache them for every image first);
 #  3. imagecot bench frontier --record runs/record --judge fine-tuned --ns 1,2,4,8,16,32
 #     -> results/frontier.json (it asks what the cache lacks; PARM fine-tuned cached it all);
-#  4. live rows over a queue of their own (scripts/with-queue.sh, one worker per core): PRM
+#  4. live rows over a queue of their own (scripts/with-queue.sh, the workers for the precision): PRM
 #     (step-best-of-n) with the zero-shot judge, PARM++ with and without reflection (fine-tuned
 #     judge), then PRM with the fine-tuned judge (3-5 h a PRM row here: last, as it has no
 #     target). PARM++ regenerates with models/generator-sc.safetensors, and without reflection

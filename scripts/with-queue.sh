@@ -3,9 +3,9 @@
 # workers that make the most images on this machine: in float32, one single-threaded worker per
 # core (on a 2-core machine two one-thread processes make about 1.5 times the images of one
 # two-thread process); in bfloat16, one worker with every thread (there two one-thread processes
-# make 0.41 times its images: README, Beyond one machine). A worker that dies is started again, its log in runs/redis-NAME/worker-K.log; at the end, or on
-# a TERM or INT, the command and the workers stop at once (their unfinished jobs are remade on
-# the next call) and Redis stops. Redis keeps nothing between calls: the command plans its jobs
+# make 0.41 times its images: README, Beyond one machine). A worker that dies is started again,
+# its log in runs/redis-NAME/worker-K.log; at the end, or on a TERM or INT, the command and the
+# workers stop at once (their unfinished jobs are remade on the next call) and Redis stops. Redis keeps nothing between calls: the command plans its jobs
 # afresh from what is on disk, and a queue kept from an earlier call would make again the work
 # that was done elsewhere since (recordings made on another machine, say).
 # Usage: bash scripts/with-queue.sh NAME IMAGECOT_ARGS...   (the command gets --queue and --quiet)
@@ -20,6 +20,9 @@ name=$1; shift
 port=${QUEUE_REDIS_PORT:-6390}
 dir=runs/redis-$name
 if redis-cli -p "$port" ping >/dev/null 2>&1; then echo "with-queue: port $port is taken (QUEUE_REDIS_PORT=... picks another)" >&2; exit 2; fi
+# before Redis starts: the precision the workers will run in (IMAGECOT_PRECISION too), as the code decides it
+prec=$(node --input-type=module -e 'import { precision } from "./dist/src/util/precision.js"; console.log(precision())')
+if [ "$prec" = bfloat16 ]; then workers=${QUEUE_WORKERS:-1} threads=${QUEUE_WORKER_THREADS:-$(nproc)}; else workers=${QUEUE_WORKERS:-$(nproc)} threads=${QUEUE_WORKER_THREADS:-1}; fi
 mkdir -p "$dir"
 rm -f "$dir/dump.rdb" # left by an earlier version of this script, which saved the queue
 redis-server --port "$port" --dir "$PWD/$dir" --save "" --appendonly no --daemonize no > "$dir/redis.log" 2>&1 &
@@ -41,9 +44,6 @@ worker() {
 }
 script=$$
 main=""
-# the precision the workers will run in (IMAGECOT_PRECISION too), as the code decides it
-prec=$(node --input-type=module -e 'import { precision } from "./dist/src/util/precision.js"; console.log(precision())')
-if [ "$prec" = bfloat16 ]; then workers=${QUEUE_WORKERS:-1} threads=${QUEUE_WORKER_THREADS:-$(nproc)}; else workers=${QUEUE_WORKERS:-$(nproc)} threads=${QUEUE_WORKER_THREADS:-1}; fi
 # the command, the loops and their workers at once (unfinished jobs are remade on the next call), then Redis
 stop() {
   [ -z "$main" ] || kill -TERM "$main" 2>/dev/null || true
