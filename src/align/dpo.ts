@@ -56,7 +56,7 @@ export interface TrainDpoOptions {
    * sampler decides an image's layout in its first steps, from nearly all-masked rows: a floor
    * puts DPO's likelihoods where those decisions are made (as Diffusion-DPO may weight its timesteps).
    */
-  minMaskRatio?: number;
+  minMaskRatio: number;
   weightDecay: number;
   warmup: number; // share of the steps with linear warmup
   seed: number;
@@ -202,7 +202,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     cfg: String(o.cfg),
     uncond_anchor: String(o.uncondAnchor),
     masks: String(o.masks),
-    min_mask_ratio: String(o.minMaskRatio ?? 0),
+    min_mask_ratio: String(o.minMaskRatio),
     seed: String(o.seed),
   });
   return { finished: true, steps };

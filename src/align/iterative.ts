@@ -28,8 +28,8 @@ import { readTrainLog } from "../train/log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { fileHash } from "../util/file-hash.js";
 import { type TrainDpoOptions, dpoSteps, trainDpo } from "./dpo.js";
-import { type Pair, type PairStats, readPairs } from "./pairs.js";
-import { GUIDED_PAIRS_FILE, type Labeller, PAIRS_FILE, type RankPlanOptions, readRankMeta } from "./rank.js";
+import { type Pair, type PairStats } from "./pairs.js";
+import { type Labeller, type RankPlanOptions, readDataPairs, readRankMeta } from "./rank.js";
 import { type BalanceReport, type TagBalance, readBalance, rankDataBalanced } from "./balance.js";
 
 export interface RankSettings {
@@ -93,7 +93,7 @@ const roundWeights = (o: DpoRunOptions, r: number) => join(roundDir(o, r), "gene
 export const roundSampleSeed = (seed: number, round: number) => seed + 7919 * (round - 1);
 
 function pairsOf(dir: string, judge: Judge | undefined): Pair[] {
-  const pairs = readPairs(join(dir, judge ? GUIDED_PAIRS_FILE : PAIRS_FILE));
+  const pairs = readDataPairs(dir, !!judge);
   if (judge && pairs.some((p) => p.judge !== judge.name))
     throw new Error(`${dir}: the guided pairs are scored by '${pairs.find((p) => p.judge !== judge.name)?.judge}', not '${judge.name}'; rerun 'imagecot data rank' with --judge ${judge.name}`);
   return pairs;

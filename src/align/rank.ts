@@ -26,7 +26,7 @@ import { type RGBImage, encodePng } from "../shapes/image.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { fileHash } from "../util/file-hash.js";
 import { mapPool } from "../util/pool.js";
-import { DEFAULT_TAU, type PairStats, type RankedPrompt, type RankedSample, buildPairs, writePairs } from "./pairs.js";
+import { DEFAULT_TAU, type Pair, type PairStats, type RankedPrompt, type RankedSample, buildPairs, readPairs, writePairs } from "./pairs.js";
 
 /** Token draws at this softmax temperature by default: above the sampler's (DEFAULT_SAMPLE), for diverse pairs. */
 export const RANK_TEMPERATURE = 1.3;
@@ -100,6 +100,9 @@ export interface RankResult {
 
 export const PAIRS_FILE = "pairs.jsonl";
 export const GUIDED_PAIRS_FILE = "pairs-guided.jsonl";
+
+/** A ranking folder's pairs: the reward-guided ones (judge-chosen, weighted) or the plain ones. */
+export const readDataPairs = (dir: string, guided: boolean): Pair[] => readPairs(join(dir, guided ? GUIDED_PAIRS_FILE : PAIRS_FILE));
 const pad = (i: number) => String(i).padStart(5, "0");
 export const recordFile = (dir: string, i: number) => join(dir, "samples", `p${pad(i)}.json`);
 const imageFile = (i: number, k: number) => `images/p${pad(i)}-s${k}.png`;

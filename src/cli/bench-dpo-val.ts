@@ -1,15 +1,13 @@
 // `imagecot bench dpo-val`: DPO's lr, epochs and beta chosen on held-out training prompts.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DPO_DEFAULTS } from "../align/dpo.js";
-import { readPairs } from "../align/pairs.js";
-import { GUIDED_PAIRS_FILE, PAIRS_FILE } from "../align/rank.js";
+import { readDataPairs } from "../align/rank.js";
 import { dpoValidation } from "../eval/dpo-val.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { writeResult } from "../util/provenance.js";
-import { intOption, nonNegativeListOption, positiveIntListOption, positiveListOption, seedOption } from "./options.js";
+import { intOption, nonNegativeListOption, positiveIntListOption, positiveListOption, seedOption, shareListOption } from "./options.js";
 import { UserError } from "./run.js";
 
 export function addDpoValBench(bench: Command): void {
@@ -47,7 +45,7 @@ export function addDpoValBench(bench: Command): void {
     .addOption(
       new Option("--min-mask-ratio <list>", "the least share of positions each DPO mask hides (0: the training schedule; the sampler's first steps read nearly all-masked rows)")
         .default([DPO_DEFAULTS.minMaskRatio], String(DPO_DEFAULTS.minMaskRatio))
-        .argParser(nonNegativeListOption),
+        .argParser(shareListOption),
     )
     .addOption(new Option("--batch <n>", "pairs per step").default(DPO_DEFAULTS.batch).argParser(intOption))
     .addOption(new Option("--prompts <n>", "held-out prompts for each yes rate").default(400).argParser(intOption))
@@ -59,17 +57,16 @@ export function addDpoValBench(bench: Command): void {
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExamples:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json\n  imagecot bench dpo-val --data runs/rank-1,runs/rank-2 --lr 1e-4 --uncond-anchor 30 --out results/dpo-val-scale.json   # two rankings' pairs")
     .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
-      if (o.minMaskRatio.some((m) => m >= 1)) throw new UserError("--min-mask-ratio must be below 1");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const pairs = o.data.split(",").flatMap((dir) => {
-        const file = join(dir, o.rewardGuided ? GUIDED_PAIRS_FILE : PAIRS_FILE);
+        let read;
         try {
-          const read = readPairs(file);
-          if (read.length === 0) throw new Error("no pairs");
-          return read;
+          read = readDataPairs(dir, !!o.rewardGuided);
         } catch (e) {
-          throw new UserError(`cannot read the pairs ${file}: ${(e as Error).message}`);
+          throw new UserError(`cannot read the pairs of ${dir}: ${(e as Error).message}`);
         }
+        if (read.length === 0) throw new UserError(`${dir} holds no pairs`);
+        return read;
       });
       const result = await dpoValidation({
         runDir: o.runDir,

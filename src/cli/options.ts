@@ -66,6 +66,22 @@ export function nonNegativeListOption(value: string): number[] {
   }
 }
 
+/** A share that may be 0 but not all (a mask's floor): [0, 1). */
+export function shareOption(value: string): number {
+  const n = numberOption(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a number of at least 0 and below 1, got '${value}'`);
+  return n;
+}
+
+/** A comma-separated list of such shares (a grid's). */
+export function shareListOption(value: string): number[] {
+  try {
+    return value.split(",").map((x) => shareOption(x.trim()));
+  } catch {
+    throw new InvalidArgumentError(`expected numbers of at least 0 and below 1 separated by commas, got '${value}'`);
+  }
+}
+
 /** A comma-separated list of positive numbers (learning rates, epochs, betas of a grid). */
 export function positiveListOption(value: string): number[] {
   return value.split(",").map((x) => {

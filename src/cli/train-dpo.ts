@@ -10,7 +10,7 @@ import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js
 import type { LogEntry } from "../train/log.js";
 import { fromRoot } from "../util/root.js";
 import { cliJudge } from "./judge.js";
-import { cfgOption, intOption, nonNegativeOption, numberOption, positiveIntOption, seedOption, temperatureOption } from "./options.js";
+import { cfgOption, intOption, nonNegativeOption, numberOption, positiveIntOption, seedOption, shareOption, temperatureOption } from "./options.js";
 import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
 import { rankOnQueue } from "./data-rank.js";
@@ -54,7 +54,6 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   if (o.rewardGuided && !o.judge) throw new UserError("--reward-guided needs --judge NAME (the judge whose scores choose and weight the pairs)");
   if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
   if (o.batch < 1) throw new UserError("--batch must be at least 1");
-  if (o.minMaskRatio >= 1) throw new UserError("--min-mask-ratio must be below 1");
   const balance = tagBalanceOf(o);
   if (balance && o.data) throw new UserError("--pairs: with --data, later rounds are balanced as its balance.json records (as --data was ranked); leave --pairs out");
   const judge = o.rewardGuided ? cliJudge({ judge: o.judge! }) : undefined;
@@ -136,7 +135,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--cfg <g>", "guidance of DPO's log-probabilities: 0 the conditional logits, g the sampler's (1 + g) cond - g uncond, both halves trained").default(DPO_DEFAULTS.cfg).argParser(cfgOption))
     .addOption(new Option("--uncond-anchor <x>", "weight of a KL term holding the unconditional ([NULL]) half to the reference's, so that the guidance carries the conditional gain (0: none)").default(DPO_DEFAULTS.uncondAnchor).argParser(nonNegativeOption))
     .addOption(new Option("--masks <n>", "masks per pair and step: each image's log-likelihood is the mean over them (1: one mask a step)").default(DPO_DEFAULTS.masks).argParser(positiveIntOption))
-    .addOption(new Option("--min-mask-ratio <x>", "the least share of positions each mask hides (0: the training schedule; the sampler's first steps read nearly all-masked rows)").default(DPO_DEFAULTS.minMaskRatio).argParser(nonNegativeOption))
+    .addOption(new Option("--min-mask-ratio <x>", "the least share of positions each mask hides (0: the training schedule; the sampler's first steps read nearly all-masked rows)").default(DPO_DEFAULTS.minMaskRatio).argParser(shareOption))
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")

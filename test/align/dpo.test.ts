@@ -53,6 +53,7 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
   cfg: 0,
   uncondAnchor: 0,
   masks: 1,
+  minMaskRatio: 0,
   weightDecay: 0.01,
   warmup: 0.1,
   seed: 1,
