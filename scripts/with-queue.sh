@@ -21,6 +21,7 @@ port=${QUEUE_REDIS_PORT:-6390}
 dir=runs/redis-$name
 if redis-cli -p "$port" ping >/dev/null 2>&1; then echo "with-queue: port $port is taken (QUEUE_REDIS_PORT=... picks another)" >&2; exit 2; fi
 # before Redis starts: the precision the workers will run in (IMAGECOT_PRECISION too), as the code decides it
+[ -f dist/src/util/precision.js ] || { echo "with-queue: no dist/: build first (npx tsc -p tsconfig.json, or scripts/setup.sh)" >&2; exit 1; }
 prec=$(node --input-type=module -e 'import { precision } from "./dist/src/util/precision.js"; console.log(precision())')
 if [ "$prec" = bfloat16 ]; then workers=${QUEUE_WORKERS:-1} threads=${QUEUE_WORKER_THREADS:-$(nproc)}; else workers=${QUEUE_WORKERS:-$(nproc)} threads=${QUEUE_WORKER_THREADS:-1}; fi
 mkdir -p "$dir"
