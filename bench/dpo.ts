@@ -46,7 +46,7 @@ try {
   const reference = loadGenerator(DEFAULT_GENERATOR_WEIGHTS);
   const steps = 4;
   trainDpo(
-    { runDir: join(dir, "train"), out: join(dir, "out.safetensors"), steps, epochs: 1, batch: BATCH, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, weightDecay: 0.01, warmup: 0.1, seed: 1, weighted: false, checkpointEvery: 1000, logEvery: 1 },
+    { runDir: join(dir, "train"), out: join(dir, "out.safetensors"), steps, epochs: 1, batch: BATCH, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, trajectory: false, weightDecay: 0.01, warmup: 0.1, seed: 1, weighted: false, checkpointEvery: 1000, logEvery: 1 },
     policy,
     reference,
     pairs,

@@ -13,6 +13,10 @@
 //    the chosen rows read without their prompt, so that the guidance carries the conditional gain;
 //  - `nllWeight` (RPO: Pang et al. 2024): the chosen images' masked-token loss, which keeps their
 //    likelihood from falling while the margin grows (DPO's loss alone can lower both).
+// And `trajectory`: instead of random masks, each image is read at one step of the sampler's own
+// trajectory (the ranking keeps the step at which each position was fixed): log p of the tokens
+// that step fixed, given the state the sampler was in, both images of a pair at the same step
+// (the per-step decisions of Diffusion-DPO's and D3PO's sampling chains).
 // AdamW (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
 // gradient clipping at 1. The reference's log-probabilities cannot be computed once ahead (as
 // TRL can precompute them): the masks are drawn afresh every step, so they are computed once
@@ -20,12 +24,13 @@
 // log in runDir (../train/harness.ts), a step's masks fixed by its number, the pairs' order by the seed.
 import type { MaskedGenerator } from "../generator/model.js";
 import { promptIds } from "../generator/prompt.js";
-import { maskTokens, maskedTokenLoss } from "../generator/masking.js";
+import { maskTokens, maskedTokenLoss, trajectoryStep } from "../generator/masking.js";
 import { guide } from "../generator/sampler.js";
 import { AdamW, type Tensor, cat, noGrad, tensor } from "../torch/index.js";
 import { saveWeights } from "../train/checkpoint.js";
 import { runTraining } from "../train/harness.js";
 import type { LogEntry } from "../train/log.js";
+import { InputError } from "../util/errors.js";
 import { mulberry32, sampleDistinct } from "../util/prng.js";
 import { dpoLoss, maskedKl, sequenceLogProb } from "./loss.js";
 import type { Pair } from "./pairs.js";
@@ -57,6 +62,11 @@ export interface TrainDpoOptions {
    * puts DPO's likelihoods where those decisions are made (as Diffusion-DPO may weight its timesteps).
    */
   minMaskRatio: number;
+  /**
+   * read each image at a uniformly drawn step of its own sampling trajectory (the pairs' orders)
+   * instead of under a random mask: DPO's likelihood is then that of the sampler's decisions
+   */
+  trajectory: boolean;
   weightDecay: number;
   warmup: number; // share of the steps with linear warmup
   seed: number;
@@ -71,7 +81,7 @@ export interface TrainDpoOptions {
   onLog?: (entry: LogEntry) => void;
 }
 
-export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
+export const DPO_DEFAULTS = { epochs: 1, batch: 16, lr: 1e-5, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, trajectory: false, weightDecay: 0.01, warmup: 0.1, checkpointEvery: 50, logEvery: 10 } as const;
 
 /** Steps of a run: as given, or `epochs` passes over the pairs. */
 export function dpoSteps(pairs: number, o: Pick<TrainDpoOptions, "steps" | "epochs" | "batch">): number {
@@ -92,6 +102,18 @@ export function batchIndices(step: number, batch: number, n: number, seed: numbe
   });
 }
 
+/** The sampler's steps T of trajectory pairs (1 + the largest step in their orders), each pair checked for orders. */
+function trajectorySteps(pairs: readonly Pair[], L: number, minMaskRatio: number): number {
+  if (minMaskRatio > 0) throw new InputError("a mask-ratio floor has no meaning for trajectory DPO, which reads the sampler's own states");
+  let last = 0;
+  for (const p of pairs) {
+    if (p.chosen_order?.length !== L || p.rejected_order?.length !== L)
+      throw new InputError(`pair of prompt ${p.prompt_index} has no sampling orders: trajectory DPO needs pairs from a ranking that kept them (rank again with this version's 'data rank')`);
+    for (const x of [...p.chosen_order, ...p.rejected_order]) last = Math.max(last, x);
+  }
+  return last + 1;
+}
+
 export interface DpoRunResult {
   finished: boolean; // false when stopped at stopAt
   steps: number;
@@ -110,6 +132,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
   for (const p of pairs)
     if (p.chosen_tokens.length !== L || p.rejected_tokens.length !== L)
       throw new Error(`pair of prompt ${p.prompt_index} has ${p.chosen_tokens.length} tokens; the generator makes ${L}`);
+  const T = o.trajectory ? trajectorySteps(pairs, L, o.minMaskRatio) : 0;
   const steps = dpoSteps(pairs.length, o);
   policy.eval();
   reference.eval().requiresGrad(false);
@@ -150,7 +173,9 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
       // 2BM rows: the chosen images M times, then the rejected ones M times; row i and row i + BM are one pair under one mask
       const rows = [...times(batch.map((p) => p.chosen_tokens)), ...times(batch.map((p) => p.rejected_tokens))];
       const text = times(batch.map((p) => promptIds(p.prompt, c.maxText)));
-      const { input, target } = maskTokens(rows, policy.maskId, L, { pairedHalves: true, minRatio: o.minMaskRatio }); // (2BM, L) each
+      const { input, target } = o.trajectory // (2BM, L) each
+        ? trajectoryStep(rows, [...times(batch.map((p) => p.chosen_order!)), ...times(batch.map((p) => p.rejected_order!))], policy.maskId, L, T, { pairedHalves: true })
+        : maskTokens(rows, policy.maskId, L, { pairedHalves: true, minRatio: o.minMaskRatio });
       const txt = tensor([...text, ...text].flat(), [2 * B * M, c.maxText], "int64");
       // (2BM) -> (2B): each image's log-likelihood, the mean over its M masks
       const perImage = (lp: Tensor) => lp.reshape([2, M, B]).mean(1).reshape([2 * B]);
@@ -203,6 +228,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     uncond_anchor: String(o.uncondAnchor),
     masks: String(o.masks),
     min_mask_ratio: String(o.minMaskRatio),
+    trajectory: String(o.trajectory),
     seed: String(o.seed),
   });
   return { finished: true, steps };

@@ -11,6 +11,8 @@ export interface RankedSample {
   sample: number; // index within its prompt, 0..K-1
   seed: number; // the path's seed (pathSeed(prompt seed, sample))
   tokens: number[]; // (imageTokens) the final token grid
+  /** (imageTokens) the step (0-based) at which the sampler fixed each position: trajectory DPO reads the states it went through (absent in rankings made before it was kept) */
+  order?: number[];
   correct: boolean; // the detector's yes/no under GenEval's rules
   reasons: string[]; // GenEval's failed checks, empty when correct
   image: string; // the PNG, relative to the data folder
@@ -37,6 +39,9 @@ export interface Pair {
   rejected_sample: number;
   chosen_tokens: number[];
   rejected_tokens: number[];
+  /** each image's sampling order (RankedSample.order), where the ranking kept it */
+  chosen_order?: number[];
+  rejected_order?: number[];
   /** reward-guided pairs only: the judge, its scores of both images, and the pair's loss weight */
   judge?: string;
   chosen_score?: number;
@@ -132,6 +137,7 @@ export function buildPairs(prompts: readonly RankedPrompt[], o: PairOptions): { 
         rejected_sample: r.sample,
         chosen_tokens: c.tokens,
         rejected_tokens: r.tokens,
+        ...(c.order && r.order ? { chosen_order: c.order, rejected_order: r.order } : {}),
         weight: 1,
       };
       if (o.judge) {

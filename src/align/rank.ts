@@ -4,7 +4,7 @@
 //
 // Layout of a data folder:
 //   meta.json              the settings the samples were made with (a rerun must match them)
-//   samples/p00012.json    one record per prompt: its K samples' tokens, labels, judge scores
+//   samples/p00012.json    one record per prompt: its K samples' tokens, sampling orders, labels, judge scores
 //   images/p00012-s3.png   the decoded samples
 //   pairs.jsonl            plain DPO pairs; pairs-guided.jsonl with a judge (reward-guided)
 //   stats.json             counts of the pairs files
@@ -19,6 +19,7 @@ import type { PromptMeta } from "../geneval/types.js";
 import { generate } from "../generator/generate.js";
 import { type Pipeline, decodeTokens, pathSeed } from "../generator/pipeline.js";
 import type { SampleOptions } from "../generator/sampler.js";
+import type { PathStep } from "../generator/step-generator.js";
 import { collectionPrompts } from "../judges/collect.js";
 import { type Judge, judgeId } from "../judges/judge.js";
 import { detect } from "../shapes/detector.js";
@@ -151,7 +152,11 @@ async function scoreImages(judge: Judge, prompt: string, images: RGBImage[]): Pr
   return v.map((x) => ({ name: judge.name, id: judgeId(judge), pYes: x.pYes }));
 }
 
-/** Prompt i's K samples, labelled (and scored): a pure function of the models, the prompt and the seeds; nothing written. */
+/**
+ * Prompt i's K samples, labelled (and scored), each with the step at which each of its positions
+ * was fixed (its sampling order, which trajectory DPO replays): a pure function of the models,
+ * the prompt and the seeds; nothing written.
+ */
 export async function rankPrompt(
   p: Pipeline,
   meta: PromptMeta,
@@ -160,11 +165,22 @@ export async function rankPrompt(
   sampleSeed: number,
 ): Promise<{ record: RankedPrompt; images: RGBImage[] }> {
   const seed = promptSeed(sampleSeed, i);
-  const { paths } = await generate(p, meta.prompt, { ...o.sample, n: o.samplesPerPrompt, seed });
+  const [L, mask] = [p.generator.config.imageTokens, p.generator.maskId];
+  const order = Array.from({ length: o.samplesPerPrompt }, () => new Array<number>(L).fill(-1));
+  const onStep = (results: readonly PathStep[]) => {
+    for (const r of results) {
+      if (!r.tokens) throw new Error(`path ${r.path}'s step ${r.step} carries no fixed tokens`);
+      const at = order[r.path];
+      r.tokens.forEach((x, j) => {
+        if (at[j] < 0 && x !== mask) at[j] = r.step;
+      });
+    }
+  };
+  const { paths } = await generate(p, meta.prompt, { ...o.sample, n: o.samplesPerPrompt, seed, onStep });
   const scores = o.judge ? await scoreImages(o.judge, meta.prompt, paths.map((x) => x.image)) : null;
   const samples = paths.map((x, k): RankedSample => {
     const verdict = (o.label ?? detectorLabel)(meta, x.image);
-    const s: RankedSample = { sample: k, seed: pathSeed(seed, k), tokens: Array.from(x.tokens), correct: verdict.correct, reasons: verdict.reasons, image: imageFile(i, k) };
+    const s: RankedSample = { sample: k, seed: pathSeed(seed, k), tokens: Array.from(x.tokens), order: order[x.id], correct: verdict.correct, reasons: verdict.reasons, image: imageFile(i, k) };
     if (scores) s.judge = scores[k];
     return s;
   });

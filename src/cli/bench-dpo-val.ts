@@ -16,6 +16,7 @@ export function addDpoValBench(bench: Command): void {
     .description("train one DPO round per (lr, epochs, beta, nll weight, guidance, unconditional anchor) on the same pairs and score each on held-out training prompts (never a test prompt)")
     .requiredOption("--data <dirs>", "ranking data from 'imagecot data rank' (several folders separated by commas: their pairs together, the data-scale lever)")
     .option("--reward-guided", "train on the judge-chosen, weighted pairs (pairs-guided.jsonl)")
+    .option("--trajectory", "every candidate reads each image at a random step of its own sampling trajectory (trajectory DPO; the rankings must have kept the orders)")
     .option("--generator <file>", "the start (policy and reference)", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
     .option("--run-dir <dir>", "every candidate's checkpoints, weights and held-out score (rerun to resume; a kept score stands for its candidate)", "runs/dpo-val")
@@ -54,9 +55,10 @@ export function addDpoValBench(bench: Command): void {
     .option("--json", "print the figures as one JSON line")
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
-    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExamples:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json\n  imagecot bench dpo-val --data runs/rank-1,runs/rank-2 --lr 1e-4 --uncond-anchor 30 --out results/dpo-val-scale.json   # two rankings' pairs")
-    .action(async (o: { data: string; rewardGuided?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExamples:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json\n  imagecot bench dpo-val --data runs/rank-1,runs/rank-2 --lr 1e-4 --uncond-anchor 30 --out results/dpo-val-scale.json   # two rankings' pairs\n  imagecot bench dpo-val --data runs/rank-1-orders --trajectory --lr 1e-4,2e-4 --uncond-anchor 30 --run-dir runs/dpo-val-traj --out results/dpo-val-trajectory.json")
+    .action(async (o: { data: string; rewardGuided?: boolean; trajectory?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
+      if (o.trajectory && o.minMaskRatio.some((m) => m > 0)) throw new UserError("--min-mask-ratio has no meaning with --trajectory, which reads the sampler's own states");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const pairs = o.data.split(",").flatMap((dir) => {
         let read;
@@ -66,6 +68,8 @@ export function addDpoValBench(bench: Command): void {
           throw new UserError(`cannot read the pairs of ${dir}: ${(e as Error).message}`);
         }
         if (read.length === 0) throw new UserError(`${dir} holds no pairs`);
+        if (o.trajectory && read.some((p) => !p.chosen_order || !p.rejected_order))
+          throw new UserError(`--trajectory: the pairs of ${dir} carry no sampling orders (ranked before they were kept); rank again with 'imagecot data rank'`);
         return read;
       });
       const result = await dpoValidation({
@@ -74,6 +78,7 @@ export function addDpoValBench(bench: Command): void {
         tokenizer: o.tokenizer,
         pairs,
         weighted: !!o.rewardGuided,
+        trajectory: !!o.trajectory,
         grid: { lr: o.lr, epochs: o.epochs, beta: o.beta, nllWeight: o.nllWeight, cfg: o.cfg, uncondAnchor: o.uncondAnchor, masks: o.masks, minMaskRatio: o.minMaskRatio },
         batch: o.batch,
         seed: o.seed,

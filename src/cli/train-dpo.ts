@@ -35,6 +35,7 @@ export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   uncondAnchor: number;
   masks: number;
   minMaskRatio: number;
+  trajectory?: boolean;
   seed: number;
   rewardGuided?: boolean;
   judge?: string;
@@ -54,6 +55,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   if (o.rewardGuided && !o.judge) throw new UserError("--reward-guided needs --judge NAME (the judge whose scores choose and weight the pairs)");
   if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
   if (o.batch < 1) throw new UserError("--batch must be at least 1");
+  if (o.trajectory && o.minMaskRatio > 0) throw new UserError("--min-mask-ratio has no meaning with --trajectory, which reads the sampler's own states");
   const balance = tagBalanceOf(o);
   if (balance && o.data) throw new UserError("--pairs: with --data, later rounds are balanced as its balance.json records (as --data was ranked); leave --pairs out");
   const judge = o.rewardGuided ? cliJudge({ judge: o.judge! }) : undefined;
@@ -87,6 +89,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         uncondAnchor: o.uncondAnchor,
         masks: o.masks,
         minMaskRatio: o.minMaskRatio,
+        trajectory: o.trajectory ?? false,
         seed: o.seed,
         weightDecay: DPO_DEFAULTS.weightDecay,
         warmup: DPO_DEFAULTS.warmup,
@@ -136,6 +139,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--uncond-anchor <x>", "weight of a KL term holding the unconditional ([NULL]) half to the reference's, so that the guidance carries the conditional gain (0: none)").default(DPO_DEFAULTS.uncondAnchor).argParser(nonNegativeOption))
     .addOption(new Option("--masks <n>", "masks per pair and step: each image's log-likelihood is the mean over them (1: one mask a step)").default(DPO_DEFAULTS.masks).argParser(positiveIntOption))
     .addOption(new Option("--min-mask-ratio <x>", "the least share of positions each mask hides (0: the training schedule; the sampler's first steps read nearly all-masked rows)").default(DPO_DEFAULTS.minMaskRatio).argParser(shareOption))
+    .option("--trajectory", "read each image at a random step of its own sampling trajectory (the ranking's orders) instead of under a random mask")
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")

@@ -33,6 +33,8 @@ export interface DpoValOptions {
   tokenizer: string;
   pairs: readonly Pair[];
   weighted: boolean;
+  /** every candidate reads the images along their sampling trajectories (trajectory DPO) */
+  trajectory: boolean;
   grid: DpoGrid;
   batch: number;
   seed: number;
@@ -60,6 +62,7 @@ export interface DpoCandidate {
 
 export interface DpoValResult {
   pairs: number;
+  trajectory: boolean;
   start: HeldOutResult;
   candidates: DpoCandidate[];
   /** the candidate with the highest held-out yes rate (the first on ties) */
@@ -106,7 +109,7 @@ async function score(weights: string, file: string, key: string, o: DpoValOption
 
 /**
  * Claims the run folder for what its candidates depend on besides their grid point: the start,
- * the pairs, their weighting, the batch and the seed. A folder of other ones is refused, so a
+ * the pairs, their weighting, the trajectory reading, the batch and the seed. A folder of other ones is refused, so a
  * candidate's weights are never reused for other data.
  */
 function claimRunDir(o: DpoValOptions): void {
@@ -114,6 +117,7 @@ function claimRunDir(o: DpoValOptions): void {
     generator: fileHash(o.generator),
     pairs: createHash("sha256").update(JSON.stringify(o.pairs)).digest("hex").slice(0, 16),
     weighted: o.weighted,
+    ...(o.trajectory ? { trajectory: true } : {}), // absent when off: folders made before it was an option stay valid
     batch: o.batch,
     seed: o.seed,
   };
@@ -144,7 +148,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
       const policy = loadGenerator(o.generator);
       const reference = loadGenerator(o.generator);
       try {
-        trainDpo({ ...DPO_DEFAULTS, ...p, runDir: join(dir, "train"), out: weights, batch: o.batch, seed: o.seed, weighted: o.weighted, metadata: { validation: o.runDir } }, policy, reference, o.pairs);
+        trainDpo({ ...DPO_DEFAULTS, ...p, runDir: join(dir, "train"), out: weights, batch: o.batch, seed: o.seed, weighted: o.weighted, trajectory: o.trajectory, metadata: { validation: o.runDir } }, policy, reference, o.pairs);
       } finally {
         policy.dispose();
         reference.dispose();
@@ -155,5 +159,5 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
   }
   const best = candidates.reduce((a, c) => (c.heldout.yes_rate > a.heldout.yes_rate ? c : a));
   const { heldout, ...settings } = best;
-  return { pairs: o.pairs.length, start, candidates, best: { ...settings, yes_rate: heldout.yes_rate } };
+  return { pairs: o.pairs.length, trajectory: o.trajectory, start, candidates, best: { ...settings, yes_rate: heldout.yes_rate } };
 }

@@ -37,3 +37,24 @@ export function maskTokens(tokens: number[][], maskId: number, L: number, o: { p
 export function maskedTokenLoss(logits: Tensor, target: Tensor): Tensor {
   return tidy(() => F.crossEntropy(logits.reshape([-1, logits.size(-1)]), target.reshape([-1]), { ignoreIndex: IGNORE }));
 }
+
+/**
+ * One sampling step of each image's own trajectory (trajectory DPO): `order` (B, L) holds the
+ * step at which the sampler fixed each position of `tokens` (B, L). Each row reads one step t of
+ * `steps`, drawn uniformly: the input keeps the positions fixed before t and masks the rest (the
+ * state the sampler was in), and the targets are the positions fixed at t (IGNORE elsewhere), so
+ * that a sequence log-probability is that of step t's commits. `pairedHalves`: row i and row
+ * i + B/2 read the same step (a pair's two images, each from its own state).
+ */
+export function trajectoryStep(tokens: number[][], order: number[][], maskId: number, L: number, steps: number, o: { pairedHalves?: boolean } = {}) {
+  return tidy(() => {
+    const B = tokens.length;
+    if (order.length !== B) throw new Error(`trajectoryStep: ${B} rows of tokens but ${order.length} of orders`);
+    if (o.pairedHalves && B % 2 !== 0) throw new Error(`trajectoryStep: pairedHalves needs an even number of rows, got ${B}`);
+    const ids = tensor(tokens.flat(), [B, L], "int64");
+    const at = tensor(order.flat(), [B, L], "int64");
+    const reps = o.pairedHalves ? 2 : 1;
+    const t = rand([B / reps, 1]).mul(steps).floor().clamp(0, steps - 1).to("int64").repeat([reps, 1]); // (B, 1)
+    return { input: where(at.lt(t), ids, maskId), target: where(at.eq(t), ids, IGNORE) };
+  });
+}

@@ -25,6 +25,8 @@ export interface PathStep {
   masked: number;
   /** the prediction's tokens, where the generator has tokens and sends them */
   prediction?: Int32Array;
+  /** the tokens fixed after it (the mask id where still masked), where the generator has tokens and keeps them in-process */
+  tokens?: Int32Array;
 }
 
 /** A finished path's image, and its tokens where the generator has tokens and sends them. */

@@ -1,5 +1,6 @@
-// DPO training on a tiny generator: log 2 at the start, it learns a preference, a stopped run
-// resumes exactly, and the pair weights of reward-guided DPO reach the gradient.
+// DPO training on a tiny generator: log 2 at the start, it learns a preference (under random
+// masks and along the sampler's trajectories), a stopped run resumes exactly, and the pair
+// weights of reward-guided DPO reach the gradient.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,6 +55,7 @@ const base = (dir: string, extra: Partial<TrainDpoOptions> = {}): TrainDpoOption
   uncondAnchor: 0,
   masks: 1,
   minMaskRatio: 0,
+  trajectory: false,
   weightDecay: 0.01,
   warmup: 0.1,
   seed: 1,
@@ -220,6 +222,27 @@ test("masks per pair: a pair's two images share each of its masks, and the prefe
   assert.equal(meta.min_mask_ratio, "0.8");
   three.dispose();
   reference.dispose();
+  rmSync(dir, { recursive: true });
+});
+
+test("trajectory DPO: log 2 at the first step, the preference learned from the sampler's states; pairs without orders refused", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-traj-"));
+  const rng = mulberry32(9);
+  const T = 4;
+  const order = () => Array.from({ length: GEN_CONFIG.imageTokens }, () => Math.floor(rng() * T));
+  const data = pairs(24).map((p) => ({ ...p, chosen_order: order(), rejected_order: order() }));
+  const reference = model();
+  const { policy, log } = trained(dir, "traj", data, reference, { trajectory: true });
+  assert.ok(Math.abs(log[0].loss - Math.LN2) < 1e-5, `first loss ${log[0].loss}`);
+  const late = log.slice(-4).reduce((a, e) => a + e.accuracy, 0) / 4;
+  assert.ok(late > 0.8, `late accuracy ${late}`);
+  policy.dispose();
+  const one = model();
+  trainDpo(base(join(dir, "meta"), { steps: 1, trajectory: true }), one, reference, data.slice(0, 4));
+  assert.equal(loadSafetensors(join(dir, "meta", "out.safetensors")).metadata.trajectory, "true");
+  assert.throws(() => trainDpo(base(join(dir, "none"), { trajectory: true }), one, reference, pairs(4)), /pair of prompt 0 has no sampling orders/);
+  assert.throws(() => trainDpo(base(join(dir, "floor"), { trajectory: true, minMaskRatio: 0.5 }), one, reference, data), /mask-ratio floor has no meaning/);
+  [one, reference].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
 });
 

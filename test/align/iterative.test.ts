@@ -29,7 +29,7 @@ const options = (dir: string, extra: Partial<DpoRunOptions> = {}): DpoRunOptions
   generator: tiny.generator,
   tokenizer: tiny.tokenizer,
   rank: { prompts: 8, samplesPerPrompt: 4, seed: 5, sample: TINY_SAMPLE, pairsPerPrompt: 2, tau: 0.1 },
-  train: { epochs: 1, batch: 4, lr: 1e-3, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, weightDecay: 0.01, warmup: 0.1, seed: 1, checkpointEvery: 2, logEvery: 1 },
+  train: { epochs: 1, batch: 4, lr: 1e-3, beta: 0.1, nllWeight: 0, cfg: 0, uncondAnchor: 0, masks: 1, minMaskRatio: 0, trajectory: false, weightDecay: 0.01, warmup: 0.1, seed: 1, checkpointEvery: 2, logEvery: 1 },
   label: parityLabel,
   command: "test",
   ...extra,

@@ -86,3 +86,13 @@ test("reward-guided pairs: largest judge margin first, weights sigmoid(margin/ta
   assert.equal(stats.judge_agreement, 2 / 4);
   assert.throws(() => buildPairs(data, { perPrompt: 2, seed: 1, judge: "j" }), /no score by the judge 'j'/);
 });
+
+test("sampling orders travel with their images into the pairs, where the ranking kept them", () => {
+  const withOrder = data.map((p) => ({ ...p, samples: p.samples.map((s) => ({ ...s, order: [s.sample, p.index] })) }));
+  const { pairs } = buildPairs(withOrder, { perPrompt: 3, seed: 1 });
+  for (const pair of pairs) {
+    assert.deepEqual(pair.chosen_order, [pair.chosen_sample, pair.prompt_index]);
+    assert.deepEqual(pair.rejected_order, [pair.rejected_sample, pair.prompt_index]);
+  }
+  assert.ok(buildPairs(data, { perPrompt: 3, seed: 1 }).pairs.every((p) => !("chosen_order" in p) && !("rejected_order" in p)), "none where they were not kept");
+});

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { readPairs } from "../../src/align/pairs.js";
 import { GUIDED_PAIRS_FILE, PAIRS_FILE, type RankOptions, rankData, rankPlan, readRankMeta, readRanked, recordFile } from "../../src/align/rank.js";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
+import { maskedAfter } from "../../src/generator/sampler.js";
 import { readPng } from "../../src/shapes/image.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
 import { ScriptedJudge, parityLabel, tinyPipeline, tinyRankOptions } from "./tiny.js";
@@ -37,6 +38,14 @@ test("an uninterrupted run: K samples per training prompt, tokens, PNGs, labels,
     assert.equal(r.samples.length, K);
     for (const s of r.samples) {
       assert.equal(s.tokens.length, pipeline.generator.config.imageTokens);
+      // the sampling order: step t fixed exactly the positions the schedule unmasks at it
+      const [L, T] = [s.tokens.length, options(whole).sample.steps];
+      const left = Array.from({ length: T }, (_, t) => maskedAfter(t, T, L, L - s.order!.filter((x) => x < t).length));
+      assert.deepEqual(
+        Array.from({ length: T }, (_, t) => s.order!.filter((x) => x <= t).length),
+        left.map((m) => L - m),
+        "positions fixed by each step",
+      );
       const img = readPng(join(whole, s.image));
       assert.equal(s.correct, parityLabel(r.meta, img).correct, "the label is the labeller's verdict on the stored PNG");
     }

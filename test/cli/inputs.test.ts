@@ -96,6 +96,8 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["train", "dpo", "--nll-weight", "-0.5"], /expected a number of at least 0/],
     [["bench", "dpo-val", "--data", "runs/none", "--min-mask-ratio", "0,1"], /numbers of at least 0 and below 1 separated by commas/],
     [["train", "dpo", "--min-mask-ratio", "1.5"], /expected a number of at least 0 and below 1/],
+    [["train", "dpo", "--trajectory", "--min-mask-ratio", "0.5"], /--min-mask-ratio has no meaning with --trajectory/],
+    [["bench", "dpo-val", "--data", "runs/none", "--trajectory", "--min-mask-ratio", "0,0.5"], /--min-mask-ratio has no meaning with --trajectory/],
     [["data", "rank", "--out", "runs/none", "--pairs", "100", "--min-tag-share", "0.5"], /--min-tag-share must be above 0 and at most 0.2/],
     [["eval", "--suite", "suites/geneval-shapes.jsonl", "--queue", "redis://127.0.0.1:1", "--generator-url", "http://127.0.0.1:1"], /--queue runs the embedded generator on the workers/],
     [["train", "judge", "--kind", "zero-shot", "--group", "1"], /--group must be at least 2/],

@@ -31,6 +31,7 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
     tokenizer: tiny.tokenizer,
     pairs,
     weighted: false,
+    trajectory: false,
     grid: { lr: [1e-3, 1e-2], epochs: [1], beta: [0.1, 0.5], nllWeight: [0], cfg: [0], uncondAnchor: [0], masks: [1], minMaskRatio: [0] },
     batch: 2,
     seed: 1,
@@ -88,5 +89,10 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
   assert.deepEqual(folders, ["lr0.001-ep1-beta0.1", "lr0.001-ep1-beta0.1-cfg1.75", "lr0.001-ep1-beta0.1-nll1", "lr0.001-ep1-beta0.1-nll1-cfg1.75"]);
   assert.deepEqual(more.candidates.map((c) => [meta(c.weights).nll_weight, meta(c.weights).cfg]), [["0", "0"], ["0", "1.75"], ["1", "0"], ["1", "1.75"]]);
   await assert.rejects(dpoValidation({ ...o, pairs: pairs.slice(1) }), /holds DPO candidates made with other settings \(pairs: /, "other pairs never reuse the candidates' weights");
+  await assert.rejects(dpoValidation({ ...o, trajectory: true }), /holds DPO candidates made with other settings \(trajectory: /, "nor do trajectory candidates");
+  // the ranking kept the sampling orders: trajectory candidates train on them, in their own folder
+  const traj = await dpoValidation({ ...o2, runDir: join(dir, "val-traj"), trajectory: true, grid: { ...o.grid, lr: [1e-3], beta: [0.1] } });
+  assert.equal(traj.trajectory, true);
+  assert.equal(meta(traj.candidates[0].weights).trajectory, "true");
   rmSync(dir, { recursive: true, force: true });
 });
