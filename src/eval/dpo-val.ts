@@ -12,6 +12,7 @@ import type { Pair } from "../align/pairs.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js";
 import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
+import { readTrainLog } from "../train/log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { claimDir } from "../util/claim.js";
 import { fileHash } from "../util/file-hash.js";
@@ -57,6 +58,8 @@ export interface DpoCandidate {
   minMaskRatio: number;
   steps: number;
   weights: string; // where they were written: a resume from kept scores needs them no more
+  /** the pairs' DPO accuracy over the last tenth of the run's logged steps (absent where its log is not kept) */
+  trainAccuracy?: number;
   heldout: HeldOutResult;
 }
 
@@ -107,6 +110,14 @@ async function score(weights: string, file: string, key: string, o: DpoValOption
   }
 }
 
+/** How well a candidate's run separated its pairs by the end: the mean accuracy of the last tenth of its logged steps. */
+function finalAccuracy(trainDir: string): { trainAccuracy?: number } {
+  const log = readTrainLog(join(trainDir, "log.jsonl"));
+  if (log.length === 0) return {};
+  const tail = log.slice(-Math.ceil(log.length / 10));
+  return { trainAccuracy: tail.reduce((a, e) => a + e.accuracy, 0) / tail.length };
+}
+
 /**
  * Claims the run folder for what its candidates depend on besides their grid point: the start,
  * the pairs, their weighting, the trajectory reading, the batch and the seed. A folder of other ones is refused, so a
@@ -140,7 +151,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
     const scoreFile = join(dir, "heldout.json");
     const kept = keptScore(scoreFile, key);
     if (kept) {
-      candidates.push({ ...p, steps, weights, heldout: kept });
+      candidates.push({ ...p, steps, weights, ...finalAccuracy(join(dir, "train")), heldout: kept });
       continue;
     }
     if (!existsSync(weights)) {
@@ -155,7 +166,7 @@ export async function dpoValidation(o: DpoValOptions): Promise<DpoValResult> {
       }
     }
     o.onStage?.(`${name}: held-out yes rate`);
-    candidates.push({ ...p, steps, weights, heldout: await score(weights, scoreFile, key, o) });
+    candidates.push({ ...p, steps, weights, ...finalAccuracy(join(dir, "train")), heldout: await score(weights, scoreFile, key, o) });
   }
   const best = candidates.reduce((a, c) => (c.heldout.yes_rate > a.heldout.yes_rate ? c : a));
   const { heldout, ...settings } = best;

@@ -44,6 +44,7 @@ test("dpo-val: every grid point trained from the start and scored on held-out pr
     assert.equal(c.heldout.split, "heldout");
     assert.equal(c.heldout.images, 3);
     assert.equal(c.steps, Math.ceil(pairs.length / 2));
+    assert.ok(c.trainAccuracy !== undefined && c.trainAccuracy >= 0 && c.trainAccuracy <= 1, `train accuracy ${c.trainAccuracy}`);
     const metadata = meta(c.weights);
     assert.equal(metadata.lr, String(c.lr));
     assert.equal(metadata.beta, String(c.beta));
