@@ -1,6 +1,9 @@
 // Bad values are caught where they enter: option parsers, prompts, image headers, and the one
 // error handler that turns input errors into one line and exit 2, never a stack trace.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { deflateSync } from "node:zlib";
 import { Command } from "commander";
@@ -102,10 +105,16 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["eval", "--suite", "suites/geneval-shapes.jsonl", "--queue", "redis://127.0.0.1:1", "--generator-url", "http://127.0.0.1:1"], /--queue runs the embedded generator on the workers/],
     [["train", "judge", "--kind", "zero-shot", "--group", "1"], /--group must be at least 2/],
   ];
+  // a ranking made before the sampling orders were kept: trajectory DPO cannot read it
+  const old = mkdtempSync(join(tmpdir(), "imagecot-old-rank-"));
+  const pair = { prompt: "a photo of a circle", chosen: "c.png", rejected: "r.png", prompt_index: 0, tag: "single_object", chosen_sample: 0, rejected_sample: 1, chosen_tokens: [1], rejected_tokens: [2], weight: 1 };
+  writeFileSync(join(old, "pairs.jsonl"), JSON.stringify(pair) + "\n");
+  cases.push([["bench", "dpo-val", "--data", old, "--trajectory"], /--trajectory: the pairs of .* carry no sampling orders/]);
   for (const [args, message] of cases) {
     const r = await cli(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
     assert.match(r.err, message);
     assert.equal(r.err.trim().split("\n").length, 1, `${args.join(" ")}: one line`);
   }
+  rmSync(old, { recursive: true });
 });
