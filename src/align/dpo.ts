@@ -14,9 +14,9 @@
 //  - `nllWeight` (RPO: Pang et al. 2024): the chosen images' masked-token loss, which keeps their
 //    likelihood from falling while the margin grows (DPO's loss alone can lower both).
 // And `trajectory`: instead of random masks, each image is read at one step of the sampler's own
-// trajectory (the ranking keeps the step at which each position was fixed): log p of the tokens
-// that step fixed, given the state the sampler was in, both images of a pair at the same step
-// (the per-step decisions of Diffusion-DPO's and D3PO's sampling chains).
+// trajectory (the ranking keeps the step at which each position was fixed): T times log p of the
+// tokens that step fixed, given the state the sampler was in, both images of a pair at the same
+// step (the per-step decisions of Diffusion-DPO's and D3PO's sampling chains).
 // AdamW (weight decay 0.01 on matrices), linear warmup over 10% of the steps then cosine to 0,
 // gradient clipping at 1. The reference's log-probabilities cannot be computed once ahead (as
 // TRL can precompute them): the masks are drawn afresh every step, so they are computed once
@@ -177,8 +177,11 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
         ? trajectoryStep(rows, [...times(batch.map((p) => p.chosen_order!)), ...times(batch.map((p) => p.rejected_order!))], policy.maskId, L, T, { pairedHalves: true })
         : maskTokens(rows, policy.maskId, L, { pairedHalves: true, minRatio: o.minMaskRatio });
       const txt = tensor([...text, ...text].flat(), [2 * B * M, c.maxText], "int64");
-      // (2BM) -> (2B): each image's log-likelihood, the mean over its M masks
-      const perImage = (lp: Tensor) => lp.reshape([2, M, B]).mean(1).reshape([2 * B]);
+      // (2BM) -> (2B): each image's log-likelihood, the mean over its M masks; along a trajectory, T
+      // times one uniformly drawn step's is an unbiased estimate of the whole trajectory's (the factor
+      // T of Diffusion-DPO's loss): without it a step's few tokens leave DPO a tenth of the anchor's
+      // weight (results/dpo-val-trajectory-unscaled.json)
+      const perImage = (lp: Tensor) => lp.reshape([2, M, B]).mean(1).reshape([2 * B]).mul(o.trajectory ? T : 1);
       const refRead = noGrad(() => logitsOf(reference, txt, input));
       const ref = perImage(sequenceLogProb(refRead.logits, target)); // (2B)
       const polRead = logitsOf(policy, txt, input);

@@ -241,6 +241,24 @@ test("trajectory DPO: log 2 at the first step, the preference learned from the s
   trainDpo(base(join(dir, "meta"), { steps: 1, trajectory: true }), one, reference, data.slice(0, 4));
   assert.equal(loadSafetensors(join(dir, "meta", "out.safetensors")).metadata.trajectory, "true");
   assert.throws(() => trainDpo(base(join(dir, "none"), { trajectory: true }), one, reference, pairs(4)), /pair of prompt 0 has no sampling orders/);
+  // T times the step's log p: every position fixed at step 1 of T = 2, a step reads either
+  // nothing (step 0) or the whole image from the fully masked state (step 1): its reward is 0 or
+  // 2 beta (log p - log p_ref) of the whole image
+  const other = () => {
+    manualSeed(7);
+    return new MaskedGenerator(GEN_CONFIG);
+  };
+  const away = other();
+  const fixedLate = data.slice(0, 6).map((p) => ({ ...p, chosen_order: p.chosen_order.map(() => 1), rejected_order: p.rejected_order.map(() => 1) }));
+  trainDpo(base(join(dir, "scale"), { steps: 6, batch: 1, lr: 0, trajectory: true }), away, reference, fixedLate);
+  const steps = readTrainLog(join(dir, "scale", "run", "log.jsonl"));
+  const whole = steps.map((_, s) => {
+    const [p] = batchIndices(s, 1, fixedLate.length, 1).map((i) => fixedLate[i]);
+    return 2 * 0.5 * (fullLogProbs(away, [p]).chosen - fullLogProbs(reference, [p]).chosen);
+  });
+  const read = steps.map((e, s) => (Math.abs(e.reward_chosen) < 1e-6 ? 0 : (assert.ok(Math.abs(e.reward_chosen - whole[s]) < 1e-3 * Math.abs(whole[s]), `step ${s}: ${e.reward_chosen} against ${whole[s]}`), 1)));
+  assert.ok(read.includes(0) && read.includes(1), `both steps drawn: ${read}`);
+  away.dispose();
   assert.throws(() => trainDpo(base(join(dir, "floor"), { trajectory: true, minMaskRatio: 0.5 }), one, reference, data), /mask-ratio floor has no meaning/);
   [one, reference].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
