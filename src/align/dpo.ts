@@ -53,7 +53,8 @@ export interface TrainDpoOptions {
   /**
    * masks per pair and step: each image's log-likelihood is the mean over this many masks, a pair's
    * two images masked alike in each (1: one mask a step). One mask reads a random share of the
-   * positions, which may miss where the two images differ; more cost a forward pass each.
+   * positions, which may miss where the two images differ; more cost a forward pass each. With
+   * `trajectory`, the number of trajectory steps drawn per pair instead.
    */
   masks: number;
   /**
@@ -102,16 +103,26 @@ export function batchIndices(step: number, batch: number, n: number, seed: numbe
   });
 }
 
-/** The sampler's steps T of trajectory pairs (1 + the largest step in their orders), each pair checked for orders. */
-function trajectorySteps(pairs: readonly Pair[], L: number, minMaskRatio: number): number {
-  if (minMaskRatio > 0) throw new InputError("a mask-ratio floor has no meaning for trajectory DPO, which reads the sampler's own states");
-  let last = 0;
+/**
+ * The sampler's steps T of trajectory pairs: 1 + the last step of every image's order (the last
+ * step fixes what is left). Every pair must have orders of L whole steps and the same T: pairs of
+ * rankings with other step counts would draw steps where they fixed nothing.
+ */
+function trajectorySteps(pairs: readonly Pair[], L: number): number {
+  let T = 0;
   for (const p of pairs) {
-    if (p.chosen_order?.length !== L || p.rejected_order?.length !== L)
-      throw new InputError(`pair of prompt ${p.prompt_index} has no sampling orders: trajectory DPO needs pairs from a ranking that kept them (rank again with this version's 'data rank')`);
-    for (const x of [...p.chosen_order, ...p.rejected_order]) last = Math.max(last, x);
+    const orders = [p.chosen_order, p.rejected_order];
+    if (orders.some((o) => o === undefined))
+      throw new InputError(`pair of prompt ${p.prompt_index} has no sampling orders: trajectory DPO needs pairs from a ranking that kept them (rank into a new --out folder: records made before are kept as they were)`);
+    for (const o of orders as number[][]) {
+      if (o.length !== L || !o.every((x) => Number.isInteger(x) && x >= 0))
+        throw new InputError(`pair of prompt ${p.prompt_index} has a sampling order that is not ${L} steps of at least 0`);
+      const last = Math.max(...o) + 1;
+      if (T === 0) T = last;
+      if (last !== T) throw new InputError(`pair of prompt ${p.prompt_index} was sampled in ${last} steps, another pair in ${T}: trajectory DPO reads pairs of one step count`);
+    }
   }
-  return last + 1;
+  return T;
 }
 
 export interface DpoRunResult {
@@ -132,7 +143,8 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
   for (const p of pairs)
     if (p.chosen_tokens.length !== L || p.rejected_tokens.length !== L)
       throw new Error(`pair of prompt ${p.prompt_index} has ${p.chosen_tokens.length} tokens; the generator makes ${L}`);
-  const T = o.trajectory ? trajectorySteps(pairs, L, o.minMaskRatio) : 0;
+  if (o.trajectory && o.minMaskRatio > 0) throw new InputError("a mask-ratio floor has no meaning for trajectory DPO, which reads the sampler's own states");
+  const T = o.trajectory ? trajectorySteps(pairs, L) : 0;
   const steps = dpoSteps(pairs.length, o);
   policy.eval();
   reference.eval().requiresGrad(false);
@@ -170,7 +182,8 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     loss: (batch) => {
       const [B, M] = [batch.length, o.masks];
       const times = <T>(xs: T[]) => Array.from({ length: M }, () => xs).flat();
-      // 2BM rows: the chosen images M times, then the rejected ones M times; row i and row i + BM are one pair under one mask
+      // 2BM rows: the chosen images M times, then the rejected ones M times; row i and row i + BM are
+      // one pair under one mask (or at one trajectory step)
       const rows = [...times(batch.map((p) => p.chosen_tokens)), ...times(batch.map((p) => p.rejected_tokens))];
       const text = times(batch.map((p) => promptIds(p.prompt, c.maxText)));
       const { input, target } = o.trajectory // (2BM, L) each

@@ -177,6 +177,7 @@ export async function rankPrompt(
     }
   };
   const { paths } = await generate(p, meta.prompt, { ...o.sample, n: o.samplesPerPrompt, seed, onStep });
+  if (order.some((at) => at.includes(-1))) throw new Error(`prompt ${i}: a sample ended with a position its steps never fixed`);
   const scores = o.judge ? await scoreImages(o.judge, meta.prompt, paths.map((x) => x.image)) : null;
   const samples = paths.map((x, k): RankedSample => {
     const verdict = (o.label ?? detectorLabel)(meta, x.image);

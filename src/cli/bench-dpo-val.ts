@@ -69,7 +69,7 @@ export function addDpoValBench(bench: Command): void {
         }
         if (read.length === 0) throw new UserError(`${dir} holds no pairs`);
         if (o.trajectory && read.some((p) => !p.chosen_order || !p.rejected_order))
-          throw new UserError(`--trajectory: the pairs of ${dir} carry no sampling orders (ranked before they were kept); rank again with 'imagecot data rank'`);
+          throw new UserError(`--trajectory: the pairs of ${dir} carry no sampling orders (ranked before they were kept); rank into a new --out folder with 'imagecot data rank'`);
         return read;
       });
       const result = await dpoValidation({

@@ -137,7 +137,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--beta <x>", "DPO beta").default(DPO_DEFAULTS.beta).argParser(numberOption))
     .addOption(new Option("--cfg <g>", "guidance of DPO's log-probabilities: 0 the conditional logits, g the sampler's (1 + g) cond - g uncond, both halves trained").default(DPO_DEFAULTS.cfg).argParser(cfgOption))
     .addOption(new Option("--uncond-anchor <x>", "weight of a KL term holding the unconditional ([NULL]) half to the reference's, so that the guidance carries the conditional gain (0: none)").default(DPO_DEFAULTS.uncondAnchor).argParser(nonNegativeOption))
-    .addOption(new Option("--masks <n>", "masks per pair and step: each image's log-likelihood is the mean over them (1: one mask a step)").default(DPO_DEFAULTS.masks).argParser(positiveIntOption))
+    .addOption(new Option("--masks <n>", "masks per pair and step: each image's log-likelihood is the mean over them (1: one mask a step; with --trajectory, steps drawn per pair)").default(DPO_DEFAULTS.masks).argParser(positiveIntOption))
     .addOption(new Option("--min-mask-ratio <x>", "the least share of positions each mask hides (0: the training schedule; the sampler's first steps read nearly all-masked rows)").default(DPO_DEFAULTS.minMaskRatio).argParser(shareOption))
     .option("--trajectory", "read each image at a random step of its own sampling trajectory (the ranking's orders) instead of under a random mask")
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))

@@ -1,9 +1,11 @@
 // DPO's hyper-parameters chosen on held-out training prompts (never the test suite): every
-// (lr, epochs, beta, nll weight, guidance, unconditional anchor) of a grid trains one round of
-// DPO on the same pairs, from the same start, and is scored by the detector's yes rate on the
-// held-out split (heldout.ts) beside the start's own. Each candidate resumes: its weights, once
-// written, are reused, and its score, kept with the held-out settings it was made with, stands
-// for it, so a killed validation continues where it stopped.
+// (lr, epochs, beta, nll weight, guidance, unconditional anchor, masks, mask floor) of a grid
+// trains one round of DPO on the same pairs (all read under random masks, or all along their
+// trajectories), from the same start, and is scored by the detector's yes rate on the held-out
+// split (heldout.ts) beside the start's own, with its final pair accuracy from its training log.
+// Each candidate resumes: its weights, once written, are reused, and its score, kept with the
+// held-out settings it was made with, stands for it, so a killed validation continues where it
+// stopped.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,8 +13,8 @@ import { DPO_DEFAULTS, dpoSteps, trainDpo } from "../align/dpo.js";
 import type { Pair } from "../align/pairs.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js";
-import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
 import { readTrainLog } from "../train/log.js";
+import { type HeldOutResult, heldOutYesRate } from "./heldout.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { claimDir } from "../util/claim.js";
 import { fileHash } from "../util/file-hash.js";

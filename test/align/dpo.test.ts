@@ -229,7 +229,8 @@ test("trajectory DPO: log 2 at the first step, the preference learned from the s
   const dir = mkdtempSync(join(tmpdir(), "imagecot-dpo-traj-"));
   const rng = mulberry32(9);
   const T = 4;
-  const order = () => Array.from({ length: GEN_CONFIG.imageTokens }, () => Math.floor(rng() * T));
+  // random steps, the last step fixing the last position (as the sampler's last step fixes what is left)
+  const order = () => Array.from({ length: GEN_CONFIG.imageTokens }, (_, j) => (j === GEN_CONFIG.imageTokens - 1 ? T - 1 : Math.floor(rng() * T)));
   const data = pairs(24).map((p) => ({ ...p, chosen_order: order(), rejected_order: order() }));
   const reference = model();
   const { policy, log } = trained(dir, "traj", data, reference, { trajectory: true });
@@ -241,6 +242,11 @@ test("trajectory DPO: log 2 at the first step, the preference learned from the s
   trainDpo(base(join(dir, "meta"), { steps: 1, trajectory: true }), one, reference, data.slice(0, 4));
   assert.equal(loadSafetensors(join(dir, "meta", "out.safetensors")).metadata.trajectory, "true");
   assert.throws(() => trainDpo(base(join(dir, "none"), { trajectory: true }), one, reference, pairs(4)), /pair of prompt 0 has no sampling orders/);
+  const bad = (p: Pair, o: number[]) => ({ ...p, rejected_order: o });
+  assert.throws(() => trainDpo(base(join(dir, "bad"), { trajectory: true }), one, reference, [bad(data[0], [-1, ...data[0].rejected_order.slice(1)])]), new RegExp(`not ${GEN_CONFIG.imageTokens} steps of at least 0`));
+  assert.throws(() => trainDpo(base(join(dir, "bad"), { trajectory: true }), one, reference, [bad(data[0], data[0].rejected_order.slice(1))]), new RegExp(`not ${GEN_CONFIG.imageTokens} steps of at least 0`));
+  const shorter = { ...data[1], chosen_order: data[1].chosen_order.map((x) => x % 2), rejected_order: data[1].rejected_order.map((x) => x % 2) };
+  assert.throws(() => trainDpo(base(join(dir, "mixed"), { trajectory: true }), one, reference, [data[0], shorter]), /sampled in 2 steps, another pair in 4/);
   // T times the step's log p: every position fixed at step 1 of T = 2, a step reads either
   // nothing (step 0) or the whole image from the fully masked state (step 1): its reward is 0 or
   // 2 beta (log p - log p_ref) of the whole image

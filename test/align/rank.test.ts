@@ -40,6 +40,7 @@ test("an uninterrupted run: K samples per training prompt, tokens, PNGs, labels,
       assert.equal(s.tokens.length, pipeline.generator.config.imageTokens);
       // the sampling order: step t fixed exactly the positions the schedule unmasks at it
       const [L, T] = [s.tokens.length, options(whole).sample.steps];
+      assert.ok(s.order!.every((x) => Number.isInteger(x) && x >= 0 && x < T), "every position fixed at a step of the T");
       const left = Array.from({ length: T }, (_, t) => maskedAfter(t, T, L, L - s.order!.filter((x) => x < t).length));
       assert.deepEqual(
         Array.from({ length: T }, (_, t) => s.order!.filter((x) => x <= t).length),

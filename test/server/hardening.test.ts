@@ -98,19 +98,22 @@ describe("the compute worker keeps the request thread free", () => {
     const { url } = await started(4000);
     const long = { prompt: PROMPT, strategy: "none", n: 64, seed: 1 };
     const clients = [1, 2, 3].map(() => new AbortController());
-    let firstEnded = false;
-    const jobs = clients.map((c, i) => post(url, { ...long, seed: i + 1 }, c.signal).catch(() => undefined)); // one runs, two wait
-    void jobs[0].then(() => (firstEnded = true));
-    while ((await running(url)) === 0) await new Promise((r) => setTimeout(r, 20));
+    let ended = 0;
+    const jobs = clients.map((c, i) => post(url, { ...long, seed: i + 1 }, c.signal).catch(() => undefined).finally(() => ended++)); // one runs, two wait
+    const t0 = performance.now();
+    while ((await running(url)) === 0) {
+      assert.ok(ended === 0 && performance.now() - t0 < 5000, "a generation started");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const health = await fetch(`${url}/v1/health`);
-    assert.equal(health.status, 200);
+    assert.equal(health.status, 200, await health.text());
     const refused = await post(url, { ...long, seed: 4 });
-    assert.equal(refused.status, 429);
-    assert.equal(firstEnded, false, "the answers waited for the running generation");
+    assert.equal(refused.status, 429, await refused.text());
+    assert.equal(ended, 0, "the answers waited for a generation to end");
     for (const c of clients) c.abort();
     await Promise.all(jobs);
-    const t0 = performance.now();
-    while ((await running(url)) > 0 && performance.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 50));
+    const t1 = performance.now();
+    while ((await running(url)) > 0 && performance.now() - t1 < 3000) await new Promise((r) => setTimeout(r, 50));
     assert.equal(await running(url), 0, "the cancelled jobs left the queue");
   });
 
