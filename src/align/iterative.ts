@@ -29,7 +29,8 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { fileHash } from "../util/file-hash.js";
 import { type TrainDpoOptions, dpoSteps, trainDpo } from "./dpo.js";
 import { type Pair, type PairStats } from "./pairs.js";
-import { type Labeller, type RankPlanOptions, readDataPairs, readRankMeta } from "./rank.js";
+import { type Labeller, type PairsKind, type RankPlanOptions, type RankResult, readDataPairs, readRankMeta } from "./rank.js";
+import type { RenderPairStats } from "./self-play.js";
 import { type BalanceReport, type TagBalance, readBalance, rankDataBalanced } from "./balance.js";
 
 export interface RankSettings {
@@ -57,6 +58,8 @@ export interface DpoRunOptions {
   train: Omit<TrainDpoOptions, "runDir" | "out" | "weighted" | "metadata" | "onLog" | "stopAt">;
   /** reward-guided DPO: the judge whose scores choose and weight the pairs */
   judge?: Judge;
+  /** self-play DPO: every round's pairs are its "no" samples against ground-truth renders (self-play.ts) */
+  selfPlay?: boolean;
   /** the yes/no labeller of ranked rounds (default: the detector) */
   label?: Labeller;
   /**
@@ -78,7 +81,7 @@ export interface RoundSummary {
   generator: string; // the weights that sampled the data, the policy's start and the reference
   /** content hashes of `generator` and `weights`: what joins a round with evaluations made under other paths */
   generator_hash: string | null;
-  pairs: PairStats | null;
+  pairs: PairStats | RenderPairStats | null;
   /** the data folder's balance.json: pairs and share per tag; null when it was not balanced */
   balance: BalanceReport | null;
   training: { steps: number; wall_seconds: number; final: Record<string, number> | null };
@@ -92,18 +95,20 @@ const roundWeights = (o: DpoRunOptions, r: number) => join(roundDir(o, r), "gene
 /** The seed of round r's paths: fresh draws every round for the same prompts. */
 export const roundSampleSeed = (seed: number, round: number) => seed + 7919 * (round - 1);
 
-function pairsOf(dir: string, judge: Judge | undefined): Pair[] {
-  const pairs = readDataPairs(dir, !!judge);
+const kindOf = (o: Pick<DpoRunOptions, "judge" | "selfPlay">): PairsKind => (o.judge ? "guided" : o.selfPlay ? "render" : "plain");
+
+function pairsOf(dir: string, judge: Judge | undefined, kind: PairsKind): Pair[] {
+  const pairs = readDataPairs(dir, kind);
   if (judge && pairs.some((p) => p.judge !== judge.name))
     throw new Error(`${dir}: the guided pairs are scored by '${pairs.find((p) => p.judge !== judge.name)?.judge}', not '${judge.name}'; rerun 'imagecot data rank' with --judge ${judge.name}`);
   return pairs;
 }
 
-function statsOf(dir: string, judge: Judge | undefined): PairStats | null {
+function statsOf(dir: string, kind: PairsKind): PairStats | RenderPairStats | null {
   const f = join(dir, "stats.json");
   if (!existsSync(f)) return null;
-  const s = JSON.parse(readFileSync(f, "utf8")) as { stats: PairStats; guided?: PairStats };
-  return (judge ? s.guided : s.stats) ?? null;
+  const s = JSON.parse(readFileSync(f, "utf8")) as RankResult;
+  return { plain: s.stats, guided: s.guided, render: s.render }[kind] ?? null;
 }
 
 /** The balance round 1's given data was ranked with (undefined: none), which the later rounds keep. */
@@ -154,6 +159,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
             ...plan,
             before: elsewhere ? (extra) => elsewhere(pipeline, { ...plan, extra }) : undefined,
             judge: o.judge,
+            renderPairs: o.selfPlay,
             tau: rank.tau,
             label: o.label,
             balance,
@@ -165,7 +171,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
           trimHeap(); // ranking's freed buffers go back before training allocates its own
         }
       } else if (!(r === 1 && given)) throw new Error(`no generator weights at ${sampler}`);
-      const pairs = pairsOf(data, o.judge);
+      const pairs = pairsOf(data, o.judge, kindOf(o));
       o.onStage?.(`round ${r}: DPO on ${pairs.length} pairs for ${dpoSteps(pairs.length, o.train)} steps from ${start} (reference: the same weights, frozen)`);
       const policy = loadGenerator(start);
       const reference = loadGenerator(start);
@@ -199,7 +205,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
       data,
       generator: start,
       generator_hash: fileHash(start),
-      pairs: statsOf(data, o.judge),
+      pairs: statsOf(data, kindOf(o)),
       balance: readBalance(data),
       training: { steps: log[log.length - 1]?.step ?? 0, wall_seconds: Math.round(wall), final: log[log.length - 1] ?? null },
       weights,
@@ -212,7 +218,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
       o.results,
       {
         dpo: {
-          method: o.judge ? "reward-guided dpo" : o.rounds > 1 ? "iterative dpo" : "dpo",
+          method: o.judge ? "reward-guided dpo" : `${o.selfPlay ? "self-play " : ""}${o.rounds > 1 ? "iterative dpo" : "dpo"}`,
           rounds: summaries,
           out: o.out,
           reward_guidance: o.judge

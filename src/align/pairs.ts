@@ -35,7 +35,7 @@ export interface Pair {
   rejected: string; // the "no" image
   prompt_index: number;
   tag: string;
-  chosen_sample: number;
+  chosen_sample: number; // -1: a ground-truth render (self-play pairs, self-play.ts)
   rejected_sample: number;
   chosen_tokens: number[];
   rejected_tokens: number[];

@@ -7,6 +7,8 @@
 //   samples/p00012.json    one record per prompt: its K samples' tokens, sampling orders, labels, judge scores
 //   images/p00012-s3.png   the decoded samples
 //   pairs.jsonl            plain DPO pairs; pairs-guided.jsonl with a judge (reward-guided)
+//   pairs-render.jsonl     with renderPairs: self-play pairs, each "no" sample against a render (self-play.ts)
+//   images/p00012-r0.png   their renders
 //   stats.json             counts of the pairs files
 // Resumable: a prompt's PNGs are written first, then its record, each atomically; a prompt
 // counts as done when its record exists. Sampling is a pure function of (seed, prompt index),
@@ -24,10 +26,13 @@ import { collectionPrompts } from "../judges/collect.js";
 import { type Judge, judgeId } from "../judges/judge.js";
 import { detect } from "../shapes/detector.js";
 import { type RGBImage, encodePng } from "../shapes/image.js";
+import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { InputError } from "../util/errors.js";
 import { fileHash } from "../util/file-hash.js";
 import { mapPool } from "../util/pool.js";
 import { DEFAULT_TAU, type Pair, type PairStats, type RankedPrompt, type RankedSample, buildPairs, readPairs, writePairs } from "./pairs.js";
+import { RENDER_PAIRS_FILE, type RenderPairStats, writeRenderPairs } from "./self-play.js";
 
 /** Token draws at this softmax temperature by default: above the sampler's (DEFAULT_SAMPLE), for diverse pairs. */
 export const RANK_TEMPERATURE = 1.3;
@@ -48,6 +53,8 @@ export interface RankOptions {
   /** scores every sample with the outcome question and writes pairs-guided.jsonl */
   judge?: Judge;
   tau?: number;
+  /** also writes pairs-render.jsonl: each "no" sample against a ground-truth render (self-play DPO) */
+  renderPairs?: boolean;
   /** the yes/no labeller: the detector under GenEval's rules unless given (tests script one) */
   label?: Labeller;
   onProgress?: (done: number, total: number) => void;
@@ -97,13 +104,23 @@ export function rankedPrompts(seed: number, prompts: number, extra: readonly Pro
 export interface RankResult {
   stats: PairStats;
   guided?: PairStats;
+  render?: RenderPairStats;
 }
 
 export const PAIRS_FILE = "pairs.jsonl";
 export const GUIDED_PAIRS_FILE = "pairs-guided.jsonl";
 
-/** A ranking folder's pairs: the reward-guided ones (judge-chosen, weighted) or the plain ones. */
-export const readDataPairs = (dir: string, guided: boolean): Pair[] => readPairs(join(dir, guided ? GUIDED_PAIRS_FILE : PAIRS_FILE));
+/** Which pairs of a ranking folder: plain yes/no, reward-guided (judge-chosen, weighted) or self-play (render against "no"). */
+export type PairsKind = "plain" | "guided" | "render";
+const PAIRS_FILES: Record<PairsKind, string> = { plain: PAIRS_FILE, guided: GUIDED_PAIRS_FILE, render: RENDER_PAIRS_FILE };
+
+/** A ranking folder's pairs of one kind. */
+export function readDataPairs(dir: string, kind: PairsKind): Pair[] {
+  const file = join(dir, PAIRS_FILES[kind]);
+  if (kind === "render" && existsSync(join(dir, PAIRS_FILE)) && !existsSync(file))
+    throw new InputError(`${dir} has no self-play pairs: rerun its 'imagecot data rank' command with --render-pairs (nothing is sampled again)`);
+  return readPairs(file);
+}
 const pad = (i: number) => String(i).padStart(5, "0");
 export const recordFile = (dir: string, i: number) => join(dir, "samples", `p${pad(i)}.json`);
 const imageFile = (i: number, k: number) => `images/p${pad(i)}-s${k}.png`;
@@ -247,11 +264,14 @@ export async function rankData(p: Pipeline, o: RankOptions): Promise<RankResult>
   // (one judge's, the same weights throughout: a re-scoring cut short leaves two)
   const stored = records[0]?.samples[0]?.judge;
   const scoredBy = stored !== undefined && records.every((r) => r.samples.every((s) => s.judge?.name === stored.name && s.judge.id === stored.id)) ? stored.name : undefined;
-  return writeRankPairs(o.out, records, { perPrompt: o.pairsPerPrompt, seed: o.seed, judge: o.judge?.name ?? scoredBy, tau: o.tau ?? DEFAULT_TAU });
+  const pairOptions = { perPrompt: o.pairsPerPrompt, seed: o.seed, judge: o.judge?.name ?? scoredBy, tau: o.tau ?? DEFAULT_TAU };
+  // self-play pairs once written are kept in step with the records, as the guided ones are
+  const render = o.renderPairs || existsSync(join(o.out, RENDER_PAIRS_FILE));
+  return writeRankPairs(o.out, records, render ? { ...pairOptions, tokenizer: p.tokenizer } : pairOptions);
 }
 
-/** Rewrites pairs.jsonl (and pairs-guided.jsonl with a judge) and stats.json from the records. */
-export function writeRankPairs(dir: string, records: readonly RankedPrompt[], o: { perPrompt: number; seed: number; judge?: string; tau: number }): RankResult {
+/** Rewrites pairs.jsonl (pairs-guided.jsonl with a judge, pairs-render.jsonl with a tokenizer for the renders) and stats.json from the records. */
+export function writeRankPairs(dir: string, records: readonly RankedPrompt[], o: { perPrompt: number; seed: number; judge?: string; tau: number; tokenizer?: VQAutoencoder }): RankResult {
   const plain = buildPairs(records, { perPrompt: o.perPrompt, seed: o.seed });
   writePairs(join(dir, PAIRS_FILE), plain.pairs);
   const result: RankResult = { stats: plain.stats };
@@ -260,6 +280,7 @@ export function writeRankPairs(dir: string, records: readonly RankedPrompt[], o:
     writePairs(join(dir, GUIDED_PAIRS_FILE), guided.pairs);
     result.guided = guided.stats;
   }
+  if (o.tokenizer) result.render = writeRenderPairs(dir, records, o.tokenizer, { perPrompt: o.perPrompt, seed: o.seed });
   writeFileAtomic(join(dir, "stats.json"), JSON.stringify({ ...result, judge: o.judge ?? null, tau: o.judge ? o.tau : null }, null, 2) + "\n");
   return result;
 }

@@ -31,6 +31,7 @@ export interface DataRankCliOptions extends TagBalanceCliOptions {
   generator: string;
   tokenizer: string;
   judge?: string;
+  renderPairs?: boolean;
   tau: number;
   quiet?: boolean;
   json?: boolean;
@@ -70,6 +71,7 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
     return await rankDataBalanced(pipeline, {
       ...plan,
       judge,
+      renderPairs: o.renderPairs,
       tau: o.tau,
       balance,
       before: onRank ? (extra) => onRank(pipeline, { ...plan, extra }) : undefined,
@@ -103,19 +105,21 @@ export function registerDataRank(data: Command): void {
     .option("--generator <file>", "generator weights", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)
     .option("--judge <name>", "also score every image with this judge (outcome question) and write pairs-guided.jsonl for reward-guided DPO")
-    .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption));
+    .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
+    .option("--render-pairs", "also write pairs-render.jsonl for self-play DPO: each \"no\" sample against a ground-truth render of its prompt (kept in step on every rerun)");
   addTagBalanceOptions(cmd)
     .addOption(queueOption("sample the prompts"))
     .option("--quiet", "no progress bar")
     .option("--json", "print the pair statistics as JSON")
     .addHelpText(
       "after",
-      "\nExit codes: 0 written, 1 failure (missing weights) or --pairs' tag balance not met (the data is written all the same), 2 bad arguments.\n\nExamples:\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --judge fine-tuned   # adds judge scores",
+      "\nExit codes: 0 written, 1 failure (missing weights) or --pairs' tag balance not met (the data is written all the same), 2 bad arguments.\n\nExamples:\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --judge fine-tuned   # adds judge scores\n  imagecot data rank --prompts 2000 --samples-per-prompt 8 --out runs/rank-1 --render-pairs   # adds self-play pairs",
     )
     .action(async (o: DataRankCliOptions) => {
       const r = await dataRankCommand(o);
       const shares = r.balance ? `; by tag ${Object.entries(r.balance.by_tag).map(([t, c]) => `${t} ${(100 * c.share).toFixed(1)}%`).join(", ")}${r.balance.met ? "" : " (balance NOT met: see balance.json)"}` : "";
-      process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `${r.stats.pairs} pairs from ${r.stats.mixed} of ${r.stats.prompts} prompts (yes rate ${r.stats.yes_rate.toFixed(3)}; ${r.stats.all_yes} all yes, ${r.stats.all_no} all no)${shares} in ${o.out}\n`);
+      const render = r.render ? `; ${r.render.pairs} self-play pairs from ${r.render.with_no} prompts` : "";
+      process.stdout.write(o.json ? JSON.stringify(r) + "\n" : `${r.stats.pairs} pairs from ${r.stats.mixed} of ${r.stats.prompts} prompts (yes rate ${r.stats.yes_rate.toFixed(3)}; ${r.stats.all_yes} all yes, ${r.stats.all_no} all no)${shares}${render} in ${o.out}\n`);
       // a script must not go on to train on data short of the balance it asked for
       if (r.balance && !r.balance.met)
         throw new UserError(`the tag balance was not met (${o.out}/balance.json): raise --max-stages (or --prompts, before any stage was added) and rerun (the samples made are kept)`, 1);

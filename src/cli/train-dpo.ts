@@ -38,6 +38,7 @@ export interface TrainDpoCliOptions extends TagBalanceCliOptions {
   trajectory?: boolean;
   seed: number;
   rewardGuided?: boolean;
+  selfPlay?: boolean;
   judge?: string;
   tau: number;
   prompts: number;
@@ -54,6 +55,8 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   if (o.rounds < 1) throw new UserError("--rounds must be at least 1");
   if (o.rewardGuided && !o.judge) throw new UserError("--reward-guided needs --judge NAME (the judge whose scores choose and weight the pairs)");
   if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
+  if (o.selfPlay && o.rewardGuided) throw new UserError("--self-play and --reward-guided are two pair schemes: give one");
+  if (o.selfPlay && o.trajectory) throw new UserError("--trajectory reads the sampler's own states: a render (--self-play's chosen image) has none");
   if (o.batch < 1) throw new UserError("--batch must be at least 1");
   if (o.trajectory && o.minMaskRatio > 0) throw new UserError("--min-mask-ratio has no meaning with --trajectory, which reads the sampler's own states");
   const balance = tagBalanceOf(o);
@@ -97,6 +100,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
         logEvery: DPO_DEFAULTS.logEvery,
       },
       judge,
+      selfPlay: o.selfPlay,
       rankElsewhere: o.queue ? rankOnQueue(o.queue, o.judge, !o.quiet && !o.json) : undefined,
       stopAt: o.stopAt,
       command: ["imagecot", ...process.argv.slice(2)].join(" "),
@@ -143,6 +147,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")
+    .option("--self-play", "self-play DPO: each round's \"no\" samples against ground-truth renders of their prompts (SPIN; the ranked rounds write them, --data needs 'data rank --render-pairs')")
     .option("--judge <name>", "the judge of --reward-guided (fine-tuned, zero-shot, openai)")
     .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
     .addOption(new Option("--prompts <n>", "ranked rounds: training prompts").default(1000).argParser(intOption))

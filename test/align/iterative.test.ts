@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { type DpoRunOptions, roundSampleSeed, runDpo } from "../../src/align/iterative.js";
 import { type TagBalance, rankDataBalanced, readBalance } from "../../src/align/balance.js";
-import { readPairs } from "../../src/align/pairs.js";
+import { type PairStats, readPairs } from "../../src/align/pairs.js";
 import { rankData, rankedCount, readRankMeta, recordFile } from "../../src/align/rank.js";
 import { writeFileAtomic } from "../../src/util/atomic.js";
 import { fileHash } from "../../src/util/file-hash.js";
@@ -198,7 +198,7 @@ test("reward-guided: judge scores stored, weighted pairs, the scheme in the resu
   const judge = new ScriptedJudge();
   const rounds = (await runDpo(options(dir, { rounds: 1, judge })))!;
   assert.equal(judge.calls, 8 * 4);
-  assert.ok(rounds[0].pairs!.judge_agreement !== undefined);
+  assert.ok((rounds[0].pairs as PairStats).judge_agreement !== undefined);
   assert.equal(meta(join(dir, "final.safetensors")).method, "reward-guided dpo");
   const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
   assert.equal(results.dpo.method, "reward-guided dpo");

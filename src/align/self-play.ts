@@ -1,0 +1,95 @@
+// Self-play pairs (SPIN: Chen et al. 2024, "Self-Play Fine-Tuning Converts Weak Language Models
+// to Strong Language Models"; Yuan et al. 2024 for diffusion models): the chosen image is a
+// ground-truth render of the prompt, the kind of image the generator was trained on, and the
+// rejected one a sample of the generator that the detector says no to. Unlike yes/no pairs
+// (pairs.ts), every prompt with a "no" sample gives pairs, the all-no prompts of the hardest
+// tags too, and no chosen image is a detector miss. Renders are a pure function of (seed,
+// prompt index, k), so a pairs file is reproducible from the ranking's records.
+import { join } from "node:path";
+import type { PromptMeta } from "../geneval/types.js";
+import { renderScene } from "../shapes/render.js";
+import { sampleScene, sceneRng } from "../shapes/scene.js";
+import { type RGBImage, encodePng } from "../shapes/image.js";
+import { imagesToTensor } from "../tokenizer/pixels.js";
+import type { VQAutoencoder } from "../tokenizer/vq.js";
+import { noGrad, tidy } from "../torch/index.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { mulberry32 } from "../util/prng.js";
+import { type Pair, type RankedPrompt, type RankedSample, writePairs } from "./pairs.js";
+
+export const RENDER_PAIRS_FILE = "pairs-render.jsonl";
+
+/** One pair to make: the k-th "no" sample taken from its prompt, against the prompt's render k. */
+export interface RenderSlot {
+  prompt: RankedPrompt;
+  rejected: RankedSample;
+  k: number;
+}
+
+export interface RenderPairStats {
+  prompts: number;
+  /** prompts with at least one "no" sample: each gives pairs */
+  with_no: number;
+  /** of them, prompts whose samples are all "no" (plain DPO gets no pair from these) */
+  all_no: number;
+  pairs: number;
+}
+
+/** Which "no" samples become pairs: at most perPrompt a prompt, drawn in a seeded order (pure). */
+export function renderSlots(prompts: readonly RankedPrompt[], o: { perPrompt: number; seed: number }): { slots: RenderSlot[]; stats: RenderPairStats } {
+  const slots: RenderSlot[] = [];
+  let withNo = 0;
+  let allNo = 0;
+  for (const p of [...prompts].sort((a, b) => a.index - b.index)) {
+    const no = p.samples.filter((s) => !s.correct);
+    if (no.length === 0) continue;
+    withNo++;
+    if (no.length === p.samples.length) allNo++;
+    const rng = mulberry32((o.seed * 1_000_003 + p.index) >>> 0);
+    const order = no.map((s) => ({ s, u: rng() })).sort((a, b) => a.u - b.u);
+    order.slice(0, o.perPrompt).forEach(({ s }, k) => slots.push({ prompt: p, rejected: s, k }));
+  }
+  return { slots, stats: { prompts: prompts.length, with_no: withNo, all_no: allNo, pairs: slots.length } };
+}
+
+/** Render k of a prompt: a ground-truth scene drawn from its own stream. */
+export function renderOf(meta: PromptMeta, index: number, k: number, seed: number, size: number): RGBImage {
+  return renderScene(sampleScene(meta, sceneRng(seed, index, k), { size }));
+}
+
+export const renderImageFile = (index: number, k: number) => `images/p${String(index).padStart(5, "0")}-r${k}.png`;
+
+/** The pair of a slot, given its render's tokens. */
+export function renderPair(slot: RenderSlot, tokens: number[]): Pair {
+  const { prompt: p, rejected: r } = slot;
+  return {
+    prompt: p.meta.prompt,
+    chosen: renderImageFile(p.index, slot.k),
+    rejected: r.image,
+    prompt_index: p.index,
+    tag: p.meta.tag,
+    chosen_sample: -1, // a render, not one of the prompt's samples
+    rejected_sample: r.sample,
+    chosen_tokens: tokens,
+    rejected_tokens: r.tokens,
+    weight: 1,
+  };
+}
+
+/** Renders and encodes every slot's chosen image, writes the PNGs and pairs-render.jsonl under `dir`. */
+export function writeRenderPairs(dir: string, records: readonly RankedPrompt[], vq: VQAutoencoder, o: { perPrompt: number; seed: number; chunk?: number }): RenderPairStats {
+  const { slots, stats } = renderSlots(records, o);
+  const [size, L, chunk] = [vq.config.imageSize, vq.grid ** 2, o.chunk ?? 64];
+  const pairs: Pair[] = [];
+  for (let at = 0; at < slots.length; at += chunk) {
+    const part = slots.slice(at, at + chunk);
+    const images = part.map((s) => renderOf(s.prompt.meta, s.prompt.index, s.k, o.seed, size));
+    const ids = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([part.length, L]).toArray()));
+    part.forEach((s, i) => {
+      writeFileAtomic(join(dir, renderImageFile(s.prompt.index, s.k)), encodePng(images[i]));
+      pairs.push(renderPair(s, ids.slice(i * L, (i + 1) * L)));
+    });
+  }
+  writePairs(join(dir, RENDER_PAIRS_FILE), pairs);
+  return stats;
+}
