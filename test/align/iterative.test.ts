@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { type DpoRunOptions, roundSampleSeed, runDpo } from "../../src/align/iterative.js";
 import { type TagBalance, rankDataBalanced, readBalance } from "../../src/align/balance.js";
 import { type PairStats, readPairs } from "../../src/align/pairs.js";
+import { RENDER_PAIRS_FILE } from "../../src/align/self-play.js";
 import { rankData, rankedCount, readRankMeta, recordFile } from "../../src/align/rank.js";
 import { writeFileAtomic } from "../../src/util/atomic.js";
 import { fileHash } from "../../src/util/file-hash.js";
@@ -207,6 +208,29 @@ test("reward-guided: judge scores stored, weighted pairs, the scheme in the resu
   const plain = join(root, "guided-plain");
   await runDpo(options(plain, { rounds: 1, data: join(dir, "run", "round-1", "data") }));
   assert.ok(!sameWeights(join(plain, "final.safetensors"), join(dir, "final.safetensors")));
+});
+
+test("self-play: every round ranks its renders and trains on them; a given data folder needs them", async () => {
+  const dir = join(root, "self-play");
+  const rounds = (await runDpo(options(dir, { selfPlay: true })))!;
+  for (const r of [1, 2]) {
+    const data = join(dir, "run", `round-${r}`, "data");
+    const pairs = readPairs(join(data, RENDER_PAIRS_FILE));
+    assert.ok(pairs.length > 0 && pairs.every((p) => p.chosen_sample === -1));
+    assert.deepEqual(rounds[r - 1].pairs, JSON.parse(readFileSync(join(data, "stats.json"), "utf8")).render);
+    assert.equal(rounds[r - 1].training.steps, Math.ceil(pairs.length / 4), "trained on the self-play pairs");
+  }
+  const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+  assert.equal(results.dpo.method, "self-play iterative dpo");
+  // a given folder ranked without them gains them (its sampler is at hand), its samples kept
+  const plain = join(root, "self-play-plain");
+  await runDpo(options(plain, { rounds: 1, stopAt: 1 }));
+  const given = join(plain, "run", "round-1", "data");
+  const samples = readFileSync(recordFile(given, 0), "utf8");
+  assert.ok(!existsSync(join(given, RENDER_PAIRS_FILE)));
+  await runDpo(options(join(root, "self-play-given"), { rounds: 1, selfPlay: true, data: given }));
+  assert.ok(readPairs(join(given, RENDER_PAIRS_FILE)).length > 0);
+  assert.equal(readFileSync(recordFile(given, 0), "utf8"), samples);
 });
 
 test("train dpo: usage errors are clear", async () => {

@@ -110,6 +110,10 @@ test("this round's options: bad grids, shares and combinations are one line and 
   const pair = { prompt: "a photo of a circle", chosen: "c.png", rejected: "r.png", prompt_index: 0, tag: "single_object", chosen_sample: 0, rejected_sample: 1, chosen_tokens: [1], rejected_tokens: [2], weight: 1 };
   writeFileSync(join(old, "pairs.jsonl"), JSON.stringify(pair) + "\n");
   cases.push([["bench", "dpo-val", "--data", old, "--trajectory"], /--trajectory: the pairs of .* carry no sampling orders/]);
+  // self-play: pairs made with --render-pairs only, and not beside another scheme or the trajectory reading
+  cases.push([["bench", "dpo-val", "--data", old, "--self-play"], /has no self-play pairs: rerun its 'imagecot data rank' command with --render-pairs/]);
+  cases.push([["bench", "dpo-val", "--data", old, "--self-play", "--reward-guided"], /--self-play and --reward-guided are two pair schemes/]);
+  cases.push([["train", "dpo", "--self-play", "--trajectory"], /a render \(--self-play's chosen image\) has none/]);
   for (const [args, message] of cases) {
     const r = await cli(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
