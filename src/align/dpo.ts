@@ -33,7 +33,7 @@ import type { LogEntry } from "../train/log.js";
 import { InputError } from "../util/errors.js";
 import { mulberry32, sampleDistinct } from "../util/prng.js";
 import { dpoLoss, maskedKl, sequenceLogProb } from "./loss.js";
-import type { Pair } from "./pairs.js";
+import { type Pair, pairsHash } from "./pairs.js";
 
 export interface TrainDpoOptions {
   runDir: string; // checkpoint, log, loss curve
@@ -177,7 +177,7 @@ export function trainDpo(o: TrainDpoOptions, policy: MaskedGenerator, reference:
     schedule: { lr: o.lr, minLr: 0, warmupSteps: Math.max(1, Math.round(o.warmup * steps)), totalSteps: steps },
     logEvery: o.logEvery,
     checkpointEvery: o.checkpointEvery,
-    state: { pairs: pairs.length, steps },
+    state: { pairs: pairs.length, pairs_hash: pairsHash(pairs), steps },
     data: (step) => batchIndices(step, o.batch, pairs.length, o.seed, perms).map((i) => pairs[i]),
     loss: (batch) => {
       const [B, M] = [batch.length, o.masks];

@@ -121,6 +121,7 @@ function givenBalance(dir: string): TagBalance | undefined {
 
 /** Runs (or resumes) every round; returns the rounds' summaries, or null when stopped at stopAt. */
 export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
+  if (o.judge && o.selfPlay) throw new InputError("reward-guided and self-play DPO are two pair schemes: give one");
   const given = o.data ? readRankMeta(o.data) : null;
   if (o.data && !given) throw new Error(`${o.data} is not a ranking data folder (no meta.json): make it with 'imagecot data rank'`);
   // later rounds rank as the given data was ranked
@@ -184,7 +185,7 @@ export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
             weighted: o.judge !== undefined,
             stopAt: o.stopAt === undefined ? undefined : o.stopAt - stepsBefore,
             onLog: o.onLog,
-            metadata: { command: o.command ?? "", round: String(r), reference: resolve(start), data: resolve(data), judge: o.judge?.name ?? "" },
+            metadata: { command: o.command ?? "", round: String(r), reference: resolve(start), data: resolve(data), pairs_kind: kindOf(o), judge: o.judge?.name ?? "" },
           },
           policy,
           reference,

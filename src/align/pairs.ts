@@ -1,6 +1,7 @@
 // Preference pairs from ranked samples: a "yes" and a "no" image of the same prompt. Prompts
 // whose samples all share one label give no pair (METHOD.md section 3). Pure functions of the
 // ranked records, so a resumed ranking run writes the same pairs file as an uninterrupted one.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { PromptMeta } from "../geneval/types.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -78,6 +79,12 @@ export interface PairStats {
 
 export const DEFAULT_TAU = 0.1;
 
+/** A prompt's part of a data folder's file names: p00012. */
+export const promptFileId = (index: number) => String(index).padStart(5, "0");
+
+/** The seeded stream from which a prompt's pairs are drawn (yes/no and self-play alike). */
+export const pairRng = (seed: number, prompt: number) => mulberry32((seed * 1_000_003 + prompt) >>> 0);
+
 /**
  * Reward-guided DPO, the scheme chosen here. The paper's public code adds a reward-model term
  * that is a constant of the policy, so it carries no gradient. Here the judge shapes the
@@ -114,7 +121,7 @@ export function buildPairs(prompts: readonly RankedPrompt[], o: PairOptions): { 
       if (s.judge?.name !== o.judge) throw new Error(`prompt ${p.index} sample ${s.sample} has no score by the judge '${o.judge}'`);
       return s.judge.pYes;
     };
-    const rng = mulberry32((o.seed * 1_000_003 + p.index) >>> 0);
+    const rng = pairRng(o.seed, p.index);
     // every combination, in a seeded random order (the tie-break)
     const combos = Y.flatMap((c) => N.map((r) => ({ c, r, margin: score(c) - score(r), order: rng() })));
     const usedC = new Map<number, number>();
@@ -176,6 +183,9 @@ function lexLess(a: number[], b: number[]): boolean {
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** A pairs list by content: a run resumed on other pairs (another scheme, the same count) is another run. */
+export const pairsHash = (pairs: readonly Pair[]): string => createHash("sha256").update(JSON.stringify(pairs)).digest("hex").slice(0, 16);
 
 export function writePairs(path: string, pairs: readonly Pair[]): void {
   writeFileAtomic(path, pairs.map((p) => JSON.stringify(p) + "\n").join(""));

@@ -31,7 +31,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { InputError } from "../util/errors.js";
 import { fileHash } from "../util/file-hash.js";
 import { mapPool } from "../util/pool.js";
-import { DEFAULT_TAU, type Pair, type PairStats, type RankedPrompt, type RankedSample, buildPairs, readPairs, writePairs } from "./pairs.js";
+import { DEFAULT_TAU, type Pair, type PairStats, type RankedPrompt, type RankedSample, buildPairs, promptFileId, readPairs, writePairs } from "./pairs.js";
 import { RENDER_PAIRS_FILE, type RenderPairStats, writeRenderPairs } from "./self-play.js";
 
 /** Token draws at this softmax temperature by default: above the sampler's (DEFAULT_SAMPLE), for diverse pairs. */
@@ -118,12 +118,11 @@ const PAIRS_FILES: Record<PairsKind, string> = { plain: PAIRS_FILE, guided: GUID
 export function readDataPairs(dir: string, kind: PairsKind): Pair[] {
   const file = join(dir, PAIRS_FILES[kind]);
   if (kind === "render" && existsSync(join(dir, PAIRS_FILE)) && !existsSync(file))
-    throw new InputError(`${dir} has no self-play pairs: rerun its 'imagecot data rank' command with --render-pairs (nothing is sampled again)`);
+    throw new InputError(`${dir} has no self-play pairs: rerun its 'imagecot data rank' command with --render-pairs (nothing is sampled again, but it loads the generator that sampled the folder)`);
   return readPairs(file);
 }
-const pad = (i: number) => String(i).padStart(5, "0");
-export const recordFile = (dir: string, i: number) => join(dir, "samples", `p${pad(i)}.json`);
-const imageFile = (i: number, k: number) => `images/p${pad(i)}-s${k}.png`;
+export const recordFile = (dir: string, i: number) => join(dir, "samples", `p${promptFileId(i)}.json`);
+const imageFile = (i: number, k: number) => `images/p${promptFileId(i)}-s${k}.png`;
 
 /** The seed of prompt i's paths (path k then has pathSeed(promptSeed, k)). */
 export function promptSeed(sampleSeed: number, i: number): number {

@@ -20,9 +20,7 @@ import { detectorReason } from "../judges/reasons.js";
 import type { RGBImage } from "../shapes/image.js";
 import { renderScene } from "../shapes/render.js";
 import { sampleScene, sceneRng } from "../shapes/scene.js";
-import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
-import { noGrad, tidy } from "../torch/index.js";
 import { mulberry32, randInt } from "../util/prng.js";
 import { yieldToLoop } from "../util/yield.js";
 import { promptIds, reasonIds } from "../generator/prompt.js";
@@ -99,9 +97,9 @@ export function correctionBatch(groups: readonly CorrectionGroup[], vq: VQAutoen
   const rng = mulberry32(o.seed * 1_000_003 + step);
   const picked = Array.from({ length: o.batch }, () => groups[randInt(rng, groups.length)]);
   const renders = picked.flatMap((g, i) => (g.right.length === 0 ? [{ i, image: renderScene(sampleScene(g.meta, sceneRng(o.seed, step, i), { size: vq.config.imageSize })) }] : []));
-  const rendered = renders.length === 0 ? [] : noGrad(() => tidy(() => vq.encode(imagesToTensor(renders.map((r) => r.image))).reshape([renders.length, o.imageTokens]).toArray()));
+  const rendered = vq.tokenize(renders.map((r) => r.image));
   const tokens = picked.map((g) => (g.right.length > 0 ? g.right[randInt(rng, g.right.length)] : []));
-  renders.forEach((r, k) => (tokens[r.i] = rendered.slice(k * o.imageTokens, (k + 1) * o.imageTokens)));
+  renders.forEach((r, k) => (tokens[r.i] = rendered[k]));
   return {
     text: picked.map((g) => promptIds(rng() < o.condDropout ? null : g.meta.prompt, o.maxText)),
     reason: picked.map((g) => reasonIds(rng() < o.noReason ? "" : g.reason, o.maxReason)),

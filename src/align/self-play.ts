@@ -4,20 +4,23 @@
 // rejected one a sample of the generator that the detector says no to. Unlike yes/no pairs
 // (pairs.ts), every prompt with a "no" sample gives pairs, the all-no prompts of the hardest
 // tags too, and no chosen image is a detector miss. Renders are a pure function of (seed,
-// prompt index, k), so a pairs file is reproducible from the ranking's records.
+// prompt index, k), so a pairs file is reproducible from the ranking's records, and every round
+// of an iterative run pairs a prompt's new samples with the same renders: the ground truth is
+// fixed, what changes is the model it is contrasted with. A rerun renders and encodes them all
+// again (about 2.6 minutes for 10,000 on this project's machine, beside a sampling job) rather
+// than keep a second store that could fall out of step with the records.
 import { join } from "node:path";
 import type { PromptMeta } from "../geneval/types.js";
 import { renderScene } from "../shapes/render.js";
 import { sampleScene, sceneRng } from "../shapes/scene.js";
 import { type RGBImage, encodePng } from "../shapes/image.js";
-import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
-import { noGrad, tidy } from "../torch/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { mulberry32 } from "../util/prng.js";
-import { type Pair, type RankedPrompt, type RankedSample, writePairs } from "./pairs.js";
+import { type Pair, type RankedPrompt, type RankedSample, pairRng, promptFileId, writePairs } from "./pairs.js";
 
 export const RENDER_PAIRS_FILE = "pairs-render.jsonl";
+/** renders encoded at a time: a bounded tensor however many pairs */
+const ENCODE_CHUNK = 64;
 
 /** One pair to make: the k-th "no" sample taken from its prompt, against the prompt's render k. */
 export interface RenderSlot {
@@ -33,6 +36,8 @@ export interface RenderPairStats {
   /** of them, prompts whose samples are all "no" (plain DPO gets no pair from these) */
   all_no: number;
   pairs: number;
+  /** pairs per GenEval tag: a ranking's balance (balance.json) is planned on its yes/no pairs, so these are the self-play pairs' own */
+  by_tag: Record<string, number>;
 }
 
 /** Which "no" samples become pairs: at most perPrompt a prompt, drawn in a seeded order (pure). */
@@ -45,11 +50,13 @@ export function renderSlots(prompts: readonly RankedPrompt[], o: { perPrompt: nu
     if (no.length === 0) continue;
     withNo++;
     if (no.length === p.samples.length) allNo++;
-    const rng = mulberry32((o.seed * 1_000_003 + p.index) >>> 0);
+    const rng = pairRng(o.seed, p.index);
     const order = no.map((s) => ({ s, u: rng() })).sort((a, b) => a.u - b.u);
     order.slice(0, o.perPrompt).forEach(({ s }, k) => slots.push({ prompt: p, rejected: s, k }));
   }
-  return { slots, stats: { prompts: prompts.length, with_no: withNo, all_no: allNo, pairs: slots.length } };
+  const byTag: Record<string, number> = {};
+  for (const s of slots) byTag[s.prompt.meta.tag] = (byTag[s.prompt.meta.tag] ?? 0) + 1;
+  return { slots, stats: { prompts: prompts.length, with_no: withNo, all_no: allNo, pairs: slots.length, by_tag: byTag } };
 }
 
 /** Render k of a prompt: a ground-truth scene drawn from its own stream. */
@@ -57,7 +64,7 @@ export function renderOf(meta: PromptMeta, index: number, k: number, seed: numbe
   return renderScene(sampleScene(meta, sceneRng(seed, index, k), { size }));
 }
 
-export const renderImageFile = (index: number, k: number) => `images/p${String(index).padStart(5, "0")}-r${k}.png`;
+export const renderImageFile = (index: number, k: number) => `images/p${promptFileId(index)}-r${k}.png`;
 
 /** The pair of a slot, given its render's tokens. */
 export function renderPair(slot: RenderSlot, tokens: number[]): Pair {
@@ -77,17 +84,16 @@ export function renderPair(slot: RenderSlot, tokens: number[]): Pair {
 }
 
 /** Renders and encodes every slot's chosen image, writes the PNGs and pairs-render.jsonl under `dir`. */
-export function writeRenderPairs(dir: string, records: readonly RankedPrompt[], vq: VQAutoencoder, o: { perPrompt: number; seed: number; chunk?: number }): RenderPairStats {
+export function writeRenderPairs(dir: string, records: readonly RankedPrompt[], vq: VQAutoencoder, o: { perPrompt: number; seed: number }): RenderPairStats {
   const { slots, stats } = renderSlots(records, o);
-  const [size, L, chunk] = [vq.config.imageSize, vq.grid ** 2, o.chunk ?? 64];
   const pairs: Pair[] = [];
-  for (let at = 0; at < slots.length; at += chunk) {
-    const part = slots.slice(at, at + chunk);
-    const images = part.map((s) => renderOf(s.prompt.meta, s.prompt.index, s.k, o.seed, size));
-    const ids = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([part.length, L]).toArray()));
+  for (let at = 0; at < slots.length; at += ENCODE_CHUNK) {
+    const part = slots.slice(at, at + ENCODE_CHUNK);
+    const images = part.map((s) => renderOf(s.prompt.meta, s.prompt.index, s.k, o.seed, vq.config.imageSize));
+    const ids = vq.tokenize(images);
     part.forEach((s, i) => {
       writeFileAtomic(join(dir, renderImageFile(s.prompt.index, s.k)), encodePng(images[i]));
-      pairs.push(renderPair(s, ids.slice(i * L, (i + 1) * L)));
+      pairs.push(renderPair(s, ids[i]));
     });
   }
   writePairs(join(dir, RENDER_PAIRS_FILE), pairs);

@@ -8,6 +8,7 @@ import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { writeResult } from "../util/provenance.js";
 import { intOption, nonNegativeListOption, positiveIntListOption, positiveListOption, seedOption, shareListOption } from "./options.js";
+import { pairsKindOf } from "./pairs-kind.js";
 import { UserError } from "./run.js";
 
 export function addDpoValBench(bench: Command): void {
@@ -59,14 +60,13 @@ export function addDpoValBench(bench: Command): void {
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExamples:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json\n  imagecot bench dpo-val --data runs/rank-1,runs/rank-2 --lr 1e-4 --uncond-anchor 30 --out results/dpo-val-scale.json   # two rankings' pairs\n  imagecot bench dpo-val --data runs/rank-1-orders --trajectory --lr 1e-4,2e-4 --uncond-anchor 30 --run-dir runs/dpo-val-traj --out results/dpo-val-trajectory.json")
     .action(async (o: { data: string; rewardGuided?: boolean; selfPlay?: boolean; trajectory?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
-      if (o.selfPlay && o.rewardGuided) throw new UserError("--self-play and --reward-guided are two pair schemes: give one");
-      if (o.selfPlay && o.trajectory) throw new UserError("--trajectory reads the sampler's own states: a render (--self-play's chosen image) has none");
+      const kind = pairsKindOf(o);
       if (o.trajectory && o.minMaskRatio.some((m) => m > 0)) throw new UserError("--min-mask-ratio has no meaning with --trajectory, which reads the sampler's own states");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const pairs = o.data.split(",").flatMap((dir) => {
         let read;
         try {
-          read = readDataPairs(dir, o.rewardGuided ? "guided" : o.selfPlay ? "render" : "plain");
+          read = readDataPairs(dir, kind);
         } catch (e) {
           throw new UserError(`cannot read the pairs of ${dir}: ${(e as Error).message}`);
         }

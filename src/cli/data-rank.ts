@@ -97,7 +97,7 @@ export function registerDataRank(data: Command): void {
     .requiredOption("--out <dir>", "output folder (rerun the same command to resume)")
     .addOption(new Option("--prompts <n>", "training prompts").default(1000).argParser(intOption))
     .addOption(new Option("--samples-per-prompt <k>", "images sampled per prompt").default(8).argParser(intOption))
-    .addOption(new Option("--pairs-per-prompt <n>", "yes/no pairs per prompt at most").default(2).argParser(intOption))
+    .addOption(new Option("--pairs-per-prompt <n>", "pairs per prompt at most (of each kind)").default(2).argParser(intOption))
     .addOption(new Option("--temperature <x>", "softmax temperature of the token draws (high, for diversity)").default(RANK_TEMPERATURE).argParser(temperatureOption))
     .addOption(new Option("--steps <n>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--cfg <g>", "classifier-free guidance").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))

@@ -12,6 +12,7 @@ import { fromRoot } from "../util/root.js";
 import { cliJudge } from "./judge.js";
 import { cfgOption, intOption, nonNegativeOption, numberOption, positiveIntOption, seedOption, shareOption, temperatureOption } from "./options.js";
 import { progressRuns } from "./progress.js";
+import { pairsKindOf } from "./pairs-kind.js";
 import { UserError } from "./run.js";
 import { rankOnQueue } from "./data-rank.js";
 import { queueOption } from "./queue.js";
@@ -55,8 +56,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   if (o.rounds < 1) throw new UserError("--rounds must be at least 1");
   if (o.rewardGuided && !o.judge) throw new UserError("--reward-guided needs --judge NAME (the judge whose scores choose and weight the pairs)");
   if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
-  if (o.selfPlay && o.rewardGuided) throw new UserError("--self-play and --reward-guided are two pair schemes: give one");
-  if (o.selfPlay && o.trajectory) throw new UserError("--trajectory reads the sampler's own states: a render (--self-play's chosen image) has none");
+  pairsKindOf(o);
   if (o.batch < 1) throw new UserError("--batch must be at least 1");
   if (o.trajectory && o.minMaskRatio > 0) throw new UserError("--min-mask-ratio has no meaning with --trajectory, which reads the sampler's own states");
   const balance = tagBalanceOf(o);
@@ -122,7 +122,7 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
 export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): void {
   const cmd = train
     .command("dpo")
-    .description("align the generator with DPO on yes/no pairs: plain, iterative (--rounds) or reward-guided (--reward-guided --judge)")
+    .description("align the generator with DPO: plain yes/no pairs, iterative (--rounds), reward-guided (--reward-guided --judge) or self-play (--self-play)")
     .option("--data <dir>", "round 1's ranking data from 'imagecot data rank' (default: rank here, into RUN-DIR/round-1/data); later rounds rank, and tag-balance, as it was ranked")
     .option("--run-dir <dir>", "rounds' data, checkpoints and logs", "runs/dpo")
     .option("--out <file>", "final weights (the last round's)", fromRoot("models", "generator-dpo.safetensors"))
@@ -147,7 +147,7 @@ export function registerTrainDpo(train: Command, onLog: (e: LogEntry) => void): 
     .addOption(new Option("--nll-weight <x>", "weight of the chosen images' masked-token loss beside DPO's (RPO; 0: plain DPO)").default(DPO_DEFAULTS.nllWeight).argParser(nonNegativeOption))
     .addOption(new Option("--seed <n>", "seed of the prompts, paths, pair order and masks").default(1).argParser(seedOption))
     .option("--reward-guided", "reward-guided DPO: the judge's scores choose and weight the pairs")
-    .option("--self-play", "self-play DPO: each round's \"no\" samples against ground-truth renders of their prompts (SPIN; the ranked rounds write them, --data needs 'data rank --render-pairs')")
+    .option("--self-play", "self-play DPO: each round's \"no\" samples against ground-truth renders of their prompts (SPIN; every ranked round writes them, --data's too while the weights that sampled it are at hand)")
     .option("--judge <name>", "the judge of --reward-guided (fine-tuned, zero-shot, openai)")
     .addOption(new Option("--tau <x>", "reward-guided pair weight sigmoid((s_c - s_r)/tau)").default(DEFAULT_TAU).argParser(numberOption))
     .addOption(new Option("--prompts <n>", "ranked rounds: training prompts").default(1000).argParser(intOption))

@@ -6,11 +6,10 @@
 // Each candidate resumes: its weights, once written, are reused, and its score, kept with the
 // held-out settings it was made with, stands for it, so a killed validation continues where it
 // stopped.
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DPO_DEFAULTS, dpoSteps, trainDpo } from "../align/dpo.js";
-import type { Pair } from "../align/pairs.js";
+import { type Pair, pairsHash } from "../align/pairs.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import { disposePipeline, loadGenerator, loadPipeline } from "../models/load.js";
 import { readTrainLog } from "../train/log.js";
@@ -128,7 +127,7 @@ function finalAccuracy(trainDir: string): { trainAccuracy?: number } {
 function claimRunDir(o: DpoValOptions): void {
   const settings = {
     generator: fileHash(o.generator),
-    pairs: createHash("sha256").update(JSON.stringify(o.pairs)).digest("hex").slice(0, 16),
+    pairs: pairsHash(o.pairs),
     weighted: o.weighted,
     ...(o.trajectory ? { trajectory: true } : {}), // absent when off: folders made before it was an option stay valid
     batch: o.batch,

@@ -2,9 +2,8 @@
 // tokenized by the frozen VQ tokenizer: random cosine-schedule masking, cross-entropy on the
 // masked positions, and prompt dropout for classifier-free guidance. Resumable (../train/harness.ts).
 import { join } from "node:path";
-import { AdamW, manualSeed, noGrad, tensor, tidy } from "../torch/index.js";
+import { AdamW, manualSeed, tensor } from "../torch/index.js";
 import { mulberry32 } from "../util/prng.js";
-import { imagesToTensor } from "../tokenizer/pixels.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { copyWeights, saveWeights } from "../train/checkpoint.js";
 import { trainingBatch } from "../train/data.js";
@@ -54,13 +53,11 @@ export interface GeneratorBatch {
 
 /** Renders of training prompts, tokenized, with prompt dropout for classifier-free guidance. */
 export function renderBatch(o: Pick<TrainGeneratorOptions, "seed" | "batch" | "condDropout" | "config">, vq: VQAutoencoder, step: number): GeneratorBatch {
-  const L = o.config.imageTokens;
   const { metas, images } = trainingBatch(o.seed, step, o.batch, vq.config.imageSize);
-  const tokens = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([o.batch, L]).toArray()));
   const drop = mulberry32(o.seed * 7919 + step);
   return {
     text: metas.map((m) => promptIds(drop() < o.condDropout ? null : m.prompt, o.config.maxText)),
-    tokens: Array.from({ length: o.batch }, (_, i) => tokens.slice(i * L, (i + 1) * L)),
+    tokens: vq.tokenize(images),
   };
 }
 

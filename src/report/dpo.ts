@@ -9,7 +9,7 @@ import { methodOf, num, readJsonFiles, resolvedPath, resultsRoot, type ResultsRo
 export interface DpoRun {
   /** the file's name without .json */
   label: string;
-  /** "dpo", "iterative dpo", "reward-guided dpo" or "self-play (iterative) dpo" */
+  /** "dpo", "iterative dpo", "reward-guided dpo", "self-play dpo" or "self-play iterative dpo" */
   method: string;
   /** round 1's starting weights, absolute, and their content hash (null where the file does not say) */
   start: string;

@@ -180,6 +180,14 @@ export class VQAutoencoder extends Module {
     });
   }
 
+  /** Images to their token grids, each flattened row-major to G*G ids. */
+  tokenize(images: RGBImage[]): number[][] {
+    if (images.length === 0) return [];
+    const L = this.grid ** 2;
+    const ids = noGrad(() => tidy(() => this.encode(imagesToTensor(images)).reshape([images.length, L]).toArray()));
+    return images.map((_, i) => ids.slice(i * L, (i + 1) * L));
+  }
+
   /** Images through the tokenizer and back: what the generator's images look like at best. */
   reconstruct(images: RGBImage[]): RGBImage[] {
     return images.length === 0 ? [] : noGrad(() => tidy(() => tensorToImages(this.decode(this.encode(imagesToTensor(images))))));

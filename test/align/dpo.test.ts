@@ -286,6 +286,9 @@ test("DPO stopped part-way and rerun ends where an uninterrupted run does", () =
   assert.deepEqual(weightsOf(c), weightsOf(a));
   assert.deepEqual(readTrainLog(join(dir, "b", "run", "log.jsonl")).map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.throws(() => trainDpo(base(join(dir, "b"), { epochs: 2 }), model(), ref, pairs(12)), /another run \(pairs 16, this run 12\)/);
+  // as many pairs of another scheme (here each pair swapped) are other pairs too
+  const swapped = data.map((p) => ({ ...p, chosen_tokens: p.rejected_tokens, rejected_tokens: p.chosen_tokens }));
+  assert.throws(() => trainDpo(base(join(dir, "b"), { epochs: 2 }), model(), ref, swapped), /another run \(pairs_hash /);
   [a, c, ref].forEach((m) => m.dispose());
   rmSync(dir, { recursive: true });
 });

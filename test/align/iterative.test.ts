@@ -210,7 +210,7 @@ test("reward-guided: judge scores stored, weighted pairs, the scheme in the resu
   assert.ok(!sameWeights(join(plain, "final.safetensors"), join(dir, "final.safetensors")));
 });
 
-test("self-play: every round ranks its renders and trains on them; a given data folder needs them", async () => {
+test("self-play: every round ranks its renders and trains on them; a given folder gains them; not beside reward guidance", async () => {
   const dir = join(root, "self-play");
   const rounds = (await runDpo(options(dir, { selfPlay: true })))!;
   for (const r of [1, 2]) {
@@ -218,7 +218,8 @@ test("self-play: every round ranks its renders and trains on them; a given data 
     const pairs = readPairs(join(data, RENDER_PAIRS_FILE));
     assert.ok(pairs.length > 0 && pairs.every((p) => p.chosen_sample === -1));
     assert.deepEqual(rounds[r - 1].pairs, JSON.parse(readFileSync(join(data, "stats.json"), "utf8")).render);
-    assert.equal(rounds[r - 1].training.steps, Math.ceil(pairs.length / 4), "trained on the self-play pairs");
+    assert.equal(rounds[r - 1].training.steps, Math.ceil(pairs.length / 4));
+    assert.equal(meta(join(dir, "run", `round-${r}`, "generator.safetensors")).pairs_kind, "render", "trained on the self-play pairs");
   }
   const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
   assert.equal(results.dpo.method, "self-play iterative dpo");
@@ -231,6 +232,7 @@ test("self-play: every round ranks its renders and trains on them; a given data 
   await runDpo(options(join(root, "self-play-given"), { rounds: 1, selfPlay: true, data: given }));
   assert.ok(readPairs(join(given, RENDER_PAIRS_FILE)).length > 0);
   assert.equal(readFileSync(recordFile(given, 0), "utf8"), samples);
+  await assert.rejects(runDpo(options(join(root, "self-play-guided"), { selfPlay: true, judge: new ScriptedJudge() })), /two pair schemes/);
 });
 
 test("train dpo: usage errors are clear", async () => {

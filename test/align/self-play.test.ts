@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { RankedPrompt, RankedSample } from "../../src/align/pairs.js";
-import { rankData, readDataPairs } from "../../src/align/rank.js";
+import { rankData, readDataPairs, readRanked } from "../../src/align/rank.js";
 import { RENDER_PAIRS_FILE, renderOf, renderPair, renderSlots } from "../../src/align/self-play.js";
 import { evaluateImage } from "../../src/geneval/rules.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
@@ -37,7 +37,7 @@ const data = [
 
 test("every \"no\" sample, at most perPrompt a prompt, the all-no prompts included; all-yes prompts give none", () => {
   const { slots, stats } = renderSlots(data, { perPrompt: 2, seed: 1 });
-  assert.deepEqual(stats, { prompts: 4, with_no: 3, all_no: 1, pairs: 5 });
+  assert.deepEqual(stats, { prompts: 4, with_no: 3, all_no: 1, pairs: 5, by_tag: { single_object: 5 } });
   assert.ok(slots.every((s) => !s.rejected.correct));
   assert.deepEqual(
     slots.map((s) => [s.prompt.index, s.k]),
@@ -83,26 +83,30 @@ test("a ranking writes the self-play pairs on request, keeps them in step on a r
   const p = tinyPipeline();
   try {
     const out = join(root, "rank");
-    await rankData(p, tinyRankOptions(out));
+    await rankData(p, tinyRankOptions(out, { prompts: 4 }));
     assert.ok(!existsSync(join(out, RENDER_PAIRS_FILE)), "none unless asked");
     assert.throws(() => readDataPairs(out, "render"), (e: Error) => e instanceof InputError && /--render-pairs/.test(e.message));
-    const first = await rankData(p, tinyRankOptions(out, { renderPairs: true }));
+    const first = await rankData(p, tinyRankOptions(out, { prompts: 4, renderPairs: true }));
     const pairs = readDataPairs(out, "render");
     assert.equal(pairs.length, first.render!.pairs);
     assert.ok(pairs.length > 0);
-    const L = p.generator.config.imageTokens;
-    for (const pair of pairs) {
-      assert.equal(pair.chosen_tokens.length, L);
-      assert.ok(pair.chosen_tokens.every((t) => Number.isInteger(t) && t >= 0 && t < p.generator.maskId));
-      assert.equal(readPng(join(out, pair.chosen)).width, p.tokenizer.config.imageSize);
-    }
-    assert.notDeepEqual(readDataPairs(out, "plain"), pairs);
-    const stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
-    assert.deepEqual(stats.render, first.render);
-    // a rerun without the flag rewrites them from the records: the same file
-    const before = readFileSync(join(out, RENDER_PAIRS_FILE), "utf8");
-    await rankData(p, tinyRankOptions(out));
-    assert.equal(readFileSync(join(out, RENDER_PAIRS_FILE), "utf8"), before);
+    const records = new Map(readRanked(out).map((r) => [r.index, r]));
+    const { slots } = renderSlots([...records.values()], { perPrompt: 2, seed: 3 });
+    pairs.forEach((pair, i) => {
+      // the PNG is render k of its prompt, and the tokens are the tokenizer's of that render
+      const rec = records.get(pair.prompt_index)!;
+      const render = renderOf(rec.meta, rec.index, slots[i].k, 3, p.tokenizer.config.imageSize);
+      assert.deepEqual(readPng(join(out, pair.chosen)).data, render.data);
+      assert.deepEqual(pair.chosen_tokens, p.tokenizer.tokenize([render])[0]);
+      assert.ok(rec.samples.some((s) => !s.correct && s.image === pair.rejected && JSON.stringify(s.tokens) === JSON.stringify(pair.rejected_tokens)));
+    });
+    assert.deepEqual(JSON.parse(readFileSync(join(out, "stats.json"), "utf8")).render, first.render);
+    // a rerun without the flag over more prompts keeps them in step with the records
+    const more = await rankData(p, tinyRankOptions(out, { prompts: 8 }));
+    const after = readDataPairs(out, "render");
+    assert.equal(after.length, more.render!.pairs);
+    assert.ok(after.some((x) => x.prompt_index >= 4), "the new prompts' pairs are there");
+    assert.deepEqual(after.filter((x) => x.prompt_index < 4), pairs, "the first prompts' pairs are the same");
   } finally {
     disposePipeline(p);
     rmSync(root, { recursive: true, force: true });

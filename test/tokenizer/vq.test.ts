@@ -68,5 +68,8 @@ test("flat background patches encode to the flat token, and decode as one learne
   assert.deepEqual(tokens.slice(16), new Array(16).fill(vq.flatId)); // the empty image: all flat
   assert.ok(tokens.slice(0, 16).some((t) => t !== vq.flatId) && tokens.slice(0, 16).includes(vq.flatId));
   assert.ok(tokens.every((t) => t >= 0 && t < vq.codebookSize));
+  // tokenize: each image's grid, flattened row-major, as encode gives it
+  assert.deepEqual(vq.tokenize(imgs), [tokens.slice(0, 16), tokens.slice(16)]);
+  assert.deepEqual(vq.tokenize([]), []);
   vq.dispose();
 });
