@@ -18,8 +18,7 @@ import type { CollectedPath, CollectedPrompt } from "../judges/collect.js";
 import { type Judge, says } from "../judges/judge.js";
 import { detectorReason } from "../judges/reasons.js";
 import type { RGBImage } from "../shapes/image.js";
-import { renderScene } from "../shapes/render.js";
-import { sampleScene, sceneRng } from "../shapes/scene.js";
+import { groundTruthImage } from "../shapes/ground-truth.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { mulberry32, randInt } from "../util/prng.js";
 import { yieldToLoop } from "../util/yield.js";
@@ -96,7 +95,7 @@ export interface CorrectionBatchOptions {
 export function correctionBatch(groups: readonly CorrectionGroup[], vq: VQAutoencoder, o: CorrectionBatchOptions, step: number): GeneratorBatch {
   const rng = mulberry32(o.seed * 1_000_003 + step);
   const picked = Array.from({ length: o.batch }, () => groups[randInt(rng, groups.length)]);
-  const renders = picked.flatMap((g, i) => (g.right.length === 0 ? [{ i, image: renderScene(sampleScene(g.meta, sceneRng(o.seed, step, i), { size: vq.config.imageSize })) }] : []));
+  const renders = picked.flatMap((g, i) => (g.right.length === 0 ? [{ i, image: groundTruthImage(g.meta, o.seed, step, i, vq.config.imageSize) }] : []));
   const rendered = vq.tokenize(renders.map((r) => r.image));
   const tokens = picked.map((g) => (g.right.length > 0 ? g.right[randInt(rng, g.right.length)] : []));
   renders.forEach((r, k) => (tokens[r.i] = rendered[k]));

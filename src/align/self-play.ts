@@ -7,13 +7,10 @@
 // prompt index, k), so a pairs file is reproducible from the ranking's records, and every round
 // of an iterative run pairs a prompt's new samples with the same renders: the ground truth is
 // fixed, what changes is the model it is contrasted with. A rerun renders and encodes them all
-// again (about 2.6 minutes for 10,000 on this project's machine, beside a sampling job) rather
-// than keep a second store that could fall out of step with the records.
+// again rather than keep a second store that could fall out of step with the records.
 import { join } from "node:path";
-import type { PromptMeta } from "../geneval/types.js";
-import { renderScene } from "../shapes/render.js";
-import { sampleScene, sceneRng } from "../shapes/scene.js";
-import { type RGBImage, encodePng } from "../shapes/image.js";
+import { groundTruthImage } from "../shapes/ground-truth.js";
+import { encodePng } from "../shapes/image.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { type Pair, type RankedPrompt, type RankedSample, pairRng, promptFileId, writePairs } from "./pairs.js";
@@ -59,11 +56,6 @@ export function renderSlots(prompts: readonly RankedPrompt[], o: { perPrompt: nu
   return { slots, stats: { prompts: prompts.length, with_no: withNo, all_no: allNo, pairs: slots.length, by_tag: byTag } };
 }
 
-/** Render k of a prompt: a ground-truth scene drawn from its own stream. */
-export function renderOf(meta: PromptMeta, index: number, k: number, seed: number, size: number): RGBImage {
-  return renderScene(sampleScene(meta, sceneRng(seed, index, k), { size }));
-}
-
 export const renderImageFile = (index: number, k: number) => `images/p${promptFileId(index)}-r${k}.png`;
 
 /** The pair of a slot, given its render's tokens. */
@@ -89,7 +81,7 @@ export function writeRenderPairs(dir: string, records: readonly RankedPrompt[], 
   const pairs: Pair[] = [];
   for (let at = 0; at < slots.length; at += ENCODE_CHUNK) {
     const part = slots.slice(at, at + ENCODE_CHUNK);
-    const images = part.map((s) => renderOf(s.prompt.meta, s.prompt.index, s.k, o.seed, vq.config.imageSize));
+    const images = part.map((s) => groundTruthImage(s.prompt.meta, o.seed, s.prompt.index, s.k, vq.config.imageSize));
     const ids = vq.tokenize(images);
     part.forEach((s, i) => {
       writeFileAtomic(join(dir, renderImageFile(s.prompt.index, s.k)), encodePng(images[i]));

@@ -11,8 +11,7 @@ import { evaluateImage, keptDetections } from "../geneval/rules.js";
 import type { Detection, PromptMeta } from "../geneval/types.js";
 import { detect } from "../shapes/detector.js";
 import { type PromptSplit, TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
-import { renderScene } from "../shapes/render.js";
-import { sampleScene, sceneRng } from "../shapes/scene.js";
+import { groundTruthImage } from "../shapes/ground-truth.js";
 import { IGNORE, maskTokens } from "../generator/masking.js";
 import { promptIds } from "../generator/prompt.js";
 import { imagesToTensor } from "../tokenizer/pixels.js";
@@ -109,7 +108,7 @@ export function heldOutLoss(p: Pipeline, count: number, seed: number, split: Pro
   let n = 0;
   for (let i = 0; i < metas.length; i += batch) {
     const chunk = metas.slice(i, i + batch);
-    const images = chunk.map((m, k) => renderScene(sampleScene(m, sceneRng(seed, i + k, 0), { size: tokenizer.config.imageSize })));
+    const images = chunk.map((m, k) => groundTruthImage(m, seed, i + k, 0, tokenizer.config.imageSize));
     manualSeed(seed * 7_919 + i); // the masks of a chunk are fixed by its position
     const [loss, masked] = noGrad(() =>
       tidy(() => {

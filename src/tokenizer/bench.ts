@@ -8,8 +8,7 @@ import { type Accuracy, type Row, accuracy } from "../shapes/detector-bench.js";
 import { detect } from "../shapes/detector.js";
 import type { RGBImage } from "../shapes/image.js";
 import { BACKGROUND } from "../shapes/world.js";
-import { renderScene } from "../shapes/render.js";
-import { sampleScene, sceneRng } from "../shapes/scene.js";
+import { groundTruthImage } from "../shapes/ground-truth.js";
 import { noGrad, tidy } from "../torch/index.js";
 import { imagesToTensor, tensorToImages } from "./pixels.js";
 import type { VQAutoencoder } from "./vq.js";
@@ -84,7 +83,7 @@ export function benchTokenizer(
   const perPrompt = Math.ceil(images / suite.length);
   const items: { meta: PromptMeta; p: number; img: RGBImage }[] = [];
   suite.forEach((meta, p) => {
-    for (let s = 0; s < perPrompt; s++) items.push({ meta, p, img: renderScene(sampleScene(meta, sceneRng(seed, p, s), { size: vq.config.imageSize })) });
+    for (let s = 0; s < perPrompt; s++) items.push({ meta, p, img: groundTruthImage(meta, seed, p, s, vq.config.imageSize) });
   });
   const rows: Row[] = [];
   const codes = new Set<number>();

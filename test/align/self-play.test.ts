@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { RankedPrompt, RankedSample } from "../../src/align/pairs.js";
 import { rankData, readDataPairs, readRanked } from "../../src/align/rank.js";
-import { RENDER_PAIRS_FILE, renderOf, renderPair, renderSlots } from "../../src/align/self-play.js";
+import { RENDER_PAIRS_FILE, renderPair, renderSlots } from "../../src/align/self-play.js";
+import { groundTruthImage } from "../../src/shapes/ground-truth.js";
 import { evaluateImage } from "../../src/geneval/rules.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
 import { disposePipeline } from "../../src/models/load.js";
@@ -70,12 +71,12 @@ test("renders are ground truth: the detector says yes under GenEval's rules, the
   ];
   metas.forEach((m, i) => {
     for (let k = 0; k < 3; k++) {
-      const img = renderOf(m, i, k, 1, 64);
+      const img = groundTruthImage(m, 1, i, k, 64);
       assert.ok(evaluateImage(m, detect(img)).correct, `render ${k} of "${m.prompt}"`);
-      assert.deepEqual(renderOf(m, i, k, 1, 64).data, img.data);
+      assert.deepEqual(groundTruthImage(m, 1, i, k, 64).data, img.data);
     }
   });
-  assert.notDeepEqual(renderOf(metas[0], 0, 0, 1, 64).data, renderOf(metas[0], 0, 1, 1, 64).data, "each k its own scene");
+  assert.notDeepEqual(groundTruthImage(metas[0], 1, 0, 0, 64).data, groundTruthImage(metas[0], 1, 0, 1, 64).data, "each k its own scene");
 });
 
 test("a ranking writes the self-play pairs on request, keeps them in step on a rerun, and each kind is read apart", async () => {
@@ -95,7 +96,7 @@ test("a ranking writes the self-play pairs on request, keeps them in step on a r
     pairs.forEach((pair, i) => {
       // the PNG is render k of its prompt, and the tokens are the tokenizer's of that render
       const rec = records.get(pair.prompt_index)!;
-      const render = renderOf(rec.meta, rec.index, slots[i].k, 3, p.tokenizer.config.imageSize);
+      const render = groundTruthImage(rec.meta, 3, rec.index, slots[i].k, p.tokenizer.config.imageSize);
       assert.deepEqual(readPng(join(out, pair.chosen)).data, render.data);
       assert.deepEqual(pair.chosen_tokens, p.tokenizer.tokenize([render])[0]);
       assert.ok(rec.samples.some((s) => !s.correct && s.image === pair.rejected && JSON.stringify(s.tokens) === JSON.stringify(pair.rejected_tokens)));
