@@ -20,6 +20,12 @@ export interface OracleResult {
   /** the same for one path (path 0: the baseline), from the same recording */
   single: { overall: number; by_tag: Record<string, number> };
   mean_correct_paths: number;
+  /**
+   * the accuracy one path drawn at random is expected to score: per tag, the share of all its
+   * paths that end correct. Each path has its own random stream, so these are N draws per image
+   * where a run has one; `ci95_by_tag` is the 95% half-width over those draws, the prompts fixed.
+   */
+  expected: { overall: number; by_tag: Record<string, number>; ci95_by_tag: Record<string, number> };
   /** per judge: how often it scores a right path above a wrong one of the same image (ties half), over `pairs` such pairs in `images` images (those with a right and a wrong path) */
   pairwise_ranking?: Record<string, { overall: number; by_tag: Record<string, number>; pairs: number; images: number }>;
 }
@@ -48,6 +54,29 @@ function cachedOutcome(dir: string, seed: number, judge: OracleJudge, paths: num
   return kept?.outcome && kept.for?.judge === judge.id && kept.outcome.length >= paths ? kept.outcome : null;
 }
 
+/** GenEval's overall and per-tag accuracy of scored images (a tag without images scores 0). */
+function score(rows: readonly ScoredImage[]): { overall: number; by_tag: Record<string, number> } {
+  const s = summarize(rows);
+  return { overall: s.overall, by_tag: Object.fromEntries(TAGS.map((t) => [t, s.by_tag[t] ?? 0])) };
+}
+
+/** One image's prompt and whether each of its paths ends correct. */
+export interface ImagePaths {
+  meta: PromptMeta;
+  ok: readonly boolean[];
+}
+
+/** GenEval's accuracy with every path counted as an image of its prompt, and each tag's 95% half-width over its paths (OracleResult.expected). */
+export function expectedAccuracy(images: readonly ImagePaths[]): OracleResult["expected"] {
+  const paths = images.flatMap(({ meta, ok }) => ok.map((correct): ScoredImage => ({ tag: meta.tag, promptKey: meta.prompt, correct })));
+  const expected = score(paths);
+  const drawn = (t: string) => paths.filter((e) => e.tag === t).length;
+  const ci95_by_tag = Object.fromEntries(
+    TAGS.filter((t) => drawn(t) > 0).map((t) => [t, 1.96 * Math.sqrt((expected.by_tag[t] * (1 - expected.by_tag[t])) / drawn(t))]),
+  );
+  return { ...expected, ci95_by_tag };
+}
+
 export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly PromptMeta[], judges: readonly OracleJudge[] = []): OracleResult {
   const seeds = suite.map((_, i) => sampleSeed(0, i, 0));
   const recordings = seeds.map((seed) => readRecording(recordingFile(dir, seed)));
@@ -60,6 +89,7 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
   const judged = new Map(judges.map((j) => [j.name, 0])); // images with a right and a wrong path
   const any: ScoredImage[] = [];
   const first: ScoredImage[] = [];
+  const drawn: ImagePaths[] = [];
   let correctPaths = 0;
   suite.forEach((meta, i) => {
     const ok = finalsCorrect(p, recordings[i], meta);
@@ -80,11 +110,8 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
     }
     any.push({ tag: meta.tag, promptKey: meta.prompt, correct: ok.some(Boolean) });
     first.push({ tag: meta.tag, promptKey: meta.prompt, correct: ok[0] });
+    drawn.push({ meta, ok });
   });
-  const score = (rows: ScoredImage[]) => {
-    const s = summarize(rows);
-    return { overall: s.overall, by_tag: Object.fromEntries(TAGS.map((t) => [t, s.by_tag[t] ?? 0])) };
-  };
   const pairwise = Object.fromEntries(
     [...ranked].map(([j, byTag]) => {
       const tags = TAGS.filter((t) => (byTag.get(t)?.[1] ?? 0) > 0);
@@ -93,5 +120,5 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
       return [j, { overall: tags.reduce((a, t) => a + by_tag[t], 0) / Math.max(1, tags.length), by_tag, pairs, images: judged.get(j)! }];
     }),
   );
-  return { paths: n, images: suite.length, oracle: score(any), single: score(first), mean_correct_paths: correctPaths / suite.length, ...(judges.length > 0 ? { pairwise_ranking: pairwise } : {}) };
+  return { paths: n, images: suite.length, oracle: score(any), single: score(first), mean_correct_paths: correctPaths / suite.length, expected: expectedAccuracy(drawn), ...(judges.length > 0 ? { pairwise_ranking: pairwise } : {}) };
 }

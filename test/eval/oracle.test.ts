@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { MissingVerdictsError, oracleOfRecording } from "../../bench/oracle.js";
+import { expectedAccuracy, MissingVerdictsError, oracleOfRecording } from "../../bench/oracle.js";
 import { replayStrategy, verdictsFile } from "../../src/eval/replay.js";
 import { evaluateSuite, sampleSeed } from "../../src/eval/run-suite.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
@@ -33,6 +33,7 @@ test("bench oracle: every image's cached outcomes are read, and a missing one is
   const red = { name: "red", id: "red" };
   const o = oracleOfRecording(pipeline, record, suite, [red]);
   assert.deepEqual([o.paths, o.images], [N, suite.length]);
+  for (const t of ["single_object", "colors", "counting"]) assert.ok(o.expected.by_tag[t] <= o.oracle.by_tag[t], `${t}: one path never beats the best of N`);
   const r = o.pairwise_ranking!.red;
   assert.ok(r.images <= suite.length && r.pairs <= r.images * (N / 2) ** 2, `${r.pairs} pairs in ${r.images} images`);
   assert.equal(r.pairs > 0, r.images > 0, "pairs come from images with a right and a wrong path");
@@ -48,4 +49,22 @@ test("bench oracle: every image's cached outcomes are read, and a missing one is
     (e: unknown) => e instanceof MissingVerdictsError && e.paths === N && /^1 of 3 images lack the red judge's outcome verdicts; 3 of 3 images lack the other judge's/.test(e.message),
   );
   assert.equal(oracleOfRecording(pipeline, record, suite).images, suite.length, "without judges no verdict is read");
+});
+
+test("bench oracle's expected accuracy counts every path as an image of its prompt", () => {
+  const [single, colors, counting] = suite;
+  const e = expectedAccuracy([
+    { meta: single, ok: [true, true, false, false] },
+    { meta: single, ok: [true, true, true, true] },
+    { meta: counting, ok: [false, false, false, true] },
+    { meta: colors, ok: [true, true, true, true] },
+  ]);
+  // single objects 6 of 8 paths, counting 1 of 4, colours 4 of 4; the overall is the tags' plain mean
+  assert.equal(e.by_tag.single_object, 0.75);
+  assert.equal(e.by_tag.counting, 0.25);
+  assert.equal(e.overall, (0.75 + 0.25 + 1) / 3);
+  assert.equal(e.by_tag.position, 0, "a tag without images scores 0, as in the oracle's own figures");
+  assert.ok(Math.abs(e.ci95_by_tag.single_object - 1.96 * Math.sqrt((0.75 * 0.25) / 8)) < 1e-12);
+  assert.equal(e.ci95_by_tag.colors, 0, "every path right: no spread");
+  assert.equal(e.ci95_by_tag.position, undefined, "no half-width without paths");
 });
