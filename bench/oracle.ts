@@ -23,9 +23,15 @@ export interface OracleResult {
   /**
    * the accuracy one path drawn at random is expected to score: per tag, the share of all its
    * paths that end correct. Each path has its own random stream, so these are N draws per image
-   * where a run has one; `ci95_by_tag` is the 95% half-width over those draws, the prompts fixed.
+   * where a run has one; `ci95_by_tag` is the 95% half-width over those draws, the prompts fixed;
+   * `weakest_by_tag`, each tag's 3 images with the lowest share of right paths (where it loses).
    */
-  expected: { overall: number; by_tag: Record<string, number>; ci95_by_tag: Record<string, number> };
+  expected: {
+    overall: number;
+    by_tag: Record<string, number>;
+    ci95_by_tag: Record<string, number>;
+    weakest_by_tag: Record<string, { prompt: string; share: number }[]>;
+  };
   /** per judge: how often it scores a right path above a wrong one of the same image (ties half), over `pairs` such pairs in `images` images (those with a right and a wrong path) */
   pairwise_ranking?: Record<string, { overall: number; by_tag: Record<string, number>; pairs: number; images: number }>;
 }
@@ -74,7 +80,17 @@ export function expectedAccuracy(images: readonly ImagePaths[]): OracleResult["e
   const ci95_by_tag = Object.fromEntries(
     TAGS.filter((t) => drawn(t) > 0).map((t) => [t, 1.96 * Math.sqrt((expected.by_tag[t] * (1 - expected.by_tag[t])) / drawn(t))]),
   );
-  return { ...expected, ci95_by_tag };
+  const weakest_by_tag = Object.fromEntries(
+    TAGS.filter((t) => drawn(t) > 0).map((t) => [
+      t,
+      images
+        .filter(({ meta }) => meta.tag === t)
+        .map(({ meta, ok }) => ({ prompt: meta.prompt, share: ok.filter(Boolean).length / ok.length }))
+        .sort((a, b) => a.share - b.share)
+        .slice(0, 3),
+    ]),
+  );
+  return { ...expected, ci95_by_tag, weakest_by_tag };
 }
 
 export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly PromptMeta[], judges: readonly OracleJudge[] = []): OracleResult {

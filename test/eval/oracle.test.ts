@@ -67,4 +67,5 @@ test("bench oracle's expected accuracy counts every path as an image of its prom
   assert.ok(Math.abs(e.ci95_by_tag.single_object - 1.96 * Math.sqrt((0.75 * 0.25) / 8)) < 1e-12);
   assert.equal(e.ci95_by_tag.colors, 0, "every path right: no spread");
   assert.equal(e.ci95_by_tag.position, undefined, "no half-width without paths");
+  assert.deepEqual(e.weakest_by_tag.single_object, [{ prompt: single.prompt, share: 0.5 }, { prompt: single.prompt, share: 1 }], "the weaker image first");
 });
