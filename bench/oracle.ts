@@ -8,7 +8,7 @@ import { finalsCorrect } from "../src/eval/finals.js";
 import { readRecording, recordingFile, verdictsFile } from "../src/eval/replay.js";
 import { sampleSeed } from "../src/eval/run-suite.js";
 import { type ScoredImage, summarize } from "../src/geneval/summary.js";
-import { TAGS, type PromptMeta } from "../src/geneval/types.js";
+import { TAGS, type PromptMeta, type Tag } from "../src/geneval/types.js";
 import type { Pipeline } from "../src/generator/pipeline.js";
 
 export interface OracleResult {
@@ -23,14 +23,16 @@ export interface OracleResult {
   /**
    * the accuracy one path drawn at random is expected to score: per tag, the share of all its
    * paths that end correct. Each path has its own random stream, so these are N draws per image
-   * where a run has one; `ci95_by_tag` is the 95% half-width over those draws, the prompts fixed;
-   * `weakest_by_tag`, each tag's 3 images with the lowest share of right paths (where it loses).
+   * where a run has one; `ci95_by_tag` is the 95% half-width over those draws, the prompts fixed
+   * (the normal approximation over independent paths: a little wide, since prompts differ, and
+   * 0 where every path agrees); `weakest_by_tag`, each tag's 3 images with the lowest share of
+   * right paths (where it loses; ties at the cut kept in suite order). Both only for tags present.
    */
   expected: {
     overall: number;
     by_tag: Record<string, number>;
-    ci95_by_tag: Record<string, number>;
-    weakest_by_tag: Record<string, { prompt: string; share: number }[]>;
+    ci95_by_tag: Partial<Record<Tag, number>>;
+    weakest_by_tag: Partial<Record<Tag, { prompt: string; share: number }[]>>;
   };
   /** per judge: how often it scores a right path above a wrong one of the same image (ties half), over `pairs` such pairs in `images` images (those with a right and a wrong path) */
   pairwise_ranking?: Record<string, { overall: number; by_tag: Record<string, number>; pairs: number; images: number }>;
@@ -60,7 +62,7 @@ function cachedOutcome(dir: string, seed: number, judge: OracleJudge, paths: num
   return kept?.outcome && kept.for?.judge === judge.id && kept.outcome.length >= paths ? kept.outcome : null;
 }
 
-/** GenEval's overall and per-tag accuracy of scored images (a tag without images scores 0). */
+/** GenEval's overall (the mean of the tags present) and per-tag accuracy of scored images (by_tag lists a tag without images as 0). */
 function score(rows: readonly ScoredImage[]): { overall: number; by_tag: Record<string, number> } {
   const s = summarize(rows);
   return { overall: s.overall, by_tag: Object.fromEntries(TAGS.map((t) => [t, s.by_tag[t] ?? 0])) };
@@ -76,12 +78,12 @@ export interface ImagePaths {
 export function expectedAccuracy(images: readonly ImagePaths[]): OracleResult["expected"] {
   const paths = images.flatMap(({ meta, ok }) => ok.map((correct): ScoredImage => ({ tag: meta.tag, promptKey: meta.prompt, correct })));
   const expected = score(paths);
-  const drawn = (t: string) => paths.filter((e) => e.tag === t).length;
-  const ci95_by_tag = Object.fromEntries(
-    TAGS.filter((t) => drawn(t) > 0).map((t) => [t, 1.96 * Math.sqrt((expected.by_tag[t] * (1 - expected.by_tag[t])) / drawn(t))]),
-  );
+  const pathsOf = new Map<Tag, number>();
+  for (const e of paths) pathsOf.set(e.tag, (pathsOf.get(e.tag) ?? 0) + 1);
+  const present = TAGS.filter((t) => pathsOf.has(t));
+  const ci95_by_tag = Object.fromEntries(present.map((t) => [t, 1.96 * Math.sqrt((expected.by_tag[t] * (1 - expected.by_tag[t])) / pathsOf.get(t)!)]));
   const weakest_by_tag = Object.fromEntries(
-    TAGS.filter((t) => drawn(t) > 0).map((t) => [
+    present.map((t) => [
       t,
       images
         .filter(({ meta }) => meta.tag === t)

@@ -34,6 +34,8 @@ test("bench oracle: every image's cached outcomes are read, and a missing one is
   const o = oracleOfRecording(pipeline, record, suite, [red]);
   assert.deepEqual([o.paths, o.images], [N, suite.length]);
   for (const t of ["single_object", "colors", "counting"]) assert.ok(o.expected.by_tag[t] <= o.oracle.by_tag[t], `${t}: one path never beats the best of N`);
+  // one image per tag: the tags' mean share of right paths is the mean count of right paths over N
+  assert.ok(Math.abs(o.expected.overall - o.mean_correct_paths / N) < 1e-12);
   const r = o.pairwise_ranking!.red;
   assert.ok(r.images <= suite.length && r.pairs <= r.images * (N / 2) ** 2, `${r.pairs} pairs in ${r.images} images`);
   assert.equal(r.pairs > 0, r.images > 0, "pairs come from images with a right and a wrong path");
@@ -64,7 +66,7 @@ test("bench oracle's expected accuracy counts every path as an image of its prom
   assert.equal(e.by_tag.counting, 0.25);
   assert.equal(e.overall, (0.75 + 0.25 + 1) / 3);
   assert.equal(e.by_tag.position, 0, "a tag without images scores 0, as in the oracle's own figures");
-  assert.ok(Math.abs(e.ci95_by_tag.single_object - 1.96 * Math.sqrt((0.75 * 0.25) / 8)) < 1e-12);
+  assert.ok(Math.abs(e.ci95_by_tag.single_object! - 1.96 * Math.sqrt((0.75 * 0.25) / 8)) < 1e-12);
   assert.equal(e.ci95_by_tag.colors, 0, "every path right: no spread");
   assert.equal(e.ci95_by_tag.position, undefined, "no half-width without paths");
   assert.deepEqual(e.weakest_by_tag.single_object, [{ prompt: single.prompt, share: 0.5 }, { prompt: single.prompt, share: 1 }], "the weaker image first");
