@@ -35,6 +35,8 @@ export interface HeldOutResult {
   yes_rate: number;
   /** share of the prompts' objects drawn as many times as asked, colour and place aside: it moves while the yes rate is near 0 */
   object_rate: number;
+  /** the object rate per class named: which shapes the generator fails to draw (`asked`: the class's include entries over all images) */
+  object_rate_by_class: Record<string, { asked: number; rate: number }>;
   by_tag: Record<string, { images: number; yes_rate: number }>;
 }
 
@@ -53,8 +55,7 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
   const perPass = Math.max(1, Math.floor(batcher.maxRows / (o.images * cfgHalves(sample.cfg))));
   const tags = new Map<string, { images: number; yes: number }>();
   let yes = 0;
-  let objects = 0;
-  let asked = 0;
+  const classes = new Map<string, { asked: number; found: number }>();
   for (let i = 0; i < metas.length; i += perPass) {
     const chunk = metas.slice(i, i + perPass);
     // every prompt of the chunk in one batch of paths, each with its own conditioning and streams
@@ -69,9 +70,10 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
       const meta = chunk[Math.floor(id / o.images)];
       const detections = detect(images[n]);
       const ok = evaluateImage(meta, detections).correct;
-      const found = objectsFound(meta, detections);
-      objects += found;
-      asked += meta.include.length;
+      objectsMet(meta, detections).forEach((met, e) => {
+        const c = classes.get(meta.include[e].class) ?? { asked: 0, found: 0 };
+        classes.set(meta.include[e].class, { asked: c.asked + 1, found: c.found + (met ? 1 : 0) });
+      });
       const t = tags.get(meta.tag) ?? { images: 0, yes: 0 };
       tags.set(meta.tag, { images: t.images + 1, yes: t.yes + (ok ? 1 : 0) });
       if (ok) yes++;
@@ -79,20 +81,22 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
     o.onProgress?.(Math.min(i + perPass, metas.length), metas.length);
   }
   const total = metas.length * o.images;
+  const counted = [...classes.values()];
   return {
     split,
     prompts: metas.length,
     images: total,
     yes_rate: yes / total,
-    object_rate: objects / asked,
+    object_rate: counted.reduce((n, c) => n + c.found, 0) / counted.reduce((n, c) => n + c.asked, 0),
+    object_rate_by_class: Object.fromEntries([...classes].sort().map(([cls, c]) => [cls, { asked: c.asked, rate: c.found / c.asked }])),
     by_tag: Object.fromEntries([...tags].sort().map(([tag, t]) => [tag, { images: t.images, yes_rate: t.yes / t.images }])),
   };
 }
 
-/** How many of the prompt's include entries the detections meet in count (GenEval's thresholds), colour and position aside. */
-export function objectsFound(meta: PromptMeta, detections: readonly Detection[]): number {
+/** Whether the detections meet each of the prompt's include entries in count (GenEval's thresholds), colour and position aside. */
+export function objectsMet(meta: PromptMeta, detections: readonly Detection[]): boolean[] {
   const kept = keptDetections(detections, meta.tag);
-  return meta.include.filter((inc) => (kept.get(inc.class)?.length ?? 0) >= inc.count).length;
+  return meta.include.map((inc) => (kept.get(inc.class)?.length ?? 0) >= inc.count);
 }
 
 /**

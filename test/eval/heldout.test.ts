@@ -2,7 +2,7 @@
 // detections, and a run on a tiny model over held-out training prompts only.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { heldOutPrompts, heldOutYesRate, objectsFound } from "../../src/eval/heldout.js";
+import { heldOutPrompts, heldOutYesRate, objectsMet } from "../../src/eval/heldout.js";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
 import type { Detection, PromptMeta } from "../../src/geneval/types.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
@@ -12,11 +12,12 @@ const det = (cls: string, x: number, color: Detection["color"] = "red", confiden
 
 test("objects found: include entries met in count, colour and place aside, under GenEval's thresholds", () => {
   const pair: PromptMeta = { tag: "counting", include: [{ class: "circle", count: 2 }, { class: "star", count: 1 }], exclude: [{ class: "circle", count: 3 }], prompt: "a photo of two circles and a star" };
-  assert.equal(objectsFound(pair, [det("circle", 0), det("circle", 20), det("star", 40, "blue")]), 2);
-  assert.equal(objectsFound(pair, [det("circle", 0), det("star", 40)]), 1, "one circle of two");
-  assert.equal(objectsFound(pair, [det("circle", 0, "red", 0.5), det("circle", 20, "red", 0.5), det("star", 40)]), 1, "counting keeps only confident detections");
+  assert.deepEqual(objectsMet(pair, [det("circle", 0), det("circle", 20), det("star", 40, "blue")]), [true, true]);
+  assert.deepEqual(objectsMet(pair, [det("circle", 0), det("star", 40)]), [false, true], "one circle of two");
+  assert.deepEqual(objectsMet(pair, [det("circle", 0, "red", 0.5), det("circle", 20, "red", 0.5), det("star", 40)]), [false, true], "counting keeps only confident detections");
   const attr: PromptMeta = { tag: "color_attr", include: [{ class: "circle", count: 1, color: "red" }, { class: "star", count: 1, color: "blue" }], prompt: "a photo of a red circle and a blue star" };
-  assert.equal(objectsFound(attr, [det("circle", 0, "green"), det("star", 40, "green")]), 2, "colours wrong, objects there");
+  assert.deepEqual(objectsMet(attr, [det("circle", 0, "green"), det("star", 40, "green")]), [true, true], "colours wrong, objects there");
+  assert.deepEqual(objectsMet(attr, [det("star", 40, "blue")]), [false, true], "the circle missing");
 });
 
 test("held-out yes and object rates on a tiny model: held-out training prompts only, every image counted", async () => {
@@ -27,5 +28,11 @@ test("held-out yes and object rates on a tiny model: held-out training prompts o
   assert.equal(r.split, "heldout");
   assert.equal(r.yes_rate, 0, "an untrained generator draws nothing the detector accepts");
   assert.ok(r.object_rate >= 0 && r.object_rate <= 1);
+  // every include entry of every image counted once under its class, and the classes' rates make up the whole
+  const asked = new Map<string, number>();
+  for (const m of heldOutPrompts(1, 6)) for (const inc of m.include) asked.set(inc.class, (asked.get(inc.class) ?? 0) + 2);
+  assert.deepEqual(Object.fromEntries(Object.entries(r.object_rate_by_class).map(([c, v]) => [c, v.asked])), Object.fromEntries([...asked].sort()));
+  const byClass = Object.values(r.object_rate_by_class);
+  assert.ok(Math.abs(byClass.reduce((n, c) => n + c.rate * c.asked, 0) / byClass.reduce((n, c) => n + c.asked, 0) - r.object_rate) < 1e-12);
   assert.equal(Object.values(r.by_tag).reduce((n, t) => n + t.images, 0), 12);
 });
