@@ -15,6 +15,7 @@ import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption, positiveIntListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
+import { type ClassWeights, createTrainPromptSampler, parseClassWeights, weightedByClass } from "../shapes/train-prompts.js";
 import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
 import { type TrainCounterCliOptions, trainCounterCommand, trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
@@ -98,8 +99,19 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--cache-rows <n>", "tokenized training renders to cache and draw from (0: render every step)").default(262_144).argParser(intOption))
     .option("--cache <file>", "the token cache (default RUN-DIR/tokens.safetensors; rebuilt identically from the seed if missing)")
     .option("--init <file>", "start from these generator weights (same shape), with a fresh optimiser: e.g. to anneal a checkpoint of a longer run")
+    .option("--class-weights <list>", "train more on prompts naming these classes, e.g. star=2,diamond=2 (the others weigh 1; needs the token cache)")
     .option("--quiet", "no progress bar and no log lines")
-    .action(async (o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string; quiet?: boolean; cacheRows: number; cache?: string; init?: string }) => {
+    .action(async (o: { tokenizer: string; runDir: string; out: string; steps: number; batch: number; lr: number; dModel: number; layers: number; heads: number; seed: number; stopAt?: number; results: string; quiet?: boolean; cacheRows: number; cache?: string; init?: string; classWeights?: string }) => {
+      let classWeights: ClassWeights | undefined;
+      if (o.classWeights !== undefined) {
+        if (o.cacheRows === 0) throw new UserError("--class-weights needs the token cache (--cache-rows above 0)");
+        try {
+          classWeights = parseClassWeights(o.classWeights);
+          weightedByClass(createTrainPromptSampler([]), classWeights); // checks the classes and weights
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+      }
       const vq = loadVQ(o.tokenizer);
       const grid = gridSize(vq.config);
       const condDropout = 0.1;
@@ -108,7 +120,7 @@ export function registerTrain(program: Command): void {
         const bar = progressCallback("token cache", !o.quiet && process.stderr.isTTY);
         const cache = (() => {
           try {
-            return buildTokenCache(vq, { path: o.cache ?? join(o.runDir, "tokens.safetensors"), rows: o.cacheRows, seed: o.seed, maxText: DEFAULT_GENERATOR.maxText, onProgress: bar.onProgress });
+            return buildTokenCache(vq, { path: o.cache ?? join(o.runDir, "tokens.safetensors"), rows: o.cacheRows, seed: o.seed, maxText: DEFAULT_GENERATOR.maxText, classWeights, onProgress: bar.onProgress });
           } finally {
             bar.stop();
           }
@@ -141,6 +153,7 @@ export function registerTrain(program: Command): void {
           },
           batches,
           init: o.init,
+          ...(classWeights ? { recorded: { class_weights: JSON.stringify(classWeights) }, state: { class_weights: classWeights } } : {}),
           onLog,
         },
         vq,

@@ -8,6 +8,7 @@ import { imagesToTensor } from "../tokenizer/pixels.js";
 import { tokenizerId } from "../tokenizer/id.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { dispose, loadSafetensors, noGrad, saveSafetensors, tensor, tidy } from "../torch/index.js";
+import type { ClassWeights } from "../shapes/train-prompts.js";
 import { trainingBatch } from "../train/data.js";
 import { mulberry32 } from "../util/prng.js";
 import { promptIds } from "./prompt.js";
@@ -29,16 +30,19 @@ export interface BuildCacheOptions {
   chunk?: number; // rows rendered and encoded at a time
   saveEvery?: number; // chunks between atomic writes
   onProgress?: (done: number, total: number) => void;
+  /** renders of prompts reweighted by the classes they name (recorded in the file: a cache of other weights is refused) */
+  classWeights?: ClassWeights;
 }
 
-function readCache(path: string, expect: { tokenizer: string; seed: number; maxText: number; chunk: number }): TokenCache | null {
+function readCache(path: string, expect: { tokenizer: string; seed: number; maxText: number; chunk: number; classWeights: string }): TokenCache | null {
   if (!existsSync(path)) return null;
   const { tensors, metadata } = loadSafetensors(path);
   try {
-    const same = metadata.tokenizer === expect.tokenizer && Number(metadata.seed) === expect.seed && Number(metadata.max_text) === expect.maxText && Number(metadata.chunk) === expect.chunk;
+    const weights = metadata.class_weights ?? ""; // caches made before class weights have none
+    const same = metadata.tokenizer === expect.tokenizer && Number(metadata.seed) === expect.seed && Number(metadata.max_text) === expect.maxText && Number(metadata.chunk) === expect.chunk && weights === expect.classWeights;
     if (!same)
       throw new Error(
-        `${path} was made with tokenizer ${metadata.tokenizer}, seed ${metadata.seed}, max_text ${metadata.max_text}, chunk ${metadata.chunk}; this run has ${expect.tokenizer}, ${expect.seed}, ${expect.maxText}, ${expect.chunk} (delete it or give another --cache)`,
+        `${path} was made with tokenizer ${metadata.tokenizer}, seed ${metadata.seed}, max_text ${metadata.max_text}, chunk ${metadata.chunk}, class weights '${weights}'; this run has ${expect.tokenizer}, ${expect.seed}, ${expect.maxText}, ${expect.chunk}, '${expect.classWeights}' (delete it or give another --cache)`,
       );
     const text = tensors.get("text")!;
     const tokens = tensors.get("tokens")!;
@@ -66,8 +70,9 @@ export function buildTokenCache(vq: VQAutoencoder, o: BuildCacheOptions): TokenC
   const chunk = o.chunk ?? 64;
   const L = vq.grid ** 2;
   const tok = tokenizerId(vq);
-  const meta = { tokenizer: tok, seed: String(o.seed), max_text: String(o.maxText), chunk: String(chunk) };
-  const have = readCache(o.path, { tokenizer: tok, seed: o.seed, maxText: o.maxText, chunk });
+  const classWeights = o.classWeights ? JSON.stringify(o.classWeights) : "";
+  const meta = { tokenizer: tok, seed: String(o.seed), max_text: String(o.maxText), chunk: String(chunk), ...(classWeights ? { class_weights: classWeights } : {}) };
+  const have = readCache(o.path, { tokenizer: tok, seed: o.seed, maxText: o.maxText, chunk, classWeights });
   // a longer cache serves a shorter run: its first rows are the same rows
   if (have && have.rows >= o.rows) return { ...have, rows: o.rows, text: have.text.subarray(0, o.rows * o.maxText), tokens: have.tokens.subarray(0, o.rows * L) };
   const c: TokenCache = { rows: have?.rows ?? 0, maxText: o.maxText, imageTokens: L, text: new Int32Array(o.rows * o.maxText), tokens: new Int32Array(o.rows * L) };
@@ -79,7 +84,7 @@ export function buildTokenCache(vq: VQAutoencoder, o: BuildCacheOptions): TokenC
   // row r is sample r % chunk of chunk floor(r / chunk), whatever run wrote it
   for (let k = Math.floor(c.rows / chunk); c.rows < o.rows; k++) {
     o.onProgress?.(c.rows, o.rows);
-    const { metas, images } = trainingBatch(o.seed, k, chunk, vq.config.imageSize);
+    const { metas, images } = trainingBatch(o.seed, k, chunk, vq.config.imageSize, o.classWeights);
     const ids = noGrad(() => tidy(() => vq.encode(imagesToTensor(images)).reshape([chunk, L]).data() as BigInt64Array));
     const from = c.rows - k * chunk;
     const to = Math.min(chunk, o.rows - k * chunk);

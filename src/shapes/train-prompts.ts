@@ -104,6 +104,45 @@ export interface TrainPromptSampler {
   tags: string[];
 }
 
+/** Relative weights of the shape classes a prompt names (a class not listed weighs 1). */
+export type ClassWeights = Readonly<Record<string, number>>;
+
+/**
+ * The sampler's prompts reweighted by the classes they name: a prompt weighs its heaviest class's
+ * weight, and is kept with probability weight / the heaviest weight (rejection on the same
+ * stream, so the draw stays a pure function of the seed). To train more on the classes a
+ * generator draws worst, read from the held-out object rate per class.
+ */
+export function weightedByClass(sampler: TrainPromptSampler, weights: ClassWeights): TrainPromptSampler {
+  for (const [cls, w] of Object.entries(weights)) {
+    if (!(SHAPE_CLASSES as readonly string[]).includes(cls)) throw new Error(`class weights: no class '${cls}' (the classes: ${SHAPE_CLASSES.join(", ")})`);
+    if (!(w > 0) || !Number.isFinite(w)) throw new Error(`class weights: '${cls}' needs a positive weight, not ${w}`);
+  }
+  const weightOf = (m: PromptMeta) => Math.max(...m.include.map((i) => weights[i.class] ?? 1));
+  const most = Math.max(1, ...Object.values(weights));
+  return {
+    ...sampler,
+    sample(rng) {
+      for (;;) {
+        const m = sampler.sample(rng);
+        const w = weightOf(m);
+        if (w >= most || rng() * most < w) return m; // the heaviest drawn without a draw: weights of 1 leave the stream as it was
+      }
+    },
+  };
+}
+
+/** "star=2,diamond=2" as class weights (the text a run records). */
+export function parseClassWeights(text: string): ClassWeights {
+  return Object.fromEntries(
+    text.split(",").map((part) => {
+      const [cls, w, extra] = part.split("=");
+      if (!cls || w === undefined || extra !== undefined || w.trim() === "" || Number.isNaN(Number(w))) throw new Error(`class weights: '${part}' is not CLASS=WEIGHT`);
+      return [cls.trim(), Number(w)];
+    }),
+  );
+}
+
 /**
  * A sampler over every template's prompts of the split, never one whose string is in `testSuite`;
  * with `tag`, over the templates of that GenEval tag only (each template's prompts share one).

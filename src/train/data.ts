@@ -5,22 +5,27 @@ import type { PromptMeta } from "../geneval/types.js";
 import type { RGBImage } from "../shapes/image.js";
 import { renderScene } from "../shapes/render.js";
 import { sampleScene, sceneRng } from "../shapes/scene.js";
-import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
+import { type ClassWeights, TEST_SUITE_FILE, type TrainPromptSampler, createTrainPromptSampler, weightedByClass } from "../shapes/train-prompts.js";
 
-let sampler: ReturnType<typeof createTrainPromptSampler> | null = null;
+let sampler: TrainPromptSampler | null = null;
+const weighted = new Map<string, TrainPromptSampler>();
 
 export interface TrainingBatch {
   metas: PromptMeta[];
   images: RGBImage[];
 }
 
-export function trainingBatch(seed: number, step: number, batch: number, size: number): TrainingBatch {
+/** The renders of one step; with `classWeights`, of prompts reweighted by the classes they name. */
+export function trainingBatch(seed: number, step: number, batch: number, size: number, classWeights?: ClassWeights): TrainingBatch {
   sampler ??= createTrainPromptSampler(readMetadataFile(TEST_SUITE_FILE));
+  const key = classWeights ? JSON.stringify(classWeights) : "";
+  if (key && !weighted.has(key)) weighted.set(key, weightedByClass(sampler, classWeights!));
+  const from = key ? weighted.get(key)! : sampler;
   const metas: PromptMeta[] = [];
   const images: RGBImage[] = [];
   for (let i = 0; i < batch; i++) {
     const rng = sceneRng(seed, step, i);
-    const meta = sampler.sample(rng);
+    const meta = from.sample(rng);
     metas.push(meta);
     images.push(renderScene(sampleScene(meta, rng, { size })));
   }

@@ -5,7 +5,7 @@ import { evaluateImage } from "../../src/geneval/rules.js";
 import { COLORS, RELATIONS } from "../../src/geneval/types.js";
 import { mulberry32 } from "../../src/util/prng.js";
 import { sampleScene, sceneDetections } from "../../src/shapes/scene.js";
-import { createTrainPromptSampler, TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
+import { createTrainPromptSampler, parseClassWeights, TEST_SUITE_FILE, weightedByClass } from "../../src/shapes/train-prompts.js";
 import { SHAPE_CLASSES, WORLD_VOCABULARY } from "../../src/shapes/world.js";
 
 const suite = readMetadataFile(TEST_SUITE_FILE, { classes: SHAPE_CLASSES });
@@ -55,4 +55,29 @@ test("training prompts are drawable: the scene sampler satisfies them", () => {
     const verdict = evaluateImage(meta, sceneDetections(sampleScene(meta, rng)));
     assert.ok(verdict.correct, `${meta.prompt}: ${verdict.reasons}`);
   }
+});
+
+test("class weights: prompts naming a heavier class are drawn more, by rejection on the same stream", () => {
+  const sampler = createTrainPromptSampler(suite);
+  const names = (m: { include: { class: string }[] }, cls: string) => m.include.some((i) => i.class === cls);
+  const share = (s: typeof sampler, cls: string) => {
+    const rng = mulberry32(7);
+    let n = 0;
+    for (let i = 0; i < 20_000; i++) if (names(s.sample(rng), cls)) n++;
+    return n / 20_000;
+  };
+  const plain = share(sampler, "star");
+  const heavy = weightedByClass(sampler, { star: 3 });
+  const weighted = share(heavy, "star");
+  // a star prompt is always kept, any other one a third of the time: odds times 3
+  const odds = (p: number) => p / (1 - p);
+  assert.ok(Math.abs(odds(weighted) / odds(plain) - 3) < 0.3, `star share ${plain} -> ${weighted}`);
+  const again = (s: typeof sampler) => Array.from({ length: 50 }, ((rng) => () => s.sample(rng).prompt)(mulberry32(9)));
+  assert.deepEqual(again(heavy), again(weightedByClass(sampler, { star: 3 })), "a pure function of the stream");
+  assert.ok(share(weightedByClass(sampler, { star: 1 }), "star") === plain, "weight 1 changes nothing");
+  assert.throws(() => weightedByClass(sampler, { moon: 2 }), /class weights: no class 'moon'/);
+  assert.throws(() => weightedByClass(sampler, { star: 0 }), /'star' needs a positive weight/);
+  assert.deepEqual(parseClassWeights("star=2, diamond=1.5"), { star: 2, diamond: 1.5 });
+  assert.throws(() => parseClassWeights("star"), /'star' is not CLASS=WEIGHT/);
+  assert.throws(() => parseClassWeights("star=two"), /is not CLASS=WEIGHT/);
 });

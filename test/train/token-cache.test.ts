@@ -54,5 +54,15 @@ test("a cache made with another tokenizer or seed is refused with a clear error"
 });
 
 test("a cache made in chunks of another size is refused: its rows would not line up", () => {
-  assert.throws(() => buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16, chunk: 32 }), /chunk 16; this run has .*, 32/);
+  assert.throws(() => buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16, chunk: 32 }), /chunk 16, class weights ''; this run has .*, 32, ''/);
+});
+
+test("a cache of class-weighted renders holds those renders, and is refused by a run of other weights", () => {
+  const path = join(dir, "w.safetensors");
+  const c = buildTokenCache(vq, { path, rows: 16, seed: 3, maxText: 16, chunk: 16, classWeights: { star: 4 } });
+  const { metas } = trainingBatch(3, 0, 16, 64, { star: 4 });
+  assert.deepEqual(Array.from(c.text), metas.flatMap((m) => promptIds(m.prompt, 16)));
+  assert.notDeepEqual(metas.map((m) => m.prompt), trainingBatch(3, 0, 16, 64).metas.map((m) => m.prompt), "the weights change the prompts");
+  assert.throws(() => buildTokenCache(vq, { path, rows: 16, seed: 3, maxText: 16, chunk: 16 }), /class weights '\{"star":4\}'; this run has .*, ''/);
+  assert.throws(() => buildTokenCache(vq, { path: join(dir, "a.safetensors"), rows: 40, seed: 3, maxText: 16, chunk: 16, classWeights: { star: 4 } }), /class weights ''; this run has .*'\{"star":4\}'/);
 });
