@@ -15,7 +15,7 @@ import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption, positiveIntListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
-import { type ClassWeights, createTrainPromptSampler, parseClassWeights, weightedByClass } from "../shapes/train-prompts.js";
+import { type ClassWeights, classWeightsKey, createTrainPromptSampler, parseClassWeights, weightedByClass } from "../shapes/train-prompts.js";
 import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
 import { type TrainCounterCliOptions, trainCounterCommand, trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
@@ -153,7 +153,9 @@ export function registerTrain(program: Command): void {
           },
           batches,
           init: o.init,
-          ...(classWeights ? { recorded: { class_weights: JSON.stringify(classWeights) }, state: { class_weights: classWeights } } : {}),
+          // recorded only when given (earlier runs have none); in the state always, so a run of other weights or none never resumes this one
+          ...(classWeightsKey(classWeights) ? { recorded: { class_weights: classWeightsKey(classWeights) } } : {}),
+          state: { class_weights: classWeightsKey(classWeights) || null },
           onLog,
         },
         vq,

@@ -8,7 +8,7 @@ import { imagesToTensor } from "../tokenizer/pixels.js";
 import { tokenizerId } from "../tokenizer/id.js";
 import type { VQAutoencoder } from "../tokenizer/vq.js";
 import { dispose, loadSafetensors, noGrad, saveSafetensors, tensor, tidy } from "../torch/index.js";
-import type { ClassWeights } from "../shapes/train-prompts.js";
+import { type ClassWeights, classWeightsKey } from "../shapes/train-prompts.js";
 import { trainingBatch } from "../train/data.js";
 import { mulberry32 } from "../util/prng.js";
 import { promptIds } from "./prompt.js";
@@ -70,7 +70,7 @@ export function buildTokenCache(vq: VQAutoencoder, o: BuildCacheOptions): TokenC
   const chunk = o.chunk ?? 64;
   const L = vq.grid ** 2;
   const tok = tokenizerId(vq);
-  const classWeights = o.classWeights ? JSON.stringify(o.classWeights) : "";
+  const classWeights = classWeightsKey(o.classWeights);
   const meta = { tokenizer: tok, seed: String(o.seed), max_text: String(o.maxText), chunk: String(chunk), ...(classWeights ? { class_weights: classWeights } : {}) };
   const have = readCache(o.path, { tokenizer: tok, seed: o.seed, maxText: o.maxText, chunk, classWeights });
   // a longer cache serves a shorter run: its first rows are the same rows

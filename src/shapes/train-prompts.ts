@@ -132,15 +132,24 @@ export function weightedByClass(sampler: TrainPromptSampler, weights: ClassWeigh
   };
 }
 
-/** "star=2,diamond=2" as class weights (the text a run records). */
+/** "star=2,diamond=2" as class weights. */
 export function parseClassWeights(text: string): ClassWeights {
-  return Object.fromEntries(
-    text.split(",").map((part) => {
-      const [cls, w, extra] = part.split("=");
-      if (!cls || w === undefined || extra !== undefined || w.trim() === "" || Number.isNaN(Number(w))) throw new Error(`class weights: '${part}' is not CLASS=WEIGHT`);
-      return [cls.trim(), Number(w)];
-    }),
-  );
+  const weights: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const [cls, w, extra] = part.split("=");
+    if (!cls || w === undefined || extra !== undefined || w.trim() === "" || Number.isNaN(Number(w))) throw new Error(`class weights: '${part}' is not CLASS=WEIGHT`);
+    if (cls.trim() in weights) throw new Error(`class weights: '${cls.trim()}' is given twice`);
+    weights[cls.trim()] = Number(w);
+  }
+  return weights;
+}
+
+/** The weights as a run records them: sorted, weights of 1 left out ("" for none), so that runs drawing the same prompts agree. */
+export function classWeightsKey(weights: ClassWeights | undefined): string {
+  const kept = Object.entries(weights ?? {})
+    .filter(([, w]) => w !== 1)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return kept.length > 0 ? JSON.stringify(Object.fromEntries(kept)) : "";
 }
 
 /**

@@ -5,7 +5,7 @@ import { evaluateImage } from "../../src/geneval/rules.js";
 import { COLORS, RELATIONS } from "../../src/geneval/types.js";
 import { mulberry32 } from "../../src/util/prng.js";
 import { sampleScene, sceneDetections } from "../../src/shapes/scene.js";
-import { createTrainPromptSampler, parseClassWeights, TEST_SUITE_FILE, weightedByClass } from "../../src/shapes/train-prompts.js";
+import { classWeightsKey, createTrainPromptSampler, parseClassWeights, TEST_SUITE_FILE, weightedByClass } from "../../src/shapes/train-prompts.js";
 import { SHAPE_CLASSES, WORLD_VOCABULARY } from "../../src/shapes/world.js";
 
 const suite = readMetadataFile(TEST_SUITE_FILE, { classes: SHAPE_CLASSES });
@@ -72,12 +72,31 @@ test("class weights: prompts naming a heavier class are drawn more, by rejection
   // a star prompt is always kept, any other one a third of the time: odds times 3
   const odds = (p: number) => p / (1 - p);
   assert.ok(Math.abs(odds(weighted) / odds(plain) - 3) < 0.3, `star share ${plain} -> ${weighted}`);
-  const again = (s: typeof sampler) => Array.from({ length: 50 }, ((rng) => () => s.sample(rng).prompt)(mulberry32(9)));
-  assert.deepEqual(again(heavy), again(weightedByClass(sampler, { star: 3 })), "a pure function of the stream");
   assert.ok(share(weightedByClass(sampler, { star: 1 }), "star") === plain, "weight 1 changes nothing");
   assert.throws(() => weightedByClass(sampler, { moon: 2 }), /class weights: no class 'moon'/);
   assert.throws(() => weightedByClass(sampler, { star: 0 }), /'star' needs a positive weight/);
   assert.deepEqual(parseClassWeights("star=2, diamond=1.5"), { star: 2, diamond: 1.5 });
   assert.throws(() => parseClassWeights("star"), /'star' is not CLASS=WEIGHT/);
   assert.throws(() => parseClassWeights("star=two"), /is not CLASS=WEIGHT/);
+  assert.throws(() => parseClassWeights("star=2,star=3"), /'star' is given twice/);
+  assert.equal(classWeightsKey({ star: 2, diamond: 2 }), classWeightsKey({ diamond: 2, circle: 1, star: 2 }), "order and weights of 1 aside");
+  assert.equal(classWeightsKey({ star: 1 }), "");
+  assert.equal(classWeightsKey(undefined), "");
+});
+
+test("class weights: a prompt weighs its heaviest class, lighter ones are kept at weight / the heaviest", () => {
+  const prompt = (...classes: string[]) => ({ tag: "two_object" as const, include: classes.map((c) => ({ class: c, count: 1 })), prompt: classes.join(" and ") });
+  // a sampler that hands out these prompts in turn, and a stream that always gives 0.6
+  const cycle = (...ps: ReturnType<typeof prompt>[]) => {
+    let i = 0;
+    return { sample: () => ps[i++ % ps.length], sizes: {}, tags: [] };
+  };
+  let draws = 0;
+  const rng = () => (draws++, 0.6);
+  // weight 2 of 2: kept with no draw; a circle alone (1 of 2) needs 0.6 * 2 < 1: rejected
+  assert.equal(weightedByClass(cycle(prompt("circle"), prompt("circle", "star")), { star: 2 }).sample(rng).prompt, "circle and star");
+  assert.equal(draws, 1, "one draw for the rejected circle, none for the kept star");
+  // weights under 1: the heaviest is 1, a circle at 0.5 needs 0.6 < 0.5 (rejected), at 0.7 it is kept
+  assert.equal(weightedByClass(cycle(prompt("circle"), prompt("square")), { circle: 0.5 }).sample(rng).prompt, "square");
+  assert.equal(weightedByClass(cycle(prompt("circle"), prompt("square")), { circle: 0.7 }).sample(rng).prompt, "circle");
 });
