@@ -15,7 +15,7 @@ import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { LogEntry } from "../train/log.js";
 import { intOption, numberOption, positiveIntListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
-import { type ClassWeights, classWeightsKey, createTrainPromptSampler, parseClassWeights, weightedByClass } from "../shapes/train-prompts.js";
+import { type ClassWeights, classWeightsKey, parseClassWeights } from "../shapes/train-prompts.js";
 import { progressBar, progressCallback } from "./progress.js";
 import { registerTrainDpo } from "./train-dpo.js";
 import { type TrainCounterCliOptions, trainCounterCommand, trainJudgeCommand, type TrainJudgeCliOptions } from "./train-judge.js";
@@ -107,11 +107,11 @@ export function registerTrain(program: Command): void {
         if (o.cacheRows === 0) throw new UserError("--class-weights needs the token cache (--cache-rows above 0)");
         try {
           classWeights = parseClassWeights(o.classWeights);
-          weightedByClass(createTrainPromptSampler([]), classWeights); // checks the classes and weights
         } catch (e) {
           throw new UserError((e as Error).message);
         }
       }
+      const weightsKey = classWeightsKey(classWeights);
       const vq = loadVQ(o.tokenizer);
       const grid = gridSize(vq.config);
       const condDropout = 0.1;
@@ -154,8 +154,8 @@ export function registerTrain(program: Command): void {
           batches,
           init: o.init,
           // recorded only when given (earlier runs have none); in the state always, so a run of other weights or none never resumes this one
-          ...(classWeightsKey(classWeights) ? { recorded: { class_weights: classWeightsKey(classWeights) } } : {}),
-          state: { class_weights: classWeightsKey(classWeights) || null },
+          ...(weightsKey ? { recorded: { class_weights: weightsKey } } : {}),
+          state: { class_weights: weightsKey || null },
           onLog,
         },
         vq,

@@ -114,10 +114,7 @@ export type ClassWeights = Readonly<Record<string, number>>;
  * generator draws worst, read from the held-out object rate per class.
  */
 export function weightedByClass(sampler: TrainPromptSampler, weights: ClassWeights): TrainPromptSampler {
-  for (const [cls, w] of Object.entries(weights)) {
-    if (!(SHAPE_CLASSES as readonly string[]).includes(cls)) throw new Error(`class weights: no class '${cls}' (the classes: ${SHAPE_CLASSES.join(", ")})`);
-    if (!(w > 0) || !Number.isFinite(w)) throw new Error(`class weights: '${cls}' needs a positive weight, not ${w}`);
-  }
+  checkClassWeights(weights);
   const weightOf = (m: PromptMeta) => Math.max(...m.include.map((i) => weights[i.class] ?? 1));
   const most = Math.max(1, ...Object.values(weights));
   return {
@@ -132,7 +129,15 @@ export function weightedByClass(sampler: TrainPromptSampler, weights: ClassWeigh
   };
 }
 
-/** "star=2,diamond=2" as class weights. */
+/** Throws unless every class is the world's and every weight positive and finite. */
+function checkClassWeights(weights: ClassWeights): void {
+  for (const [cls, w] of Object.entries(weights)) {
+    if (!(SHAPE_CLASSES as readonly string[]).includes(cls)) throw new Error(`class weights: no class '${cls}' (the classes: ${SHAPE_CLASSES.join(", ")})`);
+    if (!(w > 0) || !Number.isFinite(w)) throw new Error(`class weights: '${cls}' needs a positive weight, not ${w}`);
+  }
+}
+
+/** "star=2,diamond=2" as class weights, checked as weightedByClass checks them. */
 export function parseClassWeights(text: string): ClassWeights {
   const weights: Record<string, number> = {};
   for (const part of text.split(",")) {
@@ -141,6 +146,7 @@ export function parseClassWeights(text: string): ClassWeights {
     if (cls.trim() in weights) throw new Error(`class weights: '${cls.trim()}' is given twice`);
     weights[cls.trim()] = Number(w);
   }
+  checkClassWeights(weights);
   return weights;
 }
 

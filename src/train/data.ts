@@ -1,5 +1,5 @@
 // Training data of the shapes world: renders of training prompts (never a test prompt). The
-// batch of a step is a pure function of (seed, step), so resumed runs see the same data.
+// batch of a step is a pure function of (seed, step, class weights), so resumed runs see the same data.
 import { readMetadataFile } from "../geneval/metadata.js";
 import type { PromptMeta } from "../geneval/types.js";
 import type { RGBImage } from "../shapes/image.js";
