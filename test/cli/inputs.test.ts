@@ -104,6 +104,9 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["data", "rank", "--out", "runs/none", "--pairs", "100", "--min-tag-share", "0.5"], /--min-tag-share must be above 0 and at most 0.2/],
     [["eval", "--suite", "suites/geneval-shapes.jsonl", "--queue", "redis://127.0.0.1:1", "--generator-url", "http://127.0.0.1:1"], /--queue runs the embedded generator on the workers/],
     [["train", "judge", "--kind", "zero-shot", "--group", "1"], /--group must be at least 2/],
+    [["train", "generator", "--cache-rows", "0", "--class-weights", "star=2"], /--class-weights needs the token cache/],
+    [["train", "generator", "--class-weights", "star=x"], /class weights: 'star=x' is not CLASS=WEIGHT/],
+    [["train", "generator", "--class-weights", "star=2,star=3"], /'star' is given twice/],
   ];
   // a ranking made before the sampling orders were kept: trajectory DPO cannot read it
   const old = mkdtempSync(join(tmpdir(), "imagecot-old-rank-"));

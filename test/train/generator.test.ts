@@ -73,6 +73,15 @@ test("generator training: stopped and rerun, it matches an uninterrupted run", (
   );
   whole.dispose();
   resumed.dispose();
+  // a run stopped with class weights resumes only with the same ones: none, or others, are another run
+  trainGenerator({ ...o, runDir: join(dir, "w"), out: join(dir, "w.safetensors"), stopAt: 2, state: { class_weights: '{"star":2}' } }, vq).dispose();
+  for (const other of [null, '{"star":3}'])
+    assert.throws(
+      () => trainGenerator({ ...o, runDir: join(dir, "w"), out: join(dir, "w.safetensors"), state: { class_weights: other } }, vq),
+      /checkpoint\.safetensors is of another run \(class_weights "\{\\"star\\":2\}", this run /,
+    );
+  trainGenerator({ ...o, runDir: join(dir, "w"), out: join(dir, "w.safetensors"), state: { class_weights: '{"star":2}' } }, vq).dispose();
+  assert.deepEqual(pick(loadSafetensors(join(dir, "w.safetensors"))), { step: "4", steps: "4", finished: "true" });
   rmSync(dir, { recursive: true });
 });
 
