@@ -53,9 +53,7 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
   const metas = heldOutPrompts(o.seed, o.prompts, split);
   const batcher = new StepBatcher(o.maxRows ?? DEFAULT_MAX_ROWS);
   const perPass = Math.max(1, Math.floor(batcher.maxRows / (o.images * cfgHalves(sample.cfg))));
-  const tags = new Map<string, { images: number; yes: number }>();
-  let yes = 0;
-  const classes = new Map<string, { asked: number; found: number }>();
+  const read: ReadImage[] = [];
   for (let i = 0; i < metas.length; i += perPass) {
     const chunk = metas.slice(i, i + perPass);
     // every prompt of the chunk in one batch of paths, each with its own conditioning and streams
@@ -66,27 +64,37 @@ export async function heldOutYesRate(p: Pipeline, o: HeldOutOptions): Promise<He
     });
     while (!batch.done()) await batch.step();
     const images = decodeTokens(p.tokenizer, batch.live().map((id) => batch.tokens(id)));
-    batch.live().forEach((id, n) => {
-      const meta = chunk[Math.floor(id / o.images)];
-      const detections = detect(images[n]);
-      const ok = evaluateImage(meta, detections).correct;
-      objectsMet(meta, detections).forEach((met, e) => {
-        const c = classes.get(meta.include[e].class) ?? { asked: 0, found: 0 };
-        classes.set(meta.include[e].class, { asked: c.asked + 1, found: c.found + (met ? 1 : 0) });
-      });
-      const t = tags.get(meta.tag) ?? { images: 0, yes: 0 };
-      tags.set(meta.tag, { images: t.images + 1, yes: t.yes + (ok ? 1 : 0) });
-      if (ok) yes++;
-    });
+    batch.live().forEach((id, n) => read.push({ meta: chunk[Math.floor(id / o.images)], detections: detect(images[n]) }));
     o.onProgress?.(Math.min(i + perPass, metas.length), metas.length);
   }
-  const total = metas.length * o.images;
+  return { split, prompts: metas.length, ...heldOutFigures(read) };
+}
+
+/** One generated image of a prompt, as the detector read it. */
+export interface ReadImage {
+  meta: PromptMeta;
+  detections: readonly Detection[];
+}
+
+/** The yes rate, the object rates (overall and per class named) and each tag's yes rate of detected images. */
+export function heldOutFigures(read: readonly ReadImage[]): Omit<HeldOutResult, "split" | "prompts"> {
+  const tags = new Map<string, { images: number; yes: number }>();
+  const classes = new Map<string, { asked: number; found: number }>();
+  let yes = 0;
+  for (const { meta, detections } of read) {
+    const ok = evaluateImage(meta, detections).correct;
+    objectsMet(meta, detections).forEach((met, e) => {
+      const c = classes.get(meta.include[e].class) ?? { asked: 0, found: 0 };
+      classes.set(meta.include[e].class, { asked: c.asked + 1, found: c.found + (met ? 1 : 0) });
+    });
+    const t = tags.get(meta.tag) ?? { images: 0, yes: 0 };
+    tags.set(meta.tag, { images: t.images + 1, yes: t.yes + (ok ? 1 : 0) });
+    if (ok) yes++;
+  }
   const counted = [...classes.values()];
   return {
-    split,
-    prompts: metas.length,
-    images: total,
-    yes_rate: yes / total,
+    images: read.length,
+    yes_rate: yes / read.length,
     object_rate: counted.reduce((n, c) => n + c.found, 0) / counted.reduce((n, c) => n + c.asked, 0),
     object_rate_by_class: Object.fromEntries([...classes].sort().map(([cls, c]) => [cls, { asked: c.asked, rate: c.found / c.asked }])),
     by_tag: Object.fromEntries([...tags].sort().map(([tag, t]) => [tag, { images: t.images, yes_rate: t.yes / t.images }])),

@@ -1,8 +1,8 @@
-// The held-out figures: objects found (the graded measure beside the yes rate) on hand-made
+// The held-out figures: objects met, and the yes, object and per-class rates, on hand-made
 // detections, and a run on a tiny model over held-out training prompts only.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { heldOutPrompts, heldOutYesRate, objectsMet } from "../../src/eval/heldout.js";
+import { heldOutFigures, heldOutPrompts, heldOutYesRate, objectsMet } from "../../src/eval/heldout.js";
 import { readMetadataFile } from "../../src/geneval/metadata.js";
 import type { Detection, PromptMeta } from "../../src/geneval/types.js";
 import { TEST_SUITE_FILE } from "../../src/shapes/train-prompts.js";
@@ -18,6 +18,24 @@ test("objects found: include entries met in count, colour and place aside, under
   const attr: PromptMeta = { tag: "color_attr", include: [{ class: "circle", count: 1, color: "red" }, { class: "star", count: 1, color: "blue" }], prompt: "a photo of a red circle and a blue star" };
   assert.deepEqual(objectsMet(attr, [det("circle", 0, "green"), det("star", 40, "green")]), [true, true], "colours wrong, objects there");
   assert.deepEqual(objectsMet(attr, [det("star", 40, "blue")]), [false, true], "the circle missing");
+});
+
+test("held-out figures of hand-made detections: yes rate, object rate per class named, each tag's yes rate", () => {
+  const circle: PromptMeta = { tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" };
+  const redStar: PromptMeta = { tag: "colors", include: [{ class: "star", count: 1, color: "red" }], prompt: "a photo of a red star" };
+  const pair: PromptMeta = { tag: "two_object", include: [{ class: "circle", count: 1 }, { class: "star", count: 1 }], prompt: "a photo of a circle and a star" };
+  const f = heldOutFigures([
+    { meta: circle, detections: [det("circle", 0)] }, // right
+    { meta: circle, detections: [] },
+    { meta: redStar, detections: [det("star", 0, "blue")] }, // the star drawn, in the wrong colour
+    { meta: pair, detections: [det("circle", 0)] }, // the star missing
+  ]);
+  assert.equal(f.images, 4);
+  assert.equal(f.yes_rate, 1 / 4);
+  // circles: asked 3 times (two single-object images, one pair), drawn 2; stars: asked 2, drawn 1
+  assert.deepEqual(f.object_rate_by_class, { circle: { asked: 3, rate: 2 / 3 }, star: { asked: 2, rate: 1 / 2 } });
+  assert.equal(f.object_rate, 3 / 5);
+  assert.deepEqual(f.by_tag, { colors: { images: 1, yes_rate: 0 }, single_object: { images: 2, yes_rate: 0.5 }, two_object: { images: 1, yes_rate: 0 } });
 });
 
 test("held-out yes and object rates on a tiny model: held-out training prompts only, every image counted", async () => {
