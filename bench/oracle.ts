@@ -103,17 +103,26 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
   const outcomes = new Map(judges.map((j) => [j.name, recordings.map((r, i) => cachedOutcome(dir, seeds[i], j, r.n))]));
   const missing = [...outcomes].map(([judge, os]) => ({ judge, images: os.filter((o) => o === null).length })).filter((m) => m.images > 0);
   if (missing.length > 0) throw new MissingVerdictsError(missing, suite.length, n);
-  const ranked = new Map(judges.map((j) => [j.name, new Map<string, [number, number]>()])); // tag -> [right-above-wrong, pairs]
-  const judged = new Map(judges.map((j) => [j.name, 0])); // images with a right and a wrong path
+  const read = suite.map((meta, i) => ({ meta, ok: finalsCorrect(p, recordings[i], meta), outcomes: Object.fromEntries(judges.map((j) => [j.name, outcomes.get(j.name)![i]!])) }));
+  return { paths: n, ...oracleFigures(read, judges.map((j) => j.name)) };
+}
+
+/** One image's paths, whether each ends correct, and each judge's outcome P(yes) on them. */
+export interface JudgedPaths extends ImagePaths {
+  outcomes: Record<string, readonly number[]>;
+}
+
+/** The oracle's figures from each image's paths: the best of N, path 0, every path counted, and each judge's pairwise ranking (right above wrong, ties half). */
+export function oracleFigures(images: readonly JudgedPaths[], judges: readonly string[]): Omit<OracleResult, "paths"> {
+  const ranked = new Map(judges.map((j) => [j, new Map<string, [number, number]>()])); // tag -> [right-above-wrong, pairs]
+  const judged = new Map(judges.map((j) => [j, 0])); // images with a right and a wrong path
   const any: ScoredImage[] = [];
   const first: ScoredImage[] = [];
-  const drawn: ImagePaths[] = [];
   let correctPaths = 0;
-  suite.forEach((meta, i) => {
-    const ok = finalsCorrect(p, recordings[i], meta);
+  for (const { meta, ok, outcomes } of images) {
     correctPaths += ok.filter(Boolean).length;
     for (const [j, byTag] of ranked) {
-      const outcome = outcomes.get(j)![i]!;
+      const outcome = outcomes[j];
       const [won, pairs] = byTag.get(meta.tag) ?? [0, 0];
       let w = won;
       let n2 = pairs;
@@ -128,8 +137,7 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
     }
     any.push({ tag: meta.tag, promptKey: meta.prompt, correct: ok.some(Boolean) });
     first.push({ tag: meta.tag, promptKey: meta.prompt, correct: ok[0] });
-    drawn.push({ meta, ok });
-  });
+  }
   const pairwise = Object.fromEntries(
     [...ranked].map(([j, byTag]) => {
       const tags = TAGS.filter((t) => (byTag.get(t)?.[1] ?? 0) > 0);
@@ -138,5 +146,5 @@ export function oracleOfRecording(p: Pipeline, dir: string, suite: readonly Prom
       return [j, { overall: tags.reduce((a, t) => a + by_tag[t], 0) / Math.max(1, tags.length), by_tag, pairs, images: judged.get(j)! }];
     }),
   );
-  return { paths: n, images: suite.length, oracle: score(any), single: score(first), mean_correct_paths: correctPaths / suite.length, expected: expectedAccuracy(drawn), ...(judges.length > 0 ? { pairwise_ranking: pairwise } : {}) };
+  return { images: images.length, oracle: score(any), single: score(first), mean_correct_paths: correctPaths / images.length, expected: expectedAccuracy(images), ...(judges.length > 0 ? { pairwise_ranking: pairwise } : {}) };
 }

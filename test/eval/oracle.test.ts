@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { expectedAccuracy, MissingVerdictsError, oracleOfRecording } from "../../bench/oracle.js";
+import { expectedAccuracy, MissingVerdictsError, oracleFigures, oracleOfRecording } from "../../bench/oracle.js";
 import { replayStrategy, verdictsFile } from "../../src/eval/replay.js";
 import { evaluateSuite, sampleSeed } from "../../src/eval/run-suite.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
@@ -70,4 +70,25 @@ test("bench oracle's expected accuracy counts every path as an image of its prom
   assert.equal(e.ci95_by_tag.colors, 0, "every path right: no spread");
   assert.equal(e.ci95_by_tag.position, undefined, "no half-width without paths");
   assert.deepEqual(e.weakest_by_tag.single_object, [{ prompt: single.prompt, share: 0.5 }, { prompt: single.prompt, share: 1 }], "the weaker image first");
+});
+
+test("bench oracle's figures on hand-made paths: the best of N, path 0, and a judge's pairwise ranking with ties half", () => {
+  const [single, , counting] = suite;
+  const f = oracleFigures(
+    [
+      { meta: single, ok: [true, false, false], outcomes: { j: [0.9, 0.5, 0.95] } }, // right over wrong: won, lost
+      { meta: single, ok: [false, true, true], outcomes: { j: [0.3, 0.3, 0.8] } }, // a tie (half), won
+      { meta: counting, ok: [false, false, false], outcomes: { j: [0.1, 0.2, 0.3] } }, // no right path: no pair
+      { meta: counting, ok: [true, true, false], outcomes: { j: [0.2, 0.6, 0.4] } }, // lost, won
+    ],
+    ["j"],
+  );
+  assert.equal(f.images, 4);
+  // a right path among the three: 2 of 2 single objects, 1 of 2 counting images; path 0 right: 1 of 2 each
+  assert.deepEqual([f.oracle.by_tag.single_object, f.oracle.by_tag.counting, f.oracle.overall], [1, 0.5, 0.75]);
+  assert.deepEqual([f.single.by_tag.single_object, f.single.by_tag.counting, f.single.overall], [0.5, 0.5, 0.5]);
+  assert.equal(f.mean_correct_paths, 5 / 4);
+  // single objects 2.5 of 4 pairs, counting 1 of 2; the overall is the tags' plain mean; 3 images have a right and a wrong path
+  assert.deepEqual(f.pairwise_ranking, { j: { overall: (0.625 + 0.5) / 2, by_tag: { single_object: 0.625, counting: 0.5 }, pairs: 6, images: 3 } });
+  assert.equal(oracleFigures([{ meta: single, ok: [true], outcomes: {} }], []).pairwise_ranking, undefined, "no judge, no ranking");
 });
