@@ -123,6 +123,7 @@ export function oracleFigures(images: readonly JudgedPaths[], judges: readonly s
     correctPaths += ok.filter(Boolean).length;
     for (const [j, byTag] of ranked) {
       const outcome = outcomes[j];
+      if (!(outcome?.length >= ok.length)) throw new Error(`${meta.prompt}: the ${j} judge has ${outcome?.length ?? 0} outcomes for ${ok.length} paths`);
       const [won, pairs] = byTag.get(meta.tag) ?? [0, 0];
       let w = won;
       let n2 = pairs;

@@ -79,7 +79,7 @@ test("bench oracle's figures on hand-made paths: the best of N, path 0, and a ju
       { meta: single, ok: [true, false, false], outcomes: { j: [0.9, 0.5, 0.95] } }, // right over wrong: won, lost
       { meta: single, ok: [false, true, true], outcomes: { j: [0.3, 0.3, 0.8] } }, // a tie (half), won
       { meta: counting, ok: [false, false, false], outcomes: { j: [0.1, 0.2, 0.3] } }, // no right path: no pair
-      { meta: counting, ok: [true, true, false], outcomes: { j: [0.2, 0.6, 0.4] } }, // lost, won
+      { meta: counting, ok: [true, true, false], outcomes: { j: [0.2, 0.6, 0.4, 0.99] } }, // lost, won; a cached answer beyond the paths read is not one of them
     ],
     ["j"],
   );
@@ -90,5 +90,8 @@ test("bench oracle's figures on hand-made paths: the best of N, path 0, and a ju
   assert.equal(f.mean_correct_paths, 5 / 4);
   // single objects 2.5 of 4 pairs, counting 1 of 2; the overall is the tags' plain mean; 3 images have a right and a wrong path
   assert.deepEqual(f.pairwise_ranking, { j: { overall: (0.625 + 0.5) / 2, by_tag: { single_object: 0.625, counting: 0.5 }, pairs: 6, images: 3 } });
+  // every path counted: single objects 3 of 6, counting 2 of 6
+  assert.deepEqual([f.expected.by_tag.single_object, f.expected.by_tag.counting, f.expected.overall], [0.5, 1 / 3, (0.5 + 1 / 3) / 2]);
   assert.equal(oracleFigures([{ meta: single, ok: [true], outcomes: {} }], []).pairwise_ranking, undefined, "no judge, no ranking");
+  assert.throws(() => oracleFigures([{ meta: single, ok: [true, false], outcomes: { j: [0.5] } }], ["j"]), /the j judge has 1 outcomes for 2 paths/);
 });

@@ -71,17 +71,25 @@ test("generator training: stopped and rerun, it matches an uninterrupted run", (
     [...resumed.stateDict()].map(([k, v]) => [k, v.toArray()]),
     [...whole.stateDict()].map(([k, v]) => [k, v.toArray()]),
   );
-  whole.dispose();
   resumed.dispose();
-  // a run stopped with class weights resumes only with the same ones: none, or others, are another run
+  // a run stopped with class weights resumes only with the same ones (none, or others, are another run), and then as the whole run
   trainGenerator({ ...o, runDir: join(dir, "w"), out: join(dir, "w.safetensors"), stopAt: 2, state: { class_weights: '{"star":2}' } }, vq).dispose();
   for (const other of [null, '{"star":3}'])
     assert.throws(
       () => trainGenerator({ ...o, runDir: join(dir, "w"), out: join(dir, "w.safetensors"), state: { class_weights: other } }, vq),
       /checkpoint\.safetensors is of another run \(class_weights "\{\\"star\\":2\}", this run /,
     );
-  trainGenerator({ ...o, runDir: join(dir, "w"), out: join(dir, "w.safetensors"), state: { class_weights: '{"star":2}' } }, vq).dispose();
-  assert.deepEqual(pick(loadSafetensors(join(dir, "w.safetensors"))), { step: "4", steps: "4", finished: "true" });
+  const weighted = trainGenerator({ ...o, runDir: join(dir, "w"), out: join(dir, "w.safetensors"), state: { class_weights: '{"star":2}' } }, vq);
+  assert.deepEqual(
+    [...weighted.stateDict()].map(([k, v]) => [k, v.toArray()]),
+    [...whole.stateDict()].map(([k, v]) => [k, v.toArray()]),
+    "the data here is the run's own, not the recorded weights': resumed, it is the whole run",
+  );
+  weighted.dispose();
+  whole.dispose();
+  // and the reverse: a run stopped without weights (recorded as null) is not resumed by a weighted one
+  trainGenerator({ ...o, runDir: join(dir, "u"), out: join(dir, "u.safetensors"), stopAt: 2, state: { class_weights: null } }, vq).dispose();
+  assert.throws(() => trainGenerator({ ...o, runDir: join(dir, "u"), out: join(dir, "u.safetensors"), state: { class_weights: '{"star":2}' } }, vq), /is of another run \(class_weights null, this run /);
   rmSync(dir, { recursive: true });
 });
 
