@@ -61,7 +61,6 @@ export function addDpoValBench(bench: Command): void {
     .action(async (o: { data: string; rewardGuided?: boolean; selfPlay?: boolean; trajectory?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
       const kind = pairsKindOf(o);
-      if (o.trajectory && o.minMaskRatio.some((m) => m > 0)) throw new UserError("--min-mask-ratio has no meaning with --trajectory, which reads the sampler's own states");
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
       const pairs = o.data.split(",").flatMap((dir) => {
         let read;

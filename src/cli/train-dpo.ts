@@ -58,7 +58,6 @@ export async function trainDpoCommand(o: TrainDpoCliOptions, onLog: (e: LogEntry
   if (o.judge && !o.rewardGuided) throw new UserError("--judge is only used with --reward-guided");
   pairsKindOf(o);
   if (o.batch < 1) throw new UserError("--batch must be at least 1");
-  if (o.trajectory && o.minMaskRatio > 0) throw new UserError("--min-mask-ratio has no meaning with --trajectory, which reads the sampler's own states");
   const balance = tagBalanceOf(o);
   if (balance && o.data) throw new UserError("--pairs: with --data, later rounds are balanced as its balance.json records (as --data was ranked); leave --pairs out");
   const judge = o.rewardGuided ? cliJudge({ judge: o.judge! }) : undefined;
