@@ -105,11 +105,7 @@ export function registerTrain(program: Command): void {
       let classWeights: ClassWeights | undefined;
       if (o.classWeights !== undefined) {
         if (o.cacheRows === 0) throw new UserError("--class-weights needs the token cache (--cache-rows above 0)");
-        try {
-          classWeights = parseClassWeights(o.classWeights);
-        } catch (e) {
-          throw new UserError((e as Error).message);
-        }
+        classWeights = parseClassWeights(o.classWeights); // its InputError: one line, exit 2
       }
       const weightsKey = classWeightsKey(classWeights);
       const vq = loadVQ(o.tokenizer);

@@ -4,6 +4,7 @@
 // A prompt string of the test suite is never returned: the pools are built without them.
 // A tenth of the remaining strings of every template with enough of them is held out of
 // training: the "heldout" split, on which hyper-parameters and model sizes are chosen.
+import { InputError } from "../util/errors.js";
 import { fromRoot } from "../util/root.js";
 import {
   colorAttrPrompt,
@@ -132,8 +133,8 @@ export function weightedByClass(sampler: TrainPromptSampler, weights: ClassWeigh
 /** Throws unless every class is the world's and every weight positive and finite. */
 function checkClassWeights(weights: ClassWeights): void {
   for (const [cls, w] of Object.entries(weights)) {
-    if (!(SHAPE_CLASSES as readonly string[]).includes(cls)) throw new Error(`class weights: no class '${cls}' (the classes: ${SHAPE_CLASSES.join(", ")})`);
-    if (!(w > 0) || !Number.isFinite(w)) throw new Error(`class weights: '${cls}' needs a positive weight, not ${w}`);
+    if (!(SHAPE_CLASSES as readonly string[]).includes(cls)) throw new InputError(`class weights: no class '${cls}' (the classes: ${SHAPE_CLASSES.join(", ")})`);
+    if (!(w > 0) || !Number.isFinite(w)) throw new InputError(`class weights: '${cls}' needs a positive weight, not ${w}`);
   }
 }
 
@@ -142,8 +143,8 @@ export function parseClassWeights(text: string): ClassWeights {
   const weights: Record<string, number> = {};
   for (const part of text.split(",")) {
     const [cls, w, extra] = part.split("=");
-    if (!cls || w === undefined || extra !== undefined || w.trim() === "" || Number.isNaN(Number(w))) throw new Error(`class weights: '${part}' is not CLASS=WEIGHT`);
-    if (cls.trim() in weights) throw new Error(`class weights: '${cls.trim()}' is given twice`);
+    if (!cls || w === undefined || extra !== undefined || w.trim() === "" || Number.isNaN(Number(w))) throw new InputError(`class weights: '${part}' is not CLASS=WEIGHT`);
+    if (cls.trim() in weights) throw new InputError(`class weights: '${cls.trim()}' is given twice`);
     weights[cls.trim()] = Number(w);
   }
   checkClassWeights(weights);

@@ -5,10 +5,9 @@ import type { PromptMeta } from "../geneval/types.js";
 import type { RGBImage } from "../shapes/image.js";
 import { renderScene } from "../shapes/render.js";
 import { sampleScene, sceneRng } from "../shapes/scene.js";
-import { type ClassWeights, classWeightsKey, TEST_SUITE_FILE, type TrainPromptSampler, createTrainPromptSampler, weightedByClass } from "../shapes/train-prompts.js";
+import { type ClassWeights, TEST_SUITE_FILE, type TrainPromptSampler, createTrainPromptSampler, weightedByClass } from "../shapes/train-prompts.js";
 
 let sampler: TrainPromptSampler | null = null;
-const weighted = new Map<string, TrainPromptSampler>();
 
 export interface TrainingBatch {
   metas: PromptMeta[];
@@ -18,9 +17,8 @@ export interface TrainingBatch {
 /** The renders of one step; with `classWeights`, of prompts reweighted by the classes they name. */
 export function trainingBatch(seed: number, step: number, batch: number, size: number, classWeights?: ClassWeights): TrainingBatch {
   sampler ??= createTrainPromptSampler(readMetadataFile(TEST_SUITE_FILE));
-  const key = classWeightsKey(classWeights);
-  if (key && !weighted.has(key)) weighted.set(key, weightedByClass(sampler, classWeights!));
-  const from = key ? weighted.get(key)! : sampler;
+  // a wrapper of the one sampler, cheap to make (weights of 1 draw as the sampler does)
+  const from = classWeights ? weightedByClass(sampler, classWeights) : sampler;
   const metas: PromptMeta[] = [];
   const images: RGBImage[] = [];
   for (let i = 0; i < batch; i++) {
