@@ -138,6 +138,8 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
     cfg: opts.cfg,
     temperature: DEFAULT_SAMPLE.temperature,
     confidence_temperature: DEFAULT_SAMPLE.confidenceTemperature,
+    // only where not 0, so that folders claimed before the penalty existed keep their settings
+    ...(DEFAULT_SAMPLE.flatPenalty ? { flat_penalty: DEFAULT_SAMPLE.flatPenalty } : {}),
     seed: opts.seed,
   };
   // the default folder is named for the settings, so other settings never land in it
@@ -179,7 +181,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.rows ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, judge_id: judge ? judgeId(judge) : null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors", generator_hash: opts.generatorUrl ? null : ids.generator };
+  const settings = { strategy: opts.strategy, judge: opts.judge ?? null, judge_id: judge ? judgeId(judge) : null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, flat_penalty: sample.flatPenalty ?? 0, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors", generator_hash: opts.generatorUrl ? null : ids.generator };
   const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
   // this invocation's time: a resumed run's covers only what it made (and its scoring)
   const wall_seconds = (performance.now() - started) / 1000;

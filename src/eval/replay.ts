@@ -23,6 +23,8 @@ export interface Recording {
   /** the token and re-masking temperatures it was decoded with (absent in older recordings: made again) */
   temperature?: number;
   confidenceTemperature?: number;
+  /** the flat-background penalty, where not 0 (Show-o's rule, what recordings without it were decoded with) */
+  flatPenalty?: number;
   tokens: number; // per image
   /** (n, steps, tokens): path i's prediction after step t; t = steps - 1 is its final image */
   predictions: Uint16Array;
@@ -41,8 +43,11 @@ export async function recordPaths(p: Pipeline, prompt: string, seed: number, n: 
   const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample, p.batcher);
   for (let i = 0; i < n; i++) batch.start(i, pathSeed(seed, i));
   while (!batch.done()) for (const r of await batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
-  return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, tokens: L, predictions };
+  return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, ...flatOf(sample.flatPenalty), tokens: L, predictions };
 }
+
+/** The penalty as a recording keeps it: only where not 0, so that the settings (and the cached verdicts' keys) of recordings made before it existed read the same. */
+export const flatOf = (penalty: number | undefined): { flatPenalty?: number } => (penalty ? { flatPenalty: penalty } : {});
 
 /**
  * A judge's answers about a recording: per path, the PARM questions its rule reads
@@ -112,12 +117,12 @@ export async function completeVerdicts(
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
 /** The sampler settings a recording was decoded with: what a kept recording must match. */
-function sampledWith(r: { steps: number; cfg: number; temperature?: number; confidenceTemperature?: number }) {
-  return { steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null };
+function sampledWith(r: { steps: number; cfg: number; temperature?: number; confidenceTemperature?: number; flatPenalty?: number }) {
+  return { steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null, ...flatOf(r.flatPenalty) };
 }
 
 /** A recording's settings and its number of paths: what the verdicts cached about it must match. */
-function decodedWith(r: { n: number; steps: number; cfg: number; temperature?: number; confidenceTemperature?: number }) {
+function decodedWith(r: { n: number; steps: number; cfg: number; temperature?: number; confidenceTemperature?: number; flatPenalty?: number }) {
   return { n: r.n, ...sampledWith(r) };
 }
 
@@ -243,7 +248,7 @@ export const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { n
 export const recordingFile = (dir: string, seed: number): string => join(dir, `${seed}.bin`);
 
 export function writeRecording(file: string, r: Recording): void {
-  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, tokens: r.tokens }) + "\n");
+  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, ...flatOf(r.flatPenalty), tokens: r.tokens }) + "\n");
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
 

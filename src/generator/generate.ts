@@ -23,8 +23,8 @@ export interface GeneratedPath {
 
 /** Decodes n full paths for one prompt, path i seeded pathSeed(seed, i). */
 export async function generatePaths(g: StepGenerator, prompt: string, o: GenerateOptions): Promise<{ paths: GeneratedPath[]; nfe: number }> {
-  const { steps, cfg, temperature, confidenceTemperature } = o;
-  return withSession(g, prompt, { sample: { steps, cfg, temperature, confidenceTemperature } }, async (s) => {
+  const { steps, cfg, temperature, confidenceTemperature, flatPenalty } = o;
+  return withSession(g, prompt, { sample: { steps, cfg, temperature, confidenceTemperature, flatPenalty } }, async (s) => {
     await s.start(Array.from({ length: o.n }, (_, i) => ({ id: i, seed: pathSeed(o.seed, i) })));
     while (!s.done()) {
       const results = await s.step();

@@ -16,8 +16,13 @@ export interface SampleOptions {
   flatPenalty?: number;
 }
 
-/** Temperature and guidance chosen on held-out training prompts (results/heldout-generator.json at 0.7, heldout-generator-t1.json, heldout-temperature-0.5.json, heldout-cfg-*.json; README: Generator v2). */
-export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 0.7, confidenceTemperature: 4.5 };
+/**
+ * Temperature, guidance and the flat-background penalty chosen on held-out training prompts
+ * (results/heldout-generator.json at 0.7, heldout-generator-t1.json, heldout-temperature-0.5.json,
+ * heldout-cfg-*.json; the penalty: results/sampler-sweep/base-*flat-2.json against the seeds'
+ * defaults; README: Generator v2).
+ */
+export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 0.7, confidenceTemperature: 4.5, flatPenalty: 2 };
 
 /** Sequences one path's step costs: both CFG halves, except unguided (cfg 0) which skips the unconditional one. */
 export const cfgHalves = (cfg: number): number => (cfg === 0 ? 1 : 2);

@@ -174,6 +174,8 @@ export function registerSteps(app: FastifyInstance, ctx: ServerContext): void {
         cfg: b.cfg ?? DEFAULT_SAMPLE.cfg,
         temperature: b.temperature ?? DEFAULT_SAMPLE.temperature,
         confidenceTemperature: b.confidenceTemperature ?? DEFAULT_SAMPLE.confidenceTemperature,
+        // the embedded generator's own re-masking rule, not a field of the protocol (other generators have no flat token)
+        flatPenalty: DEFAULT_SAMPLE.flatPenalty,
       };
       const answer = await ctx.sessions.create({ op: "open", prompt: b.prompt, sample, correction: b.correction, maxPaths: ctx.limits.maxN });
       return reply.code(201).send(answer);

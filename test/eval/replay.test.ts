@@ -199,9 +199,13 @@ test("cached verdicts are kept per recording and judge id: another N, T, samplin
   assert.equal(v.outcome!.length, 3);
   await ask({ ...recording(3), temperature: 0.7 }, "b");
   assert.equal(asked, 10, "a recording made again at another temperature is answered afresh");
+  await ask({ ...recording(3), temperature: 0.7, flatPenalty: 0 }, "b");
+  assert.equal(asked, 10, "a penalty of 0 is Show-o's rule, what a recording without one was made with: from the cache");
+  await ask({ ...recording(3), temperature: 0.7, flatPenalty: 2 }, "b");
+  assert.equal(asked, 13, "a recording made again with the flat-background penalty is answered afresh");
 });
 
-test("a recording is kept for the settings it was decoded with and at most its paths: another temperature is recorded again", () => {
+test("a recording is kept for the settings it was decoded with and at most its paths: another temperature or flat-background penalty is recorded again", () => {
   const dir = mkdtempSync(join(tmpdir(), "imagecot-kept-"));
   const file = join(dir, "r.bin");
   const sample = { steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5 };
@@ -212,6 +216,12 @@ test("a recording is kept for the settings it was decoded with and at most its p
   assert.equal(keptRecording(file, 2, { ...sample, temperature: 1 }), null);
   assert.equal(keptRecording(file, 2, { ...sample, confidenceTemperature: 2 }), null);
   assert.equal(keptRecording(file, 2, { ...sample, cfg: 1 }), null);
+  assert.equal(keptRecording(file, 2, { ...sample, flatPenalty: 2 }), null, "decoded without the flat-background penalty: recorded again with it");
+  assert.ok(keptRecording(file, 2, { ...sample, flatPenalty: 0 }), "a penalty of 0 is the rule it was decoded with");
+  writeRecording(file, { seed: 3, n: 2, steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5, flatPenalty: 2, tokens: 16, predictions: new Uint16Array(2 * 3 * 16) });
+  assert.equal(readRecording(file).flatPenalty, 2, "the penalty is kept in the recording's header");
+  assert.ok(keptRecording(file, 2, { ...sample, flatPenalty: 2 }));
+  assert.equal(keptRecording(file, 2, sample), null, "decoded with the penalty: not kept for Show-o's rule");
   writeRecording(file, { seed: 3, n: 2, steps: 3, cfg: 1.5, tokens: 16, predictions: new Uint16Array(2 * 3 * 16) });
   assert.equal(keptRecording(file, 2, sample), null, "an older recording, its temperatures unknown, is made again");
 });

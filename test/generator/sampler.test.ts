@@ -187,6 +187,22 @@ test("the flat penalty fixes background last: no flat token is fixed while a sha
   assert.equal(await inversions(1e6), 0);
 });
 
+test("generate() decodes with the sample's flat penalty: the images of a PathBatch with it, not without", async () => {
+  const sample = { ...opts, temperature: 3 };
+  const finals = async (flatPenalty: number) => {
+    const b = new PathBatch(model, cond, { ...sample, flatPenalty });
+    for (let id = 0; id < 4; id++) b.start(id, pathSeed(5, id));
+    const out = new Map<number, number[]>();
+    while (!b.done()) for (const r of await b.step()) out.set(r.path, Array.from(r.tokens));
+    return [...out.keys()].sort((a, b) => a - b).map((id) => out.get(id)!);
+  };
+  const tokenizer = new VQAutoencoder({ imageSize: 16, channels: [8, 8, 8], codes: 15, codeDim: 4, beta: 0.25 }).eval();
+  const made = await generate({ generator: model, tokenizer }, "a photo of two red circles", { ...sample, flatPenalty: 1e6, n: 4, seed: 5 });
+  const tokens = made.paths.map((p) => Array.from(p.tokens));
+  assert.deepEqual(tokens, await finals(1e6));
+  assert.notDeepEqual(tokens, await finals(0), "the penalty changes these paths, so the equality above is its doing");
+});
+
 test("the generator's logits are float32 in either precision, and bfloat16's are float32's to its precision", () =>
   noGrad(() =>
     tidy(() => {
