@@ -15,7 +15,8 @@ export interface EvalFile {
   nfe_per_image: number;
   judge_calls_per_image: number;
   per_image_correct?: string;
-  settings: { strategy: string; judge: string | null; n: number; images_per_prompt: number; suite: string; generator?: string; every?: number };
+  /** flat_penalty: the sampler's flat-background penalty (absent in files made before it existed: 0) */
+  settings: { strategy: string; judge: string | null; n: number; images_per_prompt: number; suite: string; generator?: string; every?: number; flat_penalty?: number };
 }
 
 /** The paper's name for a strategy with a judge (METHOD.md section 5). */
@@ -57,10 +58,17 @@ export function outcomes(f: EvalFile, every = f.settings.every ?? 1): ImageOutco
 const pct = (x: number) => (x * 100).toFixed(0);
 const f2 = (x: number) => x.toFixed(2).replace(/^0/, "").replace(/^-0/, "-");
 
-/** The baseline a run is compared with: the one sharing the most images per prompt with it (the first on a tie). */
+/**
+ * The baseline a run is compared with: of those decoded with the run's flat-background penalty
+ * (all of them where none is), the one sharing the most images per prompt with it (the first on
+ * a tie). A run is never paired with a baseline of another re-masking rule when one of its own
+ * is there.
+ */
 export function baselineFor(bases: readonly EvalFile[], f: EvalFile): EvalFile {
+  const flat = (x: EvalFile) => x.settings.flat_penalty ?? 0;
+  const same = bases.filter((b) => flat(b) === flat(f));
   const shared = (b: EvalFile) => Math.min(b.settings.images_per_prompt, f.settings.images_per_prompt);
-  return bases.reduce((best, b) => (shared(b) > shared(best) ? b : best));
+  return (same.length > 0 ? same : bases).reduce((best, b) => (shared(b) > shared(best) ? b : best));
 }
 
 /** A run against its baseline on the run's prompts; null for a baseline itself. */

@@ -36,6 +36,20 @@ test("rows name the aligned generator, alone or after the strategy", () => {
   assert.equal(s("none", "runs/dpo/plain/round-1/generator.safetensors"), "runs/dpo/plain/round-1/generator", "a round's weights are not the base model");
 });
 
+test("a run is paired with a baseline of its own flat-background penalty, where there is one", () => {
+  const withPenalty = (f: EvalFile, flat: number): EvalFile => ({ ...f, settings: { ...f.settings, flat_penalty: flat } });
+  const old4 = run("none", 4, () => false); // made before the penalty: no flat_penalty, read as 0
+  const new4 = withPenalty(run("none", 4, () => true), 2);
+  const new1 = withPenalty(run("none", 1, () => true), 2);
+  assert.equal(baselineFor([old4, new4], run("parm", 4, () => true)), old4, "a row without the penalty: the baseline without it, listed first or not");
+  assert.equal(baselineFor([new4, old4], run("parm", 4, () => true)), old4);
+  assert.equal(baselineFor([old4, new4], withPenalty(run("parm", 4, () => true), 2)), new4);
+  assert.equal(baselineFor([old4, new1], withPenalty(run("parm", 4, () => true), 2)), new1, "its own rule first, fewer shared images or not");
+  assert.equal(baselineFor([old4], withPenalty(run("parm", 4, () => true), 2)), old4, "no baseline of its rule: the images decide, as before");
+  const zero4 = withPenalty(old4, 0);
+  assert.equal(baselineFor([new4, zero4], run("parm", 4, () => true)), zero4, "a penalty of 0 is the same rule as none");
+});
+
 test("each run is paired with the baseline sharing most of its images", () => {
   const base1 = run("none", 1, () => false);
   const base4 = run("none", 4, (i) => i % 4 === 0); // a quarter right
