@@ -393,7 +393,7 @@ class StepServer:
         return s
 
     def open(self, body):
-        b = fields(body, "body", {"prompt", "steps", "cfg", "temperature", "confidenceTemperature", "correction"}, ["prompt"])
+        b = fields(body, "body", {"prompt", "steps", "cfg", "temperature", "confidenceTemperature", "flatPenalty", "correction"}, ["prompt"])
         prompt = string(b["prompt"], "body.prompt", 200)
         if not prompt.strip():
             raise bad("the prompt is empty")
@@ -401,6 +401,8 @@ class StepServer:
         cfg = number(b.get("cfg", 1.75), "body.cfg", 0, 100)
         number(b.get("temperature", 1), "body.temperature", 0, 100, above=True)
         number(b.get("confidenceTemperature", 4.5), "body.confidenceTemperature", 0, 100)
+        # this generator's tokenizer has no flat-background code: the penalty is checked, then unused
+        number(b.get("flatPenalty", 0), "body.flatPenalty", 0, 100)
         faithful = 0.8
         if "correction" in b:
             c = fields(b["correction"], "body.correction", {"reason", "previous"}, ["reason", "previous"])

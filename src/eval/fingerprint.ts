@@ -28,6 +28,8 @@ export interface SuiteSettings {
   cfg: number;
   temperature: number;
   confidence_temperature: number;
+  /** the flat-background penalty, only where not 0 (folders claimed before it existed keep their settings) */
+  flat_penalty?: number;
   seed: number;
 }
 

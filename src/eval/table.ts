@@ -5,6 +5,7 @@ import { basename, isAbsolute, relative } from "node:path";
 import { readMetadataFile } from "../geneval/metadata.js";
 import { TAGS, type Tag } from "../geneval/types.js";
 import { ALIGNED_GENERATORS, DEFAULT_GENERATOR_WEIGHTS } from "../models/paths.js";
+import { InputError } from "../util/errors.js";
 import { fromRoot } from "../util/root.js";
 import { type ImageOutcomes, pairedComparison } from "./paired.js";
 
@@ -59,16 +60,16 @@ const pct = (x: number) => (x * 100).toFixed(0);
 const f2 = (x: number) => x.toFixed(2).replace(/^0/, "").replace(/^-0/, "-");
 
 /**
- * The baseline a run is compared with: of those decoded with the run's flat-background penalty
- * (all of them where none is), the one sharing the most images per prompt with it (the first on
- * a tie). A run is never paired with a baseline of another re-masking rule when one of its own
- * is there.
+ * The baseline a run is compared with: of those decoded with the run's flat-background penalty,
+ * the one sharing the most images per prompt with it (the first on a tie). None of its rule is
+ * an error: a baseline of another re-masking rule would credit the run with the rule's effect.
  */
 export function baselineFor(bases: readonly EvalFile[], f: EvalFile): EvalFile {
   const flat = (x: EvalFile) => x.settings.flat_penalty ?? 0;
   const same = bases.filter((b) => flat(b) === flat(f));
+  if (same.length === 0) throw new InputError(`no baseline decoded with flat-background penalty ${flat(f)}, as '${rowLabel(f.settings)}' was: give one of its sampler`);
   const shared = (b: EvalFile) => Math.min(b.settings.images_per_prompt, f.settings.images_per_prompt);
-  return (same.length > 0 ? same : bases).reduce((best, b) => (shared(b) > shared(best) ? b : best));
+  return same.reduce((best, b) => (shared(b) > shared(best) ? b : best));
 }
 
 /** A run against its baseline on the run's prompts; null for a baseline itself. */

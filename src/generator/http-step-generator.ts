@@ -73,8 +73,8 @@ export class HttpStepGenerator implements StepGenerator {
   }
 
   async open(prompt: string, o: OpenOptions): Promise<StepSession> {
-    const { steps, cfg, temperature, confidenceTemperature } = o.sample;
-    const body: OpenBody = { prompt, steps, cfg, temperature, confidenceTemperature };
+    const { steps, cfg, temperature, confidenceTemperature, flatPenalty } = o.sample;
+    const body: OpenBody = { prompt, steps, cfg, temperature, confidenceTemperature, flatPenalty };
     if (o.correction) body.correction = { reason: o.correction.reason, previous: this.snapshot(o.correction.previous) };
     const a = await this.call<OpenAnswer>("POST", `${STEPS_ROOT}/sessions`, body, o.signal);
     if (typeof a.session !== "string" || a.steps !== steps) throw new StepProtocolError(`${this.name} opened no session of ${steps} steps (answered ${excerpt(JSON.stringify(a))})`);

@@ -32,6 +32,8 @@ export interface OpenBody {
   cfg?: number;
   temperature?: number;
   confidenceTemperature?: number;
+  /** nats off a drawn flat-background token's confidence, for a generator whose tokenizer has one (the embedded one's last code); others ignore it */
+  flatPenalty?: number;
   /** self-correction: the previous attempt is a snapshot of a finished path in a session still open */
   correction?: { reason: string; previous: SnapshotName };
 }

@@ -63,6 +63,7 @@ function schemas(ctx: ServerContext) {
           cfg: { type: "number", minimum: 0, maximum: 100, description: `guidance scale (default ${DEFAULT_SAMPLE.cfg})` },
           temperature: { type: "number", exclusiveMinimum: 0, maximum: 100, description: `token sampling temperature (default ${DEFAULT_SAMPLE.temperature})` },
           confidenceTemperature: { type: "number", minimum: 0, maximum: 100, description: `Gumbel noise on confidences (default ${DEFAULT_SAMPLE.confidenceTemperature})` },
+          flatPenalty: { type: "number", minimum: 0, maximum: 100, description: `nats off a drawn flat-background token's confidence: background fixed last (default ${DEFAULT_SAMPLE.flatPenalty ?? 0}; a generator without a flat token ignores it)` },
           correction: {
             type: "object",
             additionalProperties: false,
@@ -174,8 +175,7 @@ export function registerSteps(app: FastifyInstance, ctx: ServerContext): void {
         cfg: b.cfg ?? DEFAULT_SAMPLE.cfg,
         temperature: b.temperature ?? DEFAULT_SAMPLE.temperature,
         confidenceTemperature: b.confidenceTemperature ?? DEFAULT_SAMPLE.confidenceTemperature,
-        // the embedded generator's own re-masking rule, not a field of the protocol (other generators have no flat token)
-        flatPenalty: DEFAULT_SAMPLE.flatPenalty,
+        flatPenalty: b.flatPenalty ?? DEFAULT_SAMPLE.flatPenalty,
       };
       const answer = await ctx.sessions.create({ op: "open", prompt: b.prompt, sample, correction: b.correction, maxPaths: ctx.limits.maxN });
       return reply.code(201).send(answer);

@@ -45,7 +45,7 @@ test("a run is paired with a baseline of its own flat-background penalty, where 
   assert.equal(baselineFor([new4, old4], run("parm", 4, () => true)), old4);
   assert.equal(baselineFor([old4, new4], withPenalty(run("parm", 4, () => true), 2)), new4);
   assert.equal(baselineFor([old4, new1], withPenalty(run("parm", 4, () => true), 2)), new1, "its own rule first, fewer shared images or not");
-  assert.equal(baselineFor([old4], withPenalty(run("parm", 4, () => true), 2)), old4, "no baseline of its rule: the images decide, as before");
+  assert.throws(() => baselineFor([old4], withPenalty(run("parm", 4, () => true), 2)), /no baseline decoded with flat-background penalty 2/, "never another rule's baseline");
   const zero4 = withPenalty(old4, 0);
   assert.equal(baselineFor([new4, zero4], run("parm", 4, () => true)), zero4, "a penalty of 0 is the same rule as none");
 });

@@ -91,6 +91,14 @@ describe("strategies over HTTP against the embedded step server", () => {
     });
   }
 
+  it("a sample's flat-background penalty goes over the wire: the in-process images with it, not those without", async () => {
+    const decode = async (g: StepGenerator, flatPenalty: number) =>
+      (await strategyByName("none").run({ generator: g, n: 4, sample: { ...TINY_SAMPLE, temperature: 3, flatPenalty } }, PROMPT, SEEDS)).map((r) => Array.from(encodePng(r.image)));
+    const remote = await decode(new HttpStepGenerator(await url), 100);
+    assert.deepEqual(remote, await decode(local, 100));
+    assert.notDeepEqual(remote, await decode(local, 0), "the penalty changes these images, so the equality above is its doing");
+  });
+
   it("with tokens asked for, the finals' tokens are the in-process ones", async () => {
     const remote = await run("parm", new HttpStepGenerator(await url, { tokens: true }));
     const here = await run("parm", local);
