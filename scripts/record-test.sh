@@ -17,20 +17,21 @@ out=runs/record
 kept=checkpoints/record.tar.gz
 suite=suites/geneval-shapes.jsonl
 k=4
+paths=32
 case "${1:-}" in
   archive | restore) exec bash scripts/kept-folder.sh "$1" "$out" "$kept" ;;
   complete)
-    # a recording counts only where the shipped sampler would keep it (its settings, 32 paths): one
+    # a recording counts only where the shipped sampler would keep it (its settings, $paths paths): one
     # decoded with another default is made again by the next run, never read as done
     have=0
     [ -d "$out" ] && have=$(node --input-type=module -e '
       import { readdirSync } from "node:fs";
       import { keptRecording } from "./dist/src/eval/replay.js";
       import { DEFAULT_SAMPLE } from "./dist/src/generator/sampler.js";
-      const dir = process.argv[1];
+      const [dir, paths] = process.argv.slice(1);
       let n = 0;
-      for (const f of readdirSync(dir, { withFileTypes: true })) if (f.isFile() && f.name.endsWith(".bin") && keptRecording(`${dir}/${f.name}`, 32, DEFAULT_SAMPLE)) n++;
-      console.log(n);' "$out")
+      for (const f of readdirSync(dir, { withFileTypes: true })) if (f.isFile() && f.name.endsWith(".bin") && keptRecording(`${dir}/${f.name}`, +paths, DEFAULT_SAMPLE)) n++;
+      console.log(n);' "$out" "$paths")
     want=$(($(grep -c . "$suite") * k))
     [ "$have" -eq "$want" ] || { echo "record-test: $out holds $have of $want recordings made with the shipped sampler: finish them with scripts/record-test.sh" >&2; exit 1; }
     exit 0 ;;
@@ -38,5 +39,5 @@ case "${1:-}" in
   *) echo "usage: record-test.sh [archive|restore|complete]" >&2; exit 2 ;;
 esac
 bash scripts/kept-folder.sh restore "$out" "$kept"
-bash scripts/with-queue.sh record eval --suite "$suite" --strategy none --n 32 --images-per-prompt "$k" --seed 0 --replay "$out" --json --out results/replay-none-k4.json
+bash scripts/with-queue.sh record eval --suite "$suite" --strategy none --n "$paths" --images-per-prompt "$k" --seed 0 --replay "$out" --json --out results/replay-none-k4.json
 bash scripts/kept-folder.sh archive "$out" "$kept"

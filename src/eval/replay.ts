@@ -43,11 +43,8 @@ export async function recordPaths(p: Pipeline, prompt: string, seed: number, n: 
   const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample, p.batcher);
   for (let i = 0; i < n; i++) batch.start(i, pathSeed(seed, i));
   while (!batch.done()) for (const r of await batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
-  return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, ...flatOf(sample.flatPenalty), tokens: L, predictions };
+  return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, flatPenalty: sample.flatPenalty, tokens: L, predictions };
 }
-
-/** The penalty as a recording keeps it: only where not 0, so that the settings (and the cached verdicts' keys) of recordings made before it existed read the same. */
-export const flatOf = (penalty: number | undefined): { flatPenalty?: number } => (penalty ? { flatPenalty: penalty } : {});
 
 /**
  * A judge's answers about a recording: per path, the PARM questions its rule reads
@@ -116,9 +113,13 @@ export async function completeVerdicts(
 /** Where a judge's verdicts on the recording of one generation seed are kept. */
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
-/** The sampler settings a recording was decoded with: what a kept recording must match. */
+/**
+ * The sampler settings a recording was decoded with: what a kept recording must match. A flat
+ * penalty of 0 (or none) is left out, so that the keys of recordings and cached verdicts made
+ * before the penalty existed read the same.
+ */
 function sampledWith(r: { steps: number; cfg: number; temperature?: number; confidenceTemperature?: number; flatPenalty?: number }) {
-  return { steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null, ...flatOf(r.flatPenalty) };
+  return { steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null, ...(r.flatPenalty ? { flatPenalty: r.flatPenalty } : {}) };
 }
 
 /** A recording's settings and its number of paths: what the verdicts cached about it must match. */
@@ -248,7 +249,7 @@ export const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { n
 export const recordingFile = (dir: string, seed: number): string => join(dir, `${seed}.bin`);
 
 export function writeRecording(file: string, r: Recording): void {
-  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, ...flatOf(r.flatPenalty), tokens: r.tokens }) + "\n");
+  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, flatPenalty: r.flatPenalty, tokens: r.tokens }) + "\n");
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
 

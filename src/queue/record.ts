@@ -3,7 +3,7 @@
 // DIR as it comes back, then replays from them as without a queue (the judge's verdicts on them
 // and the choices are computed there, and cached beside them).
 import { completedPrompt, sampleSeed } from "../eval/run-suite.js";
-import { flatOf, keptRecording, recordPaths, recordingFile, writeRecording } from "../eval/replay.js";
+import { keptRecording, recordPaths, recordingFile, writeRecording } from "../eval/replay.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { PromptMeta } from "../geneval/types.js";
 import type { QueueConnection } from "./connection.js";
@@ -34,7 +34,7 @@ export const RECORD: JobKind<RecordData, RecordResult> = {
   kind: "record",
   async run(ctx, d) {
     const r = await recordPaths(ctx.pipeline, d.prompt, d.seed, d.n, d.sample);
-    return { seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, ...flatOf(r.flatPenalty), tokens: r.tokens, predictions: toBase64(new Uint8Array(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)) };
+    return { seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, flatPenalty: r.flatPenalty, tokens: r.tokens, predictions: toBase64(new Uint8Array(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)) };
   },
 };
 
