@@ -98,10 +98,11 @@ const read = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } cat
 const other = (why) => { console.log(why); process.exit(3); };
 const need = (f) => { if (!fs.existsSync(f)) { console.log("missing"); process.exit(1); } const j = read(f); if (!j) other("unreadable JSON"); return j; };
 if (mode === "row") {
-  const [file, strategy, judge, n, k, seed, replay, images] = a;
+  const [file, strategy, judge, n, k, seed, replay, images, flat] = a;
   const j = need(file); const s = j.settings ?? {};
-  const want = { strategy, judge: judge === "" ? null : judge, n: +n, images_per_prompt: +k, seed: +seed, replay: replay === "" ? null : replay };
-  const got = { strategy: s.strategy, judge: s.judge, n: s.n, images_per_prompt: s.images_per_prompt, seed: s.seed, replay: s.replay };
+  // a file from before the flat-background penalty existed records none: it was decoded without, 0
+  const want = { strategy, judge: judge === "" ? null : judge, n: +n, images_per_prompt: +k, seed: +seed, replay: replay === "" ? null : replay, flat_penalty: +flat };
+  const got = { strategy: s.strategy, judge: s.judge, n: s.n, images_per_prompt: s.images_per_prompt, seed: s.seed, replay: s.replay, flat_penalty: s.flat_penalty ?? 0 };
   if (JSON.stringify(got) !== JSON.stringify(want)) other(`settings ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   if (j.images !== +images || (j.per_image_correct ?? "").length !== +images) other(`${j.images} images, expected ${images}`);
   // a row made with other weights of the judge (retrained since) is another run
@@ -126,12 +127,16 @@ if (mode === "row") {
   const lack = inputs.filter((f) => !files.has(f));
   if (lack.length > 0) { console.log(`lacks ${lack.join(", ")}`); process.exit(1); }
 } else if (mode === "verdicts") {
-  // verdicts DIR JUDGE FIELD PROMPTS K SEED: how many images have FIELD cached for JUDGE (the files the replay names)
-  const [dir, judge, field, prompts, k, seed] = a;
+  // verdicts DIR JUDGE FIELD PROMPTS K SEED FLAT: how many images have FIELD cached for JUDGE (the files the replay
+  // names), about a recording decoded with flat-background penalty FLAT (a key without one: 0)
+  const [dir, judge, field, prompts, k, seed, flat] = a;
   const dist = (m) => import(`${process.cwd()}/dist/src/eval/${m}.js`);
   Promise.all([dist("run-suite"), dist("replay")]).then(([{ sampleSeed }, { verdictsFile }]) => {
     let have = 0;
-    for (let p = 0; p < +prompts; p++) for (let s = 0; s < +k; s++) if (Array.isArray(read(verdictsFile(dir, sampleSeed(+seed, p, s), judge))?.[field])) have++;
+    for (let p = 0; p < +prompts; p++) for (let s = 0; s < +k; s++) {
+      const v = read(verdictsFile(dir, sampleSeed(+seed, p, s), judge));
+      if (Array.isArray(v?.[field]) && (v.for?.flatPenalty ?? 0) === +flat) have++;
+    }
     console.log(have);
   });
 } else if (mode === "prompts") {
@@ -162,6 +167,11 @@ if (mode === "row") {
 }
 '
 check() { node -e "$CHECK_JS" "$@"; }
+# the shipped sampler's flat-background penalty: a row or a cached verdict decoded with another is another run's
+shipped_flat() {
+  # shellcheck disable=SC2016 # JavaScript
+  node --input-type=module -e 'const { DEFAULT_SAMPLE } = await import(`${process.cwd()}/dist/src/generator/sampler.js`); console.log(DEFAULT_SAMPLE.flatPenalty ?? 0);'
+}
 
 field() { echo "$1" | cut -d'|' -f"$2"; }
 
@@ -201,7 +211,7 @@ restore_all() {
 # ---- what is done ----
 # row_state NAME FILE STRATEGY JUDGE REPLAY: "done", or what is missing; exit as check's
 row_state() {
-  check row "$2" "$3" "$4" "$n" "$k" "$seed" "$5" "$images"
+  check row "$2" "$3" "$4" "$n" "$k" "$seed" "$5" "$images" "$(shipped_flat)"
 }
 step_names() {
   local r
@@ -216,7 +226,7 @@ state() {
   local step=$1 r line rc=0
   case "$step" in
     replay-none)
-      line=$(check row "$replay_base" none "" 32 "$k" "$seed" "$record" "$images") || rc=$? ;;
+      line=$(check row "$replay_base" none "" 32 "$k" "$seed" "$record" "$images" "$(shipped_flat)") || rc=$? ;;
     oracle)
       line=$(check oracle "$oracle_out" "$prompts" 32 zero-shot,fine-tuned) || rc=$? ;;
     frontier)
@@ -247,7 +257,7 @@ status() { # prints every step; exit 0 when all are done (or skipped)
   if bash scripts/record-test.sh complete 2>/dev/null; then echo "recording: complete ($record)"; else echo "recording: $(bash scripts/record-test.sh complete 2>&1 || true)"; all=1; fi
   if [ -d "$record" ]; then
     for j in zero-shot fine-tuned; do
-      echo "verdicts cached, $j judge: outcome $(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed")/$images, potential $(check verdicts "$record" "$j" potential "$prompts" "$k" "$seed")/$images"
+      echo "verdicts cached, $j judge: outcome $(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$(shipped_flat)")/$images, potential $(check verdicts "$record" "$j" potential "$prompts" "$k" "$seed" "$(shipped_flat)")/$images"
     done
   fi
   local c
@@ -417,7 +427,7 @@ run() {
     local j
     for j in zero-shot fine-tuned; do
       local have
-      have=$(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed")
+      have=$(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$(shipped_flat)")
       [ "$have" -eq "$images" ] || { echo "rows-13: only $have of $images images have the $j judge's outcome verdicts cached: bench oracle would skip the rest" >&2; exit 1; }
     done
     run_step oracle - "${cli[@]}" bench oracle --record "$record" --judges zero-shot,fine-tuned --json --out "$oracle_out"
