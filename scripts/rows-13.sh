@@ -167,10 +167,12 @@ if (mode === "row") {
 }
 '
 check() { node -e "$CHECK_JS" "$@"; }
-# the shipped sampler's flat-background penalty: a row or a cached verdict decoded with another is another run's
-shipped_flat() {
+# the shipped sampler's flat-background penalty (read once, into $flat, by the commands that check):
+# a row or a cached verdict decoded with another is another run's
+flat=""
+read_shipped_flat() {
   # shellcheck disable=SC2016 # JavaScript
-  node --input-type=module -e 'const { DEFAULT_SAMPLE } = await import(`${process.cwd()}/dist/src/generator/sampler.js`); console.log(DEFAULT_SAMPLE.flatPenalty ?? 0);'
+  flat=$(node --input-type=module -e 'const { DEFAULT_SAMPLE } = await import(`${process.cwd()}/dist/src/generator/sampler.js`); console.log(DEFAULT_SAMPLE.flatPenalty ?? 0);')
 }
 
 field() { echo "$1" | cut -d'|' -f"$2"; }
@@ -211,7 +213,7 @@ restore_all() {
 # ---- what is done ----
 # row_state NAME FILE STRATEGY JUDGE REPLAY: "done", or what is missing; exit as check's
 row_state() {
-  check row "$2" "$3" "$4" "$n" "$k" "$seed" "$5" "$images" "$(shipped_flat)"
+  check row "$2" "$3" "$4" "$n" "$k" "$seed" "$5" "$images" "$flat"
 }
 step_names() {
   local r
@@ -226,7 +228,7 @@ state() {
   local step=$1 r line rc=0
   case "$step" in
     replay-none)
-      line=$(check row "$replay_base" none "" 32 "$k" "$seed" "$record" "$images" "$(shipped_flat)") || rc=$? ;;
+      line=$(check row "$replay_base" none "" 32 "$k" "$seed" "$record" "$images" "$flat") || rc=$? ;;
     oracle)
       line=$(check oracle "$oracle_out" "$prompts" 32 zero-shot,fine-tuned) || rc=$? ;;
     frontier)
@@ -257,7 +259,7 @@ status() { # prints every step; exit 0 when all are done (or skipped)
   if bash scripts/record-test.sh complete 2>/dev/null; then echo "recording: complete ($record)"; else echo "recording: $(bash scripts/record-test.sh complete 2>&1 || true)"; all=1; fi
   if [ -d "$record" ]; then
     for j in zero-shot fine-tuned; do
-      echo "verdicts cached, $j judge: outcome $(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$(shipped_flat)")/$images, potential $(check verdicts "$record" "$j" potential "$prompts" "$k" "$seed" "$(shipped_flat)")/$images"
+      echo "verdicts cached, $j judge: outcome $(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$flat")/$images, potential $(check verdicts "$record" "$j" potential "$prompts" "$k" "$seed" "$flat")/$images"
     done
   fi
   local c
@@ -427,7 +429,7 @@ run() {
     local j
     for j in zero-shot fine-tuned; do
       local have
-      have=$(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$(shipped_flat)")
+      have=$(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$flat")
       [ "$have" -eq "$images" ] || { echo "rows-13: only $have of $images images have the $j judge's outcome verdicts cached: bench oracle would skip the rest" >&2; exit 1; }
     done
     run_step oracle - "${cli[@]}" bench oracle --record "$record" --judges zero-shot,fine-tuned --json --out "$oracle_out"
@@ -484,6 +486,9 @@ run() {
   if status >/dev/null; then echo "rows-13: every step is done"; else status; exit 1; fi
 }
 
+case "${1:-}" in
+  "" | status | complete) read_shipped_flat ;;
+esac
 case "${1:-}" in
   "") run ;;
   status) status || true ;;
