@@ -19,7 +19,10 @@ suite=suites/geneval-shapes.jsonl
 k=4
 paths=32
 case "${1:-}" in
-  archive | restore) exec bash scripts/kept-folder.sh "$1" "$out" "$kept" ;;
+  # the judges' verdicts beside the recordings (*.json) have their own archive (rows-13.sh): a copy
+  # here is restored first and, once stale, shadows that archive's (a restore adds only what is missing)
+  archive) exec bash scripts/kept-folder.sh archive "$out" "$kept" '*.json' ;;
+  restore) exec bash scripts/kept-folder.sh restore "$out" "$kept" ;;
   complete)
     # a recording counts only where the shipped sampler would keep it (its settings, $paths paths): one
     # decoded with another default is made again by the next run, never read as done
@@ -40,4 +43,4 @@ case "${1:-}" in
 esac
 bash scripts/kept-folder.sh restore "$out" "$kept"
 bash scripts/with-queue.sh record eval --suite "$suite" --strategy none --n "$paths" --images-per-prompt "$k" --seed 0 --replay "$out" --json --out results/replay-none-k4.json
-bash scripts/kept-folder.sh archive "$out" "$kept"
+bash scripts/kept-folder.sh archive "$out" "$kept" '*.json'
