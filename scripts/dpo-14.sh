@@ -49,7 +49,9 @@ logs=runs/dpo-14
 cli=(node dist/src/cli/main.js)
 # round 1 (and every later round, as rank-1's balance.json records): at least 10,000 pairs, each
 # tag at least a tenth; 4 pairs a prompt at most, so that half as many prompts are sampled as at 2
-rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10000 --min-tag-share 0.1 --seed 1 --judge fine-tuned)
+# round 1 was sampled with Show-o's re-masking rule, before the flat-background penalty became the
+# sampler's default (its trainings are kept: README, Where DPO stands), hence --flat-penalty 0
+rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10000 --min-tag-share 0.1 --seed 1 --judge fine-tuned --flat-penalty 0)
 # lr from the generator's own at the end of its training (1e-4, cosine from 1e-3) up by 2x steps;
 # the unconditional half held (weight 1 was too weak: results/dpo-val-anchor-probe.json; 30 beat 10
 # at every lr and epochs the grid had reached, so 100 was added)

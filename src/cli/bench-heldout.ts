@@ -6,7 +6,7 @@ import { heldOutLoss, heldOutYesRate } from "../eval/heldout.js";
 import type { PromptSplit } from "../shapes/train-prompts.js";
 import { DEFAULT_MAX_ROWS, DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { progressCallback } from "./progress.js";
-import { cfgOption, intOption, numberOption, seedOption, temperatureOption } from "./options.js";
+import { cfgOption, flatPenaltyOption, intOption, numberOption, seedOption, temperatureOption } from "./options.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
 
@@ -29,7 +29,7 @@ export function addHeldOutBench(bench: Command): void {
     .addOption(new Option("--confidence-temperature <x>", "Gumbel noise on the re-masking confidences").default(DEFAULT_SAMPLE.confidenceTemperature).argParser(numberOption))
     .addOption(new Option("--steps <n>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--max-rows <n>", "sequences per forward pass at most").default(DEFAULT_MAX_ROWS).argParser(intOption))
-    .addOption(new Option("--flat-penalty <nats>", "taken off a drawn flat-background token's confidence: background fixed last (0: Show-o's rule)").default(DEFAULT_SAMPLE.flatPenalty ?? 0).argParser(numberOption))
+    .addOption(flatPenaltyOption())
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure (missing weights), 2 bad arguments.\n\nExample:\n  imagecot bench heldout --generator runs/probe-s/generator.safetensors --prompts 200 --json")
     .action(async (o: { json?: boolean; quiet?: boolean; out?: string; generator?: string; tokenizer?: string; split: PromptSplit; prompts: number; lossPrompts: number; images: number; seed: number; temperature: number; cfg: number; confidenceTemperature: number; steps: number; maxRows: number; flatPenalty: number }) => {
       if (o.prompts < 1 || o.images < 1 || o.maxRows < 1 || o.steps < 1) throw new UserError("--prompts, --images, --max-rows and --steps must be at least 1");

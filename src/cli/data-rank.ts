@@ -8,7 +8,7 @@ import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import type { Pipeline } from "../generator/pipeline.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { cliJudge } from "./judge.js";
-import { cfgOption, intOption, numberOption, seedOption, temperatureOption } from "./options.js";
+import { cfgOption, flatPenaltyOption, intOption, numberOption, seedOption, temperatureOption } from "./options.js";
 import { progressRuns } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -25,6 +25,7 @@ export interface DataRankCliOptions extends TagBalanceCliOptions {
   samplesPerPrompt: number;
   pairsPerPrompt: number;
   temperature: number;
+  flatPenalty: number;
   steps: number;
   cfg: number;
   seed: number;
@@ -59,7 +60,8 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
     prompts: o.prompts,
     samplesPerPrompt: o.samplesPerPrompt,
     seed: o.seed,
-    sample: { ...DEFAULT_SAMPLE, steps: o.steps, cfg: o.cfg, temperature: o.temperature },
+    // a penalty of 0 is left out: data made before the penalty existed (Show-o's rule) keeps its settings
+    sample: { steps: o.steps, cfg: o.cfg, temperature: o.temperature, confidenceTemperature: DEFAULT_SAMPLE.confidenceTemperature, ...(o.flatPenalty ? { flatPenalty: o.flatPenalty } : {}) },
     pairsPerPrompt: o.pairsPerPrompt,
     generator: o.generator,
   };
@@ -101,6 +103,7 @@ export function registerDataRank(data: Command): void {
     .addOption(new Option("--temperature <x>", "softmax temperature of the token draws (high, for diversity)").default(RANK_TEMPERATURE).argParser(temperatureOption))
     .addOption(new Option("--steps <n>", "decoding steps").default(DEFAULT_SAMPLE.steps).argParser(intOption))
     .addOption(new Option("--cfg <g>", "classifier-free guidance").default(DEFAULT_SAMPLE.cfg).argParser(cfgOption))
+    .addOption(flatPenaltyOption())
     .addOption(new Option("--seed <n>", "seed of the prompts and the paths").default(1).argParser(seedOption))
     .option("--generator <file>", "generator weights", DEFAULT_GENERATOR_WEIGHTS)
     .option("--tokenizer <file>", "VQ tokenizer weights", DEFAULT_TOKENIZER)

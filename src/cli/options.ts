@@ -1,5 +1,6 @@
 // Option parsers shared by commands: they turn bad input into clear usage errors.
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 
 export function intOption(value: string): number {
   const n = Number(value);
@@ -104,4 +105,11 @@ export function positiveIntListOption(value: string): number[] {
   } catch {
     throw new InvalidArgumentError(`expected positive integers separated by commas, got '${value}'`);
   }
+}
+
+/** --flat-penalty: the sampler's flat-background penalty, by default the shipped sampler's. */
+export function flatPenaltyOption(): Option {
+  return new Option("--flat-penalty <nats>", "taken off a drawn flat-background token's confidence: background fixed last (0: Show-o's rule)")
+    .default(DEFAULT_SAMPLE.flatPenalty ?? 0)
+    .argParser(numberOption);
 }

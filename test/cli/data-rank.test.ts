@@ -24,6 +24,7 @@ const cli = (out: string, extra: Partial<DataRankCliOptions> = {}): DataRankCliO
   samplesPerPrompt: 2,
   pairsPerPrompt: 2,
   temperature: TINY_SAMPLE.temperature,
+  flatPenalty: 0,
   steps: TINY_SAMPLE.steps,
   cfg: TINY_SAMPLE.cfg,
   seed: 3,
@@ -78,6 +79,15 @@ test("data rank exits 1 when --pairs' balance is not met, its data written, and 
     const ok = run(join(root, `met-${balance.length}`), balance);
     assert.equal(ok.status, 0, `${balance.join(" ") || "no --pairs"}: ${ok.stderr}`);
   }
+});
+
+test("data rank: a flat penalty of 0 is left out of the settings (data made before the penalty resumes); another penalty is refused", async () => {
+  const out = join(root, "flat");
+  await dataRankCommand(cli(out));
+  const meta = JSON.parse(readFileSync(join(out, "meta.json"), "utf8")) as { sample: Record<string, number> };
+  assert.deepEqual(meta.sample, TINY_SAMPLE);
+  await dataRankCommand(cli(out));
+  await assert.rejects(dataRankCommand(cli(out, { flatPenalty: 2 })), (e: unknown) => e instanceof UserError && /holds samples made with other settings/.test(e.message));
 });
 
 test("data rank: a --min-tag-share outside (0, 0.2] is a usage error", async () => {
