@@ -106,11 +106,9 @@ if (mode === "row") {
   if (JSON.stringify(got) !== JSON.stringify(want)) other(`settings ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   if (j.images !== +images || (j.per_image_correct ?? "").length !== +images) other(`${j.images} images, expected ${images}`);
   // a row made with other weights of the judge (retrained since) is another run
-  const weights = `models/judge-${judge}.safetensors`;
-  if (s.judge_id && fs.existsSync(weights)) {
-    const id = `${judge} ${require("node:crypto").createHash("sha256").update(fs.readFileSync(weights)).digest("hex").slice(0, 16)}`;
-    if (s.judge_id !== id) other(`judge ${s.judge_id}, now ${id}`);
-  }
+  if (s.judge_id) import(`${process.cwd()}/dist/src/judges/embedded.js`).then(({ embeddedJudgeHash, embeddedJudgeId }) => {
+    if (embeddedJudgeHash(judge) !== null && s.judge_id !== embeddedJudgeId(judge)) other(`judge ${s.judge_id}, now ${embeddedJudgeId(judge)}`);
+  });
 } else if (mode === "oracle") {
   const [file, prompts, paths, judges] = a;
   const o = need(file).oracle ?? {};
@@ -127,15 +125,17 @@ if (mode === "row") {
   const lack = inputs.filter((f) => !files.has(f));
   if (lack.length > 0) { console.log(`lacks ${lack.join(", ")}`); process.exit(1); }
 } else if (mode === "verdicts") {
-  // verdicts DIR JUDGE FIELD PROMPTS K SEED FLAT: how many images have FIELD cached for JUDGE (the files the replay
-  // names), about a recording decoded with flat-background penalty FLAT (a key without one: 0)
-  const [dir, judge, field, prompts, k, seed, flat] = a;
-  const dist = (m) => import(`${process.cwd()}/dist/src/eval/${m}.js`);
-  Promise.all([dist("run-suite"), dist("replay")]).then(([{ sampleSeed }, { verdictsFile }]) => {
+  // verdicts DIR JUDGE FIELD PROMPTS K SEED: how many images have FIELD cached for JUDGE as the replay keeps them
+  // (keptVerdicts: for the recording beside them, its sampler and paths, and the judge weights of now)
+  const [dir, judge, field, prompts, k, seed] = a;
+  const dist = (m) => import(`${process.cwd()}/dist/src/${m}.js`);
+  Promise.all([dist("eval/run-suite"), dist("eval/replay"), dist("judges/embedded")]).then(([{ sampleSeed }, { keptVerdicts, readRecording, recordingFile, verdictsFile }, { embeddedJudgeId }]) => {
+    const id = embeddedJudgeId(judge);
     let have = 0;
     for (let p = 0; p < +prompts; p++) for (let s = 0; s < +k; s++) {
-      const v = read(verdictsFile(dir, sampleSeed(+seed, p, s), judge));
-      if (Array.isArray(v?.[field]) && (v.for?.flatPenalty ?? 0) === +flat) have++;
+      const at = sampleSeed(+seed, p, s), rec = recordingFile(dir, at);
+      const kept = fs.existsSync(rec) ? keptVerdicts(verdictsFile(dir, at, judge), readRecording(rec), id) : null;
+      if (Array.isArray(kept?.verdicts[field])) have++;
     }
     console.log(have);
   });
@@ -168,7 +168,7 @@ if (mode === "row") {
 '
 check() { node -e "$CHECK_JS" "$@"; }
 # the shipped sampler's flat-background penalty (read once, into $flat, by the commands that check):
-# a row or a cached verdict decoded with another is another run's
+# a row decoded with another is another run's
 flat=""
 read_shipped_flat() {
   # shellcheck disable=SC2016 # JavaScript
@@ -259,7 +259,7 @@ status() { # prints every step; exit 0 when all are done (or skipped)
   if bash scripts/record-test.sh complete 2>/dev/null; then echo "recording: complete ($record)"; else echo "recording: $(bash scripts/record-test.sh complete 2>&1 || true)"; all=1; fi
   if [ -d "$record" ]; then
     for j in zero-shot fine-tuned; do
-      echo "verdicts cached, $j judge: outcome $(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$flat")/$images, potential $(check verdicts "$record" "$j" potential "$prompts" "$k" "$seed" "$flat")/$images"
+      echo "verdicts cached, $j judge: outcome $(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed")/$images, potential $(check verdicts "$record" "$j" potential "$prompts" "$k" "$seed")/$images"
     done
   fi
   local c
@@ -429,7 +429,7 @@ run() {
     local j
     for j in zero-shot fine-tuned; do
       local have
-      have=$(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed" "$flat")
+      have=$(check verdicts "$record" "$j" outcome "$prompts" "$k" "$seed")
       [ "$have" -eq "$images" ] || { echo "rows-13: only $have of $images images have the $j judge's outcome verdicts cached: bench oracle would skip the rest" >&2; exit 1; }
     done
     run_step oracle - "${cli[@]}" bench oracle --record "$record" --judges zero-shot,fine-tuned --json --out "$oracle_out"

@@ -143,11 +143,25 @@ type VerdictsFor = ReturnType<typeof decodedWith> & { judge: string; clearAt?: n
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** The keys a verdicts file may carry for this recording and judge id: every step's, or PARM's lazy one. */
+function verdictsKeys(r: Omit<Recording, "predictions">, id: string): { full: VerdictsFor; lazy: VerdictsFor } {
+  const full: VerdictsFor = { ...decodedWith(r), judge: id };
+  return { full, lazy: { ...full, clearAt: CLEAR_AT } };
+}
+
 /**
- * completeVerdicts, cached beside the recording: what the file lacks is asked and kept. A file
- * kept for another recording (other N or T), another judge (retrained weights, another server)
- * or another clarity threshold is answered afresh.
+ * What a verdicts file keeps for this recording and judge id, with its key; null where there is
+ * no file or it answers for another recording (other N, T or sampler), another judge (retrained
+ * weights, another server) or another clarity threshold: those are asked afresh.
  */
+export function keptVerdicts(file: string, r: Omit<Recording, "predictions">, id: string): { verdicts: RecordedVerdicts; made: VerdictsFor } | null {
+  if (!existsSync(file)) return null;
+  const { for: made, ...verdicts } = JSON.parse(readFileSync(file, "utf8")) as RecordedVerdicts & { for?: VerdictsFor };
+  const { full, lazy } = verdictsKeys(r, id);
+  return made && (sameJson(made, full) || sameJson(made, lazy)) ? { verdicts, made } : null;
+}
+
+/** completeVerdicts, cached beside the recording: what the kept file (keptVerdicts) lacks is asked and kept. */
 export async function cachedVerdicts(
   dir: string,
   seed: number,
@@ -159,10 +173,8 @@ export async function cachedVerdicts(
   need: readonly (keyof RecordedVerdicts)[],
 ): Promise<RecordedVerdicts> {
   const vfile = verdictsFile(dir, seed, judgeName);
-  const full: VerdictsFor = { ...decodedWith(r), judge: judgeId(judge) };
-  const lazy: VerdictsFor = { ...full, clearAt: CLEAR_AT };
-  const kept = existsSync(vfile) ? (JSON.parse(readFileSync(vfile, "utf8")) as RecordedVerdicts & { for?: VerdictsFor }) : null;
-  const { for: made, ...known } = kept && (sameJson(kept.for, full) || sameJson(kept.for, lazy)) ? kept : { for: undefined };
+  const { full, lazy } = verdictsKeys(r, judgeId(judge));
+  const { verdicts: known, made } = keptVerdicts(vfile, r, judgeId(judge)) ?? { verdicts: {}, made: undefined };
   const v = await completeVerdicts(r, p, judge, prompt, known, need);
   // the key says what the file holds: a file of every step keeps its key while only outcomes are added
   const form = v.clarity !== known.clarity || sameJson(made, lazy) ? lazy : full;

@@ -108,8 +108,12 @@ export class EmbeddedJudge implements Judge {
   }
 }
 
+/** An embedded judge's id: its name and its weights' content hash (what cached verdicts and rows record). */
+export function embeddedJudgeId(name: EmbeddedJudgeName, path: string = EMBEDDED_JUDGES[name]): string {
+  return `${name} ${path === EMBEDDED_JUDGES[name] ? embeddedJudgeHash(name) : fileHash(path)}`;
+}
+
 export function loadEmbeddedJudge(name: EmbeddedJudgeName, path: string = EMBEDDED_JUDGES[name]): EmbeddedJudge {
-  const hash = path === EMBEDDED_JUDGES[name] ? embeddedJudgeHash(name) : fileHash(path);
-  return new EmbeddedJudge(name, loadJudgeNet(path).net, name === "zero-shot", `${name} ${hash}`);
+  return new EmbeddedJudge(name, loadJudgeNet(path).net, name === "zero-shot", embeddedJudgeId(name, path));
 }
 
