@@ -106,9 +106,10 @@ if (mode === "row") {
   if (JSON.stringify(got) !== JSON.stringify(want)) other(`settings ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   if (j.images !== +images || (j.per_image_correct ?? "").length !== +images) other(`${j.images} images, expected ${images}`);
   // a row made with other weights of the judge (retrained since) is another run
+  // (a failed import is "other", never "missing": a finished row is not remade because dist/ is stale)
   if (s.judge_id) import(`${process.cwd()}/dist/src/judges/embedded.js`).then(({ embeddedJudgeHash, embeddedJudgeId }) => {
     if (embeddedJudgeHash(judge) !== null && s.judge_id !== embeddedJudgeId(judge)) other(`judge ${s.judge_id}, now ${embeddedJudgeId(judge)}`);
-  });
+  }).catch((e) => other(`judge id unchecked: ${e.message}`));
 } else if (mode === "oracle") {
   const [file, prompts, paths, judges] = a;
   const o = need(file).oracle ?? {};
@@ -129,16 +130,16 @@ if (mode === "row") {
   // (keptVerdicts: for the recording beside them, its sampler and paths, and the judge weights of now)
   const [dir, judge, field, prompts, k, seed] = a;
   const dist = (m) => import(`${process.cwd()}/dist/src/${m}.js`);
-  Promise.all([dist("eval/run-suite"), dist("eval/replay"), dist("judges/embedded")]).then(([{ sampleSeed }, { keptVerdicts, readRecording, recordingFile, verdictsFile }, { embeddedJudgeId }]) => {
+  Promise.all([dist("eval/run-suite"), dist("eval/replay"), dist("judges/embedded")]).then(([{ sampleSeed }, { keptVerdicts, readRecordingHeader, recordingFile, verdictsFile }, { embeddedJudgeId }]) => {
     const id = embeddedJudgeId(judge);
     let have = 0;
     for (let p = 0; p < +prompts; p++) for (let s = 0; s < +k; s++) {
       const at = sampleSeed(+seed, p, s), rec = recordingFile(dir, at);
-      const kept = fs.existsSync(rec) ? keptVerdicts(verdictsFile(dir, at, judge), readRecording(rec), id) : null;
+      const kept = fs.existsSync(rec) ? keptVerdicts(verdictsFile(dir, at, judge), readRecordingHeader(rec), id) : null;
       if (Array.isArray(kept?.verdicts[field])) have++;
     }
     console.log(have);
-  });
+  }).catch((e) => { console.error(`verdicts uncounted: ${e.message}`); process.exit(3); });
 } else if (mode === "prompts") {
   // prompts DIR: prompt folders finished (costs.json written last)
   let have = 0;

@@ -111,5 +111,5 @@ export function positiveIntListOption(value: string): number[] {
 export function flatPenaltyOption(): Option {
   return new Option("--flat-penalty <nats>", "taken off a drawn flat-background token's confidence: background fixed last (0: Show-o's rule)")
     .default(DEFAULT_SAMPLE.flatPenalty ?? 0)
-    .argParser(numberOption);
+    .argParser(nonNegativeOption);
 }

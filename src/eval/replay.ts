@@ -3,7 +3,7 @@
 // one recorded run of N full paths - every step's prediction of every path - plus a judge's
 // verdicts on them scores all of these strategies, each charged the generator passes and judge
 // calls it would have spent live. test/eval/replay.test.ts compares replays with live runs.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { embeddedPipeline } from "../generator/embedded-steps.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
@@ -155,9 +155,12 @@ function verdictsKeys(r: Omit<Recording, "predictions">, id: string): { full: Ve
  * weights, another server) or another clarity threshold: those are asked afresh.
  */
 export function keptVerdicts(file: string, r: Omit<Recording, "predictions">, id: string): { verdicts: RecordedVerdicts; made: VerdictsFor } | null {
+  return keptUnder(file, verdictsKeys(r, id));
+}
+
+function keptUnder(file: string, { full, lazy }: ReturnType<typeof verdictsKeys>): { verdicts: RecordedVerdicts; made: VerdictsFor } | null {
   if (!existsSync(file)) return null;
   const { for: made, ...verdicts } = JSON.parse(readFileSync(file, "utf8")) as RecordedVerdicts & { for?: VerdictsFor };
-  const { full, lazy } = verdictsKeys(r, id);
   return made && (sameJson(made, full) || sameJson(made, lazy)) ? { verdicts, made } : null;
 }
 
@@ -173,8 +176,9 @@ export async function cachedVerdicts(
   need: readonly (keyof RecordedVerdicts)[],
 ): Promise<RecordedVerdicts> {
   const vfile = verdictsFile(dir, seed, judgeName);
-  const { full, lazy } = verdictsKeys(r, judgeId(judge));
-  const { verdicts: known, made } = keptVerdicts(vfile, r, judgeId(judge)) ?? { verdicts: {}, made: undefined };
+  const keys = verdictsKeys(r, judgeId(judge));
+  const { full, lazy } = keys;
+  const { verdicts: known, made } = keptUnder(vfile, keys) ?? { verdicts: {}, made: undefined };
   const v = await completeVerdicts(r, p, judge, prompt, known, need);
   // the key says what the file holds: a file of every step keeps its key while only outcomes are added
   const form = v.clarity !== known.clarity || sameJson(made, lazy) ? lazy : full;
@@ -265,11 +269,28 @@ export function writeRecording(file: string, r: Recording): void {
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
 
+/** A recording file's first line (its settings) and where its predictions begin. */
+function recordingHeader(buf: Buffer, file: string): { h: Omit<Recording, "predictions">; body: number } {
+  const nl = buf.indexOf(10);
+  if (nl < 0) throw new Error(`${file}: no recording header`);
+  return { h: JSON.parse(buf.subarray(0, nl).toString("utf8")) as Omit<Recording, "predictions">, body: nl + 1 };
+}
+
+/** A recording's settings without its predictions (a status reads thousands of them). */
+export function readRecordingHeader(file: string): Omit<Recording, "predictions"> {
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(1024); // a header is about 150 bytes
+    return recordingHeader(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)), file).h;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function readRecording(file: string): Recording {
   const buf = readFileSync(file);
-  const nl = buf.indexOf(10);
-  const h = JSON.parse(buf.subarray(0, nl).toString("utf8")) as Omit<Recording, "predictions">;
-  const body = buf.subarray(nl + 1);
+  const { h, body: at } = recordingHeader(buf, file);
+  const body = buf.subarray(at);
   const predictions = new Uint16Array(body.byteLength / 2);
   new Uint8Array(predictions.buffer).set(body);
   return { ...h, predictions };

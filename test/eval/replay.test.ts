@@ -2,14 +2,14 @@
 // choices, images and costs as running none, best-of-n and parm live (METHOD.md section 6).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EmbeddedStepGenerator } from "../../src/generator/embedded-steps.js";
 import { frontierChoices } from "../../src/eval/frontier.js";
 import { decodeTokens } from "../../src/generator/pipeline.js";
-import { NEEDS, type RecordedVerdicts, type Recording, cachedVerdicts, firstClear, keptRecording, prediction, readRecording, recordPaths, replayChoice, replayStrategy, verdictsFile, writeRecording } from "../../src/eval/replay.js";
+import { NEEDS, type RecordedVerdicts, type Recording, cachedVerdicts, firstClear, keptRecording, keptVerdicts, prediction, readRecording, readRecordingHeader, recordPaths, replayChoice, replayStrategy, verdictsFile, writeRecording } from "../../src/eval/replay.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
@@ -224,4 +224,21 @@ test("a recording is kept for the settings it was decoded with and at most its p
   assert.equal(keptRecording(file, 2, sample), null, "decoded with the penalty: not kept for Show-o's rule");
   writeRecording(file, { seed: 3, n: 2, steps: 3, cfg: 1.5, tokens: 16, predictions: new Uint16Array(2 * 3 * 16) });
   assert.equal(keptRecording(file, 2, sample), null, "an older recording, its temperatures unknown, is made again");
+});
+
+test("keptVerdicts: a verdicts file is kept for the recording beside it and the judge id it was asked of, read from the recording's header alone", () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-kept-verdicts-"));
+  const file = join(dir, "3.bin");
+  const { predictions: _, ...settings } = { seed: 3, n: 2, steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5, flatPenalty: 2, tokens: 16, predictions: new Uint16Array(2 * 3 * 16) };
+  writeRecording(file, { ...settings, predictions: new Uint16Array(2 * 3 * 16) });
+  const header = readRecordingHeader(file);
+  assert.deepEqual(header, settings);
+  const vfile = verdictsFile(dir, 3, "stub");
+  writeFileSync(vfile, JSON.stringify({ outcome: [1, 0], for: { n: 2, steps: 3, cfg: 1.5, temperature: 0.7, confidenceTemperature: 4.5, flatPenalty: 2, judge: "stub a" } }));
+  assert.deepEqual(keptVerdicts(vfile, header, "stub a")?.verdicts, { outcome: [1, 0] });
+  assert.equal(keptVerdicts(vfile, header, "stub b"), null, "another judge's weights");
+  assert.equal(keptVerdicts(vfile, { ...header, flatPenalty: 0 }, "stub a"), null, "a recording decoded with Show-o's rule");
+  assert.equal(keptVerdicts(vfile, { ...header, n: 4 }, "stub a"), null, "a recording of more paths");
+  assert.equal(keptVerdicts(join(dir, "none.json"), header, "stub a"), null, "no file");
+  rmSync(dir, { recursive: true, force: true });
 });
