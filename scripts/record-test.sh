@@ -18,10 +18,11 @@ kept=checkpoints/record.tar.gz
 suite=suites/geneval-shapes.jsonl
 k=4
 paths=32
+# the judges' verdicts beside the recordings (*.json) have their own archive (rows-13.sh): a copy
+# here is restored first and, once stale, shadows that archive's (a restore adds only what is missing)
+not_kept='*.json'
 case "${1:-}" in
-  # the judges' verdicts beside the recordings (*.json) have their own archive (rows-13.sh): a copy
-  # here is restored first and, once stale, shadows that archive's (a restore adds only what is missing)
-  archive) exec bash scripts/kept-folder.sh archive "$out" "$kept" '*.json' ;;
+  archive) exec bash scripts/kept-folder.sh archive "$out" "$kept" "$not_kept" ;;
   restore) exec bash scripts/kept-folder.sh restore "$out" "$kept" ;;
   complete)
     # a recording counts only where the shipped sampler would keep it (its settings, $paths paths): one
@@ -43,4 +44,4 @@ case "${1:-}" in
 esac
 bash scripts/kept-folder.sh restore "$out" "$kept"
 bash scripts/with-queue.sh record eval --suite "$suite" --strategy none --n "$paths" --images-per-prompt "$k" --seed 0 --replay "$out" --json --out results/replay-none-k4.json
-bash scripts/kept-folder.sh archive "$out" "$kept" '*.json'
+bash scripts/kept-folder.sh archive "$out" "$kept" "$not_kept"

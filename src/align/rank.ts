@@ -20,7 +20,7 @@ import { evaluateImage } from "../geneval/rules.js";
 import type { PromptMeta } from "../geneval/types.js";
 import { generate } from "../generator/generate.js";
 import { type Pipeline, decodeTokens, pathSeed } from "../generator/pipeline.js";
-import type { SampleOptions } from "../generator/sampler.js";
+import { type SampleOptions, recordedSample } from "../generator/sampler.js";
 import type { PathStep } from "../generator/step-generator.js";
 import { collectionPrompts } from "../judges/collect.js";
 import { type Judge, judgeId } from "../judges/judge.js";
@@ -221,7 +221,7 @@ export function rankPlan(o: RankPlanOptions): { metas: PromptMeta[]; sampleSeed:
     seed: o.seed,
     sampleSeed,
     samplesPerPrompt: o.samplesPerPrompt,
-    sample: o.sample,
+    sample: recordedSample(o.sample),
     generator: resolve(o.generator),
     generatorHash: fileHash(o.generator) ?? undefined,
     prompts: o.prompts,

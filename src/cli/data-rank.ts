@@ -48,8 +48,6 @@ export function rankOnQueue(url: string, judge: string | undefined, bar: boolean
   };
 }
 
-const { flatPenalty: _shippedPenalty, ...shipped } = DEFAULT_SAMPLE;
-
 export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult & { balance?: BalanceReport }> {
   if (o.samplesPerPrompt < 2) throw new UserError("--samples-per-prompt must be at least 2 to make a pair");
   if (o.pairsPerPrompt < 1) throw new UserError("--pairs-per-prompt must be at least 1");
@@ -62,8 +60,7 @@ export async function dataRankCommand(o: DataRankCliOptions): Promise<RankResult
     prompts: o.prompts,
     samplesPerPrompt: o.samplesPerPrompt,
     seed: o.seed,
-    // a penalty of 0 is left out: data made before the penalty existed (Show-o's rule) keeps its settings
-    sample: { ...shipped, steps: o.steps, cfg: o.cfg, temperature: o.temperature, ...(o.flatPenalty ? { flatPenalty: o.flatPenalty } : {}) },
+    sample: { ...DEFAULT_SAMPLE, steps: o.steps, cfg: o.cfg, temperature: o.temperature, flatPenalty: o.flatPenalty },
     pairsPerPrompt: o.pairsPerPrompt,
     generator: o.generator,
   };
