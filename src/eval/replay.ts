@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync } fr
 import { join } from "node:path";
 import { embeddedPipeline } from "../generator/embedded-steps.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
-import { PathBatch, type SampleOptions, cfgHalves } from "../generator/sampler.js";
+import { PathBatch, type SampleOptions, cfgHalves, recordedFlatPenalty } from "../generator/sampler.js";
 import { type Judge, judgeId } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
 import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, stoppedByBudget } from "../strategies/parm-rule.js";
@@ -114,12 +114,12 @@ export async function completeVerdicts(
 export const verdictsFile = (dir: string, seed: number, judgeName: string): string => join(dir, `${seed}.${judgeName}.json`);
 
 /**
- * The sampler settings a recording was decoded with: what a kept recording must match. A flat
- * penalty of 0 (or none) is left out, so that the keys of recordings and cached verdicts made
- * before the penalty existed read the same.
+ * The sampler settings a recording was decoded with: what a kept recording must match. Its flat
+ * penalty as recorded, so that the keys of recordings and cached verdicts made before the
+ * penalty existed read the same.
  */
 function sampledWith(r: { steps: number; cfg: number; temperature?: number; confidenceTemperature?: number; flatPenalty?: number }) {
-  return { steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null, ...(r.flatPenalty ? { flatPenalty: r.flatPenalty } : {}) };
+  return { steps: r.steps, cfg: r.cfg, temperature: r.temperature ?? null, confidenceTemperature: r.confidenceTemperature ?? null, ...recordedFlatPenalty(r.flatPenalty) };
 }
 
 /** A recording's settings and its number of paths: what the verdicts cached about it must match. */

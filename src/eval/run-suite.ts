@@ -12,6 +12,7 @@ import { encodePng, readPng } from "../shapes/image.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { mapPool } from "../util/pool.js";
+import { type Precision, precision } from "../util/precision.js";
 import { REJECTED_SAMPLE, writeRejected } from "./rejected.js";
 import { DEFAULT_MAX_ROWS } from "../generator/sampler.js";
 
@@ -23,6 +24,8 @@ export function sampleSeed(seed: number, p: number, s: number): number {
 export interface Cost {
   nfe: number;
   judgeCalls: number;
+  /** the precision of the process that ran the image's strategy (absent in folders made before it was kept) */
+  precision?: Precision;
 }
 
 export interface SuiteRunOptions {
@@ -65,7 +68,8 @@ export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
     const done = completedPrompt(o.out, p, o.imagesPerPrompt);
     if (done) return done;
     const seeds = Array.from({ length: o.imagesPerPrompt }, (_, s) => sampleSeed(o.seed, p, s));
-    return writePromptResults(o.out, p, o.suite[p], await o.strategy.run(o.ctx, o.suite[p].prompt, seeds));
+    const results = await o.strategy.run(o.ctx, o.suite[p].prompt, seeds);
+    return writePromptResults(o.out, p, o.suite[p], results.map((r) => ({ ...r, precision: precision() })));
   };
   const costs = await mapPool(selected, o.concurrency ?? 1, one, (done) => o.onProgress?.(done, selected.length));
   return costs.flat();
@@ -77,8 +81,11 @@ export function completedPrompt(out: string, p: number, imagesPerPrompt: number)
   return done && Array.from({ length: imagesPerPrompt }, (_, s) => existsSync(samplePath(out, p, s))).every(Boolean) ? done : null;
 }
 
-/** What a prompt folder keeps of one image (a strategy's result, or one sent back by a queue worker). */
-export type SuiteImage = Pick<StrategyResult, "image" | "nfe" | "judgeCalls" | "trace" | "selection">;
+/**
+ * What a prompt folder keeps of one image (a strategy's result, or one sent back by a queue
+ * worker), with the precision it was made in: a row resumed on another machine may mix two.
+ */
+export type SuiteImage = Pick<StrategyResult, "image" | "nfe" | "judgeCalls" | "trace" | "selection"> & { precision: Precision };
 
 /** Writes prompt p's folder from its images in sample order; the costs go last, marking it complete. */
 export function writePromptResults(out: string, p: number, meta: PromptMeta, results: readonly SuiteImage[]): Cost[] {
@@ -87,13 +94,14 @@ export function writePromptResults(out: string, p: number, meta: PromptMeta, res
   const kept = results[REJECTED_SAMPLE]?.selection;
   if (kept) writeRejected(out, p, REJECTED_SAMPLE, meta, kept);
   writeFileAtomic(join(promptDir(out, p), "trace.json"), JSON.stringify(results.map((r) => r.trace)) + "\n");
-  const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls }));
+  const c = results.map((r) => ({ nfe: r.nfe, judgeCalls: r.judgeCalls, precision: r.precision }));
   writeFileAtomic(join(promptDir(out, p), "costs.json"), JSON.stringify(c) + "\n");
   return c;
 }
 
 export interface SuiteEvaluation {
-  summary: Summary & { nfe_per_image: number; judge_calls_per_image: number };
+  /** images_by_precision: how many images each precision made ("unrecorded": folders from before it was kept) */
+  summary: Summary & { nfe_per_image: number; judge_calls_per_image: number; images_by_precision: Record<string, number> };
   rows: ResultRow[];
 }
 
@@ -103,5 +111,10 @@ export async function evaluateSuite(o: SuiteRunOptions): Promise<SuiteEvaluation
   const selected = new Set(o.prompts ?? o.suite.map((_, p) => p));
   const rows = scoreFolder(o.out, (path) => detect(readPng(path))).filter((r) => selected.has(r.prompt_index));
   const mean = (f: (c: Cost) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
-  return { summary: { ...summarizeRows(rows), nfe_per_image: mean((c) => c.nfe), judge_calls_per_image: mean((c) => c.judgeCalls) }, rows };
+  const images_by_precision: Record<string, number> = {};
+  for (const c of costs) {
+    const made = c.precision ?? "unrecorded";
+    images_by_precision[made] = (images_by_precision[made] ?? 0) + 1;
+  }
+  return { summary: { ...summarizeRows(rows), nfe_per_image: mean((c) => c.nfe), judge_calls_per_image: mean((c) => c.judgeCalls), images_by_precision }, rows };
 }

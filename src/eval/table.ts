@@ -16,6 +16,8 @@ export interface EvalFile {
   nfe_per_image: number;
   judge_calls_per_image: number;
   per_image_correct?: string;
+  /** how many images each precision made (absent in files made before it was kept) */
+  images_by_precision?: Record<string, number>;
   /** flat_penalty: the sampler's flat-background penalty (absent in files made before it existed: 0) */
   settings: { strategy: string; judge: string | null; n: number; images_per_prompt: number; suite: string; generator?: string; every?: number; flat_penalty?: number };
 }
@@ -91,7 +93,16 @@ export function resultsTable(bases: readonly EvalFile[], runs: readonly EvalFile
     const removed = c ? `${pct(c.error_removed)}% (${pct(c.error_removed_ci95[0])}..${pct(c.error_removed_ci95[1])}%)` : "-";
     return `| ${rowLabel(f.settings)} | ${outcomes(f).tags.length} x ${f.settings.images_per_prompt} | ${TAGS.map((t) => f2(f.by_tag[t])).join(" | ")} | ${f2(f.overall)} | ${c ? f2(c.base) : "-"} | ${removed} | ${Math.round(f.nfe_per_image)} | ${f.judge_calls_per_image.toFixed(1)} |`;
   });
-  return [head, rule, ...lines].join("\n") + "\n";
+  return [head, rule, ...lines].join("\n") + "\n" + mixedPrecisions([...bases, ...runs]);
+}
+
+/** A note under the table naming the rows whose images were made in more than one precision (a row resumed on another machine). */
+function mixedPrecisions(files: readonly EvalFile[]): string {
+  const mixed = files.flatMap((f) => {
+    const made = Object.entries(f.images_by_precision ?? {});
+    return made.length > 1 ? [`${rowLabel(f.settings)}: ${made.map(([p, n]) => `${n.toLocaleString("en-US")} ${p}`).join(", ")}`] : [];
+  });
+  return mixed.length ? `\nImages made in more than one precision: ${mixed.join("; ")}.\n` : "";
 }
 
 export function readEvalFile(path: string): EvalFile {

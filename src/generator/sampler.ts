@@ -25,12 +25,15 @@ export interface SampleOptions {
 export const DEFAULT_SAMPLE: SampleOptions = { steps: 18, cfg: 1.75, temperature: 0.7, confidenceTemperature: 4.5, flatPenalty: 2 };
 
 /**
- * The settings as recorded beside what they made: a flat penalty of 0 is Show-o's rule and left
- * out, so that data made before the penalty existed reads as made with the same settings.
+ * A flat penalty as recorded beside what it made: 0 is Show-o's rule and left out, so that data
+ * made before the penalty existed reads as made with the same settings.
  */
+export const recordedFlatPenalty = (flatPenalty: number | undefined): { flatPenalty?: number } => (flatPenalty ? { flatPenalty } : {});
+
+/** The settings as recorded beside what they made (recordedFlatPenalty). */
 export function recordedSample(s: SampleOptions): SampleOptions {
   const { flatPenalty, ...rest } = s;
-  return flatPenalty ? { ...rest, flatPenalty } : rest;
+  return { ...rest, ...recordedFlatPenalty(flatPenalty) };
 }
 
 /** Sequences one path's step costs: both CFG halves, except unguided (cfg 0) which skips the unconditional one. */

@@ -10,6 +10,7 @@ import type { SampleOptions } from "../generator/sampler.js";
 import type { PromptMeta } from "../geneval/types.js";
 import { decodePng, encodePng } from "../shapes/image.js";
 import { strategyByName } from "../strategies/index.js";
+import { type Precision, precision } from "../util/precision.js";
 import type { QueueConnection } from "./connection.js";
 import { type JobProgress, type JobStats, runJobs } from "./enqueue.js";
 import { type JobData, type JobJudge, type JobKind, type JobSpec, type ModelIds, fromBase64, jobSpec, toBase64 } from "./jobs.js";
@@ -32,6 +33,8 @@ interface EvalImageResult {
   nfe: number;
   judgeCalls: number;
   trace: Record<string, unknown>;
+  /** the worker's: its judge's and its generator's */
+  precision: Precision;
   /** only for the image whose rejected paths a run keeps */
   selection?: { chosen: number; rejected: { path: number; cutAfter: number | null; pYes: number | null; png: string | null }[] };
 }
@@ -47,6 +50,7 @@ export const EVAL_IMAGE: JobKind<EvalImageData, EvalImageResult> = {
       nfe: r.nfe,
       judgeCalls: r.judgeCalls,
       trace: r.trace,
+      precision: precision(),
       selection: kept && { chosen: kept.chosen, rejected: kept.rejected.map((x) => ({ path: x.path, cutAfter: x.cutAfter, pYes: x.pYes, png: x.image && toBase64(encodePng(x.image)) })) },
     };
   },
@@ -54,7 +58,7 @@ export const EVAL_IMAGE: JobKind<EvalImageData, EvalImageResult> = {
 
 function suiteImage(r: EvalImageResult): SuiteImage {
   const selection = r.selection && { chosen: r.selection.chosen, rejected: r.selection.rejected.map(({ png, ...x }) => ({ ...x, image: png === null ? null : decodePng(fromBase64(png)) })) };
-  return { image: decodePng(fromBase64(r.png)), nfe: r.nfe, judgeCalls: r.judgeCalls, trace: r.trace, selection };
+  return { image: decodePng(fromBase64(r.png)), nfe: r.nfe, judgeCalls: r.judgeCalls, trace: r.trace, precision: r.precision, selection };
 }
 
 export interface QueuedSuite {

@@ -1,7 +1,7 @@
 // Running a strategy over a suite: GenEval layout, costs, resuming without redoing work, and the
 // rejected paths kept beside each prompt's first image.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -13,6 +13,7 @@ import { promptDir, samplePath } from "../../src/geneval/layout.js";
 import type { PromptMeta } from "../../src/geneval/types.js";
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import { strategyByName, type Strategy } from "../../src/strategies/index.js";
+import { precision } from "../../src/util/precision.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 
 const { generator, tokenizer } = tinyPipeline();
@@ -36,12 +37,21 @@ test("a suite run writes GenEval's layout with costs, and a rerun resumes instea
   assert.equal(a.summary.images, 4);
   assert.equal(a.summary.nfe_per_image, 2 * 3, "one path, 3 steps, two CFG halves");
   assert.equal(a.summary.judge_calls_per_image, 0);
+  assert.deepEqual(a.summary.images_by_precision, { [precision()]: 4 }, "each image's precision is kept in its prompt's costs");
   const png = readFileSync(samplePath(out, 1, 1));
 
   const second = counting(strategyByName("none"));
   const b = await run(second.strategy);
   assert.equal(second.calls(), 0, "everything was on disk");
   assert.deepEqual(b.summary, a.summary);
+
+  // a prompt folder made before the precision was kept still resumes, and is counted apart
+  const costs = join(promptDir(out, 0), "costs.json");
+  writeFileSync(costs, JSON.stringify(JSON.parse(readFileSync(costs, "utf8")).map(({ nfe, judgeCalls }: { nfe: number; judgeCalls: number }) => ({ nfe, judgeCalls }))));
+  const older = counting(strategyByName("none"));
+  const c = await run(older.strategy);
+  assert.equal(older.calls(), 0);
+  assert.deepEqual(c.summary.images_by_precision, { unrecorded: 2, [precision()]: 2 });
 
   rmSync(samplePath(out, 1, 1));
   const third = counting(strategyByName("none"));
