@@ -16,6 +16,7 @@ export function resultsRows(bases: readonly EvalFile[], runs: readonly EvalFile[
     by_tag: f.by_tag,
     nfe_per_image: f.nfe_per_image,
     judge_calls_per_image: f.judge_calls_per_image,
+    images_by_precision: f.images_by_precision ?? null, // null: a file made before it was kept
     vs_baseline: versusBaseline(bases, f),
   }));
 }

@@ -13,6 +13,7 @@ import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
 import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, stoppedByBudget } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { type Precision, precision } from "../util/precision.js";
 
 /** Every step's full prediction of every path of one generation. */
 export interface Recording {
@@ -25,6 +26,8 @@ export interface Recording {
   confidenceTemperature?: number;
   /** the flat-background penalty, where not 0 (Show-o's rule, what recordings without it were decoded with) */
   flatPenalty?: number;
+  /** what it was decoded in (absent in recordings made before it was kept) */
+  precision?: Precision;
   tokens: number; // per image
   /** (n, steps, tokens): path i's prediction after step t; t = steps - 1 is its final image */
   predictions: Uint16Array;
@@ -43,7 +46,7 @@ export async function recordPaths(p: Pipeline, prompt: string, seed: number, n: 
   const batch = new PathBatch(p.generator, conditioning(p.generator, prompt), sample, p.batcher);
   for (let i = 0; i < n; i++) batch.start(i, pathSeed(seed, i));
   while (!batch.done()) for (const r of await batch.step()) predictions.set(r.prediction, (r.path * T + r.step) * L);
-  return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, flatPenalty: sample.flatPenalty, tokens: L, predictions };
+  return { seed, n, steps: T, cfg: sample.cfg, temperature: sample.temperature, confidenceTemperature: sample.confidenceTemperature, flatPenalty: sample.flatPenalty, precision: precision(), tokens: L, predictions };
 }
 
 /**
@@ -265,7 +268,7 @@ export const NEEDS: Record<ReplayableStrategy, (keyof RecordedVerdicts)[]> = { n
 export const recordingFile = (dir: string, seed: number): string => join(dir, `${seed}.bin`);
 
 export function writeRecording(file: string, r: Recording): void {
-  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, flatPenalty: r.flatPenalty, tokens: r.tokens }) + "\n");
+  const header = Buffer.from(JSON.stringify({ seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, flatPenalty: r.flatPenalty, precision: r.precision, tokens: r.tokens }) + "\n");
   writeFileAtomic(file, Buffer.concat([header, Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)]));
 }
 
@@ -343,7 +346,7 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
         const tokens = final(c.path);
         // the paths live decoding would have finished have their final image in the recording
         const selection = c.ends ? { chosen: c.path, rejected: rejectedPaths(c.ends, c.path, (id) => v.outcome![id], (ids) => decodeTokens(pipeline.tokenizer, ids.map(final))) } : undefined;
-        out.push({ image: decodeTokens(pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true }, selection });
+        out.push({ image: decodeTokens(pipeline.tokenizer, [tokens])[0], tokens, nfe: c.nfe, judgeCalls: c.judgeCalls, trace: { ...c.trace, seed, replayed: true }, selection, precision: r.precision ?? null });
       }
       return out;
     },

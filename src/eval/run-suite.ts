@@ -15,6 +15,7 @@ import { mapPool } from "../util/pool.js";
 import { type Precision, precision } from "../util/precision.js";
 import { REJECTED_SAMPLE, writeRejected } from "./rejected.js";
 import { DEFAULT_MAX_ROWS } from "../generator/sampler.js";
+import { EmbeddedStepGenerator } from "../generator/embedded-steps.js";
 
 /** The seed of sample s of prompt p in a run seeded with `seed`. */
 export function sampleSeed(seed: number, p: number, s: number): number {
@@ -24,7 +25,10 @@ export function sampleSeed(seed: number, p: number, s: number): number {
 export interface Cost {
   nfe: number;
   judgeCalls: number;
-  /** the precision of the process that ran the image's strategy (absent in folders made before it was kept) */
+  /**
+   * what the image was decoded in: the embedded generator's process, a queue worker, or a
+   * replay's recording; absent where not known (a step server's, folders made before it was kept)
+   */
   precision?: Precision;
 }
 
@@ -63,13 +67,16 @@ export function suiteConcurrency(strategy: string, imagesPerPrompt: number, n: n
  * it); returns every image's cost, prompt by prompt.
  */
 export async function generateSuite(o: SuiteRunOptions): Promise<Cost[]> {
+  // what this process's generator decodes in; a step server's is its own (not known), and a
+  // replay's result brings its recording's
+  const madeHere = o.ctx.generator instanceof EmbeddedStepGenerator ? precision() : undefined;
   const selected = o.prompts ?? o.suite.map((_, p) => p);
   const one = async (p: number): Promise<Cost[]> => {
     const done = completedPrompt(o.out, p, o.imagesPerPrompt);
     if (done) return done;
     const seeds = Array.from({ length: o.imagesPerPrompt }, (_, s) => sampleSeed(o.seed, p, s));
     const results = await o.strategy.run(o.ctx, o.suite[p].prompt, seeds);
-    return writePromptResults(o.out, p, o.suite[p], results.map((r) => ({ ...r, precision: precision() })));
+    return writePromptResults(o.out, p, o.suite[p], results.map((r) => ({ ...r, precision: r.precision === undefined ? madeHere : (r.precision ?? undefined) })));
   };
   const costs = await mapPool(selected, o.concurrency ?? 1, one, (done) => o.onProgress?.(done, selected.length));
   return costs.flat();
@@ -83,9 +90,9 @@ export function completedPrompt(out: string, p: number, imagesPerPrompt: number)
 
 /**
  * What a prompt folder keeps of one image (a strategy's result, or one sent back by a queue
- * worker), with the precision it was made in: a row resumed on another machine may mix two.
+ * worker), with what it was decoded in where known (Cost): a row resumed on another machine may mix two.
  */
-export type SuiteImage = Pick<StrategyResult, "image" | "nfe" | "judgeCalls" | "trace" | "selection"> & { precision: Precision };
+export type SuiteImage = Pick<StrategyResult, "image" | "nfe" | "judgeCalls" | "trace" | "selection"> & { precision?: Precision };
 
 /** Writes prompt p's folder from its images in sample order; the costs go last, marking it complete. */
 export function writePromptResults(out: string, p: number, meta: PromptMeta, results: readonly SuiteImage[]): Cost[] {

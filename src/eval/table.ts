@@ -96,13 +96,16 @@ export function resultsTable(bases: readonly EvalFile[], runs: readonly EvalFile
   return [head, rule, ...lines].join("\n") + "\n" + mixedPrecisions([...bases, ...runs]);
 }
 
-/** A note under the table naming the rows whose images were made in more than one precision (a row resumed on another machine). */
+/**
+ * A note under the table naming the rows whose images are not all of one precision (a row
+ * resumed on another machine, or partly made before the precision was kept: "unrecorded").
+ */
 function mixedPrecisions(files: readonly EvalFile[]): string {
   const mixed = files.flatMap((f) => {
     const made = Object.entries(f.images_by_precision ?? {});
     return made.length > 1 ? [`${rowLabel(f.settings)}: ${made.map(([p, n]) => `${n.toLocaleString("en-US")} ${p}`).join(", ")}`] : [];
   });
-  return mixed.length ? `\nImages made in more than one precision: ${mixed.join("; ")}.\n` : "";
+  return mixed.length ? `\nImages by precision, where a row's are not all one: ${mixed.join("; ")}.\n` : "";
 }
 
 export function readEvalFile(path: string): EvalFile {

@@ -33,8 +33,11 @@ interface EvalImageResult {
   nfe: number;
   judgeCalls: number;
   trace: Record<string, unknown>;
-  /** the worker's: its judge's and its generator's */
-  precision: Precision;
+  /**
+   * the worker's (its generator's and its judge's); absent from a worker of an older build, or a
+   * result kept in Redis from before it was sent
+   */
+  precision?: Precision;
   /** only for the image whose rejected paths a run keeps */
   selection?: { chosen: number; rejected: { path: number; cutAfter: number | null; pYes: number | null; png: string | null }[] };
 }

@@ -3,7 +3,7 @@
 // DIR as it comes back, then replays from them as without a queue (the judge's verdicts on them
 // and the choices are computed there, and cached beside them).
 import { completedPrompt, sampleSeed } from "../eval/run-suite.js";
-import { keptRecording, recordPaths, recordingFile, writeRecording } from "../eval/replay.js";
+import { type Recording, keptRecording, recordPaths, recordingFile, writeRecording } from "../eval/replay.js";
 import type { SampleOptions } from "../generator/sampler.js";
 import type { PromptMeta } from "../geneval/types.js";
 import type { QueueConnection } from "./connection.js";
@@ -17,24 +17,14 @@ export interface RecordData extends JobData {
   sample: SampleOptions;
 }
 
-interface RecordResult {
-  seed: number;
-  n: number;
-  steps: number;
-  cfg: number;
-  temperature?: number;
-  confidenceTemperature?: number;
-  flatPenalty?: number;
-  tokens: number;
-  /** the (n, steps, tokens) predictions' bytes */
-  predictions: string;
-}
+/** A recording as sent back: its header (the worker's precision in it), and the (n, steps, tokens) predictions' bytes. */
+type RecordResult = Omit<Recording, "predictions"> & { predictions: string };
 
 export const RECORD: JobKind<RecordData, RecordResult> = {
   kind: "record",
   async run(ctx, d) {
-    const r = await recordPaths(ctx.pipeline, d.prompt, d.seed, d.n, d.sample);
-    return { seed: r.seed, n: r.n, steps: r.steps, cfg: r.cfg, temperature: r.temperature, confidenceTemperature: r.confidenceTemperature, flatPenalty: r.flatPenalty, tokens: r.tokens, predictions: toBase64(new Uint8Array(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength)) };
+    const { predictions, ...header } = await recordPaths(ctx.pipeline, d.prompt, d.seed, d.n, d.sample);
+    return { ...header, predictions: toBase64(new Uint8Array(predictions.buffer, predictions.byteOffset, predictions.byteLength)) };
   },
 };
 

@@ -4,6 +4,7 @@ import type { SampleOptions } from "../generator/sampler.js";
 import type { StepGenerator } from "../generator/step-generator.js";
 import type { Judge } from "../judges/judge.js";
 import type { RGBImage } from "../shapes/image.js";
+import type { Precision } from "../util/precision.js";
 import type { EventSink } from "./events.js";
 
 export interface StrategyContext {
@@ -29,6 +30,11 @@ export interface StrategyResult {
   trace: Record<string, unknown>;
   /** strategies that choose among N paths (best-of-n, parm, parm++'s last round): the chosen path and the others */
   selection?: { chosen: number; rejected: RejectedPath[] };
+  /**
+   * The precision the image was decoded in, where the strategy knows it better than its caller:
+   * a replay's is its recording's (null: a recording made before it was kept)
+   */
+  precision?: Precision | null;
 }
 
 /** A path the strategy decoded but did not choose, and what the judge made of it. */

@@ -14,6 +14,7 @@ import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
 import { MAX_SURVIVORS } from "../../src/strategies/parm-rule.js";
+import { precision } from "../../src/util/precision.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 
 const { generator, tokenizer } = tinyPipeline();
@@ -241,4 +242,20 @@ test("keptVerdicts: a verdicts file is kept for the recording beside it and the 
   assert.equal(keptVerdicts(vfile, { ...header, n: 4 }, "stub a"), null, "a recording of more paths");
   assert.equal(keptVerdicts(join(dir, "none.json"), header, "stub a"), null, "no file");
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("a replayed image is of its recording's precision, kept in the recording's header, and of none where an older recording lacks it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imagecot-replay-precision-"));
+  const [fresh] = await replayStrategy("none", dir, null).run(ctx(), prompt, [3]);
+  assert.equal(readRecording(join(dir, "3.bin")).precision, precision(), "recordPaths keeps what it decoded in");
+  assert.equal(fresh.precision, precision());
+  const other = precision() === "float32" ? "bfloat16" : "float32";
+  writeRecording(join(dir, "3.bin"), { ...readRecording(join(dir, "3.bin")), precision: other });
+  const [elsewhere] = await replayStrategy("none", dir, null).run(ctx(), prompt, [3]);
+  assert.equal(elsewhere.precision, other, "a recording decoded elsewhere: its precision, not the replaying process's");
+  const { precision: _, ...older } = readRecording(join(dir, "3.bin"));
+  writeRecording(join(dir, "3.bin"), older);
+  const [unknown] = await replayStrategy("none", dir, null).run(ctx(), prompt, [3]);
+  assert.equal(unknown.precision, null);
+  rmSync(dir, { recursive: true });
 });

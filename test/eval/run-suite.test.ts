@@ -63,6 +63,16 @@ test("a suite run writes GenEval's layout with costs, and a rerun resumes instea
   rmSync(out, { recursive: true });
 });
 
+test("an image's precision is the strategy's where it knows better (a replay's recording; null: not known), else the embedded generator's", async () => {
+  const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
+  const none = strategyByName("none");
+  const claiming = (p: "float32" | "bfloat16" | null): Strategy => ({ ...none, run: async (...a) => (await none.run(...a)).map((r) => ({ ...r, precision: p })) });
+  const run = (s: Strategy, dir: string) => evaluateSuite({ suite, strategy: s, ctx: { generator: new EmbeddedStepGenerator({ generator, tokenizer }), n: 1, sample }, imagesPerPrompt: 1, seed: 5, out: join(out, dir) });
+  assert.deepEqual((await run(claiming("bfloat16"), "b")).summary.images_by_precision, { bfloat16: 2 });
+  assert.deepEqual((await run(claiming(null), "u")).summary.images_by_precision, { unrecorded: 2 });
+  rmSync(out, { recursive: true });
+});
+
 test("a run on a subset of prompts scores only those, though the folder holds others", async () => {
   const out = mkdtempSync(join(tmpdir(), "imagecot-suite-"));
   const run = (prompts?: number[]) => evaluateSuite({ suite, strategy: strategyByName("none"), ctx: { generator: new EmbeddedStepGenerator({ generator, tokenizer }), n: 1, sample }, imagesPerPrompt: 1, seed: 5, out, prompts });

@@ -68,10 +68,10 @@ test("each run is paired with the baseline sharing most of its images", () => {
   assert.match(table[3], /^\| baseline \| 320 x 4 \|.*\| - \| - \|/);
 });
 
-test("the table names the rows whose images were made in more than one precision, and only those", () => {
+test("the table names the rows whose images are not all of one precision, and only those", () => {
   const base = { ...run("none", 4, () => false), images_by_precision: { bfloat16: PROMPTS * 4 } };
   const resumed = { ...run("parm", 4, () => true), images_by_precision: { unrecorded: 20, float32: PROMPTS * 4 - 20 } };
   assert.ok(!resultsTable([base], [run("parm", 4, () => true)]).includes("precision"), "one precision, or none kept: no note");
   const table = resultsTable([base], [resumed]);
-  assert.ok(table.endsWith(`\nImages made in more than one precision: PARM (N=20): 20 unrecorded, ${(PROMPTS * 4 - 20).toLocaleString("en-US")} float32.\n`), table);
+  assert.ok(table.endsWith(`\nImages by precision, where a row's are not all one: PARM (N=20): 20 unrecorded, ${(PROMPTS * 4 - 20).toLocaleString("en-US")} float32.\n`), table);
 });
