@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Issue 14's last lever, resumable across sessions in one command: round 1's ranking data sampled
+# with the shipped sampler (the flat-background penalty, 2 nats), where every aligned generator of
+# scripts/dpo-14.sh was trained on samples drawn with Show-o's rule (--flat-penalty 0). The same
+# prompts, seed, balance and judge as round 1 (dpo-14.sh's rank_args, the penalty aside), then a
+# held-out validation of the best settings round 1's validation found (lr 2e-4, 1 epoch, anchor 30:
+# results/dpo-val-anchor.json) and their neighbours. Training and rows follow only if a candidate
+# beats the start: DPO only where the held-out prompts say it helps (as dpo-14.sh's `best`).
+#  1. rank: runs/rank-flat2 over a queue of its own (scripts/with-queue.sh);
+#  2. val: bench dpo-val -> results/dpo-val-flat2.json.
+# Usage: bash scripts/dpo-flat2.sh           make what is missing, in order
+#        bash scripts/dpo-flat2.sh archive   rewrite the archives from runs/ (at a stop, once the run is ended)
+#        bash scripts/dpo-flat2.sh restore   each archive into its folder, where that folder is not there yet
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rank=runs/rank-flat2
+val=runs/dpo-val-flat2
+logs=runs/dpo-flat2
+cli=(node dist/src/cli/main.js)
+rank_args=(--prompts 2500 --samples-per-prompt 8 --pairs-per-prompt 4 --pairs 10000 --min-tag-share 0.1 --seed 1 --judge fine-tuned)
+# shellcheck disable=SC2054 # the commas are the flags' lists
+val_args=(--lr 1e-4,2e-4 --epochs 1,2 --beta 0.1 --uncond-anchor 30 --prompts 400 --images 2)
+# FOLDER|ARCHIVE|what to leave out (as dpo-14.sh's `kept`)
+kept=(
+  "$rank|checkpoints/dpo-rank-flat2.tar.gz|*.png"
+  "$val|checkpoints/dpo-val-flat2.tar.gz|train *.safetensors"
+)
+field() { echo "$1" | cut -d'|' -f"$2"; }
+
+# step NAME DONE_FILE CMD...: runs CMD unless DONE_FILE is there, logging to runs/dpo-flat2/NAME.log
+step() {
+  local name=$1 done=$2
+  shift 2
+  if [ -f "$done" ]; then echo "dpo-flat2: $name: done, skipped"; return; fi
+  mkdir -p "$logs"
+  echo "dpo-flat2: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
+  echo "== dpo-flat2: $name, started $(date -u +%FT%TZ)" >> "$logs/$name.log"
+  "$@" >> "$logs/$name.log" 2>&1 || { echo "dpo-flat2: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
+  echo "dpo-flat2: $name: done $(date -u +%FT%TZ)"
+}
+
+restore() {
+  # into a fresh folder only, as dpo-14.sh's restore: a ranking's files depend on each other
+  local k
+  for k in "${kept[@]}"; do
+    [ -n "$(ls -A "$(field "$k" 1)" 2>/dev/null)" ] || bash scripts/kept-folder.sh restore "$(field "$k" 1)" "$(field "$k" 2)"
+  done
+}
+
+case "${1:-}" in
+  "")
+    [ -f dist/src/cli/main.js ] || { echo "dpo-flat2: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
+    [ -z "$(find src -name '*.ts' -newer dist/src/cli/main.js | head -n 1)" ] || { echo "dpo-flat2: src/ is newer than dist/: build first (npx tsc -p .)" >&2; exit 1; }
+    restore
+    step rank "$rank/balance.json" bash scripts/with-queue.sh rank-flat2 data rank --out "$rank" "${rank_args[@]}"
+    node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||
+      { echo "dpo-flat2: $rank/balance.json: the tag balance was not met" >&2; exit 1; }
+    step val results/dpo-val-flat2.json "${cli[@]}" bench dpo-val --data "$rank" --run-dir "$val" "${val_args[@]}" --quiet --out results/dpo-val-flat2.json
+    node -e 'const v = require(process.argv[1]).dpo_val; console.log(`dpo-flat2: start ${v.start.yes_rate}, best ${v.best.yes_rate} (lr ${v.best.lr}, ${v.best.epochs} epochs)`)' ./results/dpo-val-flat2.json ;;
+  archive)
+    for k in "${kept[@]}"; do
+      read -r -a leave_out <<<"$(field "$k" 3)"
+      [ ! -d "$(field "$k" 1)" ] || bash scripts/kept-folder.sh archive "$(field "$k" 1)" "$(field "$k" 2)" "${leave_out[@]}"
+    done ;;
+  restore) restore ;;
+  *) echo "usage: dpo-flat2.sh [archive|restore]" >&2; exit 2 ;;
+esac
