@@ -160,20 +160,11 @@ balanced() {
     { echo "dpo-14: $rank/balance.json: the tag balance was not met; raise --max-stages in rank_args (or --prompts, before any stage was added), then rm $rank/balance.json and run again" >&2; return 1; }
 }
 
-# Each archive into a fresh folder only: a ranking's meta.json, pairs and stats are rewritten at
-# every stage, and a round's files depend on each other, so adding an archive's files to a folder
-# of its own could mix two runs.
+# Each archive into a fresh folder only (kept-folder.sh restore-fresh): a ranking's meta.json,
+# pairs and stats are rewritten at every stage, and a round's files depend on each other.
 restore() {
-  local k folder
-  for k in "${kept[@]}"; do
-    folder=$(field "$k" 1)
-    if [ -n "$(ls -A "$folder" 2>/dev/null)" ]; then
-      [ ! -f "$(field "$k" 2)" ] || echo "dpo-14: $folder is there: $(field "$k" 2) not added (move the folder aside to restore it)" >&2
-    else
-      rmdir "$folder" 2>/dev/null || true # an empty folder: restored in one rename
-      bash scripts/kept-folder.sh restore "$folder" "$(field "$k" 2)"
-    fi
-  done
+  local k
+  for k in "${kept[@]}"; do bash scripts/kept-folder.sh restore-fresh "$(field "$k" 1)" "$(field "$k" 2)"; done
 }
 
 archive() {

@@ -40,11 +40,8 @@ step() {
 }
 
 restore() {
-  # into a fresh folder only, as dpo-14.sh's restore: a ranking's files depend on each other
   local k
-  for k in "${kept[@]}"; do
-    [ -n "$(ls -A "$(field "$k" 1)" 2>/dev/null)" ] || bash scripts/kept-folder.sh restore "$(field "$k" 1)" "$(field "$k" 2)"
-  done
+  for k in "${kept[@]}"; do bash scripts/kept-folder.sh restore-fresh "$(field "$k" 1)" "$(field "$k" 2)"; done
 }
 
 case "${1:-}" in

@@ -5,13 +5,25 @@
 #          FOLDER, leaving out what each EXCLUDE names (a tar pattern: what the job can remake, or needs no more),
 #          and always temporary files and run locks (a lock belongs to a process of this machine)
 #        bash scripts/kept-folder.sh restore FOLDER ARCHIVE   add ARCHIVE's top-level entries missing in FOLDER
+#        bash scripts/kept-folder.sh restore-fresh FOLDER ARCHIVE   restore only where FOLDER is missing or
+#          empty (a folder whose files depend on each other, a ranking's or a training round's: adding an
+#          archive's files to a folder of its own could mix two runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -eq 3 ] || { [ $# -gt 3 ] && [ "$1" = archive ]; } || { echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...] | restore FOLDER ARCHIVE" >&2; exit 2; }
+[ $# -eq 3 ] || { [ $# -gt 3 ] && [ "$1" = archive ]; } || { echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...] | restore[-fresh] FOLDER ARCHIVE" >&2; exit 2; }
 folder=${2%/}; kept=$3; exclude=(--exclude='*.tmp*' --exclude=run.lock)
 for pattern in "${@:4}"; do exclude+=(--exclude="$pattern"); done
 parent=$(dirname "$folder"); base=$(basename "$folder")
-case "$1" in
+mode=$1
+if [ "$mode" = restore-fresh ]; then
+  if [ -n "$(ls -A "$folder" 2>/dev/null)" ]; then
+    [ ! -f "$kept" ] || echo "kept-folder: $folder is there: $kept not added (move the folder aside to restore it)" >&2
+    exit 0
+  fi
+  rmdir "$folder" 2>/dev/null || true # an empty folder: restored in one rename
+  mode=restore
+fi
+case "$mode" in
   archive)
     mkdir -p "$(dirname "$kept")"
     # names sorted, owners and times fixed: the same files make the same bytes, so an unchanged folder leaves git clean
@@ -30,5 +42,5 @@ case "$1" in
       for f in "$tmp/$base"/*; do [ -e "$folder/$(basename "$f")" ] || mv "$f" "$folder/"; done
     fi
     rm -rf "$tmp" ;;
-  *) echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...] | restore FOLDER ARCHIVE" >&2; exit 2 ;;
+  *) echo "usage: kept-folder.sh archive FOLDER ARCHIVE [EXCLUDE...] | restore[-fresh] FOLDER ARCHIVE" >&2; exit 2 ;;
 esac
