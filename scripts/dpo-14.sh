@@ -84,8 +84,7 @@ kept=(
 # the validation says is worse is never trained).
 best() {
   local line
-  # shellcheck disable=SC2016 # JavaScript
-  line=$(node -e 'const v = require(process.argv[1]).dpo_val, b = v.best; if (!(b.yes_rate > v.start.yes_rate)) { console.error(`the best candidate (${b.yes_rate}) does not beat the start (${v.start.yes_rate})`); process.exit(1); } console.log(`--lr ${b.lr} --epochs ${b.epochs} --beta ${b.beta} --nll-weight ${b.nllWeight} --cfg ${b.cfg} --uncond-anchor ${b.uncondAnchor} --masks ${b.masks ?? 1} --min-mask-ratio ${b.minMaskRatio ?? 0}`)' "./$2") ||
+  line=$(bash scripts/dpo-best-flags.sh "$2") ||
     { echo "dpo-14: no candidate of $2 to train (it needs one above its start): widen its grid (val_lr, val_args) and rm $2" >&2; exit 1; }
   read -r -a "$1" <<<"$line"
   echo "dpo-14: $2's best held-out candidate: $line"
