@@ -16,7 +16,8 @@
 #  6. heldout-dpo-iter: its held-out yes rate on the validation's prompts and images (seed 1) ->
 #     results/heldout-dpo-iter-flat2.json;
 #  7. row-dpo-iter -> results/dpo-iter-flat2-k4.json;
-#  8. table: results/rows-flat2.md and .json, both rows against results/baseline-k4.json.
+#  8. table: results/rows-flat2.md and .json, the rows made so far against results/baseline-k4.json
+#     (after each row; seconds).
 # Usage: bash scripts/dpo-flat2.sh           make what is missing, in order
 #        bash scripts/dpo-flat2.sh archive   rewrite the archives from runs/ (at a stop, once the run is ended)
 #        bash scripts/dpo-flat2.sh restore   each archive into its folder, where that folder is not there yet
@@ -60,6 +61,18 @@ row() {
     --images-per-prompt 4 --seed 0 --gen-dir "runs/rows/${1#row-}-flat2" --json --out "$3"
 }
 
+# table: the rows made so far against the baseline, rewritten when a row is newer than it
+table() {
+  local ins=() f stale=""
+  for f in results/dpo-flat2-k4.json results/dpo-iter-flat2-k4.json; do
+    [ -f "$f" ] || continue
+    ins+=("$f")
+    [ results/rows-flat2.json -nt "$f" ] || stale=1
+  done
+  [ -n "$stale" ] || return 0
+  "${cli[@]}" results table --baseline results/baseline-k4.json "${ins[@]}" --out results/rows-flat2.md --json-out results/rows-flat2.json
+}
+
 restore() {
   local k
   for k in "${kept[@]}"; do bash scripts/kept-folder.sh restore-fresh "$(field "$k" 1)" "$(field "$k" 2)"; done
@@ -81,13 +94,13 @@ case "${1:-}" in
     step dpo results/train-dpo-flat2.json "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir "$iter" "${best[@]}" --quiet \
       --out models/generator-dpo-flat2.safetensors --results results/train-dpo-flat2.json
     row row-dpo models/generator-dpo-flat2.safetensors results/dpo-flat2-k4.json
+    table
     QUEUE_WORKER_ARGS="--generators $iter" step dpo-iter results/train-dpo-iter-flat2.json bash scripts/with-queue.sh dpo-iter-flat2 \
       train dpo --data "$rank" --rounds 2 --run-dir "$iter" "${best[@]}" --out models/generator-dpo-iter-flat2.safetensors --results results/train-dpo-iter-flat2.json
     step heldout-dpo-iter results/heldout-dpo-iter-flat2.json "${cli[@]}" bench heldout --generator models/generator-dpo-iter-flat2.safetensors \
       --prompts 400 --images 2 --seed 1 --loss-prompts 0 --json --quiet --out results/heldout-dpo-iter-flat2.json
     row row-dpo-iter models/generator-dpo-iter-flat2.safetensors results/dpo-iter-flat2-k4.json
-    step table results/rows-flat2.json "${cli[@]}" results table --baseline results/baseline-k4.json results/dpo-flat2-k4.json results/dpo-iter-flat2-k4.json \
-      --out results/rows-flat2.md --json-out results/rows-flat2.json
+    table
     cat results/rows-flat2.md ;;
   archive)
     for k in "${kept[@]}"; do

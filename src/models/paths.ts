@@ -13,4 +13,6 @@ export const ALIGNED_GENERATORS: Readonly<Record<string, string>> = {
   "generator-dpo.safetensors": "DPO",
   "generator-dpo-iter.safetensors": "iterative DPO",
   "generator-dpo-rg.safetensors": "reward-guided iterative DPO",
+  "generator-dpo-flat2.safetensors": "DPO, pairs of the shipped sampler",
+  "generator-dpo-iter-flat2.safetensors": "iterative DPO, pairs of the shipped sampler",
 };
