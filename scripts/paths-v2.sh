@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The judges' paths of generator v2, resumable across sessions and machines, in one command:
-#   imagecot data paths --out runs/paths-v2 --prompts 2500 --paths-per-prompt 16 --rollout-share 0.25 --seed 11
-# run over a queue of its own, with the workers for the precision (scripts/with-queue.sh).
+#   imagecot data paths --out runs/paths-v2 --prompts 2500 --paths-per-prompt 16 --rollout-share 0.25 --seed 11 --flat-penalty 0
+# run over a queue of its own, with the workers for the precision (scripts/with-queue.sh). They were
+# decoded with Show-o's re-masking rule (--flat-penalty 0), before the penalty was the sampler's default.
 # A fresh clone starts from checkpoints/paths-v2.tar.gz, the chunks written so far (git keeps
 # them compressed, about 150 kB a chunk; a chunk never changes once written).
 # Usage: bash scripts/paths-v2.sh            collect what is missing, then archive
@@ -25,5 +26,5 @@ case "${1:-}" in
   *) echo "usage: paths-v2.sh [archive|restore|complete]" >&2; exit 2 ;;
 esac
 bash scripts/kept-folder.sh restore "$out" "$kept"
-bash scripts/with-queue.sh paths data paths --out "$out" --prompts "$prompts" --chunk "$chunk" --paths-per-prompt 16 --rollout-share 0.25 --seed 11
+bash scripts/with-queue.sh paths data paths --out "$out" --prompts "$prompts" --chunk "$chunk" --paths-per-prompt 16 --rollout-share 0.25 --seed 11 --flat-penalty 0
 bash scripts/kept-folder.sh archive "$out" "$kept"

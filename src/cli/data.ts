@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { collectPaths } from "../judges/collect.js";
 import { registerDataRank } from "./data-rank.js";
-import { intOption, numberOption, seedOption } from "./options.js";
+import { flatPenaltyOption, intOption, numberOption, seedOption } from "./options.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 import { cliPipeline } from "./pipeline.js";
@@ -21,6 +21,7 @@ interface DataPathsCliOptions {
   chunk: number;
   seed: number;
   rolloutShare: number;
+  flatPenalty: number;
   generator?: string;
   json?: boolean;
   quiet?: boolean;
@@ -39,16 +40,17 @@ export async function dataPathsCommand(o: DataPathsCliOptions): Promise<DataPath
   if (o.prompts < 1 || o.pathsPerPrompt < 1 || o.chunk < 1) throw new UserError("--prompts, --paths-per-prompt and --chunk must each be at least 1");
   if (!(o.rolloutShare > 0 && o.rolloutShare <= 1)) throw new UserError(`--rollout-share must be in (0, 1], got ${o.rolloutShare}`);
   const pipeline = cliPipeline(o.generator);
+  const sample = { ...DEFAULT_SAMPLE, flatPenalty: o.flatPenalty };
   const showBar = !o.quiet && !o.json;
   const queue = o.queue;
   if (queue) {
     const models = jobModels(pipelineIds(o.generator ?? DEFAULT_GENERATOR_WEIGHTS, pipeline), null);
-    await onQueue(queue, "paths", showBar, (c, onProgress) => queuePaths(c, { ...o, sample: DEFAULT_SAMPLE, models }, onProgress));
+    await onQueue(queue, "paths", showBar, (c, onProgress) => queuePaths(c, { ...o, sample, models }, onProgress));
   }
   // after the queue every chunk is on disk: nothing left to show
   const bar = progressBar(o.prompts, "paths", showBar && !queue);
   try {
-    await collectPaths(pipeline, { ...o, sample: DEFAULT_SAMPLE, onProgress: (d) => bar.update(d) });
+    await collectPaths(pipeline, { ...o, sample, onProgress: (d) => bar.update(d) });
   } finally {
     bar.stop();
   }
@@ -67,6 +69,7 @@ export function registerData(program: Command): void {
     .addOption(new Option("--chunk <n>", "prompts per file").default(10).argParser(intOption))
     .addOption(new Option("--seed <n>", "seed of prompts and paths").default(1).argParser(seedOption))
     .addOption(new Option("--rollout-share <x>", "share of the paths given Math-Shepherd rollouts (the process labels): they cost more than the paths").default(1).argParser(numberOption))
+    .addOption(flatPenaltyOption())
     .option("--generator <file>", "generator weights (default: the shipped ones)")
     .addOption(queueOption("decode the prompts"))
     .option("--json", "print what was written as one JSON object (no progress bar)")

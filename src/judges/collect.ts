@@ -13,7 +13,7 @@ import { readMetadataFile } from "../geneval/metadata.js";
 import { evaluateImage } from "../geneval/rules.js";
 import type { Detection, PromptMeta } from "../geneval/types.js";
 import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generator/pipeline.js";
-import { PathBatch, type PathState, type SampleOptions } from "../generator/sampler.js";
+import { PathBatch, type PathState, type SampleOptions, recordedSample } from "../generator/sampler.js";
 import { detect } from "../shapes/detector.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -135,7 +135,7 @@ export async function collectPrompt(p: Pipeline, meta: PromptMeta, o: Pick<Colle
 
 /** Claims `out` for the collection's settings: a rerun with others (a share, a seed) is refused, never mixed in. */
 export function claimCollection(o: Omit<CollectOptions, "onProgress" | "prompts">): void {
-  claimDir(o.out, { seed: o.seed, paths_per_prompt: o.pathsPerPrompt, chunk: o.chunk, rollout_share: o.rolloutShare, sample: o.sample }, { file: "collection.json", maker: "'data paths'", contents: "collected paths", flag: "--out" });
+  claimDir(o.out, { seed: o.seed, paths_per_prompt: o.pathsPerPrompt, chunk: o.chunk, rollout_share: o.rolloutShare, sample: recordedSample(o.sample) }, { file: "collection.json", maker: "'data paths'", contents: "collected paths", flag: "--out" });
 }
 
 /** Collects what is missing under `out`, chunk by chunk. */

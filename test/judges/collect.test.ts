@@ -45,6 +45,16 @@ test("collected paths keep every step, label finals, carry Math-Shepherd rollout
   assert.equal(readFileSync(second, "utf8"), before, "the redone chunk is the same");
 });
 
+test("a flat penalty of 0 is left out of the collection's settings (paths made before the penalty resume); another penalty is refused", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "paths-"));
+  const one = (flatPenalty?: number) => ({ ...opts(dir), prompts: 1, pathsPerPrompt: 1, chunk: 1, sample: { ...opts(dir).sample, ...(flatPenalty === undefined ? {} : { flatPenalty }) } });
+  await collectPaths({ generator, tokenizer }, one());
+  await collectPaths({ generator, tokenizer }, one(0));
+  const settings = JSON.parse(readFileSync(join(dir, "collection.json"), "utf8")) as { sample: Record<string, number> };
+  assert.deepEqual(settings.sample, opts(dir).sample);
+  await assert.rejects(collectPaths({ generator, tokenizer }, one(2)), /other settings/);
+});
+
 test("a rollout share gives rollouts to some paths only, and leaves every path's images and labels as they were", async () => {
   const [all, part] = [mkdtempSync(join(tmpdir(), "paths-")), mkdtempSync(join(tmpdir(), "paths-"))];
   const more = (out: string, rolloutShare: number) => ({ ...opts(out), prompts: 4, pathsPerPrompt: 4, rolloutShare });
