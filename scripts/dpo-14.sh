@@ -187,8 +187,7 @@ rank_1() {
 # follow). Later rounds rank with rank-1's balance.json's settings, so that is where to raise them;
 # a round's samples are kept (its stages grow).
 rounds_balanced() {
-  # shellcheck disable=SC2016 # JavaScript
-  node -e 'const short = require(process.argv[1]).dpo.rounds.filter((r) => r.balance?.met !== true).map((r) => r.round); if (short.length) { console.error(`rounds ${short} short of the tag balance`); process.exit(1); }' "./$1" ||
+  bash scripts/dpo-rounds-balanced.sh "$1" ||
     { echo "dpo-14: $1: a round's tag balance was not met (its data's balance.json): raise --max-stages in rank_args and rm $rank/balance.json (rank-1 is then balanced again to the new limit); rm -r $2/round-N/generator.safetensors $2/round-N/train for each short round N, and rm $1; run again" >&2; return 1; }
 }
 

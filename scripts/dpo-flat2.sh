@@ -16,8 +16,11 @@
 #  6. heldout-dpo-iter: its held-out yes rate on the validation's prompts and images (seed 1) ->
 #     results/heldout-dpo-iter-flat2.json;
 #  7. row-dpo-iter -> results/dpo-iter-flat2-k4.json;
-#  8. table: results/rows-flat2.md and .json, the rows made so far against results/baseline-k4.json
-#     (after each row; seconds).
+#  8. results/rows-flat2.md and .json: the rows made so far against results/baseline-k4.json (after
+#     each row, and at a DPO_STOP_AFTER stop; seconds).
+# What survives a fresh clone: the folders in `kept` below, each in its archive (written by
+# `archive` at a stop: commit them), restored into fresh folders only. A resume from them needs the
+# same absolute path (a ranking's meta.json records its generator's).
 # Usage: bash scripts/dpo-flat2.sh           make what is missing, in order
 #        bash scripts/dpo-flat2.sh archive   rewrite the archives from runs/ (at a stop, once the run is ended)
 #        bash scripts/dpo-flat2.sh restore   each archive into its folder, where that folder is not there yet
@@ -45,13 +48,17 @@ field() { echo "$1" | cut -d'|' -f"$2"; }
 step() {
   local name=$1 done=$2
   shift 2
-  if [ -f "$done" ]; then echo "dpo-flat2: $name: done, skipped"; return; fi
-  mkdir -p "$logs"
-  echo "dpo-flat2: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
-  echo "== dpo-flat2: $name, started $(date -u +%FT%TZ)" >> "$logs/$name.log"
-  "$@" >> "$logs/$name.log" 2>&1 || { echo "dpo-flat2: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
-  echo "dpo-flat2: $name: done $(date -u +%FT%TZ)"
-  if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then echo "dpo-flat2: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
+  if [ -f "$done" ]; then
+    echo "dpo-flat2: $name: done, skipped"
+  else
+    mkdir -p "$logs"
+    echo "dpo-flat2: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
+    echo "== dpo-flat2: $name, started $(date -u +%FT%TZ)" >> "$logs/$name.log"
+    "$@" >> "$logs/$name.log" 2>&1 || { echo "dpo-flat2: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
+    echo "dpo-flat2: $name: done $(date -u +%FT%TZ)"
+  fi
+  # the table first, so that a stop after a row leaves it whole
+  if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then table; echo "dpo-flat2: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
 }
 
 # row NAME GENERATOR OUT: the test suite at 4 images per prompt, no verifier, over a queue whose
@@ -87,16 +94,21 @@ case "${1:-}" in
     node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||
       { echo "dpo-flat2: $rank/balance.json: the tag balance was not met" >&2; exit 1; }
     step val results/dpo-val-flat2.json "${cli[@]}" bench dpo-val --data "$rank" --run-dir "$val" "${val_args[@]}" --quiet --out results/dpo-val-flat2.json
-    node -e 'const v = require(process.argv[1]).dpo_val; console.log(`dpo-flat2: start ${v.start.yes_rate}, best ${v.best.yes_rate} (lr ${v.best.lr}, ${v.best.epochs} epochs)`)' ./results/dpo-val-flat2.json
-    flags=$(bash scripts/dpo-best-flags.sh results/dpo-val-flat2.json) || { echo "dpo-flat2: no candidate beats the start: nothing to train" >&2; exit 1; }
+    flags=$(bash scripts/dpo-best-flags.sh results/dpo-val-flat2.json) || { echo "dpo-flat2: no candidate of results/dpo-val-flat2.json to train" >&2; exit 1; }
     read -r -a best <<<"$flags"
-    echo "dpo-flat2: training at $flags"
+    echo "dpo-flat2: the best held-out candidate: $flags"
     step dpo results/train-dpo-flat2.json "${cli[@]}" train dpo --data "$rank" --rounds 1 --run-dir "$iter" "${best[@]}" --quiet \
       --out models/generator-dpo-flat2.safetensors --results results/train-dpo-flat2.json
     row row-dpo models/generator-dpo-flat2.safetensors results/dpo-flat2-k4.json
     table
+    # round 2 starts from round 1's weights in $iter, the row's: restored from the archive on a fresh
+    # clone, never trained again there (train dpo would, and in another precision they would differ)
+    [ -f "$iter/round-1/generator.safetensors" ] ||
+      { echo "dpo-flat2: no $iter/round-1/generator.safetensors: restore checkpoints/dpo-iter-flat2.tar.gz (bash scripts/dpo-flat2.sh restore)" >&2; exit 1; }
     QUEUE_WORKER_ARGS="--generators $iter" step dpo-iter results/train-dpo-iter-flat2.json bash scripts/with-queue.sh dpo-iter-flat2 \
       train dpo --data "$rank" --rounds 2 --run-dir "$iter" "${best[@]}" --out models/generator-dpo-iter-flat2.safetensors --results results/train-dpo-iter-flat2.json
+    bash scripts/dpo-rounds-balanced.sh results/train-dpo-iter-flat2.json ||
+      { echo "dpo-flat2: results/train-dpo-iter-flat2.json: round 2 is short of the tag balance: nothing follows it (dpo-14.sh's rounds_balanced says how to rank more)" >&2; exit 1; }
     step heldout-dpo-iter results/heldout-dpo-iter-flat2.json "${cli[@]}" bench heldout --generator models/generator-dpo-iter-flat2.safetensors \
       --prompts 400 --images 2 --seed 1 --loss-prompts 0 --json --quiet --out results/heldout-dpo-iter-flat2.json
     row row-dpo-iter models/generator-dpo-iter-flat2.safetensors results/dpo-iter-flat2-k4.json
@@ -105,7 +117,9 @@ case "${1:-}" in
   archive)
     for k in "${kept[@]}"; do
       read -r -a leave_out <<<"$(field "$k" 3)"
-      [ ! -d "$(field "$k" 1)" ] || bash scripts/kept-folder.sh archive "$(field "$k" 1)" "$(field "$k" 2)" "${leave_out[@]}"
+      # one that fails leaves its old archive and the others still go (as dpo-14.sh's)
+      [ ! -d "$(field "$k" 1)" ] || bash scripts/kept-folder.sh archive "$(field "$k" 1)" "$(field "$k" 2)" "${leave_out[@]}" ||
+        echo "dpo-flat2: $(field "$k" 2) not rewritten" >&2
     done ;;
   restore) restore ;;
   *) echo "usage: dpo-flat2.sh [archive|restore]" >&2; exit 2 ;;
