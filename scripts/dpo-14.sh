@@ -43,6 +43,8 @@
 #   DPO_STOP_AFTER=STEP stops after that step (a session's budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/step-lib.sh
+source scripts/step-lib.sh
 suite=suites/geneval-shapes.jsonl
 rank=runs/rank-1
 logs=runs/dpo-14
@@ -124,15 +126,7 @@ status() {
 step() {
   local name=$1
   shift
-  if [ -f "$(done_file "$name")" ]; then
-    echo "dpo-14: $name: done, skipped"
-  else
-    mkdir -p "$logs"
-    echo "dpo-14: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
-    echo "== dpo-14: $name, started $(date -u +%FT%TZ)" >> "$logs/$name.log"
-    "$@" >> "$logs/$name.log" 2>&1 || { echo "dpo-14: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
-    echo "dpo-14: $name: done $(date -u +%FT%TZ)"
-  fi
+  run_step dpo-14 "$logs" "$name" "$(done_file "$name")" "$@"
   if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then echo "dpo-14: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
 }
 

@@ -27,6 +27,8 @@
 #   DPO_STOP_AFTER=STEP stops after that step (a session's budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/step-lib.sh
+source scripts/step-lib.sh
 rank=runs/rank-flat2
 val=runs/dpo-val-flat2
 logs=runs/dpo-flat2
@@ -46,17 +48,8 @@ field() { echo "$1" | cut -d'|' -f"$2"; }
 
 # step NAME DONE_FILE CMD...: runs CMD unless DONE_FILE is there, logging to runs/dpo-flat2/NAME.log
 step() {
-  local name=$1 done=$2
-  shift 2
-  if [ -f "$done" ]; then
-    echo "dpo-flat2: $name: done, skipped"
-  else
-    mkdir -p "$logs"
-    echo "dpo-flat2: $name: started $(date -u +%FT%TZ) (log $logs/$name.log)"
-    echo "== dpo-flat2: $name, started $(date -u +%FT%TZ)" >> "$logs/$name.log"
-    "$@" >> "$logs/$name.log" 2>&1 || { echo "dpo-flat2: $name: failed; the log ends:" >&2; tail -n 15 "$logs/$name.log" >&2; exit 1; }
-    echo "dpo-flat2: $name: done $(date -u +%FT%TZ)"
-  fi
+  local name=$1
+  run_step dpo-flat2 "$logs" "$@"
   # the table first, so that a stop after a row leaves it whole
   if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then table; echo "dpo-flat2: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
 }
