@@ -2,7 +2,6 @@
 // row in a results folder (tables, per-tag bars, accuracy against NFE, the compute frontier
 // when the folder has one, accuracy against DPO training pairs when it has DPO runs, sample
 // grids of chosen and rejected paths), and each chart beside it as SVG and PNG files.
-import { existsSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
 import { provenance } from "../util/provenance.js";
 import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
@@ -12,6 +11,7 @@ import { reportCharts } from "../report/report-charts.js";
 import { readResultsDir } from "../report/results.js";
 import { withMetadata } from "../charts/svg.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { isFolder } from "../util/folder.js";
 import { UserError } from "./run.js";
 
 const CHART_FORMATS = ["both", "svg", "png"] as const;
@@ -32,7 +32,7 @@ export interface ReportOutput {
 
 /** Writes OUT and, per chart, OUT's stem + -NAME.svg and/or .png (-by-tag, -accuracy-nfe, -frontier, -dpo-pairs). */
 export function writeReport(dir: string, o: Pick<ReportOptions, "out"> & Partial<Pick<ReportOptions, "charts">>, date = new Date().toISOString()): ReportOutput {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`not a folder: ${dir}`);
+  if (!isFolder(dir)) throw new UserError(`not a folder: ${dir}`);
   const { rows, dpo, frontiers } = (() => {
     try {
       return { rows: readResultsDir(dir), dpo: readDpoRuns(dir), frontiers: readFrontiers(dir) };

@@ -4,7 +4,7 @@
 // judge's verdicts on it. A live run with n paths decodes exactly paths 0..n-1 of the
 // recording (path i's stream depends only on the seed and i), so every n is read from the one
 // recording and charged, by the replay's accounting, what it would spend live.
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { type ScoredImage, summarize } from "../geneval/summary.js";
 import type { PromptMeta, Tag } from "../geneval/types.js";
 import type { Pipeline } from "../generator/pipeline.js";
@@ -12,6 +12,7 @@ import { cfgHalves } from "../generator/sampler.js";
 import type { Judge } from "../judges/judge.js";
 import { MAX_SURVIVORS } from "../strategies/parm-rule.js";
 import { InputError } from "../util/errors.js";
+import { requireFolder } from "../util/folder.js";
 import { type BudgetComparison, compareAtBudgets } from "./budget.js";
 import { finalsCorrect } from "./finals.js";
 import { NEEDS, type RecordedVerdicts, type ReplayChoice, cachedVerdicts, firstPaths, readRecording, recordingFile, replayChoice } from "./replay.js";
@@ -36,7 +37,7 @@ export interface FrontierPlan {
 }
 
 export function planFrontier(dir: string, suite: readonly PromptMeta[], seed: number, ns: readonly number[]): FrontierPlan {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`not a folder: ${dir}`);
+  requireFolder(dir);
   if (ns.length === 0 || ns.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`the Ns must be integers of at least 1, got ${ns.join(",")}`);
   const sorted = [...new Set(ns)].sort((a, b) => a - b);
   const count = (p: number) => {

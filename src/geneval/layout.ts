@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
 import { InputError } from "../util/errors.js";
+import { isFolder, requireFolder } from "../util/folder.js";
 import { formatMetadata, parseMetadata, type MetadataOptions } from "./metadata.js";
 import type { PromptMeta } from "./types.js";
 
@@ -40,8 +41,6 @@ export interface PromptFolder {
   images: { index: number; path: string }[];
 }
 
-const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
-
 /** Reads a prompt folder's metadata.jsonl: one JSON object (GenEval json.loads the whole file). */
 export function readPromptMetadata(dir: string, opts: MetadataOptions = {}): PromptMeta {
   const path = join(dir, "metadata.jsonl");
@@ -53,13 +52,13 @@ export function readPromptMetadata(dir: string, opts: MetadataOptions = {}): Pro
 
 /** The prompt folders of OUT (all-digit names), in numeric order, with their images in order. */
 export function listPromptFolders(out: string, opts: MetadataOptions = {}): PromptFolder[] {
-  if (!isDir(out)) throw new InputError(`not a folder: ${out}`);
+  requireFolder(out);
   return readdirSync(out)
-    .filter((name) => /^\d+$/.test(name) && isDir(join(out, name)))
+    .filter((name) => /^\d+$/.test(name) && isFolder(join(out, name)))
     .map((name) => {
       const dir = join(out, name);
       const samples = join(dir, "samples");
-      if (!isDir(samples)) throw new InputError(`missing folder ${samples}`);
+      if (!isFolder(samples)) throw new InputError(`missing folder ${samples}`);
       const images = readdirSync(samples)
         .flatMap((file) => {
           const m = /^(\d+)\.png$/.exec(file);

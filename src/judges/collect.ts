@@ -18,6 +18,7 @@ import { detect } from "../shapes/detector.js";
 import { TEST_SUITE_FILE, createTrainPromptSampler } from "../shapes/train-prompts.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { claimDir } from "../util/claim.js";
+import { requireFolder } from "../util/folder.js";
 import { clearFrom, readingKey } from "./clarity.js";
 import { fnv1a, mulberry32, randInt } from "../util/prng.js";
 import { yieldToLoop } from "../util/yield.js";
@@ -164,6 +165,7 @@ export function splitCollected(all: readonly CollectedPrompt[]): { train: Collec
 
 /** Every collected prompt under the given folders. */
 export function readCollected(dirs: readonly string[]): CollectedPrompt[] {
+  dirs.forEach(requireFolder);
   return dirs.flatMap((dir) =>
     readdirSync(dir)
       .filter((f) => /^chunk-\d+\.json$/.test(f))

@@ -1,9 +1,10 @@
 // The strategy rows of a results folder: every JSON file `imagecot eval --suite` wrote there (it
 // has by_tag and settings.strategy). Other results files (benchmarks, training) are skipped here;
 // DPO training's are read by ./dpo.ts.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { TAGS, type Tag } from "../geneval/types.js";
+import { requireFolder } from "../util/folder.js";
 
 export interface ResultsRow {
   /** the file's name without .json: what the row is called everywhere */
@@ -77,7 +78,7 @@ export const resultsRoot = (dir: string): string => dirname(resolve(dir));
 
 /** Every JSON file of a results folder, parsed, by file name. */
 export function readJsonFiles(dir: string): { file: string; json: unknown }[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`not a folder: ${dir}`);
+  requireFolder(dir);
   return readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .sort()

@@ -107,6 +107,13 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["train", "generator", "--cache-rows", "0", "--class-weights", "star=2"], /--class-weights needs the token cache/],
     [["train", "generator", "--class-weights", "star=x"], /class weights: 'star=x' is not CLASS=WEIGHT/],
     [["train", "generator", "--class-weights", "star=2,star=3"], /'star' is given twice/],
+    // every command reading collected paths: a missing folder is bad input, never a stack trace
+    [["bench", "judge", "--data", "runs/none"], /^imagecot: not a folder: runs\/none$/m],
+    [["bench", "parm-val", "--data", "runs/paths-v2,runs/none"], /not a folder: runs\/(paths-v2|none)$/m],
+    [["bench", "reasons", "--data", "runs/none"], /not a folder: runs\/none$/m],
+    [["train", "judge", "--kind", "fine-tuned", "--data", "runs/none"], /not a folder: runs\/none$/m],
+    [["train", "judge-counter", "--init", "models/judge-zero-shot.safetensors", "--data", "runs/none"], /not a folder: runs\/none$/m],
+    [["train", "self-correct", "--data", "runs/none", "--reasons", "detector"], /not a folder: runs\/none$/m],
   ];
   // a ranking made before the sampling orders were kept: trajectory DPO cannot read it
   const old = mkdtempSync(join(tmpdir(), "imagecot-old-rank-"));
