@@ -123,7 +123,7 @@ function givenBalance(dir: string): TagBalance | undefined {
 export async function runDpo(o: DpoRunOptions): Promise<RoundSummary[] | null> {
   if (o.judge && o.selfPlay) throw new InputError("reward-guided and self-play DPO are two pair schemes: give one");
   const given = o.data ? readRankMeta(o.data) : null;
-  if (o.data && !given) throw new Error(`${o.data} is not a ranking data folder (no meta.json): make it with 'imagecot data rank'`);
+  if (o.data && !given) throw new InputError(`${o.data} is not a ranking data folder (no meta.json): make it with 'imagecot data rank'`);
   // later rounds rank as the given data was ranked
   const rank: RankSettings = given
     ? { ...o.rank, prompts: given.prompts, samplesPerPrompt: given.samplesPerPrompt, seed: given.seed, sample: given.sample, pairsPerPrompt: given.pairsPerPrompt }

@@ -8,6 +8,7 @@ import { readMetadataFile } from "../geneval/metadata.js";
 import { cliJudge } from "./judge.js";
 import { cliPipeline } from "./pipeline.js";
 import { UserError } from "./run.js";
+import { requireFolder } from "../util/folder.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
 
 export function addOracleBench(bench: Command): void {
@@ -18,8 +19,9 @@ export function addOracleBench(bench: Command): void {
     .option("--judges <names>", "also score how these judges rank right paths above wrong ones (their outcome verdicts cached in the recording by the same weights)", "")
     .option("--json", "print the figures as one JSON line")
     .option("--out <file>", "also write them with their provenance (e.g. results/oracle.json)")
-    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (a missing recording, or a judge's outcome verdicts not cached for every image), 2 bad arguments.\n\nExample:\n  imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned --out results/oracle.json")
+    .addHelpText("after", "\nExit codes: 0 measured, 1 failure (a recording without every image, or a judge's outcome verdicts not cached for every image), 2 bad arguments.\n\nExample:\n  imagecot bench oracle --record runs/record --judges zero-shot,fine-tuned --out results/oracle.json")
     .action((o: { record: string; judges: string; json?: boolean; out?: string }) => {
+      requireFolder(o.record);
       // each judge's id (its weights' hash): verdicts cached by other weights are not its own
       const judges = o.judges.split(",").filter((j) => j !== "").map((name) => ({ name, id: judgeId(cliJudge({ judge: name })) }));
       let result;

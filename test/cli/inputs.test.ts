@@ -114,6 +114,8 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["train", "judge", "--kind", "fine-tuned", "--data", "runs/none"], /not a folder: runs\/none$/m],
     [["train", "judge-counter", "--init", "models/judge-zero-shot.safetensors", "--data", "runs/none"], /not a folder: runs\/none$/m],
     [["train", "self-correct", "--data", "runs/none", "--reasons", "detector"], /not a folder: runs\/none$/m],
+    [["train", "dpo", "--data", "runs/none"], /^imagecot: runs\/none is not a ranking data folder \(no meta.json\): make it with 'imagecot data rank'$/m],
+    [["bench", "oracle", "--record", "runs/none"], /^imagecot: not a folder: runs\/none$/m],
   ];
   // a ranking made before the sampling orders were kept: trajectory DPO cannot read it
   const old = mkdtempSync(join(tmpdir(), "imagecot-old-rank-"));
