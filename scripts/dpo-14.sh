@@ -195,9 +195,7 @@ two_rounds() {
 }
 
 run() {
-  [ -f dist/src/cli/main.js ] || { echo "dpo-14: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
-  # hours of runs recording this commit must run its code
-  [ -z "$(find src -name '*.ts' -newer dist/src/cli/main.js | head -n 1)" ] || { echo "dpo-14: src/ is newer than dist/: build first (npx tsc -p .)" >&2; exit 1; }
+  require_dist dpo-14
   # without the self-correction generator PARM++ would correct with another model: not the row
   # asked for; checked first, not hours in
   [ -f models/generator-sc.safetensors ] || { echo "dpo-14: no models/generator-sc.safetensors: PARM++ needs it (issue 13: imagecot train self-correct)" >&2; exit 1; }

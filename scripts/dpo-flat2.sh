@@ -80,8 +80,7 @@ restore() {
 
 case "${1:-}" in
   "")
-    [ -f dist/src/cli/main.js ] || { echo "dpo-flat2: no dist/: build first (scripts/setup.sh)" >&2; exit 1; }
-    [ -z "$(find src -name '*.ts' -newer dist/src/cli/main.js | head -n 1)" ] || { echo "dpo-flat2: src/ is newer than dist/: build first (npx tsc -p .)" >&2; exit 1; }
+    require_dist dpo-flat2
     restore
     step rank "$rank/balance.json" bash scripts/with-queue.sh rank-flat2 data rank --out "$rank" "${rank_args[@]}"
     node -e 'process.exit(require(process.argv[1]).met === true ? 0 : 1)' "./$rank/balance.json" ||

@@ -12,7 +12,8 @@
 #        bash scripts/judge-paths.sh NAME PENALTY complete   exit 0 when every chunk is in, else 1 with a line
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: judge-paths.sh NAME PENALTY [archive|restore|complete]" >&2; exit 2; }
+usage() { echo "usage: judge-paths.sh NAME PENALTY [archive|restore|complete] (scripts/paths-NAME.sh: [archive|restore|complete])" >&2; exit 2; }
+[ $# -ge 2 ] && [ $# -le 3 ] && [ -n "$1" ] && [[ $2 =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage
 name=$1; penalty=$2
 out=runs/paths-$name
 kept=checkpoints/paths-$name.tar.gz
@@ -26,7 +27,7 @@ case "${3:-}" in
     [ "$have" -eq "$want" ] || { echo "paths-$name: $out holds $have of $want chunks: finish them with scripts/paths-$name.sh" >&2; exit 1; }
     exit 0 ;;
   "") ;;
-  *) echo "usage: judge-paths.sh NAME PENALTY [archive|restore|complete]" >&2; exit 2 ;;
+  *) usage ;;
 esac
 bash scripts/kept-folder.sh restore "$out" "$kept"
 bash scripts/with-queue.sh "paths-$name" data paths --out "$out" --prompts "$prompts" --chunk "$chunk" --paths-per-prompt 16 --rollout-share 0.25 --seed 11 --flat-penalty "$penalty"

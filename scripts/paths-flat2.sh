@@ -9,6 +9,7 @@
 #  3. parm-val-flat2, parm-val-v2: bench parm-val at results/parm-val-survivors.json's survivor
 #     budgets -> results/parm-val-survivors-flat2.json, -v2.json (the judge's answers cached in
 #     runs/parm-val-cache-NAME).
+# To stop it, TERM its process group (or scripts/with-queue.sh, while it collects), then archive.
 # Usage: bash scripts/paths-flat2.sh            make what is missing, in order
 #        bash scripts/paths-flat2.sh archive|restore|complete   the paths' (scripts/judge-paths.sh)
 set -euo pipefail
@@ -16,10 +17,13 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/step-lib.sh
 source scripts/step-lib.sh
 [ $# -eq 0 ] || exec bash scripts/judge-paths.sh flat2 2 "$@"
+require_dist paths-flat2
 cli=(node dist/src/cli/main.js)
 logs=runs/paths-flat2-bench
-bash scripts/judge-paths.sh flat2 2
-bash scripts/judge-paths.sh flat2 2 complete # a stopped collection goes no further
+bash scripts/judge-paths.sh flat2 2 restore
+# a complete set starts no queue; a stopped collection goes no further
+bash scripts/judge-paths.sh flat2 2 complete 2>/dev/null || bash scripts/judge-paths.sh flat2 2
+bash scripts/judge-paths.sh flat2 2 complete
 bash scripts/paths-v2.sh restore
 bash scripts/paths-v2.sh complete
 for set in flat2 v2; do

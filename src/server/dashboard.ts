@@ -1,7 +1,6 @@
 // GET /v1/results: the evaluation dashboard's data, read afresh from the results folder on each
 // request (evaluations finish while the server runs). The charts and tables come as HTML/SVG
 // made by the same code as `imagecot report`, so the page and the report never disagree.
-import { existsSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { accuracyNfeSvg, dpoPairsSvg, frontierSvg, tagBarsSvg } from "../report/charts.js";
 import { dpoPairsLines, readDpoRuns } from "../report/dpo.js";
@@ -9,14 +8,17 @@ import { readFrontiers } from "../report/frontier.js";
 import { paperTableHtml, resultsTableHtml } from "../report/html.js";
 import { PAPER_ROWS } from "../report/paper.js";
 import { readResultsDir } from "../report/results.js";
+import { isFolder } from "../util/folder.js";
 import type { ServerContext } from "./context.js";
 
 export function registerDashboard(app: FastifyInstance, ctx: ServerContext): void {
   app.get("/v1/results", async () => {
     const dir = ctx.options.resultsDir;
-    const rows = existsSync(dir) ? readResultsDir(dir) : [];
-    const dpo = existsSync(dir) ? readDpoRuns(dir) : [];
-    const frontiers = existsSync(dir) ? readFrontiers(dir) : [];
+    // no results folder (yet): an empty dashboard, not an error of the request
+    const here = isFolder(dir);
+    const rows = here ? readResultsDir(dir) : [];
+    const dpo = here ? readDpoRuns(dir) : [];
+    const frontiers = here ? readFrontiers(dir) : [];
     return {
       rows,
       paper: PAPER_ROWS,
