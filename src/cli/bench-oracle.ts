@@ -8,8 +8,8 @@ import { readMetadataFile } from "../geneval/metadata.js";
 import { cliJudge } from "./judge.js";
 import { cliPipeline } from "./pipeline.js";
 import { UserError } from "./run.js";
-import { requireFolder } from "../util/folder.js";
 import { TEST_SUITE_FILE } from "../shapes/train-prompts.js";
+import { requireFolder } from "../util/folder.js";
 
 export function addOracleBench(bench: Command): void {
   bench

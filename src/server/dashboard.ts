@@ -15,10 +15,7 @@ export function registerDashboard(app: FastifyInstance, ctx: ServerContext): voi
   app.get("/v1/results", async () => {
     const dir = ctx.options.resultsDir;
     // no results folder (yet): an empty dashboard, not an error of the request
-    const here = isFolder(dir);
-    const rows = here ? readResultsDir(dir) : [];
-    const dpo = here ? readDpoRuns(dir) : [];
-    const frontiers = here ? readFrontiers(dir) : [];
+    const [rows, dpo, frontiers] = isFolder(dir) ? [readResultsDir(dir), readDpoRuns(dir), readFrontiers(dir)] : [[], [], []];
     return {
       rows,
       paper: PAPER_ROWS,

@@ -109,7 +109,7 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["train", "generator", "--class-weights", "star=2,star=3"], /'star' is given twice/],
     // every command reading collected paths: a missing folder is bad input, never a stack trace
     [["bench", "judge", "--data", "runs/none"], /^imagecot: not a folder: runs\/none$/m],
-    [["bench", "parm-val", "--data", "runs/paths-v2,runs/none"], /not a folder: runs\/(paths-v2|none)$/m],
+    [["bench", "parm-val", "--data", "suites,runs/none"], /^imagecot: not a folder: runs\/none$/m],
     [["bench", "reasons", "--data", "runs/none"], /not a folder: runs\/none$/m],
     [["train", "judge", "--kind", "fine-tuned", "--data", "runs/none"], /not a folder: runs\/none$/m],
     [["train", "judge-counter", "--init", "models/judge-zero-shot.safetensors", "--data", "runs/none"], /not a folder: runs\/none$/m],
