@@ -7,7 +7,7 @@ import { dpoValidation } from "../eval/dpo-val.js";
 import { DEFAULT_SAMPLE } from "../generator/sampler.js";
 import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js";
 import { writeResult } from "../util/provenance.js";
-import { intOption, nonNegativeListOption, positiveIntListOption, positiveListOption, seedOption, shareListOption } from "./options.js";
+import { folderListOption, intOption, nonNegativeListOption, positiveIntListOption, positiveListOption, seedOption, shareListOption } from "./options.js";
 import { pairsKindOf } from "./pairs-kind.js";
 import { UserError } from "./run.js";
 
@@ -15,7 +15,7 @@ export function addDpoValBench(bench: Command): void {
   bench
     .command("dpo-val")
     .description("train one DPO round per (lr, epochs, beta, nll weight, guidance, unconditional anchor) on the same pairs and score each on held-out training prompts (never a test prompt)")
-    .requiredOption("--data <dirs>", "ranking data from 'imagecot data rank' (several folders separated by commas: their pairs together, the data-scale lever)")
+    .addOption(new Option("--data <dirs>", "ranking data from 'imagecot data rank' (several folders separated by commas: their pairs together, the data-scale lever)").makeOptionMandatory().argParser(folderListOption))
     .option("--reward-guided", "train on the judge-chosen, weighted pairs (pairs-guided.jsonl)")
     .option("--self-play", "train on the self-play pairs, each \"no\" sample against a render (pairs-render.jsonl, from 'data rank --render-pairs')")
     .option("--trajectory", "every candidate reads each image at a random step of its own sampling trajectory (trajectory DPO; the rankings must have kept the orders)")
@@ -58,11 +58,11 @@ export function addDpoValBench(bench: Command): void {
     .option("--quiet", "no stage lines")
     .option("--out <file>", "also write them with their provenance (e.g. results/dpo-val.json)")
     .addHelpText("after", "\nExit codes: 0 measured, 1 failure, 2 bad arguments.\n\nExamples:\n  imagecot bench dpo-val --data runs/rank-1 --lr 5e-5,1e-4,2e-4 --epochs 1,2 --beta 0.1 --out results/dpo-val.json\n  imagecot bench dpo-val --data runs/rank-1,runs/rank-2 --lr 1e-4 --uncond-anchor 30 --out results/dpo-val-scale.json   # two rankings' pairs\n  imagecot bench dpo-val --data runs/rank-1-orders --trajectory --lr 1e-4,2e-4 --uncond-anchor 30 --run-dir runs/dpo-val-traj --out results/dpo-val-trajectory.json")
-    .action(async (o: { data: string; rewardGuided?: boolean; selfPlay?: boolean; trajectory?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
+    .action(async (o: { data: string[]; rewardGuided?: boolean; selfPlay?: boolean; trajectory?: boolean; generator: string; tokenizer: string; runDir: string; lr: number[]; epochs: number[]; beta: number[]; nllWeight: number[]; cfg: number[]; uncondAnchor: number[]; masks: number[]; minMaskRatio: number[]; batch: number; prompts: number; images: number; seed: number; json?: boolean; quiet?: boolean; out?: string }) => {
       if (o.batch < 1 || o.prompts < 1 || o.images < 1) throw new UserError("--batch, --prompts and --images must be at least 1");
       const kind = pairsKindOf(o);
       for (const [flag, f] of [["--generator", o.generator], ["--tokenizer", o.tokenizer]]) if (!existsSync(f)) throw new UserError(`${flag}: no weights at ${f}`);
-      const pairs = o.data.split(",").flatMap((dir) => {
+      const pairs = o.data.flatMap((dir) => {
         let read;
         try {
           read = readDataPairs(dir, kind);
@@ -87,7 +87,7 @@ export function addDpoValBench(bench: Command): void {
         heldout: { prompts: o.prompts, images: o.images, seed: o.seed, sample: DEFAULT_SAMPLE },
         onStage: (m) => void (o.quiet || o.json ? undefined : process.stderr.write(m + "\n")),
       });
-      if (o.out) writeResult(o.out, { dpo_val: { data: o.data, reward_guided: !!o.rewardGuided, self_play: !!o.selfPlay, ...result } });
+      if (o.out) writeResult(o.out, { dpo_val: { data: o.data.join(","), reward_guided: !!o.rewardGuided, self_play: !!o.selfPlay, ...result } });
       process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
     });
 }

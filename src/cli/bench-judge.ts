@@ -10,12 +10,12 @@ import { loadVQ } from "../models/load.js";
 import { DEFAULT_TOKENIZER } from "../models/paths.js";
 import { fileHash } from "../util/file-hash.js";
 import { writeResult } from "../util/provenance.js";
-import { seedOption } from "./options.js";
+import { folderListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 import { readJudgePaths } from "./train-judge.js";
 
 interface JudgeBenchOptions {
-  data: string;
+  data: string[];
   weights: string;
   seed: number;
   tokenizer: string;
@@ -27,7 +27,7 @@ export function addJudgeBench(bench: Command): void {
   bench
     .command("judge")
     .description("a judge's held-out figures on collected paths: accuracy per question, ranking of a prompt's paths, calibration (the training summary's)")
-    .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths' (their held-out tenth is scored)")
+    .addOption(new Option("--data <dirs>", "comma-separated folders from 'imagecot data paths' (their held-out tenth is scored)").makeOptionMandatory().argParser(folderListOption))
     .option("--weights <file>", "judge weights", EMBEDDED_JUDGES["fine-tuned"])
     .addOption(new Option("--seed <n>", "seed of the held-out examples (the training's --seed gives its summary's)").default(1).argParser(seedOption))
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
@@ -41,7 +41,7 @@ export function addJudgeBench(bench: Command): void {
       try {
         // a zero-shot judge asks every question as the outcome question about the image it is shown
         const held_out = scoreHeldOut(net, heldOutPathExamples(held, o.seed, T), loadVQ(o.tokenizer), kind === "zero-shot");
-        const result = { data: o.data, weights: o.weights, weights_hash: fileHash(o.weights), kind, seed: o.seed, held_out_prompts: held.length, held_out };
+        const result = { data: o.data.join(","), weights: o.weights, weights_hash: fileHash(o.weights), kind, seed: o.seed, held_out_prompts: held.length, held_out };
         if (o.out) writeResult(o.out, { judge: result });
         process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
       } finally {

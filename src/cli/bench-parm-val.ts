@@ -10,13 +10,13 @@ import { CLEAR_AT, KEEP_FROM, MAX_SURVIVORS } from "../strategies/parm-rule.js";
 import { writeResult } from "../util/provenance.js";
 import { judgeId } from "../judges/judge.js";
 import { cliJudge } from "./judge.js";
-import { cfgOption, numberOption, positiveIntListOption, positiveListOption } from "./options.js";
+import { cfgOption, folderListOption, numberOption, positiveIntListOption, positiveListOption } from "./options.js";
 import { cliPipeline } from "./pipeline.js";
 import { progressBar } from "./progress.js";
 import { UserError } from "./run.js";
 
 interface ParmValCliOptions {
-  data: string;
+  data: string[];
   judge: string;
   clearAt: number[];
   keepFrom: number[];
@@ -34,7 +34,7 @@ export function addParmValBench(bench: Command): void {
   bench
     .command("parm-val")
     .description("PARM's clarity and potential thresholds and survivor budget on held-out training prompts' paths: accuracy and NFE of each, beside best-of-N")
-    .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths' (their held-out tenth is read)")
+    .addOption(new Option("--data <dirs>", "comma-separated folders from 'imagecot data paths' (their held-out tenth is read)").makeOptionMandatory().argParser(folderListOption))
     .option("--judge <name>", "the judge PARM asks", "fine-tuned")
     .addOption(new Option("--clear-at <list>", "clarity thresholds: a path is judged at its first step at or above one").default([CLEAR_AT], String(CLEAR_AT)).argParser(positiveListOption))
     .addOption(new Option("--keep-from <list>", "potential thresholds: a path is cut below one").default([0.5, 0.6, 0.7, 0.8, 0.9], "0.5,0.6,0.7,0.8,0.9").argParser(positiveListOption))
@@ -50,15 +50,15 @@ export function addParmValBench(bench: Command): void {
     .action(async (o: ParmValCliOptions) => {
       if ([...o.clearAt, ...o.keepFrom].some((t) => t > 1)) throw new UserError("--clear-at, --keep-from: thresholds are probabilities, at most 1");
       if (!(o.maxNfeShare > 0)) throw new UserError("--max-nfe-share must be above 0");
-      const { heldOut } = splitCollected(readCollected(o.data.split(",")));
-      if (heldOut.length === 0) throw new UserError(`no held-out prompts in ${o.data}`);
+      const { heldOut } = splitCollected(readCollected(o.data));
+      if (heldOut.length === 0) throw new UserError(`no held-out prompts in ${o.data.join(",")}`);
       const pipeline = cliPipeline(undefined, o.tokenizer);
       const judge = cliJudge({ judge: o.judge });
       const bar = progressBar(heldOut.length, "parm-val", !o.quiet && !o.json);
       try {
         const result = await parmValidation(pipeline, judge, heldOut, { clearAt: o.clearAt, keepFrom: o.keepFrom, maxSurvivors: o.maxSurvivors, maxNfeShare: o.maxNfeShare, cfg: o.cfg, cache: o.cache, onProgress: (d) => bar.update(d) });
         bar.stop();
-        if (o.out) writeResult(o.out, { parm_val: { data: o.data, judge: o.judge, judge_id: judgeId(judge), ...result } });
+        if (o.out) writeResult(o.out, { parm_val: { data: o.data.join(","), judge: o.judge, judge_id: judgeId(judge), ...result } });
         process.stdout.write(JSON.stringify(result, null, o.json ? undefined : 2) + "\n");
       } finally {
         bar.stop();

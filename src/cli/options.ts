@@ -51,6 +51,13 @@ export function pathsListOption(value: string): number[] {
   return [...new Set(value.split(",").map((x) => pathsOption(x.trim())))].sort((a, b) => a - b);
 }
 
+/** A comma-separated list of folders (--data's): each named, none empty (a stray comma names none). */
+export function folderListOption(value: string): string[] {
+  const dirs = value.split(",").map((x) => x.trim());
+  if (dirs.some((d) => d === "")) throw new InvalidArgumentError(`expected folders separated by commas, got '${value}'`);
+  return dirs;
+}
+
 /** A weight that may be 0 (a loss term's, off at 0). */
 export function nonNegativeOption(value: string): number {
   const n = numberOption(value);

@@ -22,7 +22,7 @@ import { UserError } from "./run.js";
 
 export interface TrainJudgeCliOptions {
   kind: "zero-shot" | "fine-tuned";
-  data?: string;
+  data?: string[];
   tokenizer: string;
   runDir?: string;
   out?: string;
@@ -48,8 +48,9 @@ export interface TrainJudgeCliOptions {
  * held-out prompts, with the training prompts that have both a right and a wrong path (the
  * ranking loss's); refused (a one-line error) where they lack what its labels need.
  */
-export function readJudgePaths(data: string): { train: CollectedPrompt[]; held: CollectedPrompt[]; mixed: CollectedPrompt[]; T: number } {
-  const all = readCollected(data.split(","));
+export function readJudgePaths(dirs: readonly string[]): { train: CollectedPrompt[]; held: CollectedPrompt[]; mixed: CollectedPrompt[]; T: number } {
+  const all = readCollected(dirs);
+  const data = dirs.join(",");
   if (all.length === 0) throw new UserError(`no collected paths in ${data}`);
   if (all.some((p) => p.paths.some((q) => q.clearFrom === undefined))) throw new UserError(`${data} holds paths without per-path clarity labels (collected before them): collect them again with 'imagecot data paths'`);
   const { train, heldOut: held } = splitCollected(all);
@@ -152,14 +153,14 @@ export function trainJudgeCommand(o: TrainJudgeCliOptions, onLog: (e: LogEntry) 
 }
 
 export interface TrainCounterCliOptions {
-  data: string;
+  data: string[];
   init: string;
   tokenizer: string;
   hidden: number;
   from: "tokens" | "tower" | "pixels";
   channels?: number[];
   rendered?: number;
-  samples?: string;
+  samples?: string[];
   answers?: boolean;
   runDir: string;
   out: string;
@@ -183,12 +184,13 @@ export async function trainCounterCommand(o: TrainCounterCliOptions, onLog: (e: 
   if (o.channels && o.from !== "pixels") throw new UserError(`--channels is the widths of the head's own tower: it needs --from pixels`);
   if (o.channels && (o.channels.length !== config.channels.length || o.channels.some((w) => w % 8 !== 0)))
     throw new UserError(`--channels must be ${config.channels.length} widths (the judge's stages), each a multiple of 8, got ${o.channels.join(",")}`);
-  const all = readCollected(o.data.split(","));
-  if (all.length === 0) throw new UserError(`no collected paths in ${o.data}`);
+  const all = readCollected(o.data);
+  const data = o.data.join(",");
+  if (all.length === 0) throw new UserError(`no collected paths in ${data}`);
   const { train, heldOut } = splitCollected(all);
   // the summary scores the reasons on the held-out tenth's failing finals
-  if (!heldOut.some((p) => p.paths.some((q) => !q.correct))) throw new UserError(`${o.data}: no held-out prompt (one in ten) has a failing final to score the reasons on`);
-  const samples = (o.samples?.split(",") ?? []).flatMap((dir) => {
+  if (!heldOut.some((p) => p.paths.some((q) => !q.correct))) throw new UserError(`${data}: no held-out prompt (one in ten) has a failing final to score the reasons on`);
+  const samples = (o.samples ?? []).flatMap((dir) => {
     if (!readRankMeta(dir)) throw new UserError(`${dir} is not a ranking data folder (no meta.json): 'imagecot data rank' writes one`);
     return readRanked(dir).flatMap((r) => r.samples.map((x) => ({ meta: r.meta, tokens: x.tokens })));
   });

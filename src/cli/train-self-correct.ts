@@ -26,7 +26,7 @@ export const DEFAULT_REASON_JUDGE = "fine-tuned";
 export const REASON_DROPOUT = 0.2;
 
 export interface TrainSelfCorrectCliOptions {
-  data: string;
+  data: string[];
   reasons: ReasonSource;
   /** with --reasons judge: the reflecting judge (default DEFAULT_REASON_JUDGE) */
   judge?: string;
@@ -60,8 +60,8 @@ export async function trainSelfCorrectCommand(o: TrainSelfCorrectCliOptions, onL
   const judge = o.reasons === "judge" ? cliJudge({ judge: judgeName }) : undefined;
   const reasons: ReasonGiver = judge ? { source: "judge", judge, decode: (grids) => decodeTokens(vq, grids) } : { source: o.reasons as "detector" | "none" };
   if (judge && !judge.reflect) throw new UserError(`judge '${judgeName}' does not reflect: it gives no reasons to train on`);
-  const { groups, judgeAccepted } = await correctionGroups(readCollected(o.data.split(",")), reasons);
-  if (groups.length === 0) throw new UserError(`no failing finals in ${o.data} to correct`);
+  const { groups, judgeAccepted } = await correctionGroups(readCollected(o.data), reasons);
+  if (groups.length === 0) throw new UserError(`no failing finals in ${o.data.join(",")} to correct`);
   const accepted = judge ? `; the judge accepted ${judgeAccepted} of them (generic reason)` : "";
   process.stderr.write(`self-correction: ${groups.length} groups (${groups.filter((g) => g.right.length > 0).length} with a right final of their own), ${o.reasons} reasons${accepted}\n`);
   const config = loadGenerator(o.init).config;

@@ -13,7 +13,7 @@ import { DEFAULT_GENERATOR_WEIGHTS, DEFAULT_TOKENIZER } from "../models/paths.js
 import { REASON_SOURCES } from "../align/self-correct.js";
 import { EMBEDDED_JUDGES } from "../judges/embedded.js";
 import type { LogEntry } from "../train/log.js";
-import { intOption, numberOption, positiveIntListOption, seedOption } from "./options.js";
+import { folderListOption, intOption, numberOption, positiveIntListOption, seedOption } from "./options.js";
 import { UserError } from "./run.js";
 import { type ClassWeights, classWeightsKey, parseClassWeights } from "../shapes/train-prompts.js";
 import { progressBar, progressCallback } from "./progress.js";
@@ -162,7 +162,7 @@ export function registerTrain(program: Command): void {
     .command("judge")
     .description("train an embedded judge: zero-shot (clean renders only) or fine-tuned (the generator's own paths)")
     .addOption(new Option("--kind <kind>", "which judge").choices(["zero-shot", "fine-tuned"]).makeOptionMandatory())
-    .option("--data <dirs>", "fine-tuned: comma-separated folders from 'imagecot data paths'")
+    .addOption(new Option("--data <dirs>", "fine-tuned: comma-separated folders from 'imagecot data paths'").argParser(folderListOption))
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .option("--init <file>", "start from these judge weights (e.g. the zero-shot judge's, to fine-tune it); their architecture is kept")
     .option("--channels <list>", "conv widths, one stride-2 stage each: 3 stages see an 8x8 grid of patches, 2 a 16x16 one (default 32,64,128)")
@@ -188,14 +188,14 @@ export function registerTrain(program: Command): void {
   train
     .command("judge-counter")
     .description("add a counting head to a rules judge (per patch and class, summed over the patches), trained on the collected paths' finals with the rest of the judge frozen: its answers stay (unless --answers), its reasons' counts change")
-    .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths' (the judges' split: the held-out tenth scores it)")
+    .addOption(new Option("--data <dirs>", "comma-separated folders from 'imagecot data paths' (the judges' split: the held-out tenth scores it)").makeOptionMandatory().argParser(folderListOption))
     .option("--init <file>", "the rules judge it adds the head to", EMBEDDED_JUDGES["fine-tuned"])
     .option("--tokenizer <file>", "VQ tokenizer weights (decodes the paths' tokens)", DEFAULT_TOKENIZER)
     .addOption(new Option("--hidden <n>", "features per patch and class").default(32).argParser(intOption))
     .addOption(new Option("--from <where>", "what it reads: the patch tokens at the transformer's end (they have seen the prompt), the image tower's patches (local), or a conv tower of its own over the pixels, trained with it").choices(["tokens", "tower", "pixels"]).default("tokens"))
     .addOption(new Option("--channels <list>", "with --from pixels: its tower's widths, one stride-2 stage each, multiples of 8 (default: the judge's)").argParser(positiveIntListOption))
     .option("--answers", "the saved judge's rules answer reads the head's counts too, instead of the class tokens': its answers change (the summary scores the reasons and the ranking both ways)")
-    .option("--samples <dirs>", "comma-separated ranking data folders ('imagecot data rank', a 'train dpo' round's data): their samples of training prompts join the finals, counted by the detector")
+    .addOption(new Option("--samples <dirs>", "comma-separated ranking data folders ('imagecot data rank', a 'train dpo' round's data): their samples of training prompts join the finals, counted by the detector").argParser(folderListOption))
     .addOption(new Option("--rendered <n>", "this many rendered scenes of training prompts beside the finals, through the tokenizer, each counted exactly (more scenes than the finals hold)").default(0).argParser(intOption))
     .option("--run-dir <dir>", "checkpoint and log folder", "runs/judge-counter")
     .option("--out <file>", "the judge with its counting head", "runs/judge-counter/judge.safetensors")
@@ -212,7 +212,7 @@ export function registerTrain(program: Command): void {
   train
     .command("self-correct")
     .description("fine-tune the generator to regenerate from (prompt, previous image, reason): PARM++'s self-correction")
-    .requiredOption("--data <dirs>", "comma-separated folders from 'imagecot data paths'")
+    .addOption(new Option("--data <dirs>", "comma-separated folders from 'imagecot data paths'").makeOptionMandatory().argParser(folderListOption))
     .addOption(
       new Option("--reasons <source>", "the reason of each wrong image: the reflecting judge's (what PARM++ feeds at inference), the detector's, or none (the no-reason ablation's model)")
         .choices([...REASON_SOURCES])

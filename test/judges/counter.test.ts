@@ -114,7 +114,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   saveWeights(init, new JudgeNet(rules).eval(), rules, { kind: "fine-tuned" });
   mkdirSync(join(dir, "paths"));
   writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts: collectedPaths() }));
-  const o = { data: join(dir, "paths"), init, tokenizer: join(dir, "vq.safetensors"), hidden: 4, from: "tower" as const, runDir: join(dir, "run"), out: join(dir, "counted.safetensors"), results: join(dir, "summary.json"), steps: 100, batch: 16, lr: 1e-2, seed: 1 };
+  const o = { data: [join(dir, "paths")], init, tokenizer: join(dir, "vq.safetensors"), hidden: 4, from: "tower" as const, runDir: join(dir, "run"), out: join(dir, "counted.safetensors"), results: join(dir, "summary.json"), steps: 100, batch: 16, lr: 1e-2, seed: 1 };
   await trainCounterCommand(o, () => {});
   const before = readWeightsConfig<JudgeNetConfig>(init).tensors;
   const after = readWeightsConfig<JudgeNetConfig>(o.out);
@@ -167,7 +167,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   [prompts[0], prompts[9]].forEach(({ meta }, index) =>
     writeRankedPrompt(rank, { index, seed: index, meta, samples: [0, 1].map((sample) => ({ sample, seed: sample, tokens: prompts[0].paths[sample].predictions.at(-1)!, correct: false, reasons: [], image: `images/p${index}-s${sample}.png` })) }, [new Uint8Array(1), new Uint8Array(1)]),
   );
-  const own = { ...o, from: "pixels" as const, channels: [8, 16], rendered: 24, samples: rank, runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
+  const own = { ...o, from: "pixels" as const, channels: [8, 16], rendered: 24, samples: [rank], runDir: join(dir, "own"), out: join(dir, "own.safetensors"), results: join(dir, "own.json") };
   await trainCounterCommand(own, () => {});
   const ownAfter = readWeightsConfig<JudgeNetConfig>(own.out);
   assert.deepEqual(ownAfter.config.counter, { hidden: 4, from: "pixels", channels: [8, 16] });
@@ -183,7 +183,7 @@ test("train judge-counter trains the head alone: every other tensor is the start
   assert.deepEqual(await new EmbeddedJudge("d", loadJudgeNet(own.out).net, false).judge([req]), await a.judge([req]));
   const ownSettings = JSON.parse(readFileSync(own.results, "utf8")).training.settings;
   assert.deepEqual([ownSettings.rendered, ownSettings.samples, ownSettings.train_finals], [24, 2, 18 * 4], "the renders and one training prompt's samples beside 18 training prompts' finals");
-  await assert.rejects(trainCounterCommand({ ...own, samples: join(dir, "paths"), runDir: join(dir, "no-rank") }, () => {}), (e: unknown) => e instanceof UserError && /not a ranking data folder/.test(e.message));
+  await assert.rejects(trainCounterCommand({ ...own, samples: [join(dir, "paths")], runDir: join(dir, "no-rank") }, () => {}), (e: unknown) => e instanceof UserError && /not a ranking data folder/.test(e.message));
   // --answers: the same head, saved as the rules answer's counts too
   const answering = { ...own, answers: true, out: join(dir, "answering.safetensors") };
   await trainCounterCommand(answering, () => {}); // the run is finished: it only saves and scores

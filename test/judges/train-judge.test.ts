@@ -40,7 +40,7 @@ test("fine-tuned judge: trains on groups of a prompt's paths and reports held-ou
   writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts }));
   const results = join(dir, "summary.json");
   trainJudgeCommand(
-    { kind: "fine-tuned", data: join(dir, "paths"), tokenizer: join(dir, "vq.safetensors"), runDir: join(dir, "run"), out: join(dir, "judge.safetensors"), results, steps: 50, batch: 8, lr: 1e-3, seed: 1, channels: "8,8", dModel: 16, layers: 1, roundTrip: 0, group: 4, validateEvery: 50 },
+    { kind: "fine-tuned", data: [join(dir, "paths")], tokenizer: join(dir, "vq.safetensors"), runDir: join(dir, "run"), out: join(dir, "judge.safetensors"), results, steps: 50, batch: 8, lr: 1e-3, seed: 1, channels: "8,8", dModel: 16, layers: 1, roundTrip: 0, group: 4, validateEvery: 50 },
     () => {},
   );
   const summary = JSON.parse(readFileSync(results, "utf8")).training.settings;
@@ -68,7 +68,7 @@ test("fine-tuned judge: refuses data without a right and a wrong path for any pr
   mkdirSync(join(dir, "paths"));
   writeFileSync(join(dir, "paths", "chunk-00000.json"), JSON.stringify({ prompts }));
   assert.throws(
-    () => trainJudgeCommand({ kind: "fine-tuned", data: join(dir, "paths"), tokenizer: join(dir, "vq.safetensors"), steps: 2, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4 }, () => {}),
+    () => trainJudgeCommand({ kind: "fine-tuned", data: [join(dir, "paths")], tokenizer: join(dir, "vq.safetensors"), steps: 2, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4 }, () => {}),
     /nothing to rank/,
   );
 });
@@ -89,7 +89,7 @@ test("zero-shot rules judge: trains on clean renders, reports each near-miss kin
   const [b] = await new EmbeddedJudge("zero-shot", loadJudgeNet(out).net, true).judge([{ question: "outcome", prompt: "a photo of two circles", image }]);
   assert.ok(Math.abs(a.pYes - b.pYes) < 1e-6 && a.pYes > 0 && a.pYes < 1);
   assert.throws(
-    () => trainJudgeCommand({ kind: "fine-tuned", data: dir, init: out, answer: "head", dModel: 16, tokenizer: "unused", steps: 2, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4 }, () => {}),
+    () => trainJudgeCommand({ kind: "fine-tuned", data: [dir], init: out, answer: "head", dModel: 16, tokenizer: "unused", steps: 2, batch: 8, lr: 1e-3, seed: 1, roundTrip: 0, group: 4 }, () => {}),
     /--answer differ from the architecture of --init/,
     "fine-tuning keeps the starting judge's architecture",
   );
