@@ -2,7 +2,7 @@
 // GenEval's overall score (mean of per-tag accuracies) and the share of the baseline's error
 // removed, with 95% intervals from a bootstrap over prompts (both runs resampled together).
 import { TAGS, type Tag } from "../geneval/types.js";
-import { mulberry32, randInt } from "../util/prng.js";
+import { bootstrap, interval95 } from "../util/bootstrap.js";
 
 /** Per image, in (prompt, sample) order: whether it was correct. Tags are per prompt. */
 export interface ImageOutcomes {
@@ -36,8 +36,6 @@ export interface PairedComparison {
   resamples: number;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
-
 /**
  * Compares `run` with `base` over the prompts both cover, pairing (prompt, sample); a run with
  * fewer images per prompt is compared on the base's first samples of each prompt.
@@ -54,24 +52,17 @@ export function pairedComparison(base: ImageOutcomes, run: ImageOutcomes, resamp
   const all = b.tags.map((_, p) => p);
   const removed = (sb: number, sr: number) => (sr - sb) / (1 - sb);
   const [sb, sr] = [overall(b, all), overall(r, all)];
-  const rng = mulberry32(seed);
-  const diffs: number[] = [];
-  const shares: number[] = [];
-  for (let i = 0; i < resamples; i++) {
-    const pick = all.map(() => randInt(rng, all.length));
+  const draws = bootstrap(all.length, resamples, seed, (pick) => {
     const [xb, xr] = [overall(b, pick), overall(r, pick)];
-    diffs.push(xr - xb);
-    shares.push(removed(xb, xr));
-  }
-  diffs.sort((x, y) => x - y);
-  shares.sort((x, y) => x - y);
+    return { diff: xr - xb, share: removed(xb, xr) };
+  });
   return {
     base: sb,
     score: sr,
     diff: sr - sb,
-    diff_ci95: [quantile(diffs, 0.025), quantile(diffs, 0.975)],
+    diff_ci95: interval95(draws.map((d) => d.diff)),
     error_removed: removed(sb, sr),
-    error_removed_ci95: [quantile(shares, 0.025), quantile(shares, 0.975)],
+    error_removed_ci95: interval95(draws.map((d) => d.share)),
     resamples,
   };
 }

@@ -2,6 +2,7 @@
 // every (right, wrong) pair of examples in the same group (paths of one prompt, asked the same
 // question), the Bradley-Terry loss -log sigmoid(s_right - s_wrong) on the yes logits.
 import { type Tensor, tensor, tidy } from "../torch/index.js";
+import { bootstrap, interval95 } from "../util/bootstrap.js";
 
 /** Every (right, wrong) pair of indices within a group: group[i] names example i's group. */
 export function rankingPairs(groups: readonly number[], yes: readonly boolean[]): { right: number[]; wrong: number[] } {
@@ -34,10 +35,23 @@ export function pairwiseRankingLoss(logits: Tensor, groups: readonly number[], y
   });
 }
 
-/** How often a right example scores above a wrong one of its group (ties count half); null without pairs. */
-export function pairwiseAccuracy(scores: readonly number[], groups: readonly number[], yes: readonly boolean[]): { accuracy: number; pairs: number } | null {
+/**
+ * How often a right example scores above a wrong one of its group (ties count half), with a 95%
+ * interval from a bootstrap over the groups (a prompt's paths are one unit); null without pairs.
+ */
+export function pairwiseAccuracy(scores: readonly number[], groups: readonly number[], yes: readonly boolean[], resamples = 2000): { accuracy: number; pairs: number; ci95: [number, number] } | null {
   const { right, wrong } = rankingPairs(groups, yes);
   if (right.length === 0) return null;
-  const won = right.reduce((a, i, k) => a + (scores[i] > scores[wrong[k]] ? 1 : scores[i] === scores[wrong[k]] ? 0.5 : 0), 0);
-  return { accuracy: won / right.length, pairs: right.length };
+  // per group with pairs: [won, pairs]
+  const byGroup = new Map<number, [number, number]>();
+  right.forEach((i, k) => {
+    const tally = byGroup.get(groups[i]) ?? [0, 0];
+    tally[0] += scores[i] > scores[wrong[k]] ? 1 : scores[i] === scores[wrong[k]] ? 0.5 : 0;
+    tally[1] += 1;
+    byGroup.set(groups[i], tally);
+  });
+  const tallies = [...byGroup.values()];
+  const share = (pick: readonly number[]) => pick.reduce((a, g) => a + tallies[g][0], 0) / pick.reduce((a, g) => a + tallies[g][1], 0);
+  const all = tallies.map((_, g) => g);
+  return { accuracy: share(all), pairs: right.length, ci95: interval95(bootstrap(tallies.length, resamples, 1, share)) };
 }

@@ -48,6 +48,21 @@ test("pairwise accuracy: ties count half", () => {
   assert.equal(pairwiseAccuracy([0.5], [0], [true]), null);
 });
 
+test("pairwise accuracy: its interval resamples whole groups", () => {
+  // group 0 wins its one pair, group 1 loses its one: a resample holds 0, 1 or 2 copies of group
+  // 0 (a quarter of draws each end), so the interval spans 0 to 1
+  const split = pairwiseAccuracy([0.9, 0.1, 0.1, 0.9], [0, 0, 1, 1], [true, false, true, false])!;
+  close(split.accuracy, 0.5);
+  assert.deepEqual(split.ci95, [0, 1]);
+  // one group of four pairs, three won: every resample is that group, so the interval is a point
+  const one = pairwiseAccuracy([0.9, 0.8, 0.5, 0.1, 0.6], [0, 0, 0, 0, 0], [true, true, false, false, false])!;
+  assert.equal(one.pairs, 6);
+  assert.deepEqual(one.ci95, [one.accuracy, one.accuracy]);
+  // pairs weigh as pairs: a group of 4 won pairs beside one of 1 lost pair is 4/5, not 1/2
+  const weighed = pairwiseAccuracy([0.9, 0.8, 0.1, 0.2, 0.1, 0.9], [0, 0, 0, 0, 1, 1], [true, true, false, false, true, false])!;
+  close(weighed.accuracy, 4 / 5);
+});
+
 test("expected calibration error: bin gaps weighted by the bins' shares", () => {
   // four answers in bins 0, 1, 8, 9: gaps .05, .85, .15, .05, each a quarter of the answers
   const c = expectedCalibrationError([0.05, 0.15, 0.85, 0.95], [false, true, true, true]);
