@@ -12,6 +12,7 @@ import { cfgHalves } from "../generator/sampler.js";
 import type { CollectedPrompt } from "../judges/collect.js";
 import { type Judge, judgeId } from "../judges/judge.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { bootstrap, interval95 } from "../util/bootstrap.js";
 import { type Recording, type RecordedVerdicts, completeVerdicts, prediction, replayChoice } from "./replay.js";
 
 export interface ParmValPoint {
@@ -21,6 +22,8 @@ export interface ParmValPoint {
   max_survivors: number;
   /** share of prompts whose chosen final the detector accepts */
   accuracy: number;
+  /** accuracy minus best-of-N's on the same paths, 95% interval from a bootstrap over prompts */
+  vs_best_of_n_ci95: [number, number];
   nfe_per_image: number;
   /** NFE against best-of-N's on the same paths */
   nfe_share: number;
@@ -96,7 +99,8 @@ export async function parmValidation(
 ): Promise<ParmValResult> {
   const halves = cfgHalves(o.cfg);
   const n = prompts[0].paths.length;
-  const sums = new Map<string, { right: number; nfe: number; calls: number }>();
+  // per rule: whether each prompt's chosen final is right, and the NFE and judge calls summed
+  const sums = new Map<string, { right: number[]; nfe: number; calls: number }>();
   let oracle = 0;
   for (const [k, p] of prompts.entries()) {
     if (p.paths.length !== n) throw new Error(`prompt ${k} has ${p.paths.length} paths, not ${n}: replays compare like with like`);
@@ -104,8 +108,11 @@ export async function parmValidation(
     const v = await keptVerdicts(o.cache, k, p, r, pipeline, judge);
     if (p.paths.some((q) => q.correct)) oracle++;
     const add = (key: string, c: ReturnType<typeof replayChoice>) => {
-      const s = sums.get(key) ?? { right: 0, nfe: 0, calls: 0 };
-      sums.set(key, { right: s.right + (p.paths[c.path].correct ? 1 : 0), nfe: s.nfe + c.nfe, calls: s.calls + c.judgeCalls });
+      const s = sums.get(key) ?? { right: [], nfe: 0, calls: 0 };
+      s.right.push(p.paths[c.path].correct ? 1 : 0);
+      s.nfe += c.nfe;
+      s.calls += c.judgeCalls;
+      sums.set(key, s);
     };
     add("best-of-n", replayChoice("best-of-n", n, r.steps, halves, v));
     for (const rule of grid(o)) add(key(rule), replayChoice("parm", n, r.steps, halves, v, rule));
@@ -113,16 +120,19 @@ export async function parmValidation(
   }
   const P = prompts.length;
   const bon = sums.get("best-of-n")!;
+  const share = (right: readonly number[], pick: readonly number[]) => pick.reduce((a, k) => a + right[k], 0) / pick.length;
+  const every = prompts.map((_, k) => k);
   const points = grid(o).map((rule) => {
     const s = sums.get(key(rule))!;
-    return { clear_at: rule.clearAt, keep_from: rule.keepFrom, max_survivors: rule.maxSurvivors, accuracy: s.right / P, nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
+    const vs = interval95(bootstrap(P, 2000, 1, (pick) => share(s.right, pick) - share(bon.right, pick)));
+    return { clear_at: rule.clearAt, keep_from: rule.keepFrom, max_survivors: rule.maxSurvivors, accuracy: share(s.right, every), vs_best_of_n_ci95: vs, nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
   });
   const within = points.filter((x) => x.nfe_share <= o.maxNfeShare);
   const chosen = within.reduce<ParmValPoint | null>((b, x) => (b === null || x.accuracy > b.accuracy || (x.accuracy === b.accuracy && x.nfe_per_image < b.nfe_per_image) ? x : b), null);
   return {
     prompts: P,
     paths_per_prompt: n,
-    best_of_n: { accuracy: bon.right / P, nfe_per_image: bon.nfe / P, judge_calls_per_image: bon.calls / P },
+    best_of_n: { accuracy: share(bon.right, every), nfe_per_image: bon.nfe / P, judge_calls_per_image: bon.calls / P },
     oracle: oracle / P,
     points,
     chosen,

@@ -66,6 +66,7 @@ test("nothing cut is best-of-N; everything cut finishes one path; the choice kee
   const [keepAll, cutAll, keepAllEarly, cutAllEarly] = r.points;
   assert.deepEqual(r.points.map((x) => [x.clear_at, x.keep_from]), [[0.5, 0], [0.5, 1.01], [0.05, 0], [0.05, 1.01]]);
   assert.deepEqual([keepAll.accuracy, keepAll.nfe_share], [r.best_of_n.accuracy, 1], "the same choice (outcome among all), the same NFE");
+  assert.deepEqual(keepAll.vs_best_of_n_ci95, [0, 0], "the same choice on every prompt: no difference in any resample");
   // every path cut at its first clear step (step 1: two steps each), then one finished from there
   assert.equal(cutAll.nfe_per_image, (N * 2 + (T - 2)) * 2);
   // a clarity threshold of 0.05: clear at step 0, so cut after one step
@@ -91,6 +92,11 @@ test("a survivor budget of one: every path passes at step 1, the best by potenti
     return p.paths[k].correct ? 1 : 0;
   }));
   assert.equal(one.accuracy, best.reduce<number>((a, b) => a + b, 0) / ps.length);
+  // the paired interval holds the difference it resamples, on the scale of one prompt in four
+  const [lo, hi] = one.vs_best_of_n_ci95;
+  const diff = one.accuracy - r.best_of_n.accuracy;
+  assert.ok(lo <= diff && diff <= hi && lo >= -1 && hi <= 1, `${lo} <= ${diff} <= ${hi}`);
+  for (const x of [lo, hi]) assert.ok(Math.abs(x * ps.length - Math.round(x * ps.length)) < 1e-9, "a whole number of prompts");
 });
 
 test("kept answers: a rerun asks the judge nothing, and another judge's answers are not reused", async () => {
