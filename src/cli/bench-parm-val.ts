@@ -33,7 +33,7 @@ interface ParmValCliOptions {
 export function addParmValBench(bench: Command): void {
   bench
     .command("parm-val")
-    .description("PARM's clarity and potential thresholds and survivor budget on held-out training prompts' paths: accuracy and NFE of each, beside best-of-N")
+    .description("PARM's clarity and potential thresholds and survivor budget on held-out training prompts' paths: accuracy and NFE of each, beside best-of-N (with a paired 95% interval of the difference, over prompts)")
     .addOption(new Option("--data <dirs>", "comma-separated folders from 'imagecot data paths' (their held-out tenth is read)").makeOptionMandatory().argParser(folderListOption))
     .option("--judge <name>", "the judge PARM asks", "fine-tuned")
     .addOption(new Option("--clear-at <list>", "clarity thresholds: a path is judged at its first step at or above one").default([CLEAR_AT], String(CLEAR_AT)).argParser(positiveListOption))

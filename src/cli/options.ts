@@ -51,7 +51,7 @@ export function pathsListOption(value: string): number[] {
   return [...new Set(value.split(",").map((x) => pathsOption(x.trim())))].sort((a, b) => a - b);
 }
 
-/** A comma-separated list of folders (--data's): each named, none empty (a stray comma names none). */
+/** A comma-separated list of folders (--data's, --samples'): each named, none empty (a stray comma names none). */
 export function folderListOption(value: string): string[] {
   const dirs = value.split(",").map((x) => x.trim());
   if (dirs.some((d) => d === "")) throw new InvalidArgumentError(`expected folders separated by commas, got '${value}'`);

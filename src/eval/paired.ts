@@ -2,7 +2,7 @@
 // GenEval's overall score (mean of per-tag accuracies) and the share of the baseline's error
 // removed, with 95% intervals from a bootstrap over prompts (both runs resampled together).
 import { TAGS, type Tag } from "../geneval/types.js";
-import { bootstrap, interval95 } from "../util/bootstrap.js";
+import { BOOTSTRAP_SEED, RESAMPLES, bootstrap, interval95 } from "../util/bootstrap.js";
 
 /** Per image, in (prompt, sample) order: whether it was correct. Tags are per prompt. */
 export interface ImageOutcomes {
@@ -40,7 +40,7 @@ export interface PairedComparison {
  * Compares `run` with `base` over the prompts both cover, pairing (prompt, sample); a run with
  * fewer images per prompt is compared on the base's first samples of each prompt.
  */
-export function pairedComparison(base: ImageOutcomes, run: ImageOutcomes, resamples = 2000, seed = 1): PairedComparison {
+export function pairedComparison(base: ImageOutcomes, run: ImageOutcomes, resamples = RESAMPLES, seed = BOOTSTRAP_SEED): PairedComparison {
   if (base.tags.length !== run.tags.length || base.tags.some((t, i) => t !== run.tags[i])) throw new Error("the two runs cover different prompts");
   const k = Math.min(base.imagesPerPrompt, run.imagesPerPrompt);
   const cut = (o: ImageOutcomes): ImageOutcomes => ({

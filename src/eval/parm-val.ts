@@ -12,7 +12,7 @@ import { cfgHalves } from "../generator/sampler.js";
 import type { CollectedPrompt } from "../judges/collect.js";
 import { type Judge, judgeId } from "../judges/judge.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { bootstrap, interval95 } from "../util/bootstrap.js";
+import { pairedDifferenceInterval } from "../util/bootstrap.js";
 import { type Recording, type RecordedVerdicts, completeVerdicts, prediction, replayChoice } from "./replay.js";
 
 export interface ParmValPoint {
@@ -120,19 +120,17 @@ export async function parmValidation(
   }
   const P = prompts.length;
   const bon = sums.get("best-of-n")!;
-  const share = (right: readonly number[], pick: readonly number[]) => pick.reduce((a, k) => a + right[k], 0) / pick.length;
-  const every = prompts.map((_, k) => k);
+  const mean = (right: readonly number[]) => right.reduce((a, x) => a + x, 0) / P;
   const points = grid(o).map((rule) => {
     const s = sums.get(key(rule))!;
-    const vs = interval95(bootstrap(P, 2000, 1, (pick) => share(s.right, pick) - share(bon.right, pick)));
-    return { clear_at: rule.clearAt, keep_from: rule.keepFrom, max_survivors: rule.maxSurvivors, accuracy: share(s.right, every), vs_best_of_n_ci95: vs, nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
+    return { clear_at: rule.clearAt, keep_from: rule.keepFrom, max_survivors: rule.maxSurvivors, accuracy: mean(s.right), vs_best_of_n_ci95: pairedDifferenceInterval(s.right, bon.right), nfe_per_image: s.nfe / P, nfe_share: s.nfe / bon.nfe, judge_calls_per_image: s.calls / P };
   });
   const within = points.filter((x) => x.nfe_share <= o.maxNfeShare);
   const chosen = within.reduce<ParmValPoint | null>((b, x) => (b === null || x.accuracy > b.accuracy || (x.accuracy === b.accuracy && x.nfe_per_image < b.nfe_per_image) ? x : b), null);
   return {
     prompts: P,
     paths_per_prompt: n,
-    best_of_n: { accuracy: share(bon.right, every), nfe_per_image: bon.nfe / P, judge_calls_per_image: bon.calls / P },
+    best_of_n: { accuracy: mean(bon.right), nfe_per_image: bon.nfe / P, judge_calls_per_image: bon.calls / P },
     oracle: oracle / P,
     points,
     chosen,

@@ -2,7 +2,7 @@
 // every (right, wrong) pair of examples in the same group (paths of one prompt, asked the same
 // question), the Bradley-Terry loss -log sigmoid(s_right - s_wrong) on the yes logits.
 import { type Tensor, tensor, tidy } from "../torch/index.js";
-import { bootstrap, interval95 } from "../util/bootstrap.js";
+import { BOOTSTRAP_SEED, RESAMPLES, bootstrap, interval95 } from "../util/bootstrap.js";
 
 /** Every (right, wrong) pair of indices within a group: group[i] names example i's group. */
 export function rankingPairs(groups: readonly number[], yes: readonly boolean[]): { right: number[]; wrong: number[] } {
@@ -39,7 +39,7 @@ export function pairwiseRankingLoss(logits: Tensor, groups: readonly number[], y
  * How often a right example scores above a wrong one of its group (ties count half), with a 95%
  * interval from a bootstrap over the groups (a prompt's paths are one unit); null without pairs.
  */
-export function pairwiseAccuracy(scores: readonly number[], groups: readonly number[], yes: readonly boolean[], resamples = 2000): { accuracy: number; pairs: number; ci95: [number, number] } | null {
+export function pairwiseAccuracy(scores: readonly number[], groups: readonly number[], yes: readonly boolean[]): { accuracy: number; pairs: number; ci95: [number, number] } | null {
   const { right, wrong } = rankingPairs(groups, yes);
   if (right.length === 0) return null;
   // per group with pairs: [won, pairs]
@@ -53,5 +53,5 @@ export function pairwiseAccuracy(scores: readonly number[], groups: readonly num
   const tallies = [...byGroup.values()];
   const share = (pick: readonly number[]) => pick.reduce((a, g) => a + tallies[g][0], 0) / pick.reduce((a, g) => a + tallies[g][1], 0);
   const all = tallies.map((_, g) => g);
-  return { accuracy: share(all), pairs: right.length, ci95: interval95(bootstrap(tallies.length, resamples, 1, share)) };
+  return { accuracy: share(all), pairs: right.length, ci95: interval95(bootstrap(tallies.length, RESAMPLES, BOOTSTRAP_SEED, share)) };
 }

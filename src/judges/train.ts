@@ -153,7 +153,7 @@ export interface HeldOutScore {
   examples: number;
   share_yes: number;
   accuracy: number;
-  /** how often a right example of a group scores above a wrong one (groups of one prompt's paths) */
+  /** how often a right example of a group scores above a wrong one (groups of one prompt's paths); ci95 from a bootstrap over the groups */
   ranking?: { accuracy: number; pairs: number; ci95: [number, number] };
   /** on the outcome question: expected calibration error of P(yes) over 10 bins, over every outcome example (a mixed prompt's grouped paths included) */
   ece?: number;

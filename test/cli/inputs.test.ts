@@ -115,7 +115,8 @@ test("this round's options: bad grids, shares and combinations are one line and 
     [["train", "judge-counter", "--init", "models/judge-zero-shot.safetensors", "--data", "runs/none"], /not a folder: runs\/none$/m],
     [["train", "self-correct", "--data", "runs/none", "--reasons", "detector"], /not a folder: runs\/none$/m],
     [["train", "dpo", "--data", "runs/none"], /^imagecot: runs\/none is not a ranking data folder \(no meta.json\): make it with 'imagecot data rank'$/m],
-    [["bench", "oracle", "--record", "runs/none"], /^imagecot: not a folder: runs\/none$/m],    // a stray comma names no folder: said as such, not "not a folder: " with no name
+    [["bench", "oracle", "--record", "runs/none"], /^imagecot: not a folder: runs\/none$/m],
+    // a stray comma names no folder: said as such, not "not a folder: " with no name
     [["bench", "judge", "--data", "suites,"], /expected folders separated by commas, got 'suites,'/],
     [["train", "judge-counter", "--data", "suites", "--samples", ",suites"], /expected folders separated by commas, got ',suites'/],
     [["bench", "dpo-val", "--data", "runs/a,,runs/b"], /expected folders separated by commas, got 'runs\/a,,runs\/b'/],

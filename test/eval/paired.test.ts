@@ -48,3 +48,13 @@ test("a run on every k-th prompt is paired with the baseline's same prompts", as
   assert.deepEqual(outcomes(run), picked);
   assert.throws(() => outcomes(run, 6), /every 4-th prompt with one on every 6-th/);
 });
+
+test("the default draws are pinned: a change to the bootstrap's draws changes every committed interval", () => {
+  // figures of the code that made results/ (before the bootstrap moved to src/util/bootstrap.ts)
+  const tags12 = Array.from({ length: 12 }, (_, i): Tag => (["single_object", "counting", "position"] as const)[i % 3]);
+  const c = pairedComparison({ tags: tags12, imagesPerPrompt: 2, correct: "101100100111010010110001" }, { tags: tags12, imagesPerPrompt: 2, correct: "111101100111110110111011" });
+  assert.deepEqual([c.base, c.score, c.resamples], [0.5, 0.75, 2000]);
+  const near = (x: number, y: number) => assert.ok(Math.abs(x - y) < 1e-12, `${x} against ${y}`);
+  [0.09722222222222221, 0.4027777777777777].forEach((y, i) => near(c.diff_ci95[i], y));
+  [0.2500000000000002, 0.7179487179487178].forEach((y, i) => near(c.error_removed_ci95[i], y));
+});

@@ -54,13 +54,23 @@ test("pairwise accuracy: its interval resamples whole groups", () => {
   const split = pairwiseAccuracy([0.9, 0.1, 0.1, 0.9], [0, 0, 1, 1], [true, false, true, false])!;
   close(split.accuracy, 0.5);
   assert.deepEqual(split.ci95, [0, 1]);
-  // one group of four pairs, three won: every resample is that group, so the interval is a point
-  const one = pairwiseAccuracy([0.9, 0.8, 0.5, 0.1, 0.6], [0, 0, 0, 0, 0], [true, true, false, false, false])!;
+  // one group of 2 right x 3 wrong paths, 5 of its 6 pairs won (0.8 < 0.85): every resample is
+  // that group, so the interval is a point
+  const one = pairwiseAccuracy([0.9, 0.8, 0.5, 0.1, 0.85], [0, 0, 0, 0, 0], [true, true, false, false, false])!;
   assert.equal(one.pairs, 6);
+  close(one.accuracy, 5 / 6);
   assert.deepEqual(one.ci95, [one.accuracy, one.accuracy]);
-  // pairs weigh as pairs: a group of 4 won pairs beside one of 1 lost pair is 4/5, not 1/2
-  const weighed = pairwiseAccuracy([0.9, 0.8, 0.1, 0.2, 0.1, 0.9], [0, 0, 0, 0, 1, 1], [true, true, false, false, true, false])!;
-  close(weighed.accuracy, 4 / 5);
+  // pairs weigh as pairs: one group of 4 x 4 paths (16 pairs, all won) beside nine groups of one
+  // lost pair is 16/25 = .64; a resample's share weighs each group by its pairs (averaging the
+  // groups' shares would make it 1/10 and put the interval's top near .3, below the point)
+  const scores = [...[0.9, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1], ...Array.from({ length: 9 }, () => [0.1, 0.9]).flat()];
+  const groups = [...Array(8).fill(0), ...Array.from({ length: 9 }, (_, g) => [g + 1, g + 1]).flat()];
+  const yes = [...[true, true, true, true, false, false, false, false], ...Array.from({ length: 9 }, () => [true, false]).flat()];
+  const weighed = pairwiseAccuracy(scores, groups, yes)!;
+  assert.equal(weighed.pairs, 25);
+  close(weighed.accuracy, 16 / 25);
+  const [lo, hi] = weighed.ci95;
+  assert.ok(lo <= weighed.accuracy && weighed.accuracy <= hi && hi > 0.8, `[${lo}, ${hi}] around .64`);
 });
 
 test("expected calibration error: bin gaps weighted by the bins' shares", () => {

@@ -111,10 +111,10 @@ describe("strategies over HTTP against the embedded step server", () => {
   });
 
   it("every session is closed once the strategy is done, and no tensor outlives it", async () => {
-    const before = liveTensors();
+    const tensorsBefore = liveTensors();
     await run("parm++", new HttpStepGenerator(url));
     await run("step-best-of-n", local);
-    assert.equal(liveTensors(), before, "steps, decoding and the server's sessions free what they make");
+    assert.equal(liveTensors(), tensorsBefore, "steps, decoding and the server's sessions free what they make");
     const health = (await served.inject({ method: "GET", url: "/v1/health" })).json();
     assert.equal(health.stepSessions, 0);
     assert.equal(health.generator, "embedded");
