@@ -15,6 +15,7 @@ import { InputError } from "../util/errors.js";
 import { requireFolder } from "../util/folder.js";
 import { type BudgetComparison, compareAtBudgets } from "./budget.js";
 import { finalsCorrect } from "./finals.js";
+import { type ImageOutcomes, pairedComparison } from "./paired.js";
 import { NEEDS, type RecordedVerdicts, type ReplayChoice, cachedVerdicts, firstPaths, readRecording, recordingFile, replayChoice } from "./replay.js";
 import { sampleSeed } from "./run-suite.js";
 
@@ -78,6 +79,11 @@ export interface StrategyPoint extends ScorePoint {
   judge_calls_per_image: number;
 }
 
+/** PARM at one N against best-of-N at the same N (the same images): GenEval's overall difference, a paired 95% interval over prompts. */
+export interface ParmPoint extends StrategyPoint {
+  vs_best_of_n: { diff: number; diff_ci95: [number, number] };
+}
+
 export interface Frontier {
   record: string;
   judge: string;
@@ -92,7 +98,7 @@ export interface Frontier {
   /** PARM's survivor budget (N or more: none) */
   max_survivors: number;
   best_of_n: StrategyPoint[];
-  parm: StrategyPoint[];
+  parm: ParmPoint[];
   /** the detector picks a correct path among the first N when there is one: at best-of-N's NFE, no judge */
   oracle: ScorePoint[];
   budget: BudgetComparison;
@@ -142,7 +148,17 @@ export async function computeFrontier(plan: FrontierPlan, o: FrontierRun): Promi
     return { n, nfe_per_image: a.nfe / images, overall, by_tag };
   };
   const curve = (s: FrontierStrategy): StrategyPoint[] => plan.ns.map((n, i) => ({ ...scored(n, acc[s][i]), judge_calls_per_image: acc[s][i].judgeCalls / images }));
-  const [best_of_n, parm] = [curve("best-of-n"), curve("parm")];
+  const best_of_n = curve("best-of-n");
+  // rows are prompt-major, the recorded samples of each prompt in order: paired per image
+  const outcomesOf = (rows: readonly ScoredImage[]): ImageOutcomes => ({
+    tags: rows.filter((_, i) => i % plan.imagesPerPrompt === 0).map((r) => r.tag),
+    imagesPerPrompt: plan.imagesPerPrompt,
+    correct: rows.map((r) => (r.correct ? "1" : "0")).join(""),
+  });
+  const parm = curve("parm").map((point, i): ParmPoint => {
+    const { diff, diff_ci95 } = pairedComparison(outcomesOf(acc["best-of-n"][i].rows), outcomesOf(acc.parm[i].rows));
+    return { ...point, vs_best_of_n: { diff, diff_ci95 } };
+  });
   const line = (pts: ScorePoint[]) => pts.map((p) => ({ nfe: p.nfe_per_image, score: p.overall }));
   return {
     record: plan.dir,

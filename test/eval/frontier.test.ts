@@ -101,6 +101,10 @@ test("the frontier's choices, NFE and judge calls equal live best-of-n and parm 
       assert.equal(point.overall, summarize(rows).overall, `${name}, N=${n}: the score of the live images`);
     }
     assert.equal(f.oracle[i].nfe_per_image, f.best_of_n[i].nfe_per_image, "the oracle chooses among best-of-N's full paths");
+    // the paired difference is the two scores' difference, its interval around it
+    const { diff, diff_ci95 } = f.parm[i].vs_best_of_n;
+    assert.ok(Math.abs(diff - (f.parm[i].overall - f.best_of_n[i].overall)) < 1e-12, `N=${n}: PARM's score minus best-of-N's`);
+    assert.ok(diff_ci95[0] <= diff + 1e-12 && diff <= diff_ci95[1] + 1e-12, `N=${n}: ${diff} in [${diff_ci95}]`);
     assert.ok(f.oracle[i].overall >= Math.max(f.best_of_n[i].overall, f.parm[i].overall), "no choice beats the oracle");
   }
   assert.equal(f.best_of_n[2].nfe_per_image, RECORDED * sample.steps * 2, "best-of-N: N full paths, two CFG halves a step");
@@ -119,6 +123,7 @@ test("the frontier's choices, NFE and judge calls equal live best-of-n and parm 
   assert.deepEqual(none.best_of_n, f.best_of_n);
   for (const [i, n] of plan.ns.entries()) assert.ok(one.parm[i].nfe_per_image <= none.parm[i].nfe_per_image, `N=${n}: a budget never spends more than none`);
   assert.deepEqual(one.parm[0], none.parm[0], "N=1: a budget of N or more is none");
+  assert.deepEqual(f.parm[0].vs_best_of_n, { diff: 0, diff_ci95: [0, 0] }, "N=1: both finish path 0 of every image");
   assert.ok(one.parm.some((p, i) => p.nfe_per_image < none.parm[i].nfe_per_image), "a budget of 1 stopped some path");
 });
 
