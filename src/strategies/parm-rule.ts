@@ -13,9 +13,9 @@ export const KEEP_FROM = 0.5;
  * Once this many paths have passed the potential check, only the best of them by potential go
  * on and every other path stops there, those not yet clear included. The paper lets every
  * path that passes run to the end; on held-out training prompts, with the shipped fine-tuned
- * judge, that spends 0.88 of best-of-16's generator passes at accuracy .928 (best-of-16: .928),
- * while a budget of 2 spends 0.55 at .912, the most accurate within the 0.6 target (3: 0.61 at
- * .920) (results/parm-val-survivors.json, chosen there).
+ * judge, that spends 0.88 of best-of-16's generator passes at accuracy .952 (best-of-16: .952),
+ * while a budget of 2 spends 0.55 at .936, the most accurate within the 0.6 target (3: 0.61 at
+ * .944) (results/parm-val-survivors.json, chosen there).
  */
 export const MAX_SURVIVORS = 2;
 
