@@ -105,11 +105,16 @@ if (mode === "row") {
   const got = { strategy: s.strategy, judge: s.judge, n: s.n, images_per_prompt: s.images_per_prompt, seed: s.seed, replay: s.replay, flat_penalty: s.flat_penalty ?? 0 };
   if (JSON.stringify(got) !== JSON.stringify(want)) other(`settings ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   if (j.images !== +images || (j.per_image_correct ?? "").length !== +images) other(`${j.images} images, expected ${images}`);
-  // a row made with other weights of the judge (retrained since) is another run
+  // a row made with other weights of the judge (retrained since), or under another PARM rule, is another run
   // (a failed import is "other", never "missing": a finished row is not remade because dist/ is stale)
-  if (s.judge_id) import(`${process.cwd()}/dist/src/judges/embedded.js`).then(({ embeddedJudgeHash, embeddedJudgeId }) => {
-    if (embeddedJudgeHash(judge) !== null && s.judge_id !== embeddedJudgeId(judge)) other(`judge ${s.judge_id}, now ${embeddedJudgeId(judge)}`);
-  }).catch((e) => other(`judge id unchecked: ${e.message}`));
+  const dist = (m) => import(`${process.cwd()}/dist/src/${m}.js`);
+  Promise.all([dist("judges/embedded"), dist("strategies/index")]).then(([{ embeddedJudgeHash, embeddedJudgeId }, { STRATEGIES }]) => {
+    if (s.judge_id && embeddedJudgeHash(judge) !== null && s.judge_id !== embeddedJudgeId(judge)) other(`judge ${s.judge_id}, now ${embeddedJudgeId(judge)}`);
+    const rule = STRATEGIES[strategy]?.rule ?? null;
+    // a file from before the rule was recorded was made with the survivor budget of then, 2
+    const made = "rule" in s ? s.rule : rule && { clear_at: 0.5, keep_from: 0.5, max_survivors: 2 };
+    if (JSON.stringify(made) !== JSON.stringify(rule)) other(`rule ${JSON.stringify(made)}, now ${JSON.stringify(rule)}`);
+  }).catch((e) => other(`judge id and rule unchecked: ${e.message}`));
 } else if (mode === "oracle") {
   const [file, prompts, paths, judges] = a;
   const o = need(file).oracle ?? {};
@@ -119,6 +124,9 @@ if (mode === "row") {
   const [file, judge, images, ns] = a;
   const f = need(file).frontier ?? {};
   if (f.judge !== judge || f.images !== +images || (f.parm ?? []).map((p) => p.n).join(",") !== ns) other(`judge ${f.judge}, ${f.images} images, N ${(f.parm ?? []).map((p) => p.n)}; expected ${judge}, ${images}, ${ns}`);
+  import(`${process.cwd()}/dist/src/strategies/parm-rule.js`).then(({ MAX_SURVIVORS }) => {
+    if (f.max_survivors !== MAX_SURVIVORS) other(`survivor budget ${f.max_survivors}, now ${MAX_SURVIVORS}`);
+  }).catch((e) => other(`survivor budget unchecked: ${e.message}`));
 } else if (mode === "covers") {
   // covers TABLE_JSON INPUT...: the table (results table --json) has a row of every input
   const [out, ...inputs] = a;

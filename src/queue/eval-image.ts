@@ -2,6 +2,7 @@
 // that image's seed alone: its paths own their streams, so it is the image a local run makes
 // beside the prompt's others. The enqueuing command writes a prompt's folder once all its images
 // are back, with the local run's writer, so the folder is the one a local run makes.
+import { UnrecoverableError } from "bullmq";
 import { EmbeddedStepGenerator } from "../generator/embedded-steps.js";
 import type { SuiteSettings } from "../eval/fingerprint.js";
 import { REJECTED_SAMPLE } from "../eval/rejected.js";
@@ -46,7 +47,10 @@ export const EVAL_IMAGE: JobKind<EvalImageData, EvalImageResult> = {
   kind: "eval-image",
   async run(ctx, d) {
     const judge = d.judge ? ctx.judge(d.judge) : undefined;
-    const [r] = await strategyByName(d.settings.strategy).run({ generator: new EmbeddedStepGenerator(ctx.pipeline), judge, n: d.settings.n, sample: d.sample }, d.meta.prompt, [d.seed]);
+    const strategy = strategyByName(d.settings.strategy);
+    // a worker of another build may run another rule: its images would be another run's (refused, not retried)
+    if (JSON.stringify(strategy.rule ?? null) !== JSON.stringify(d.settings.rule ?? null)) throw new UnrecoverableError(`this worker's ${strategy.name} rule is ${JSON.stringify(strategy.rule ?? null)}, the run's ${JSON.stringify(d.settings.rule ?? null)}: run the workers from the same build`);
+    const [r] = await strategy.run({ generator: new EmbeddedStepGenerator(ctx.pipeline), judge, n: d.settings.n, sample: d.sample }, d.meta.prompt, [d.seed]);
     const kept = d.image === REJECTED_SAMPLE ? r.selection : undefined;
     return {
       png: toBase64(encodePng(r.image)),

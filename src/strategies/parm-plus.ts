@@ -12,6 +12,7 @@ import { type StepSession, closing } from "../generator/step-generator.js";
 import { says } from "../judges/judge.js";
 import { requireJudge } from "./common.js";
 import { runParm } from "./parm.js";
+import { PARM_RULE } from "./parm-rule.js";
 import type { Strategy, StrategyResult } from "./strategy.js";
 
 export const MAX_ROUNDS = 3;
@@ -19,6 +20,7 @@ export const MAX_ROUNDS = 3;
 function parmPlus(name: string, withReason: boolean): Strategy {
   return {
     name,
+    rule: PARM_RULE,
     description: withReason
       ? "PARM, then up to 3 rounds of reflection and self-correction from the judge's reason"
       : "PARM, then up to 3 rounds of self-correction from the previous image, without the reason",

@@ -12,12 +12,15 @@ export const KEEP_FROM = 0.5;
 /**
  * Once this many paths have passed the potential check, only the best of them by potential go
  * on and every other path stops there, those not yet clear included. The paper lets every
- * path that passes run to the end; on held-out training prompts, with the shipped fine-tuned
- * judge, that spends 0.88 of best-of-16's generator passes at accuracy .952 (best-of-16: .952),
- * while a budget of 2 spends 0.55 at .936, the most accurate within the 0.6 target (3: 0.61 at
- * .944) (results/parm-val-survivors.json, chosen there).
+ * path that passes run to the end. On held-out training prompts' paths decoded by the shipped
+ * sampler, with the shipped fine-tuned judge, a budget of 3 spends 0.58 of best-of-16's
+ * generator passes at accuracy .940 (best-of-16: .944), the most accurate within the 0.6
+ * target (2: 0.52 at .924; 4: 0.63 at .940) (results/parm-val-survivors-flat2.json, chosen there).
  */
-export const MAX_SURVIVORS = 2;
+export const MAX_SURVIVORS = 3;
+
+/** The rule's constants, as a run's settings record them (images made under another rule are another run's). */
+export const PARM_RULE: Readonly<Record<string, number>> = { clear_at: CLEAR_AT, keep_from: KEEP_FROM, max_survivors: MAX_SURVIVORS };
 
 /** The tests of other thresholds (bench parm-val), one-argument so that they map and filter safely. */
 export const clearBy = (clearAt: number) => (clarity: number): boolean => clarity >= clearAt;

@@ -8,7 +8,7 @@ import type { RGBImage } from "../shapes/image.js";
 import { type PathRef, type StepSession, pathSeed, withSession } from "../generator/step-generator.js";
 import type { Judge } from "../judges/judge.js";
 import { rejectedPaths, requireJudge } from "./common.js";
-import { chooseSurvivor, fallbackPath, isClear, isCut, stoppedByBudget } from "./parm-rule.js";
+import { PARM_RULE, chooseSurvivor, fallbackPath, isClear, isCut, stoppedByBudget } from "./parm-rule.js";
 import { type EventSink, emitChosen, emitStep, emitStepImages, emitVerdicts } from "./events.js";
 import type { RejectedPath, Strategy, StrategyResult } from "./strategy.js";
 
@@ -117,6 +117,7 @@ export async function runParm(s: StepSession, judge: Judge, prompt: string, n: n
 
 export const parm: Strategy = {
   name: "parm",
+  rule: PARM_RULE,
   description: "clarity, then potential at the first clear step (a no cuts the path), then best-of-N' among survivors",
   async run(ctx, prompt, seeds) {
     const judge = requireJudge(ctx, "parm");

@@ -51,6 +51,8 @@ export interface RejectedPath {
 export interface Strategy {
   readonly name: string;
   readonly description: string;
+  /** the decision constants its images depend on (PARM's rule), which a run's settings record */
+  readonly rule?: Readonly<Record<string, number>>;
   /** One image per seed; a strategy may batch the seeds' work together. */
   run(ctx: StrategyContext, prompt: string, seeds: number[]): Promise<StrategyResult[]>;
 }

@@ -6,9 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type SuiteSettings, claimFolder, settingsTag } from "../../src/eval/fingerprint.js";
+import { PARM_RULE } from "../../src/strategies/parm-rule.js";
 import { InputError } from "../../src/util/errors.js";
 
-const base: SuiteSettings = { generator: "a1", tokenizer: "t1", corrector: null, suite: "s1", strategy: "parm", judge: "fine-tuned", replay: false, n: 20, images_per_prompt: 4, steps: 18, cfg: 1.75, temperature: 0.7, confidence_temperature: 4.5, seed: 0 };
+const base: SuiteSettings = { generator: "a1", tokenizer: "t1", corrector: null, suite: "s1", strategy: "parm", rule: PARM_RULE, judge: "fine-tuned", replay: false, n: 20, images_per_prompt: 4, steps: 18, cfg: 1.75, temperature: 0.7, confidence_temperature: 4.5, seed: 0 };
 
 test("a folder resumes with its own settings and refuses others; --restart deletes it first", () => {
   const dir = join(mkdtempSync(join(tmpdir(), "imagecot-fp-")), "run");
@@ -17,7 +18,7 @@ test("a folder resumes with its own settings and refuses others; --restart delet
   writeFileSync(join(dir, "00000", "costs.json"), "[]");
   claimFolder(dir, { ...base }); // same settings: resume
   assert.ok(existsSync(join(dir, "00000", "costs.json")));
-  for (const change of [{ generator: "b2" }, { n: 8 }, { strategy: "best-of-n" }, { suite: "s2" }, { judge: "zero-shot" }, { judge_weights: "retrained" }, { cfg: 0 }]) {
+  for (const change of [{ generator: "b2" }, { n: 8 }, { strategy: "best-of-n" }, { suite: "s2" }, { judge: "zero-shot" }, { judge_weights: "retrained" }, { rule: { ...PARM_RULE, max_survivors: 2 } }, { cfg: 0 }]) {
     const key = Object.keys(change)[0];
     assert.throws(() => claimFolder(dir, { ...base, ...change }), (e: unknown) => e instanceof InputError && new RegExp(`${key}: .*--restart`).test((e as Error).message));
   }

@@ -13,7 +13,7 @@ import { NEEDS, type RecordedVerdicts, type Recording, cachedVerdicts, firstClea
 import type { Judge, JudgeRequest, Verdict } from "../../src/judges/judge.js";
 import type { RGBImage } from "../../src/shapes/image.js";
 import { strategyByName, type StrategyContext } from "../../src/strategies/index.js";
-import { MAX_SURVIVORS } from "../../src/strategies/parm-rule.js";
+import { MAX_SURVIVORS, PARM_RULE } from "../../src/strategies/parm-rule.js";
 import { precision } from "../../src/util/precision.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 
@@ -258,4 +258,12 @@ test("a replayed image is of its recording's precision, kept in the recording's 
   const [unknown] = await replayStrategy("none", dir, null).run(ctx(), prompt, [3]);
   assert.equal(unknown.precision, null);
   rmSync(dir, { recursive: true });
+});
+
+test("the strategies that run PARM's rule, live and replayed, carry it for a run's settings; the others none", () => {
+  for (const name of ["parm", "parm++", "parm++-no-reason"]) assert.deepEqual(strategyByName(name).rule, PARM_RULE, name);
+  for (const name of ["none", "best-of-n", "step-best-of-n"]) assert.equal(strategyByName(name).rule, undefined, name);
+  assert.deepEqual(replayStrategy("parm", "unused", "pixels").rule, PARM_RULE);
+  assert.equal(replayStrategy("best-of-n", "unused", "pixels").rule, undefined);
+  assert.equal(PARM_RULE.max_survivors, MAX_SURVIVORS);
 });

@@ -32,6 +32,7 @@ import { MaskedGenerator } from "../../src/generator/model.js";
 import { manualSeed } from "../../src/torch/index.js";
 import { type Strategy, strategyByName } from "../../src/strategies/index.js";
 import { tokenizerId } from "../../src/tokenizer/id.js";
+import { MAX_SURVIVORS, PARM_RULE } from "../../src/strategies/parm-rule.js";
 import { channel } from "../align/tiny.js";
 import { tinyPipeline } from "../fixtures/tiny.js";
 import { type TestRedis, hashes, startRedis } from "./fixtures.js";
@@ -60,7 +61,8 @@ const suite: PromptMeta[] = [
   { tag: "colors", include: [{ class: "star", count: 1, color: "red" }], prompt: "a photo of a red star" },
   { tag: "counting", include: [{ class: "square", count: 2 }], exclude: [{ class: "square", count: 3 }], prompt: "a photo of two squares" },
 ];
-const settings = (strategy: string): SuiteSettings => ({ ...ids, suite: "tiny-suite", strategy, judge: "pixels", replay: false, n: 4, images_per_prompt: 2, steps: sample.steps, cfg: sample.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: 5 });
+// as eval --suite makes them: with the strategy's rule, where it has one
+const settings = (strategy: string): SuiteSettings => ({ ...ids, suite: "tiny-suite", strategy, ...(strategyByName(strategy).rule ? { rule: strategyByName(strategy).rule } : {}), judge: "pixels", replay: false, n: 4, images_per_prompt: 2, steps: sample.steps, cfg: sample.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: 5 });
 
 let root: string;
 let redis: TestRedis;
@@ -157,6 +159,20 @@ test("data rank with another generator: the worker's shelf makes it, as a local 
   assert.deepEqual(await rankData({ ...pipeline, generator: null as never }, o(queued)), ref);
   assert.deepEqual(hashes(queued), hashes(join(root, "rank-second-local")));
   assert.deepEqual(loads, ["second-generator"], "loaded once, for the first job that asked");
+});
+
+test("a worker whose PARM rule is not the run's refuses the job in one line, and it is not retried", async () => {
+  const out = join(root, "refused-rule");
+  const o = { suite, settings: { ...settings("parm"), rule: { ...PARM_RULE, max_survivors: MAX_SURVIVORS + 1 } }, models, out, prompts: [0], imagesPerPrompt: 1, seed: 5, sample, judge: { judge: "pixels" } };
+  const e = await queueSuite(c, o).then(
+    () => assert.fail("the run should fail"),
+    (x: unknown) => x,
+  );
+  assert.ok(e instanceof JobFailedError);
+  assert.match(e.message, new RegExp(`failed on worker test: this worker's parm rule is .*"max_survivors":${MAX_SURVIVORS}\\}, the run's .*"max_survivors":${MAX_SURVIVORS + 1}\\}: run the workers from the same build$`));
+  const [job] = await c.queue.getFailed();
+  assert.equal(job.attemptsStarted, 1, "refused once, not tried again");
+  await c.queue.obliterate({ force: true });
 });
 
 test("a worker with other models refuses the job in one line, and it is not retried", async () => {

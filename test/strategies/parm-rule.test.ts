@@ -26,6 +26,7 @@ test("the survivor budget: nothing stops until it is full, then all but the best
   assert.deepEqual(stoppedByBudget(live, passed, 2), [0, 2, 4], "paths 3 and 1 go on; the unclear 0 and 2 stop too");
   // equal potentials: the one passed earlier, then the lower id
   assert.deepEqual(stoppedByBudget([0, 1, 2], [{ id: 2, step: 3, pYes: 0.8 }, { id: 1, step: 4, pYes: 0.8 }, { id: 0, step: 4, pYes: 0.8 }], 2), [1]);
-  assert.equal(MAX_SURVIVORS, 2);
-  assert.deepEqual(stoppedByBudget(live, passed), [0, 2, 4], "the shipped budget: paths 3 and 1 go on");
+  assert.equal(MAX_SURVIVORS, 3);
+  assert.deepEqual(stoppedByBudget(live, passed), [0, 2], "the shipped budget: paths 3, 1 and 4 go on; the unclear 0 and 2 stop");
+  assert.deepEqual(stoppedByBudget(live, passed.slice(0, 2)), [], "two passed of three: every path goes on");
 });

@@ -72,7 +72,7 @@ test("step-best-of-n branches N candidates every step and asks the process quest
 test("parm with every potential 'yes' keeps the MAX_SURVIVORS most promising paths, stops the others there, and picks between them by outcome", async () => {
   const judge = new ScriptedJudge(byQuestion({ clarity: (r) => (r.step! >= 2 ? 0.9 : 0.1), potential: (r) => 0.5 + redness(r.image) / 2, outcome: (r) => redness(r.image) }));
   const [p] = await strategyByName("parm").run(ctx(judge), prompt, [11]);
-  assert.equal(MAX_SURVIVORS, 2);
+  assert.equal(MAX_SURVIVORS, 3);
   const paths = p.trace.paths as { id: number; potential: { pYes: number }; cutAfter: number | null; outcome: number | null }[];
   const best = [...paths].sort((a, b) => b.potential.pYes - a.potential.pYes).slice(0, MAX_SURVIVORS).map((x) => x.id).sort();
   assert.deepEqual(paths.filter((x) => x.cutAfter === null).map((x) => x.id), best, "the highest potentials go on");
