@@ -26,6 +26,8 @@
 #     iterative one on a tie) is the best;
 #  8. PARM++ (fine-tuned judge, N 20) on the best aligned generator: PARM's paths from it, the
 #     corrections from models/generator-sc.safetensors -> results/parm-plus-plus-dpo-k4.json;
+#     a row's file made under another PARM rule than the shipped one stops the script, which says
+#     to move it aside (scripts/row-rule.mjs);
 #  9. memory: bench dpo-memory over 3 rounds -> results/dpo-memory.json;
 # 10. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
 # What survives a fresh clone: the folders of the runs that span sessions, each in its archive
@@ -132,8 +134,13 @@ step() {
 
 # row NAME STRATEGY GENERATOR OUT: one row at 4 images per prompt over a queue whose workers find the aligned generators in models/
 row() {
-  local judge=()
+  local judge=() why
   [ "$2" = none ] || judge=(--judge fine-tuned)
+  # a row made under another PARM rule is another run's, not done (scripts/row-rule.mjs)
+  if [ -f "$4" ] && ! why=$(node scripts/row-rule.mjs "$4"); then
+    echo "dpo-14: $1: $4 is another run's ($why): move it aside (and its folder runs/rows/${1#row-}) to remake it" >&2
+    exit 1
+  fi
   QUEUE_WORKER_ARGS="--generators models" step "$1" bash scripts/with-queue.sh "$1" eval --suite "$suite" --strategy "$2" \
     ${judge[@]+"${judge[@]}"} --generator "$3" --n 20 --images-per-prompt 4 --seed 0 --gen-dir "runs/rows/${1#row-}" --json --out "$4"
 }

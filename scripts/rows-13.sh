@@ -108,12 +108,10 @@ if (mode === "row") {
   // a row made with other weights of the judge (retrained since), or under another PARM rule, is another run
   // (a failed import is "other", never "missing": a finished row is not remade because dist/ is stale)
   const dist = (m) => import(`${process.cwd()}/dist/src/${m}.js`);
-  Promise.all([dist("judges/embedded"), dist("strategies/index")]).then(([{ embeddedJudgeHash, embeddedJudgeId }, { STRATEGIES }]) => {
+  Promise.all([dist("judges/embedded"), import(`${process.cwd()}/scripts/row-rule.mjs`)]).then(([{ embeddedJudgeHash, embeddedJudgeId }, { ruleMismatch }]) => {
     if (s.judge_id && embeddedJudgeHash(judge) !== null && s.judge_id !== embeddedJudgeId(judge)) other(`judge ${s.judge_id}, now ${embeddedJudgeId(judge)}`);
-    const rule = STRATEGIES[strategy]?.rule ?? null;
-    // a file from before the rule was recorded was made with the survivor budget of then, 2
-    const made = "rule" in s ? s.rule : rule && { clear_at: 0.5, keep_from: 0.5, max_survivors: 2 };
-    if (JSON.stringify(made) !== JSON.stringify(rule)) other(`rule ${JSON.stringify(made)}, now ${JSON.stringify(rule)}`);
+    const why = ruleMismatch(s);
+    if (why) other(why);
   }).catch((e) => other(`judge id and rule unchecked: ${e.message}`));
 } else if (mode === "oracle") {
   const [file, prompts, paths, judges] = a;
