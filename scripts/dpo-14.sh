@@ -19,15 +19,15 @@
 #  6. rows at 4 images per prompt, seed 0, on the whole test suite, over a queue whose workers find
 #     the aligned generators in models/: none with each generator, then PARM (fine-tuned judge,
 #     N 20) with the iterative and the reward-guided one -> results/{dpo,dpo-iter,dpo-rg}-k4.json,
-#     results/parm-dpo-iter-k4.json, results/parm-dpo-rg-k4.json;
+#     results/parm-dpo-iter-k4.json, results/parm-dpo-rg-k4.json. A row's file made under another
+#     PARM rule than the shipped one (scripts/row-rule.mjs) stops the script, which says what to
+#     move aside (this step's rows and step 8's);
 #  7. best aligned generator, chosen on held-out training prompts (never the test suite): bench
 #     heldout's detector yes rate of the iterative and the reward-guided generator (400 prompts x 2
 #     images) -> results/heldout-dpo-iter.json, results/heldout-dpo-rg.json; the higher (the
 #     iterative one on a tie) is the best;
 #  8. PARM++ (fine-tuned judge, N 20) on the best aligned generator: PARM's paths from it, the
 #     corrections from models/generator-sc.safetensors -> results/parm-plus-plus-dpo-k4.json;
-#     a row's file made under another PARM rule than the shipped one stops the script, which says
-#     to move it aside (scripts/row-rule.mjs);
 #  9. memory: bench dpo-memory over 3 rounds -> results/dpo-memory.json;
 # 10. table: results/rows-14.md and .json, every row against results/baseline-k4.json.
 # What survives a fresh clone: the folders of the runs that span sessions, each in its archive
@@ -117,10 +117,12 @@ for r in "${rows[@]}"; do steps+=("$(field "$r" 1)"); done
 steps+=(heldout-dpo-iter heldout-dpo-rg row-parm-plus-plus-dpo memory table)
 
 status() {
-  local s f
+  local s f why
   for s in "${steps[@]}"; do
     f=$(done_file "$s")
-    if [ -f "$f" ]; then printf '%-24s done (%s)\n' "$s" "$f"; else printf '%-24s not yet (%s)\n' "$s" "$f"; fi
+    if [ ! -f "$f" ]; then printf '%-24s not yet (%s)\n' "$s" "$f"
+    elif [[ "$s" == row-* ]] && ! why=$(same_rule "$s" "$f" 2>&1); then printf '%-24s %s\n' "$s" "${why#"dpo-14: $s: "}"
+    else printf '%-24s done (%s)\n' "$s" "$f"; fi
   done
 }
 
@@ -132,15 +134,25 @@ step() {
   if [ "${DPO_STOP_AFTER:-}" = "$name" ]; then echo "dpo-14: stopping after $name (DPO_STOP_AFTER)"; exit 0; fi
 }
 
+# same_rule STEP FILE: 0 when FILE is missing or made under the shipped PARM rule (scripts/row-rule.mjs);
+# else 1 with a line on stderr: a row made under another rule is another run's, not done
+same_rule() {
+  [ -f "$2" ] || return 0
+  local why rc=0
+  why=$(node scripts/row-rule.mjs "$2" 2>&1) || rc=$?
+  case "$rc" in
+    0) return 0 ;;
+    3) echo "dpo-14: $1: $2 is another run's ($why): move it aside, with its folder runs/rows/${1#row-} and its archive checkpoints/dpo-rows-${1#row-}.tar.gz, to remake it" >&2 ;;
+    *) echo "dpo-14: $1: the rule of $2 unchecked: $why" >&2 ;;
+  esac
+  return 1
+}
+
 # row NAME STRATEGY GENERATOR OUT: one row at 4 images per prompt over a queue whose workers find the aligned generators in models/
 row() {
-  local judge=() why
+  local judge=()
   [ "$2" = none ] || judge=(--judge fine-tuned)
-  # a row made under another PARM rule is another run's, not done (scripts/row-rule.mjs)
-  if [ -f "$4" ] && ! why=$(node scripts/row-rule.mjs "$4"); then
-    echo "dpo-14: $1: $4 is another run's ($why): move it aside (and its folder runs/rows/${1#row-}) to remake it" >&2
-    exit 1
-  fi
+  same_rule "$1" "$4" || exit 1
   QUEUE_WORKER_ARGS="--generators models" step "$1" bash scripts/with-queue.sh "$1" eval --suite "$suite" --strategy "$2" \
     ${judge[@]+"${judge[@]}"} --generator "$3" --n 20 --images-per-prompt 4 --seed 0 --gen-dir "runs/rows/${1#row-}" --json --out "$4"
 }

@@ -182,7 +182,7 @@ async function evalSuite(suiteFile: string, opts: EvalOptions): Promise<void> {
   })();
   const resultsPath = opts.rows ?? join(genDir, "results.jsonl");
   writeFileAtomic(resultsPath, formatResultsJsonl(rows));
-  const settings = { strategy: opts.strategy, rule: strategy.rule ?? null, judge: opts.judge ?? null, judge_id: judge ? judgeId(judge) : null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, flat_penalty: sample.flatPenalty ?? 0, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors", generator_hash: opts.generatorUrl ? null : ids.generator };
+  const settings = { strategy: opts.strategy, rule: fingerprint.rule ?? null, judge: opts.judge ?? null, judge_id: judge ? judgeId(judge) : null, n: opts.n, images_per_prompt: opts.imagesPerPrompt, steps: opts.steps, cfg: opts.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, flat_penalty: sample.flatPenalty ?? 0, seed: opts.seed, suite: suiteFile, every: opts.every, replay: opts.replay ?? null, generator: opts.generatorUrl ?? opts.generator ?? "models/generator.safetensors", generator_hash: opts.generatorUrl ? null : ids.generator };
   const perImage = perImageCorrect(rows, prompts, opts.imagesPerPrompt);
   // this invocation's time: a resumed run's covers only what it made (and its scoring)
   const wall_seconds = (performance.now() - started) / 1000;

@@ -21,7 +21,7 @@ export interface SuiteSettings {
   judge: string | null; // name, and for a server its URL and model
   /** an embedded judge's weights by content, so that a retrained judge never resumes another's folder (a folder claimed before it existed is refused: which judge made its images is not known) */
   judge_weights?: string;
-  /** the strategy's decision constants (PARM's rule), only for a strategy that has them (folders of the others claimed before it existed stay valid) */
+  /** the strategy's decision constants (PARM's rule), only for a strategy that has them: folders of the others claimed before it existed stay valid, PARM's are refused (which rule made their images is not recorded) */
   rule?: Readonly<Record<string, number>>;
   replay: boolean;
   n: number;

@@ -11,6 +11,7 @@ import type { SampleOptions } from "../generator/sampler.js";
 import type { PromptMeta } from "../geneval/types.js";
 import { decodePng, encodePng } from "../shapes/image.js";
 import { strategyByName } from "../strategies/index.js";
+import { sameRule } from "../strategies/parm-rule.js";
 import { type Precision, precision } from "../util/precision.js";
 import type { QueueConnection } from "./connection.js";
 import { type JobProgress, type JobStats, runJobs } from "./enqueue.js";
@@ -46,10 +47,10 @@ interface EvalImageResult {
 export const EVAL_IMAGE: JobKind<EvalImageData, EvalImageResult> = {
   kind: "eval-image",
   async run(ctx, d) {
-    const judge = d.judge ? ctx.judge(d.judge) : undefined;
     const strategy = strategyByName(d.settings.strategy);
     // a worker of another build may run another rule: its images would be another run's (refused, not retried)
-    if (JSON.stringify(strategy.rule ?? null) !== JSON.stringify(d.settings.rule ?? null)) throw new UnrecoverableError(`this worker's ${strategy.name} rule is ${JSON.stringify(strategy.rule ?? null)}, the run's ${JSON.stringify(d.settings.rule ?? null)}: run the workers from the same build`);
+    if (!sameRule(strategy.rule, d.settings.rule)) throw new UnrecoverableError(`this worker's ${strategy.name} rule is ${JSON.stringify(strategy.rule ?? null)}, the run's ${JSON.stringify(d.settings.rule ?? null)}: run the workers from the same build`);
+    const judge = d.judge ? ctx.judge(d.judge) : undefined;
     const [r] = await strategy.run({ generator: new EmbeddedStepGenerator(ctx.pipeline), judge, n: d.settings.n, sample: d.sample }, d.meta.prompt, [d.seed]);
     const kept = d.image === REJECTED_SAMPLE ? r.selection : undefined;
     return {

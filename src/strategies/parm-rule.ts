@@ -22,6 +22,9 @@ export const MAX_SURVIVORS = 3;
 /** The rule's constants, as a run's settings record them (images made under another rule are another run's). */
 export const PARM_RULE: Readonly<Record<string, number>> = { clear_at: CLEAR_AT, keep_from: KEEP_FROM, max_survivors: MAX_SURVIVORS };
 
+/** Whether two recorded rules are the same (absent and null alike: no rule). */
+export const sameRule = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
 /** The tests of other thresholds (bench parm-val), one-argument so that they map and filter safely. */
 export const clearBy = (clearAt: number) => (clarity: number): boolean => clarity >= clearAt;
 export const cutBy = (keepFrom: number) => (potential: number): boolean => potential < keepFrom;

@@ -15,6 +15,7 @@ import { DEFAULT_SAMPLE } from "../../src/generator/sampler.js";
 import { buildApp } from "../../src/server/app.js";
 import { encodePng } from "../../src/shapes/image.js";
 import { EMBEDDED_JUDGES } from "../../src/judges/embedded.js";
+import { PARM_RULE } from "../../src/strategies/parm-rule.js";
 import { fileHash } from "../../src/util/file-hash.js";
 import { PROMPT, ScriptedJudge, serverOptions, tinyPipeline } from "../server/fixtures.js";
 
@@ -70,6 +71,19 @@ describe("--generator-url", () => {
     const summary = JSON.parse(readFileSync(join(genDir, "summary.json"), "utf8"));
     assert.deepEqual([summary.settings.generator, summary.settings.generator_hash], [url, null], "a server's weights have no hash here");
     assert.equal(summary.settings.judge_id, `zero-shot ${fileHash(EMBEDDED_JUDGES["zero-shot"])}`, "a retrained judge's rows are told apart");
+    // best-of-n has no rule: its folders claimed before rules were recorded still resume
+    assert.ok(!("rule" in settings));
+    assert.equal(summary.settings.rule, null);
+  });
+
+  it("eval --suite --strategy parm records PARM's rule in its settings fingerprint and its summary", async () => {
+    const suite = join(dir, "suite-parm.jsonl");
+    writeFileSync(suite, JSON.stringify({ tag: "single_object", include: [{ class: "circle", count: 1 }], prompt: "a photo of a circle" }) + "\n");
+    const genDir = join(dir, "eval-parm");
+    const r = await cli("eval", "--suite", suite, "--strategy", "parm", "--judge", "zero-shot", "--n", "2", "--images-per-prompt", "1", "--steps", "3", "--generator-url", url, "--gen-dir", genDir, "--json", "--quiet");
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(JSON.parse(readFileSync(join(genDir, "settings.json"), "utf8")).rule, PARM_RULE, "a folder made under another rule is refused");
+    assert.deepEqual(JSON.parse(readFileSync(join(genDir, "summary.json"), "utf8")).settings.rule, PARM_RULE);
   });
 
   it("bad combinations exit 2, a server that is not there exits 1, each with one line", async () => {
