@@ -10,7 +10,8 @@ import { type Pipeline, conditioning, decodeTokens, pathSeed } from "../generato
 import { PathBatch, type SampleOptions, cfgHalves, recordedFlatPenalty } from "../generator/sampler.js";
 import { type Judge, judgeId } from "../judges/judge.js";
 import { type PathEnd, argmax, rejectedPaths } from "../strategies/common.js";
-import { CLEAR_AT, KEEP_FROM, PARM_RULE, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, stoppedByBudget } from "../strategies/parm-rule.js";
+import { STRATEGIES } from "../strategies/index.js";
+import { CLEAR_AT, KEEP_FROM, chooseSurvivor, clearBy, cutBy, fallbackPath, isClear, stoppedByBudget } from "../strategies/parm-rule.js";
 import type { Strategy, StrategyContext, StrategyResult } from "../strategies/strategy.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { type Precision, precision } from "../util/precision.js";
@@ -327,7 +328,8 @@ export function replayStrategy(name: ReplayableStrategy, dir: string, judgeName:
   return {
     name,
     description: `${name}, replayed from recorded paths in ${dir}`,
-    ...(name === "parm" ? { rule: PARM_RULE } : {}),
+    // the live strategy's rule: a replay chooses as it does
+    ...(STRATEGIES[name].rule ? { rule: STRATEGIES[name].rule } : {}),
     async run(ctx, prompt, seeds) {
       const pipeline = embeddedPipeline(ctx.generator, "replay");
       mkdirSync(dir, { recursive: true });

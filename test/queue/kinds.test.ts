@@ -62,7 +62,7 @@ const suite: PromptMeta[] = [
   { tag: "counting", include: [{ class: "square", count: 2 }], exclude: [{ class: "square", count: 3 }], prompt: "a photo of two squares" },
 ];
 // as eval --suite makes them: with the strategy's rule, where it has one
-const settings = (strategy: string): SuiteSettings => ({ ...ids, suite: "tiny-suite", strategy, ...(strategyByName(strategy).rule ? { rule: strategyByName(strategy).rule } : {}), judge: "pixels", replay: false, n: 4, images_per_prompt: 2, steps: sample.steps, cfg: sample.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: 5 });
+const settings = (strategy: string, rule = strategyByName(strategy).rule): SuiteSettings => ({ ...ids, suite: "tiny-suite", strategy, ...(rule ? { rule } : {}), judge: "pixels", replay: false, n: 4, images_per_prompt: 2, steps: sample.steps, cfg: sample.cfg, temperature: sample.temperature, confidence_temperature: sample.confidenceTemperature, seed: 5 });
 
 let root: string;
 let redis: TestRedis;
